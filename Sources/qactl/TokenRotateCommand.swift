@@ -1,0 +1,42 @@
+import ArgumentParser
+import Tokens
+
+struct TokenRotateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate",
+        abstract: "Add a new signing key; older keys keep verifying.",
+        discussion: """
+            New tokens are signed with the new key at once; tokens signed with older keys \
+            stay valid until they expire, unless --keep drops those keys. A running \
+            qactl serve picks up new keys when restarted.
+            """
+    )
+
+    enum Which: String, ExpressibleByArgument, CaseIterable {
+        case auth, shape, all
+    }
+
+    @Argument(help: "Which keys to rotate.")
+    var which: Which = .all
+
+    @Option(help: ArgumentHelp("Keep only the newest N keys of each rotated kind (default: keep all).", valueName: "n"))
+    var keep: Int?
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
+    }
+
+    func run() async throws {
+        let kinds: [TokenKind] = which == .all ? TokenKind.allCases : [which == .auth ? .auth : .shape]
+        for kind in kinds {
+            do {
+                let set = try data.keyStore.rotate(kind, keep: keep)
+                emit("\(kind.rawValue): now signing with \(set.signingKey?.kid ?? "?") (\(set.keys.count) key\(set.keys.count == 1 ? "" : "s") verify)")
+            } catch {
+                throw fail(error.description)
+            }
+        }
+    }
+}

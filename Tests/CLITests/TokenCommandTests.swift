@@ -1,0 +1,175 @@
+import Crypto
+import Foundation
+import Testing
+import Tokens
+
+/// `qactl token …` end to end: real argv in a real process.
+struct TokenCommandTests {
+    let dir = TemporaryDirectory()
+    var dataArgs: [String] { ["--data-dir", dir.path] }
+
+    func mintAuth(_ sub: String = "alice", extra: [String] = []) throws -> String {
+        let result = try QACtlProcess.run(["token", "mint", "auth", "--sub", sub] + extra + dataArgs)
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func decode(_ token: String, verify: Bool = true, json: Bool = false) throws -> QACtlProcess.Result {
+        try QACtlProcess.run(["token", "decode", "-"] + (verify ? ["--verify"] : []) + (json ? ["--json"] : []) + dataArgs, stdin: token)
+    }
+
+    /// Re-signs `claims` under `header` with the data dir's own auth key.
+    func resign(header: [String: Any], claims: [String: Any], secret: [UInt8]) -> String {
+        func b64(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let input = b64(try! JSONSerialization.data(withJSONObject: header)) + "." + b64(try! JSONSerialization.data(withJSONObject: claims))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: secret))
+        return input + "." + b64(Data(mac))
+    }
+
+    @Test func mintThenDecodeVerifyPrintsHeaderClaimsExpiryAndValid() throws {
+        let token = try mintAuth()
+        let result = try decode(token)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Header"))
+        #expect(result.stdout.contains("kid"))
+        #expect(result.stdout.contains("Claims"))
+        #expect(result.stdout.contains("sub  alice"))
+        #expect(result.stdout.contains("aud  qactl:api"))
+        #expect(result.stdout.contains("expires in 11h59m") || result.stdout.contains("expires in 12h"))
+        #expect(result.stdout.contains("Verdict  valid"))
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func refusesAlteredExpiredAndForeignTokensWithReasonAndExitCode() throws {
+        let token = try mintAuth()
+        let keys = try KeyStore(dataDirectory: dir.path).load(.auth)!.keys[0]
+        let parts = token.split(separator: ".").map(String.init)
+        let header = try JSONSerialization.jsonObject(with: Data(base64URL: parts[0])!) as! [String: Any]
+        let claims = try JSONSerialization.jsonObject(with: Data(base64URL: parts[1])!) as! [String: Any]
+
+        // One signature byte changed.
+        var signature = Array(parts[2].utf8)
+        signature[3] = signature[3] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+        var result = try decode(parts[0] + "." + parts[1] + "." + String(decoding: signature, as: UTF8.self))
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("bad signature"))
+        #expect(result.stderr.contains("bad signature"))
+
+        // The header's kid changed.
+        var otherHeader = header
+        otherHeader["kid"] = "auth-19990101-00000000"
+        result = try decode(resign(header: otherHeader, claims: claims, secret: keys.secret))
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("unknown key"))
+
+        // Re-signed with another data dir's key (same kid).
+        let other = TemporaryDirectory()
+        let foreign = try KeyStore(dataDirectory: other.path).loadOrCreate(.auth).keys[0]
+        result = try decode(resign(header: header, claims: claims, secret: foreign.secret))
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("bad signature"))
+
+        // The same token after its expiry (signed with the real key, exp 3 hours ago).
+        var expired = claims
+        let now = Int(Date().timeIntervalSince1970)
+        expired["iat"] = now - 4 * 3600
+        expired["exp"] = now - 3 * 3600
+        result = try decode(resign(header: header, claims: expired, secret: keys.secret))
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("expired 3h ago"))
+        #expect(result.stdout.contains("Verdict  expired"))
+
+        // Without --verify, an expired token is still shown, exit 0.
+        result = try decode(resign(header: header, claims: expired, secret: keys.secret), verify: false)
+        #expect(result.status == 0)
+        #expect(!result.stdout.contains("Verdict"))
+    }
+
+    @Test func garbageInputIsOneLineAndExitTwo() throws {
+        let token = try mintAuth()
+        for garbage in ["", "garbage", "a.b", String(token.prefix(token.count / 2)), "\u{0}\u{1}\u{2}", "Bearer " + token, String(repeating: "x.", count: 10_000)] {
+            let result = try decode(garbage)
+            #expect(result.status == 2, "\(garbage.prefix(40))")
+            #expect(result.stdout.isEmpty)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("qactl: not a token"), "\(result.stderr)")
+        }
+    }
+
+    @Test func shapeTokensShowTheirShapeAndJSON() throws {
+        let result = try QACtlProcess.run(["token", "mint", "shape", "--sub", "bob", "--table", "messages", "--param", "conversationId=c-1", "--ttl", "5m"] + dataArgs)
+        #expect(result.status == 0)
+        let decoded = try decode(result.stdout, json: true)
+        #expect(decoded.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(decoded.stdout.utf8)) as! [String: Any]
+        #expect(object["kind"] as? String == "shape")
+        let shape = object["shape"] as! [String: Any]
+        #expect(shape["table"] as? String == "messages")
+        #expect(shape["where"] as? String == "conversation_id = $1")
+        #expect(shape["params"] as? [String] == ["c-1"])
+        #expect((object["verification"] as? [String: Any])?["valid"] as? Bool == true)
+        let expiresIn = object["expiresInSeconds"] as! Double
+        #expect(expiresIn > 290 && expiresIn <= 300)
+
+        let text = try decode(result.stdout)
+        #expect(text.stdout.contains("where conversation_id = $1"))
+
+        // The operator tool still needs the parameter a messages shape is built from.
+        let missing = try QACtlProcess.run(["token", "mint", "shape", "--sub", "bob", "--table", "messages"] + dataArgs)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("conversationId"))
+        let unknown = try QACtlProcess.run(["token", "mint", "shape", "--sub", "bob", "--table", "secrets"] + dataArgs)
+        #expect(unknown.status == 2)
+    }
+
+    @Test func rotationKeepsOldTokensValidAndSignsNewOnesWithTheNewKey() throws {
+        let old = try mintAuth()
+        let rotate = try QACtlProcess.run(["token", "rotate", "auth"] + dataArgs)
+        #expect(rotate.status == 0)
+        #expect(rotate.stdout.contains("2 keys verify"))
+        let new = try mintAuth()
+        #expect(try decode(old).status == 0)
+        #expect(try decode(new).status == 0)
+        let oldKid = try JSONSerialization.jsonObject(with: Data(try decode(old, json: true).stdout.utf8)) as! [String: Any]
+        let newKid = try JSONSerialization.jsonObject(with: Data(try decode(new, json: true).stdout.utf8)) as! [String: Any]
+        #expect((oldKid["header"] as! [String: Any])["kid"] as? String != (newKid["header"] as! [String: Any])["kid"] as? String)
+
+        #expect(try QACtlProcess.run(["token", "rotate", "auth", "--keep", "1"] + dataArgs).status == 0)
+        let retired = try decode(old)
+        #expect(retired.status == 3)
+        #expect(retired.stdout.contains("unknown key"))
+    }
+
+    @Test func unsafeKeyFilesAreAClearErrorNamingTheFile() throws {
+        _ = try mintAuth()
+        let path = dir.path + "/keys/auth.json"
+        chmod(path, 0o644)
+        let result = try QACtlProcess.run(["token", "mint", "auth", "--sub", "alice"] + dataArgs)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(path))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func dataDirComesFromTheEnvironment() throws {
+        let result = try QACtlProcess.run(["token", "mint", "auth", "--sub", "carol"], environment: ["QACTL_DATA_DIR": dir.path])
+        #expect(result.status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/keys/auth.json"))
+        #expect(try decode(result.stdout).status == 0)
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try QACtlProcess.run(["token", "mint", "auth"] + dataArgs).status == 2)
+        #expect(try QACtlProcess.run(["token", "mint", "auth", "--sub", "a", "--ttl", "soon"] + dataArgs).status == 2)
+        #expect(try QACtlProcess.run(["token", "frobnicate"]).status == 2)
+    }
+}
+
+extension Data {
+    init?(base64URL text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        self.init(base64Encoded: base64)
+    }
+}

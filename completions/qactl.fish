@@ -1,0 +1,133 @@
+function __qactl_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __qactl_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __qactl_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __qactl_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __qactl_parse_tokens -S
+    set -l unparsed_tokens (__qactl_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'qactl'
+        __qactl_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'token'
+            __qactl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'mint'
+                __qactl_parse_subcommand 0 'version' 'h/help'
+                switch $unparsed_tokens[1]
+                case 'auth'
+                    __qactl_parse_subcommand 0 'sub=' 'ttl=' 'json' 'data-dir=' 'version' 'h/help'
+                case 'shape'
+                    __qactl_parse_subcommand 0 'sub=' 'table=' 'param=+' 'ttl=' 'json' 'data-dir=' 'version' 'h/help'
+                end
+            case 'decode'
+                __qactl_parse_subcommand 1 'verify' 'json' 'data-dir=' 'version' 'h/help'
+            case 'rotate'
+                __qactl_parse_subcommand 1 'keep=' 'data-dir=' 'version' 'h/help'
+            end
+        case 'help'
+            __qactl_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __qactl_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __qactl_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __qactl_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __qactl_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__qactl_tokens -p)
+    if test -z "$(__qactl_tokens -t)"
+        set -l index (count (__qactl_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'qactl' -f
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'token' -d 'Issue, inspect and rotate qactl\'s tokens.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl token" -eq 1' -fa 'mint' -d 'Print a new token signed with the data dir\'s key.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl token" -eq 1' -fa 'decode' -d 'Show a token\'s header, claims, lifetime and shape.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl token" -eq 1' -fa 'rotate' -d 'Add a new signing key; older keys keep verifying.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl token mint" -eq 1' -fa 'auth' -d 'Mint an auth token for a user.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl token mint" -eq 1' -fa 'shape' -d 'Mint a shape token (operator tool: no ownership check).'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint auth" sub' -l 'sub' -d 'The user id (sub claim).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint auth" ttl' -l 'ttl' -d 'How long the token is valid, e.g. 12h, 30m.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint auth" json' -l 'json' -d 'Print one JSON object instead of the bare token.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint auth" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint auth" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint auth" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape" sub' -l 'sub' -d 'The user id (sub claim).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape" table' -l 'table' -d 'The table: messages or conversations.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape"' -l 'param' -d 'A shape parameter, e.g. conversationId=c-1 (repeatable).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape" ttl' -l 'ttl' -d 'How long the token is valid, e.g. 5m.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape" json' -l 'json' -d 'Print one JSON object instead of the bare token.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token mint shape" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token decode" verify' -l 'verify' -d 'Check the signature and claims against the data dir\'s keys.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token decode" json' -l 'json' -d 'Print one JSON object.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token decode" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token decode" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token decode" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl token rotate" -eq 1' -fka 'auth shape all'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token rotate" keep' -l 'keep' -d 'Keep only the newest N keys of each rotated kind (default: keep all).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token rotate" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token rotate" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token rotate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl help" version' -l 'version' -d 'Show the version.'
