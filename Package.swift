@@ -15,6 +15,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Signing keys (data dir, rotation) and the two kinds of JWT.
@@ -26,6 +33,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The shape protocol's wire format: offsets, messages, headers, schema, row keys.
+        .target(name: "ShapeWire", swiftSettings: swiftSettings),
+        // Shape `where` clauses: parser, evaluator, normalised identity, SQL prefilter.
+        .target(name: "ShapeWhere", swiftSettings: swiftSettings),
+        // The embedded SQLite store: data model, migrations, txids and the change log.
+        .target(
+            name: "Store",
+            dependencies: ["ShapeWire", "ShapeWhere", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Shapes: definitions, handles, snapshots, logs, long-polls, the /v1/shape responder.
+        .target(
+            name: "SyncService",
+            dependencies: ["ShapeWire", "ShapeWhere", "Store", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP server: routes, health, lifecycle.
+        .target(
+            name: "Server",
+            dependencies: [
+                "SyncService", "Store", "Tokens",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Man pages rendered from the command tree that `qactl --experimental-dump-help` prints.
         .target(name: "CLIDocs", swiftSettings: swiftSettings),
         // Argument parsing only: every subcommand builds a configuration and calls a library.
@@ -34,6 +69,7 @@ let package = Package(
             dependencies: [
                 "Tokens",
                 "CLIDocs",
+                "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -48,6 +84,17 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["qactl", "qactl-docs", "CLIDocs", "Tokens", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "qactl", "Store", "ShapeWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -173,13 +173,43 @@ _qactl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    token|help)
+    serve|token|help)
         # Offer subcommand argument completions
         "_qactl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'token help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve token help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_qactl_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--listen --sync-secret --log-level --long-poll-timeout --shape-chunk-bytes --data-dir)
+    __qactl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--listen')
+        return
+        ;;
+    '--sync-secret')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    '--long-poll-timeout')
+        return
+        ;;
+    '--shape-chunk-bytes')
+        return
+        ;;
+    '--data-dir')
+        return
         ;;
     esac
 }

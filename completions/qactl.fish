@@ -22,6 +22,8 @@ function __qactl_parse_tokens -S
     case 'qactl'
         __qactl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
+        case 'serve'
+            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'data-dir=' 'version' 'h/help'
         case 'token'
             __qactl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -95,8 +97,17 @@ end
 complete -c 'qactl' -f
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" version' -l 'version' -d 'Show the version.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'serve' -d 'Run the service: sync service (/v1/shape) and health checks on an embedded SQLite store.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'token' -d 'Issue, inspect and rotate qactl\'s tokens.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" listen' -l 'listen' -d 'Address to listen on; port 0 picks a free one (env: QACTL_LISTEN).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" sync-secret' -l 'sync-secret' -d 'Secret that callers of /v1/shape must send as ?secret= (env: QACTL_SYNC_SECRET; default: none, /v1/shape refuses every caller).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env: QACTL_LOG_LEVEL).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" long-poll-timeout' -l 'long-poll-timeout' -d 'How long a live /v1/shape request waits for changes.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-chunk-bytes' -l 'shape-chunk-bytes' -d 'Snapshot and log responses close at about this many bytes.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token" version' -l 'version' -d 'Show the version.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl token" -eq 1' -fa 'mint' -d 'Print a new token signed with the data dir\'s key.'

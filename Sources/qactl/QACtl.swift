@@ -12,7 +12,7 @@ struct QACtl: AsyncParsableCommand {
             their optimistic writes by txid.
             """,
         version: QACtlVersion.current,
-        subcommands: [TokenCommand.self]
+        subcommands: [ServeCommand.self, TokenCommand.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)

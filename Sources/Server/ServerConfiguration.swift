@@ -1,0 +1,30 @@
+import Logging
+
+/// Everything `qactl serve` needs to start.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (the listening line says which).
+    public var port: Int
+    public var dataDirectory: String
+    /// The SQLite database file of the embedded store.
+    public var databasePath: String
+    /// Guards `/v1/shape`; nil refuses every outside caller.
+    public var syncSecret: String?
+    public var longPollTimeout: Duration
+    public var chunkBytes: Int
+    public var logLevel: Logger.Level
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,
+        syncSecret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.databasePath = databasePath ?? dataDirectory + "/qactl.sqlite"
+        self.syncSecret = syncSecret
+        self.longPollTimeout = longPollTimeout
+        self.chunkBytes = chunkBytes
+        self.logLevel = logLevel
+    }
+}

@@ -1,0 +1,49 @@
+import HTTPTypes
+import Hummingbird
+import SyncService
+
+extension Response {
+    /// A Hummingbird response from a sync-service answer.
+    init(_ answer: ShapeAnswer) {
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        self.init(
+            status: HTTPResponse.Status(code: answer.status), headers: fields,
+            body: answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}
+
+extension ShapeCall {
+    init?(_ request: Request) {
+        let method: ShapeCall.Method
+        switch request.method {
+        case .get: method = .get
+        case .head: method = .head
+        case .options: method = .options
+        default: return nil
+        }
+        self.init(
+            method: method, query: ShapeCall.parseQuery(request.uri.query ?? ""),
+            origin: request.headers[.origin], ifNoneMatch: request.headers[.ifNoneMatch])
+    }
+}
+
+/// `/v1/shape`: the embedded sync service, guarded by the sync secret.
+struct ShapeRoutes {
+    let sync: SyncService
+
+    func register(on router: Router<BasicRequestContext>) {
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            guard let call = ShapeCall(request) else { return Response(status: .methodNotAllowed) }
+            // A long-poll whose client went away keeps its waiter until the hold
+            // ends (20 s at most): cancelling on inbound close would cost every
+            // response its keep-alive connection.
+            return Response(await sync.respond(call, trusted: false))
+        }
+        router.get("/v1/shape", use: handler)
+        router.head("/v1/shape", use: handler)
+        router.on("/v1/shape", method: .options, use: handler)
+    }
+}

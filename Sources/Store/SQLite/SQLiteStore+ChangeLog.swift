@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import ShapeWire
+
+extension SQLiteStore {
+    /// The newest change's sequence (0 when there is none).
+    public func lastSequence() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM _qactl_changes") ?? 0 }
+    }
+
+    /// The newest transaction id (0 when there is none).
+    public func lastTxid() async throws -> UInt64 {
+        try await pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0) }
+    }
+
+    /// Whole committed transactions with changes after `sequence`, in commit order.
+    ///
+    /// At most about `limit` changes are read, but a transaction is never split:
+    /// one larger than `limit` is returned alone, whole.
+    public func transactions(afterSequence sequence: Int64, limit: Int = 5000) async throws -> [CommittedTransaction] {
+        try await pool.read { db in
+            var rows = try Row.fetchAll(
+                db, sql: "SELECT seq, txid, tbl, op, old_row, new_row FROM _qactl_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [sequence, limit])
+            if rows.count == limit, let lastTxid = rows.last?[1] as Int64? {
+                if rows.first?[1] as Int64? == lastTxid {
+                    // One transaction fills the batch: read all of it.
+                    rows = try Row.fetchAll(
+                        db, sql: "SELECT seq, txid, tbl, op, old_row, new_row FROM _qactl_changes WHERE seq > ? AND txid = ? ORDER BY seq",
+                        arguments: [sequence, lastTxid])
+                } else {
+                    // The last transaction may continue past the batch: leave it for the next read.
+                    rows.removeAll { ($0[1] as Int64) == lastTxid }
+                }
+            }
+            return try Self.group(rows, db: db)
+        }
+    }
+
+    /// Groups consecutive changes of one txid into transactions.
+    private static func group(_ rows: [Row], db: Database) throws -> [CommittedTransaction] {
+        var transactions: [CommittedTransaction] = []
+        var index = 0
+        while index < rows.count {
+            let txid: Int64 = rows[index][1]
+            var end = index
+            while end < rows.count, (rows[end][1] as Int64) == txid { end += 1 }
+            // Op positions count from the transaction's first change, which an
+            // earlier read may already have delivered.
+            let first = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM _qactl_changes WHERE txid = ?", arguments: [txid]) ?? rows[index][0]
+            let committed = try Int64.fetchOne(db, sql: "SELECT committed_ms FROM _qactl_tx WHERE txid = ?", arguments: [txid])
+            let changes = try rows[index..<end].map { row -> RowChange in
+                let seq: Int64 = row[0]
+                let table: String = row[2]
+                let operation = RowChange.Operation(rawValue: row[3]) ?? .update
+                return RowChange(
+                    table: table, operation: operation,
+                    old: try decodeRow(row[4]), new: try decodeRow(row[5]),
+                    opPosition: (seq - first) * 2, sequence: seq)
+            }
+            transactions.append(CommittedTransaction(txid: UInt64(txid), lsn: UInt64(txid), committedAtMilliseconds: committed, changes: changes))
+            index = end
+        }
+        return transactions
+    }
+
+    private static func decodeRow(_ json: String?) throws -> [String: String?]? {
+        guard let json else { return nil }
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw StoreError(.corrupt, "a change log row is not a JSON object")
+        }
+        var row: [String: String?] = [:]
+        for (column, value) in object {
+            switch value {
+            case let text as String: row[column] = .some(text)
+            case is NSNull: row[column] = .some(nil)
+            // Values written by other programs may not be text: keep their text form.
+            case let number as NSNumber: row[column] = .some(number.stringValue)
+            default: row[column] = .some("\(value)")
+            }
+        }
+        return row
+    }
+
+    /// Marks transactions that other programs left open as complete, so that the
+    /// next external write gets a txid of its own.
+    public func closeExternalTransactions() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1 AND origin = 'external'")
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Whether another program's transaction is still marked open.
+    public func hasOpenExternalTransaction() async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM _qactl_tx WHERE open = 1 AND origin = 'external')") ?? false
+        }
+    }
+}

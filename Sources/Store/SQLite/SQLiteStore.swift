@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import ShapeWire
+
+/// The embedded store: one SQLite file in WAL mode, safe to share with other
+/// processes (a second `qactl serve`, the `sqlite3` shell).
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "/tmp/qactl.sqlite")
+/// let (_, txid) = try await store.transaction { db in
+///     try db.execute(sql: "INSERT INTO conversations …")
+/// }
+/// ```
+public final class SQLiteStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        // Other processes may hold the write lock for a while (the sqlite3 shell).
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "qactl"
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.cannotOpen, "cannot open the SQLite database \(path): \(Self.describe(error))")
+        }
+        do {
+            try SQLiteSchema.migrator().migrate(pool)
+        } catch {
+            throw StoreError(.migration, "cannot migrate the SQLite database \(path): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+
+    public var tables: [TableSchema] { DataModel.tables }
+
+    /// Runs `body` in one write transaction, numbered before `body` runs, and
+    /// returns its result with the transaction's txid once it has committed.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (Database, UInt64) throws -> T) async throws -> (T, UInt64) {
+        try await pool.writeWithoutTransaction { db in
+            var outcome: (T, UInt64)?
+            try db.inTransaction(.immediate) {
+                // A transaction some other program left open is complete: it committed.
+                try db.execute(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1")
+                try db.execute(sql: "INSERT INTO _qactl_tx(open, origin, committed_ms) VALUES (1, 'qactl', \(SQLiteSchema.nowMilliseconds))")
+                let txid = UInt64(db.lastInsertedRowID)
+                let result = try body(db, txid)
+                try db.execute(sql: "UPDATE _qactl_tx SET open = 0 WHERE txid = ?", arguments: [Int64(txid)])
+                outcome = (result, txid)
+                return .commit
+            }
+            guard let outcome else { throw StoreError(.unavailable, "the write transaction did not commit") }
+            return outcome
+        }
+    }
+
+    /// Whether the database answers a query.
+    public func isHealthy() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+}

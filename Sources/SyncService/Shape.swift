@@ -1,0 +1,47 @@
+import ShapeWire
+import Store
+
+/// One live shape: its snapshot chunks, its log, and the long-polls waiting on it.
+/// Owned by ``SyncService`` (actor-isolated there).
+final class Shape {
+    enum State {
+        /// The snapshot query is running; transactions are held until it is known
+        /// which of them it already contains.
+        case snapshotting(held: [CommittedTransaction])
+        case ready
+        case failed(String)
+    }
+
+    let handle: String
+    let resolved: ResolvedShape
+    let relation: String
+    var state: State = .snapshotting(held: [])
+    /// Snapshot body chunks: comma-joined messages; the last ends with `snapshot-end`.
+    var snapshotChunks: [String] = []
+    /// Changes up to this store sequence are in the snapshot.
+    var snapshotSequence: Int64 = 0
+    var log: ShapeLog
+    /// Continuations of long-polls and of requests waiting for the snapshot.
+    var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+
+    init(handle: String, resolved: ResolvedShape, chunkBytes: Int) {
+        self.handle = handle
+        self.resolved = resolved
+        self.relation = ShapeMessage.relation(resolved.table)
+        self.log = ShapeLog(chunkBytes: chunkBytes)
+    }
+
+    var isReady: Bool {
+        if case .ready = state { return true }
+        return false
+    }
+
+    /// The offset a fully caught-up client holds.
+    var lastOffset: Offset { log.lastOffset ?? .snapshotEnd }
+
+    func wakeAll() {
+        let pending = waiters
+        waiters.removeAll()
+        for continuation in pending.values { continuation.resume() }
+    }
+}

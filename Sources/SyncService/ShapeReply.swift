@@ -1,0 +1,111 @@
+import Foundation
+import ShapeWire
+
+/// Builds `/v1/shape` answers with the headers the protocol requires.
+struct ShapeReply {
+    enum Cache {
+        case initial, catchUp, live
+
+        var header: String {
+            switch self {
+            case .initial: ShapeHeader.CacheControl.initial
+            case .catchUp: ShapeHeader.CacheControl.catchUp
+            case .live: ShapeHeader.CacheControl.live
+            }
+        }
+    }
+
+    let origin: String?
+    var handle: String?
+    var schema: String?
+    var cursor: String?
+
+    init(origin: String?) {
+        self.origin = origin
+    }
+
+    private var corsHeaders: [(name: String, value: String)] {
+        var headers = [
+            (name: "access-control-allow-origin", value: origin ?? "*"),
+            (name: "access-control-expose-headers", value: ShapeHeader.exposed.joined(separator: ",")),
+        ]
+        if origin != nil { headers.append((name: "vary", value: "origin")) }
+        return headers
+    }
+
+    private func json(_ status: Int, _ body: String, _ extra: [(name: String, value: String)]) -> ShapeAnswer {
+        ShapeAnswer(status: status, headers: corsHeaders + [(name: "content-type", value: "application/json; charset=utf-8")] + extra, body: body)
+    }
+
+    func preflight() -> ShapeAnswer {
+        ShapeAnswer(status: 204, headers: corsHeaders + [
+            (name: "access-control-allow-methods", value: "GET, HEAD, OPTIONS"),
+            (name: "access-control-allow-headers", value: "if-none-match, traceparent, authorization, content-type"),
+            (name: "access-control-max-age", value: "86400"),
+        ], body: "")
+    }
+
+    func unauthorized() -> ShapeAnswer {
+        json(401, "{\"message\":\"Unauthorized - Invalid API secret\"}", [(name: "cache-control", value: ShapeHeader.CacheControl.error)])
+    }
+
+    func invalid(_ errors: [String: [String]]) -> ShapeAnswer {
+        let members = errors.keys.sorted().map { key in
+            (key, "[" + (errors[key] ?? []).map(JSONText.quoted).joined(separator: ",") + "]")
+        }
+        let body = JSONText.object([("message", JSONText.quoted("Invalid request")), ("errors", JSONText.object(members))])
+        return json(400, body, [(name: "cache-control", value: ShapeHeader.CacheControl.error)])
+    }
+
+    func unavailable(_ message: String, retryAfter: Int) -> ShapeAnswer {
+        json(503, JSONText.object([("message", JSONText.quoted(message))]), [
+            (name: "cache-control", value: ShapeHeader.CacheControl.error), (name: "retry-after", value: String(retryAfter)),
+        ])
+    }
+
+    func mustRefetch(handle: String?) -> ShapeAnswer {
+        var headers = [(name: "cache-control", value: ShapeHeader.CacheControl.mustRefetch)]
+        if let handle { headers.append((name: ShapeHeader.handle, value: handle)) }
+        return json(409, ShapeMessage.mustRefetchBody, headers)
+    }
+
+    func snapshotChunk(_ chunk: String, offset: Offset, requestOffset: String, cache: Cache, ifNoneMatch: String?, head: Bool) -> ShapeAnswer {
+        answer(body: "[" + chunk + "]", offset: offset, requestOffset: requestOffset, upToDate: false, hasData: true,
+               cache: cache, ifNoneMatch: ifNoneMatch, head: head, uniqueETag: false)
+    }
+
+    /// Log entries (possibly none), ending with up-to-date when `upToDate` gives
+    /// the `global_last_seen_lsn`.
+    func data(_ messages: [String], offset: Offset, requestOffset: String, upToDate: UInt64?, hasData: Bool, cache: Cache,
+              ifNoneMatch: String?, head: Bool, uniqueETag: Bool = false) -> ShapeAnswer {
+        var all = messages
+        if let lsn = upToDate { all.append(ShapeMessage.upToDate(globalLastSeenLSN: lsn)) }
+        return answer(body: "[" + all.joined(separator: ",") + "]", offset: offset, requestOffset: requestOffset,
+                      upToDate: upToDate != nil, hasData: hasData, cache: cache, ifNoneMatch: ifNoneMatch, head: head, uniqueETag: uniqueETag)
+    }
+
+    private func answer(body: String, offset: Offset, requestOffset: String, upToDate: Bool, hasData: Bool, cache: Cache,
+                        ifNoneMatch: String?, head: Bool, uniqueETag: Bool) -> ShapeAnswer {
+        var headers: [(name: String, value: String)] = [
+            (name: ShapeHeader.offset, value: offset.description),
+            (name: ShapeHeader.hasData, value: hasData ? "true" : "false"),
+            (name: "cache-control", value: cache.header),
+        ]
+        var etag = ""
+        if let handle {
+            headers.append((name: ShapeHeader.handle, value: handle))
+            // Empty live answers get a unique etag so a cache never revalidates them.
+            let unique = uniqueETag ? ":\(DispatchTime.now().uptimeNanoseconds)" : ""
+            etag = "\"\(handle):\(requestOffset):\(offset)\(unique)\""
+            headers.append((name: "etag", value: etag))
+        }
+        if let schema { headers.append((name: ShapeHeader.schema, value: schema)) }
+        if let cursor { headers.append((name: ShapeHeader.cursor, value: cursor)) }
+        if upToDate { headers.append((name: ShapeHeader.upToDate, value: "")) }
+        if let ifNoneMatch, !etag.isEmpty,
+            ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+            return ShapeAnswer(status: 304, headers: corsHeaders + headers, body: "")
+        }
+        return json(200, head ? "" : body, headers)
+    }
+}

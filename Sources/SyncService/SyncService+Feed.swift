@@ -1,0 +1,92 @@
+import Foundation
+import ShapeWire
+import Store
+
+extension SyncService {
+    /// Follows the change log until shutdown or cancellation: woken by ``poke()``
+    /// after in-process commits, and polling for commits of other processes.
+    public func run() async {
+        while !isShuttingDown && !Task.isCancelled {
+            do {
+                let transactions = try await store.transactions(afterSequence: position)
+                if transactions.isEmpty {
+                    if !isCaughtUp { markCaughtUp() }
+                    if try await store.hasOpenExternalTransaction() {
+                        try await store.closeExternalTransactions()
+                    }
+                    await waitForCommit()
+                    continue
+                }
+                for transaction in transactions { apply(transaction) }
+            } catch {
+                logger.error("reading the change log failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    /// Tells the feed that a transaction was just committed in this process.
+    public nonisolated func poke() {
+        Task { await self.wakeFeed() }
+    }
+
+    func wakeFeed() {
+        if let waiter = feedWaiter {
+            feedWaiter = nil
+            waiter.resume()
+        } else {
+            feedPoked = true
+        }
+    }
+
+    private func waitForCommit() async {
+        if feedPoked {
+            feedPoked = false
+            return
+        }
+        let interval = configuration.pollInterval
+        await withCheckedContinuation { continuation in
+            feedWaiter = continuation
+            Task {
+                try? await Task.sleep(for: interval)
+                self.wakeFeed()
+            }
+        }
+        feedPoked = false
+    }
+
+    private func markCaughtUp() {
+        isCaughtUp = true
+        let waiting = readinessWaiters
+        readinessWaiters.removeAll()
+        for waiter in waiting { waiter.resume() }
+    }
+
+    /// Waits until the startup catch-up is done (or shutdown began).
+    func waitUntilCaughtUp() async {
+        guard !isCaughtUp && !isShuttingDown else { return }
+        await withCheckedContinuation { readinessWaiters.append($0) }
+    }
+
+    /// Routes one committed transaction to the shapes it concerns and wakes
+    /// their long-polls.
+    func apply(_ transaction: CommittedTransaction) {
+        lastSeenLSN = max(lastSeenLSN, transaction.lsn)
+        if let last = transaction.changes.last?.sequence { position = max(position, last) }
+        for handle in router.candidates(for: transaction) {
+            guard let shape = shapes[handle] else { continue }
+            switch shape.state {
+            case .snapshotting(var held):
+                held.append(transaction)
+                shape.state = .snapshotting(held: held)
+            case .ready:
+                let entries = shape.entries(for: transaction)
+                guard !entries.isEmpty else { continue }
+                shape.log.append(transaction: entries)
+                shape.wakeAll()
+            case .failed:
+                continue
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import ShapeWire
+
+extension SyncService {
+    /// Answers one `/v1/shape` call. `trusted` callers (the in-process
+    /// gatekeeper) skip the secret check.
+    public func respond(_ call: ShapeCall, trusted: Bool = false) async -> ShapeAnswer {
+        var reply = ShapeReply(origin: call.origin)
+        if call.method == .options { return reply.preflight() }
+        if !trusted {
+            let given = call.query.last { $0.name == "secret" || $0.name == "api_secret" }?.value
+            guard let secret = configuration.secret, let given, constantTimeEquals(given, secret) else {
+                return reply.unauthorized()
+            }
+        }
+        let request: ShapeRequest
+        let resolved: ResolvedShape
+        switch ShapeRequest.parse(call.query, tables: tables) {
+        case .failure(let invalid): return reply.invalid(invalid.errors)
+        case .success(let parsed): (request, resolved) = parsed
+        }
+
+        await waitUntilCaughtUp()
+        if isShuttingDown { return reply.unavailable("the sync service is shutting down", retryAfter: 1) }
+
+        let current = shape(for: resolved)
+        var shape = current
+        if case .offset(let offset) = request.offset, !offset.isBeforeAllOffsets {
+            guard let handle = request.handle, let named = shapes[handle], named === current else {
+                return reply.mustRefetch(handle: current.handle)
+            }
+            shape = named
+        }
+        await waitForSnapshot(shape)
+        if case .failed = shape.state {
+            return reply.unavailable("Failed to create shape, please retry", retryAfter: 1)
+        }
+        reply.handle = shape.handle
+        reply.schema = resolved.table.electricSchema(selected: resolved.selectedColumns)
+
+        switch request.offset {
+        case .now:
+            return reply.data([], offset: shape.lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
+                              cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head)
+        case .offset(let offset) where offset.isBeforeAllOffsets:
+            return reply.snapshotChunk(shape.snapshotChunks[0], offset: Offset(tx: 0, op: 0), requestOffset: "-1",
+                                       cache: .initial, ifNoneMatch: call.ifNoneMatch, head: call.method == .head)
+        case .offset(let offset):
+            if offset.isInSnapshot, offset.op < Int64(shape.snapshotChunks.count - 1) {
+                let next = Int(offset.op) + 1
+                return reply.snapshotChunk(shape.snapshotChunks[next], offset: Offset(tx: 0, op: Int64(next)), requestOffset: offset.description,
+                                           cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head)
+            }
+            return await serveLog(shape, from: offset, request: request, call: call, reply: reply)
+        }
+    }
+
+    private func serveLog(_ shape: Shape, from offset: Offset, request: ShapeRequest, call: ShapeCall, reply: ShapeReply) async -> ShapeAnswer {
+        var reply = reply
+        // A position inside the snapshot reads the log from its start.
+        let readFrom = offset.isInSnapshot ? Offset.snapshotEnd : offset
+        if readFrom > shape.lastOffset {
+            // The client is ahead of this shape (it was rebuilt, or the offset is
+            // made up): give the log a moment to catch up, then refuse.
+            if request.live {
+                await waitForChange(shape, after: shape.lastOffset, timeout: configuration.longPollTimeout / 2)
+            }
+            if readFrom > shape.lastOffset {
+                return reply.invalid(["offset": ["out of bounds for this shape"]])
+            }
+        }
+        var (entries, reachesEnd) = shape.log.read(after: readFrom)
+        if entries.isEmpty && request.live {
+            await waitForChange(shape, after: readFrom, timeout: configuration.longPollTimeout)
+            guard shapes[shape.handle] === shape else {
+                return reply.mustRefetch(handle: handleByIdentity[shape.resolved.identity])
+            }
+            (entries, reachesEnd) = shape.log.read(after: readFrom)
+        }
+        if request.live {
+            reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))
+            reply.schema = nil
+        }
+        let next = entries.last?.offset ?? (offset.isInSnapshot ? shape.lastOffset : offset)
+        let timedOut = entries.isEmpty && request.live
+        let cache: ShapeReply.Cache = request.live ? .live : .catchUp
+        return reply.data(
+            entries.map(\.json), offset: next, requestOffset: offset.description,
+            upToDate: reachesEnd ? max(lastSeenLSN, next.tx) : nil, hasData: !timedOut,
+            cache: cache, ifNoneMatch: timedOut ? nil : call.ifNoneMatch, head: call.method == .head, uniqueETag: timedOut)
+    }
+
+    private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

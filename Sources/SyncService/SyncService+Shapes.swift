@@ -1,0 +1,123 @@
+import Foundation
+import ShapeWire
+import Store
+
+extension SyncService {
+    /// The live shape for `resolved`, created (and its snapshot started) if needed.
+    func shape(for resolved: ResolvedShape) -> Shape {
+        if let handle = handleByIdentity[resolved.identity], let shape = shapes[handle] {
+            return shape
+        }
+        let shape = Shape(handle: newHandle(for: resolved), resolved: resolved, chunkBytes: configuration.chunkBytes)
+        // Registered before the snapshot starts, so every transaction the
+        // snapshot might miss is held for it.
+        register(shape)
+        let store = self.store
+        let handle = shape.handle
+        Task {
+            do {
+                let snapshot: TableSnapshot
+                if resolved.definition.log == .changesOnly {
+                    let tip = try await store.lastSequence()
+                    let txid = try await store.lastTxid()
+                    snapshot = TableSnapshot(rows: [], lastSequence: tip, lsn: txid, xmin: txid + 1, xmax: txid + 1, xip: [])
+                } else {
+                    snapshot = try await store.snapshot(of: resolved.table, filter: resolved.clause?.sqlFilter(dialect: .sqlite))
+                }
+                await self.finishSnapshot(handle, snapshot)
+            } catch {
+                await self.failSnapshot(handle, error)
+            }
+        }
+        return shape
+    }
+
+    private func finishSnapshot(_ handle: String, _ snapshot: TableSnapshot) async {
+        guard let shape = shapes[handle], case .snapshotting(let held) = shape.state else { return }
+        shape.snapshotSequence = snapshot.lastSequence
+        shape.snapshotChunks = shape.makeSnapshotChunks(snapshot, chunkBytes: configuration.chunkBytes)
+        // Transactions the snapshot already contains are skipped change by
+        // change (by sequence); later ones go to the log.
+        for transaction in held {
+            shape.log.append(transaction: shape.entries(for: transaction))
+        }
+        let record = ShapeRecord(
+            handle: shape.handle, definition: (try? JSONEncoder().encode(shape.resolved.definition)) ?? Data(),
+            snapshotSequence: snapshot.lastSequence, snapshotLSN: snapshot.lsn, xmin: snapshot.xmin, xmax: snapshot.xmax,
+            chunks: shape.snapshotChunks.map { Data($0.utf8) })
+        do {
+            try await store.saveShape(record)
+        } catch {
+            // The shape still works; after a restart its clients get a 409 and refetch.
+            logger.warning("could not persist shape", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+        }
+        // Transactions that arrived while saving went to `held` too.
+        if case .snapshotting(let more) = shape.state {
+            for transaction in more.dropFirst(held.count) {
+                shape.log.append(transaction: shape.entries(for: transaction))
+            }
+        }
+        shape.state = .ready
+        shape.wakeAll()
+    }
+
+    private func failSnapshot(_ handle: String, _ error: any Error) {
+        guard let shape = shapes[handle] else { return }
+        logger.error("snapshot failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+        shape.state = .failed("\(error)")
+        remove(shape)
+        shape.wakeAll()
+    }
+
+    func remove(_ shape: Shape) {
+        shapes[shape.handle] = nil
+        if handleByIdentity[shape.resolved.identity] == shape.handle {
+            handleByIdentity[shape.resolved.identity] = nil
+        }
+        router.remove(handle: shape.handle, resolved: shape.resolved)
+    }
+
+    /// `<hash of the definition>-<microseconds>`: never reused.
+    private func newHandle(for resolved: ResolvedShape) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in resolved.identity.utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        var micros = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        while shapes["\(hash)-\(micros)"] != nil { micros += 1 }
+        return "\(hash)-\(micros)"
+    }
+
+    /// Waits until `shape` has log entries after `offset`, `timeout` passes, the
+    /// shape goes away, the service shuts down or the caller is cancelled.
+    func waitForChange(_ shape: Shape, after offset: Offset, timeout: Duration) async {
+        guard !isShuttingDown, shape.lastOffset <= offset else { return }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        let handle = shape.handle
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                shape.waiters[id] = continuation
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    self.resumeWaiter(handle, id)
+                }
+            }
+        } onCancel: {
+            Task { await self.resumeWaiter(handle, id) }
+        }
+    }
+
+    /// Waits until the snapshot of `shape` is done (or failed).
+    func waitForSnapshot(_ shape: Shape) async {
+        while case .snapshotting = shape.state, !isShuttingDown {
+            nextWaiterID += 1
+            let id = nextWaiterID
+            await withCheckedContinuation { shape.waiters[id] = $0 }
+        }
+    }
+
+    private func resumeWaiter(_ handle: String, _ id: Int) {
+        shapes[handle]?.waiters.removeValue(forKey: id)?.resume()
+    }
+}

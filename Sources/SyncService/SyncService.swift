@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import ShapeWire
+import Store
+
+/// The embedded sync service: every shape, fed with committed transactions in
+/// commit order, answering `/v1/shape` calls.
+///
+/// ```swift
+/// let sync = SyncService(store: store, configuration: .init(secret: "s3cret"))
+/// try await sync.start()              // restore shapes, catch up with the change log
+/// Task { await sync.run() }           // follow new commits
+/// let answer = await sync.respond(call, trusted: false)
+/// ```
+public actor SyncService {
+    public struct Configuration: Sendable {
+        /// Required in `?secret=` on untrusted calls; nil refuses every untrusted caller.
+        public var secret: String?
+        public var longPollTimeout: Duration
+        /// Snapshot and log chunks close at about this size.
+        public var chunkBytes: Int
+        /// How often to look for commits made by other processes.
+        public var pollInterval: Duration
+
+        public init(secret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, pollInterval: Duration = .milliseconds(50)) {
+            self.secret = secret
+            self.longPollTimeout = longPollTimeout
+            self.chunkBytes = chunkBytes
+            self.pollInterval = pollInterval
+        }
+    }
+
+    let store: SQLiteStore
+    let configuration: Configuration
+    let tables: [TableSchema]
+    let logger: Logger
+
+    var shapes: [String: Shape] = [:]
+    var handleByIdentity: [String: String] = [:]
+    var router = ShapeRouter()
+    /// The change-log sequence up to which every transaction has been applied.
+    var position: Int64 = 0
+    /// The newest commit position seen.
+    var lastSeenLSN: UInt64 = 0
+    var isCaughtUp = false
+    var isShuttingDown = false
+    var nextWaiterID = 0
+    var feedWaiter: CheckedContinuation<Void, Never>?
+    var feedPoked = false
+    var readinessWaiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(store: SQLiteStore, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "qactl.sync")) {
+        self.store = store
+        self.configuration = configuration
+        self.tables = store.tables
+        self.logger = logger
+    }
+
+    /// Restores persisted shapes and positions the feed so their logs are rebuilt.
+    public func start() async throws {
+        let records = try await store.loadShapes()
+        var restored = 0
+        var dropped: [String] = []
+        for record in records {
+            guard let definition = try? JSONDecoder().decode(ShapeDefinition.self, from: record.definition),
+                let table = tables.first(where: { $0.name == definition.table }),
+                let resolved = try? ResolvedShape(definition: definition, table: table),
+                handleByIdentity[resolved.identity] == nil
+            else {
+                dropped.append(record.handle)
+                continue
+            }
+            let shape = Shape(handle: record.handle, resolved: resolved, chunkBytes: configuration.chunkBytes)
+            shape.snapshotChunks = record.chunks.map { String(decoding: $0, as: UTF8.self) }
+            shape.snapshotSequence = record.snapshotSequence
+            shape.state = .ready
+            register(shape)
+            restored += 1
+        }
+        try await store.deleteShapes(dropped)
+        let tip = try await store.lastSequence()
+        position = shapes.values.map(\.snapshotSequence).min() ?? tip
+        position = min(position, tip)
+        lastSeenLSN = try await store.lastTxid()
+        logger.info("sync service starting", metadata: ["shapes": "\(restored)", "replay_from": "\(position)", "tip": "\(tip)"])
+    }
+
+    /// Whether the service has caught up with the change log since it started.
+    public var isReady: Bool { isCaughtUp && !isShuttingDown }
+
+    public var shapeCount: Int { shapes.count }
+
+    func register(_ shape: Shape) {
+        shapes[shape.handle] = shape
+        handleByIdentity[shape.resolved.identity] = shape.handle
+        router.add(handle: shape.handle, resolved: shape.resolved)
+    }
+
+    /// Answers every waiting long-poll and stops following commits.
+    public func shutdown() {
+        isShuttingDown = true
+        for shape in shapes.values { shape.wakeAll() }
+        feedWaiter?.resume()
+        feedWaiter = nil
+        let waiting = readinessWaiters
+        readinessWaiters.removeAll()
+        for waiter in waiting { waiter.resume() }
+    }
+}

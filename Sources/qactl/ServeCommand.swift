@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Server
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the service: sync service (/v1/shape) and health checks on an embedded SQLite store.",
+        discussion: """
+            With no options it stores everything in the data dir (a SQLite file and the \
+            signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts \
+            down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is \
+            left half-written.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to listen on; port 0 picks a free one (env: QACTL_LISTEN).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(
+        name: .customLong("sync-secret"),
+        help: ArgumentHelp("Secret that callers of /v1/shape must send as ?secret= (env: QACTL_SYNC_SECRET; default: none, /v1/shape refuses every caller).", valueName: "secret"))
+    var syncSecret: String?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (env: QACTL_LOG_LEVEL).", valueName: "level"))
+    var logLevel: String?
+
+    @Option(name: .customLong("long-poll-timeout"), help: ArgumentHelp("How long a live /v1/shape request waits for changes.", valueName: "duration"))
+    var longPollTimeout = DurationArgument(.seconds(20))
+
+    @Option(name: .customLong("shape-chunk-bytes"), help: ArgumentHelp("Snapshot and log responses close at about this many bytes.", valueName: "bytes"))
+    var shapeChunkBytes = 10 << 20
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        guard shapeChunkBytes >= 1 else { throw ValidationError("--shape-chunk-bytes must be at least 1") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let listenText = listen ?? environment["QACTL_LISTEN"] ?? "127.0.0.1:8787"
+        guard let colon = listenText.lastIndex(of: ":"), let port = Int(listenText[listenText.index(after: colon)...]), (0...65535).contains(port) else {
+            throw fail("--listen \(listenText): expected host:port, e.g. 127.0.0.1:8787", exit: ExitStatus.usage)
+        }
+        let host = String(listenText[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let levelText = logLevel ?? environment["QACTL_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw fail("--log-level \(levelText): expected trace, debug, info, notice, warning, error or critical", exit: ExitStatus.usage)
+        }
+        let secret = syncSecret ?? environment["QACTL_SYNC_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+
+        let configuration = ServerConfiguration(host: host, port: port, dataDirectory: data.resolved, syncSecret: secret,
+            longPollTimeout: longPollTimeout.duration, chunkBytes: shapeChunkBytes, logLevel: level)
+        let server = QACtlServer(configuration: configuration)
+        do {
+            try await server.run { host, port in
+                let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+                emit("qactl serve: listening on \(base)")
+                emit("  database  \(configuration.databasePath) (embedded SQLite)")
+                emit("  health    curl \(base)/healthz")
+                emit(secret == nil
+                    ? "  shapes    \(base)/v1/shape refuses outside callers (no --sync-secret)"
+                    : "  shapes    \(base)/v1/shape?table=messages&offset=-1&secret=…")
+            }
+        } catch {
+            throw fail("serve: \(error)")
+        }
+    }
+}
