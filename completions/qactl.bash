@@ -173,13 +173,13 @@ _qactl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|token|help)
+    serve|token|bench|help)
         # Offer subcommand argument completions
         "_qactl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve token help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve token bench help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _qactl_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--listen --sync-secret --log-level --long-poll-timeout --shape-chunk-bytes --data-dir)
+    non_repeating_options=(--listen --sync-secret --log-level --log-format --electric-url --electric-secret --shape-token-ttl --long-poll-timeout --shape-chunk-bytes --data-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -200,6 +200,18 @@ _qactl_serve() {
         return
         ;;
     '--log-level')
+        return
+        ;;
+    '--log-format')
+        return
+        ;;
+    '--electric-url')
+        return
+        ;;
+    '--electric-secret')
+        return
+        ;;
+    '--shape-token-ttl')
         return
         ;;
     '--long-poll-timeout')
@@ -344,6 +356,22 @@ _qactl_token_rotate() {
     case "${positional_number}" in
     1)
         __qactl_add_completions -W 'auth'$'\n''shape'$'\n''all'
+        return
+        ;;
+    esac
+}
+
+_qactl_bench() {
+    repeating_flags=()
+    non_repeating_flags=(--quick --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __qactl_offer_flags_options -1
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __qactl_add_completions -W 'write-to-poll'$'\n''fanout'$'\n''routing'$'\n''initial-sync'
         return
         ;;
     esac

@@ -23,7 +23,7 @@ function __qactl_parse_tokens -S
         __qactl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'data-dir=' 'version' 'h/help'
+            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'data-dir=' 'version' 'h/help'
         case 'token'
             __qactl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -40,6 +40,8 @@ function __qactl_parse_tokens -S
             case 'rotate'
                 __qactl_parse_subcommand 1 'keep=' 'data-dir=' 'version' 'h/help'
             end
+        case 'bench'
+            __qactl_parse_subcommand -r 1 'quick' 'json' 'version' 'h/help'
         case 'help'
             __qactl_parse_subcommand -r 1 'version'
         end
@@ -97,12 +99,17 @@ end
 complete -c 'qactl' -f
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" version' -l 'version' -d 'Show the version.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'serve' -d 'Run the service: sync service (/v1/shape) and health checks on an embedded SQLite store.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'serve' -d 'Run the service: API, shape-token gatekeeper and sync service on an embedded SQLite store.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'token' -d 'Issue, inspect and rotate qactl\'s tokens.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'bench' -d 'Measure qactl\'s performance targets against baselines from the same run.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" listen' -l 'listen' -d 'Address to listen on; port 0 picks a free one (env: QACTL_LISTEN).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" sync-secret' -l 'sync-secret' -d 'Secret that callers of /v1/shape must send as ?secret= (env: QACTL_SYNC_SECRET; default: none, /v1/shape refuses every caller).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env: QACTL_LOG_LEVEL).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" log-format' -l 'log-format' -d 'text, or json for one JSON object per line (env: QACTL_LOG_FORMAT).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" electric-url' -l 'electric-url' -d 'A real Electric to put behind the gatekeeper instead of the embedded sync service (env: ELECTRIC_URL).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" electric-secret' -l 'electric-secret' -d 'The secret the gatekeeper sends to Electric (env: ELECTRIC_SECRET).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-token-ttl' -l 'shape-token-ttl' -d 'Lifetime of the shape tokens /shapes/auth-token issues.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" long-poll-timeout' -l 'long-poll-timeout' -d 'How long a live /v1/shape request waits for changes.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-chunk-bytes' -l 'shape-chunk-bytes' -d 'Snapshot and log responses close at about this many bytes.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
@@ -141,4 +148,9 @@ complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "q
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token rotate" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token rotate" version' -l 'version' -d 'Show the version.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl token rotate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl bench" -ge 1' -fka 'write-to-poll fanout routing initial-sync'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" quick' -l 'quick' -d 'Smaller sizes, for a quick smoke run (targets apply to the full sizes).'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" json' -l 'json' -d 'Print one JSON object per scenario.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" version' -l 'version' -d 'Show the version.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl help" version' -l 'version' -d 'Show the version.'

@@ -6,14 +6,14 @@ import SyncService
 /// caught up, else 503 with the reason.
 struct HealthRoutes {
     let store: SQLiteStore
-    let sync: SyncService
+    let sync: SyncService?
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.get("/healthz") { _, _ -> Response in
             var reason: String?
             if !(await store.isHealthy()) {
                 reason = "the database does not answer"
-            } else if !(await sync.isReady) {
+            } else if let sync, !(await sync.isReady) {
                 reason = "the sync service is catching up with the change log"
             }
             let body = reason.map { "{\"status\":\"unavailable\",\"reason\":\"\($0)\"}" } ?? "{\"status\":\"ok\"}"

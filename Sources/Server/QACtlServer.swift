@@ -1,33 +1,84 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
 import Store
 import SyncService
+import Tokens
+import UnixSignals
 
-/// `qactl serve`: the HTTP server over the embedded store and sync service.
+/// `qactl serve`: the API, the gatekeeper and the embedded sync service over the
+/// embedded store.
+///
+/// ```swift
+/// let server = try await QACtlServer.open(configuration)
+/// try await server.run { host, port in print("listening on \(host):\(port)") }
+/// ```
 public struct QACtlServer: Sendable {
     public let configuration: ServerConfiguration
+    public let store: SQLiteStore
+    /// The embedded sync service; nil when a real Electric serves shapes.
+    public let sync: SyncService?
+    public let authority: TokenAuthority
+    let metrics = ServerMetrics()
+    let logger: Logger
 
-    public init(configuration: ServerConfiguration) {
-        self.configuration = configuration
-    }
-
-    /// Opens the store, restores shapes, and serves until SIGINT/SIGTERM.
-    /// `onListening` gets the bound address once the server accepts connections.
-    public func run(onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+    /// Opens the store (creating and migrating it), loads the signing keys
+    /// (creating them on first run) and restores the shapes.
+    public static func open(_ configuration: ServerConfiguration) async throws -> QACtlServer {
         var logger = Logger(label: "qactl")
         logger.logLevel = configuration.logLevel
+        let authority = try TokenAuthority(store: KeyStore(dataDirectory: configuration.dataDirectory))
         let store = try SQLiteStore(path: configuration.databasePath)
-        let sync = SyncService(
-            store: store,
-            configuration: .init(secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes),
-            logger: logger)
-        try await sync.start()
+        var sync: SyncService?
+        if configuration.electricURL == nil {
+            let service = SyncService(
+                store: store,
+                configuration: .init(secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes),
+                logger: logger)
+            try await service.start()
+            sync = service
+        }
+        return QACtlServer(configuration: configuration, store: store, sync: sync, authority: authority, logger: logger)
+    }
 
-        let router = Router()
-        ShapeRoutes(sync: sync).register(on: router)
+    /// Serves until one of `shutdownSignals` arrives or `shutdown` is triggered.
+    /// `onListening` gets the bound address once the server accepts connections.
+    public func run(
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint], shutdown: ShutdownSwitch? = nil,
+        onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+    ) async throws {
+        var httpClient: HTTPClient?
+        let upstream: any ShapeUpstream
+        if let electric = configuration.electricURL {
+            // Reads and connects are bounded; a live request may take the whole hold and then some.
+            let hold = configuration.longPollTimeout + .seconds(15)
+            let client = HTTPClient(
+                eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(hold.components.seconds))))
+            httpClient = client
+            upstream = ElectricUpstream(baseURL: electric, secret: configuration.electricSecret, client: client, deadline: hold)
+        } else if let sync {
+            upstream = EmbeddedUpstream(sync: sync)
+        } else {
+            throw StoreError(.unavailable, "no sync service is configured")
+        }
+
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: ObservabilityMiddleware(metrics: metrics, logger: logger))
+        let authenticator = Authenticator(authority: authority)
+        if let sync { ShapeRoutes(sync: sync).register(on: router) }
         HealthRoutes(store: store, sync: sync).register(on: router)
+        ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime).register(on: router)
+        Gatekeeper(authenticator: authenticator, upstream: upstream, cancelsOnDisconnect: configuration.electricURL != nil).register(on: router)
+        WriteRoutes(authenticator: authenticator, store: store, onQuestion: { _, _ in }).register(on: router)
+        let metrics = self.metrics
+        router.get("/metrics") { _, _ -> Response in
+            var fields = HTTPFields()
+            fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition(sync: sync))))
+        }
 
         let host = configuration.host
         let app = Application(
@@ -38,11 +89,35 @@ public struct QACtlServer: Sendable {
             },
             logger: logger)
         // Shut down in reverse order: the feed first (answering live polls), then HTTP.
-        let group = ServiceGroup(configuration: .init(
-            services: [app, SyncFeedService(sync: sync)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
+        var services: [any Service] = [app]
+        if let sync { services.append(SyncFeedService(sync: sync)) }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+        await shutdown?.attach(group)
+        do {
+            try await group.run()
+        } catch {
+            try? await httpClient?.shutdown()
+            throw error
+        }
+        try? await httpClient?.shutdown()
         try store.close()
+    }
+}
+
+/// Shuts a running ``QACtlServer`` down gracefully from code, as SIGTERM would.
+public actor ShutdownSwitch {
+    private var group: ServiceGroup?
+    private var triggered = false
+
+    public init() {}
+
+    func attach(_ group: ServiceGroup) async {
+        self.group = group
+        if triggered { await group.triggerGracefulShutdown() }
+    }
+
+    public func trigger() async {
+        triggered = true
+        await group?.triggerGracefulShutdown()
     }
 }

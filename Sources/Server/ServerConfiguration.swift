@@ -13,11 +13,21 @@ public struct ServerConfiguration: Sendable {
     public var longPollTimeout: Duration
     public var chunkBytes: Int
     public var logLevel: Logger.Level
+    /// Lifetime of the shape tokens `POST /shapes/auth-token` issues.
+    public var shapeTokenLifetime: Duration
+    /// A real Electric behind the gatekeeper; nil: the embedded sync service.
+    public var electricURL: String?
+    /// The secret the gatekeeper adds to requests to Electric.
+    public var electricSecret: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,
-        syncSecret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, logLevel: Logger.Level = .info
+        syncSecret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, logLevel: Logger.Level = .info,
+        shapeTokenLifetime: Duration = .seconds(300), electricURL: String? = nil, electricSecret: String? = nil
     ) {
+        self.shapeTokenLifetime = shapeTokenLifetime
+        self.electricURL = electricURL
+        self.electricSecret = electricSecret
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory

@@ -34,8 +34,8 @@ extension ShapeCall {
 struct ShapeRoutes {
     let sync: SyncService
 
-    func register(on router: Router<BasicRequestContext>) {
-        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+    func register(on router: Router<APIRequestContext>) {
+        let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, _ in
             guard let call = ShapeCall(request) else { return Response(status: .methodNotAllowed) }
             // A long-poll whose client went away keeps its waiter until the hold
             // ends (20 s at most): cancelling on inbound close would cost every

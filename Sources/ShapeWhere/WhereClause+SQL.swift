@@ -1,7 +1,8 @@
 /// Which SQL the snapshot prefilter is written for.
 public enum SQLDialect: Sendable {
-    /// `?` placeholders. Values are assumed stored as TEXT (Postgres text forms) and
-    /// compared with the default BINARY collation, i.e. by UTF-8 bytes, as `matches` does.
+    /// `?` placeholders. Values are assumed stored as TEXT (Postgres text forms);
+    /// comparisons that depend on collation say `COLLATE BINARY` (UTF-8 byte order,
+    /// as `matches` uses).
     case sqlite
     /// `$1…$n` placeholders, each cast to its type (`$1::"int4"`) so the values can be
     /// sent as text.
@@ -15,6 +16,12 @@ public struct SQLFilter: Sendable, Equatable {
     public let sql: String
     /// Text values for the placeholders, nil for SQL NULL.
     public let bindings: [String?]
+
+    /// A filter of `sql` with `bindings` for its placeholders, in order.
+    public init(sql: String, bindings: [String?]) {
+        self.sql = sql
+        self.bindings = bindings
+    }
 }
 
 extension WhereClause {
@@ -25,11 +32,12 @@ extension WhereClause {
     /// translate exactly are dropped from an AND, which only widens it; an OR or NOT
     /// over such a part is dropped whole. What translates:
     ///
-    /// - comparisons and `[NOT] IN` of a column with constants or another column:
-    ///   text-compared columns in both dialects (in Postgres with `COLLATE "C"` where
-    ///   order matters; for timestamptz, enums and the like only `=`/`IN`, since
-    ///   Postgres compares those by value, not text); numeric and bool columns only for
-    ///   Postgres, since SQLite may hold them as text;
+    /// - comparisons and `[NOT] IN` of a column with constants or another column of a
+    ///   comparable type. SQLite: text-compared columns except char(n) (stored padded).
+    ///   Postgres: text, varchar, name and char(n) (with `COLLATE "C"` wherever the
+    ///   collation could change the answer), uuid, numeric and bool columns; never
+    ///   timestamptz, date, enums and other types, which Postgres compares by value,
+    ///   not text, and whose unchecked constants could make the cast fail the query;
     /// - `IS [NOT] NULL`; a bare bool column (Postgres);
     /// - `LIKE`, and `NOT LIKE` in Postgres (SQLite's LIKE ignores ASCII case, so it is
     ///   only a superset there); never `ILIKE`, whose case folding differs by locale.
@@ -75,6 +83,10 @@ private struct SQLFragment {
 
 private struct SQLTranslator {
     let dialect: SQLDialect
+    /// Under NOT or IS [NOT] NULL, where a superset would turn into a subset: string
+    /// equality then gets `COLLATE "C"` too, in case the column's collation is
+    /// nondeterministic.
+    var strict = false
 
     func translate(_ expression: WhereExpression) -> SQLFragment? {
         switch expression {
@@ -96,14 +108,19 @@ private struct SQLTranslator {
             return join(parts, with: " OR ", exact: parts.allSatisfy(\.exact))
         case .not(let inner):
             // NOT of a superset would be a subset, so only exact parts may be negated.
-            guard let part = translate(inner), part.exact else { return nil }
+            var negating = self
+            negating.strict = true
+            guard let part = negating.translate(inner), part.exact else { return nil }
             return SQLFragment(pieces: [.sql("NOT ")] + part.parenthesised, exact: true, compound: true)
         case .isNull(let inner, let negated):
             let suffix = negated ? " IS NOT NULL" : " IS NULL"
             if case .column(let column) = inner {
                 return SQLFragment(pieces: [.sql(WhereText.identifier(column.name) + suffix)], exact: true)
             }
-            guard let part = translate(inner), part.exact else { return nil }
+            // Whether a condition is unknown is no more monotonic than NOT.
+            var testing = self
+            testing.strict = true
+            guard let part = testing.translate(inner), part.exact else { return nil }
             return SQLFragment(pieces: [.sql("(")] + part.pieces + [.sql(")" + suffix)], exact: true)
         case .inList(let subject, let items, let negated, let domain):
             guard case .column(let column) = subject,
@@ -111,7 +128,7 @@ private struct SQLTranslator {
             var pieces: [SQLFragment.Piece] = [.sql(WhereText.identifier(column.name) + collate + (negated ? " NOT IN (" : " IN ("))]
             for (index, item) in items.enumerated() {
                 if index > 0 { pieces.append(.sql(", ")) }
-                pieces.append(.value(item.text, cast: item.type.name))
+                pieces.append(placeholder(item))
             }
             pieces.append(.sql(")"))
             return SQLFragment(pieces: pieces, exact: true)
@@ -120,25 +137,33 @@ private struct SQLTranslator {
         }
     }
 
-    /// `""` or `" COLLATE \"C\""` when `op` on a column of `type` in `domain` translates
-    /// exactly in this dialect; nil when it does not.
+    /// The COLLATE clause (possibly empty) under which `op` on a column of `type` in
+    /// `domain` translates exactly in this dialect; nil when it does not.
     private func collation(_ type: WhereColumnType, _ op: ComparisonOperator, _ domain: WhereDomain) -> String? {
         switch (dialect, domain) {
         case (.sqlite, .text):
-            return ""
+            // char(n) is stored padded but compared without the padding.
+            guard type.kind != .text(.blankPadded) else { return nil }
+            // BINARY is byte order, as `matches` uses, whatever the column declares
+            // (NOCASE would equate more and order differently).
+            return op == .equal && !strict ? "" : " COLLATE BINARY"
         case (.sqlite, _):
             return nil
         case (.postgres, .text):
             switch type.kind {
-            case .text(.string):
+            case .text(.string), .text(.blankPadded):
                 // Postgres orders (and, with a nondeterministic collation, equates) by the
-                // column's collation; "C" is byte order, as `matches` uses. `=` keeps the
-                // default so an index still applies: any deterministic collation agrees on it.
-                return op == .equal ? "" : " COLLATE \"C\""
+                // column's collation; "C" is byte order, as `matches` uses. A plain `=` keeps
+                // the column's collation so an index still applies: a deterministic one
+                // agrees with "C", a nondeterministic one finds a superset.
+                return op == .equal && !strict ? "" : " COLLATE \"C\""
             case .text(.uuid):
                 return ""
             default:
-                return op == .equal ? "" : nil
+                // timestamptz, date, enums…: Postgres compares them by value, and a
+                // constant we cannot check (`'soon'`) would make the cast, and so the
+                // whole snapshot query, fail.
+                return nil
             }
         case (.postgres, _):
             return ""
@@ -152,12 +177,16 @@ private struct SQLTranslator {
         switch (left, right) {
         case let (.column(column), .constant(constant)):
             guard let collate = collation(column.type, op, domain) else { return nil }
-            pieces = [.sql(WhereText.identifier(column.name) + collate + " \(op.rawValue) "), .value(constant.text, cast: constant.type.name)]
+            pieces = [.sql(WhereText.identifier(column.name) + collate + " \(op.rawValue) "), placeholder(constant)]
         case let (.constant(constant), .column(column)):
             guard let collate = collation(column.type, op, domain) else { return nil }
-            pieces = [.value(constant.text, cast: constant.type.name), .sql(" \(op.rawValue) " + WhereText.identifier(column.name) + collate)]
+            pieces = [placeholder(constant), .sql(" \(op.rawValue) " + WhereText.identifier(column.name) + collate)]
         case let (.column(a), .column(b)):
-            guard let collate = collation(a.type, op, domain), collation(b.type, op, domain) != nil else { return nil }
+            // Two columns may have different collations, which Postgres refuses to pick
+            // between; an explicit "C" settles it (no index serves this anyway).
+            var explicit = self
+            explicit.strict = true
+            guard let collate = explicit.collation(a.type, op, domain), collation(b.type, op, domain) != nil else { return nil }
             pieces = [.sql(WhereText.identifier(a.name) + collate + " \(op.rawValue) " + WhereText.identifier(b.name))]
         default:
             return nil
@@ -165,13 +194,25 @@ private struct SQLTranslator {
         return SQLFragment(pieces: pieces, exact: true)
     }
 
+    /// A constant's placeholder, cast to its type. Strings are sent as `text` rather than
+    /// the column's type: `varchar` and `name` compare with text directly, and a `name`
+    /// cast would cut a long value to 63 bytes.
+    private func placeholder(_ constant: WhereConstant) -> SQLFragment.Piece {
+        let isText = constant.type.kind == .text(.string)
+        return .value(constant.text, cast: isText ? "text" : constant.type.name)
+    }
+
     private func like(
         _ subject: WhereExpression, _ pattern: WhereExpression, caseInsensitive: Bool, negated: Bool
     ) -> SQLFragment? {
         guard !caseInsensitive, case .column(let column) = subject else { return nil }
         // SQLite's LIKE ignores ASCII case, so it matches a superset: fine alone, wrong negated.
-        if dialect == .sqlite && negated { return nil }
-        var pieces: [SQLFragment.Piece] = [.sql(WhereText.identifier(column.name) + (negated ? " NOT LIKE " : " LIKE "))]
+        let exact = dialect == .postgres
+        if negated && !exact { return nil }
+        // In Postgres, "C" keeps LIKE working on a column with a nondeterministic collation
+        // (which refuses LIKE) and lets a "C" or pattern-ops index serve a prefix.
+        let collate = dialect == .postgres ? " COLLATE \"C\"" : ""
+        var pieces: [SQLFragment.Piece] = [.sql(WhereText.identifier(column.name) + collate + (negated ? " NOT LIKE " : " LIKE "))]
         switch pattern {
         case .constant(let constant):
             pieces.append(.value(constant.text, cast: "text"))
@@ -182,7 +223,7 @@ private struct SQLTranslator {
         }
         // Postgres' default escape is backslash already; SQLite has none unless told.
         if dialect == .sqlite { pieces.append(.sql(" ESCAPE '\\'")) }
-        return SQLFragment(pieces: pieces, exact: dialect == .postgres)
+        return SQLFragment(pieces: pieces, exact: exact)
     }
 
     private func join(_ parts: [SQLFragment], with separator: String, exact: Bool) -> SQLFragment {

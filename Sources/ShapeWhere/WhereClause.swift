@@ -18,6 +18,11 @@ public struct WhereClause: Sendable, Hashable {
     /// the parentheses precedence needs. Clauses that differ only in whitespace,
     /// keyword case, grouping of AND/OR, or a parameter versus the same literal, give
     /// the same text, so it serves as the shape's identity.
+    ///
+    /// For text, numeric, bool and uuid columns Postgres reads it with the same meaning
+    /// (under the "C" collation); other types it compares by value. With long
+    /// parameters it can exceed ``maximumLength``: to rebuild a clause, parse the
+    /// original text and parameters rather than this.
     public let normalized: String
 
     /// The types of the columns the clause refers to (part of its identity: `"n" = 1`
@@ -84,17 +89,20 @@ public struct WhereClause: Sendable, Hashable {
             default:
                 continue
             }
-            guard let value = pair.1.text else { continue }
+            // char(n) values are compared without their padding, but rows carry it.
+            guard let value = pair.1.text, pair.0.type.kind != .text(.blankPadded) else { continue }
             let found = EqualityTerm(column: pair.0.name, value: value)
             if !terms.contains(found) { terms.append(found) }
         }
         return terms
     }
 
+    /// Equal when the normalised texts and the types of the referenced columns are.
     public static func == (lhs: WhereClause, rhs: WhereClause) -> Bool {
         lhs.normalized == rhs.normalized && lhs.columnTypes == rhs.columnTypes
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(normalized)
         hasher.combine(columnTypes)
@@ -103,10 +111,12 @@ public struct WhereClause: Sendable, Hashable {
 
 /// A `column = value` term of a clause, for indexing shapes by the values they select.
 public struct EqualityTerm: Sendable, Hashable {
+    /// The column's name.
     public let column: String
     /// The constant in the column's text form.
     public let value: String
 
+    /// A term requiring `column` to equal `value`.
     public init(column: String, value: String) {
         self.column = column
         self.value = value

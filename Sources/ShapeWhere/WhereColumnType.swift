@@ -14,8 +14,11 @@ struct WhereColumnType: Sendable, Hashable {
 
     /// Text-compared types differ in what else they allow.
     enum TextFlavor: Sendable, Hashable {
-        /// text, varchar, bpchar, name: LIKE applies and Postgres orders them by collation.
+        /// text, varchar, name: LIKE applies and Postgres orders them by collation.
         case string
+        /// bpchar (`char(n)`): as `string`, but trailing blanks do not count in
+        /// comparisons, as in Postgres (LIKE still sees them, as in Postgres).
+        case blankPadded
         /// uuid: constants are checked and written in the canonical lower-case form, so
         /// text order is value order.
         case uuid
@@ -50,7 +53,7 @@ struct WhereColumnType: Sendable, Hashable {
         case "bool", "boolean": self.init(name: "bool", kind: .bool)
         case "text": self.init(name: "text", kind: .text(.string))
         case "varchar", "character varying": self.init(name: "varchar", kind: .text(.string))
-        case "bpchar", "character", "char": self.init(name: "bpchar", kind: .text(.string))
+        case "bpchar", "character", "char": self.init(name: "bpchar", kind: .text(.blankPadded))
         case "name": self.init(name: "name", kind: .text(.string))
         case "uuid": self.init(name: "uuid", kind: .text(.uuid))
         case "timestamp with time zone": self.init(name: "timestamptz", kind: .text(.other))
@@ -80,7 +83,8 @@ struct WhereColumnType: Sendable, Hashable {
         }
     }
 
-    var isString: Bool { kind == .text(.string) }
+    /// Text-like for LIKE and for comparing with other string columns.
+    var isString: Bool { kind == .text(.string) || kind == .text(.blankPadded) }
 }
 
 /// The kind of value both sides of a comparison are read as.

@@ -2,12 +2,15 @@
 /// the body of a 400), so it names the offending construct or value and, where it
 /// helps, the character position (1-based, like Postgres' "at character N").
 public struct WhereError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was wrong, naming the construct or value.
     public let message: String
 
+    /// An error with `message`.
     public init(_ message: String) {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 
     /// A value echoed back in a message, shortened so a 5 KB parameter cannot bloat

@@ -70,9 +70,16 @@ struct WhereParser {
         WhereError("syntax error at character \(current.position): \(expectation), found \(Self.describe(current.kind))")
     }
 
+    /// Words shown upper case in messages; any other word is shown as the identifier it is.
+    static let keywords: Set<String> = [
+        "and", "or", "not", "is", "in", "like", "ilike", "null", "true", "false", "between", "similar", "escape",
+        "order", "group", "limit", "offset", "having", "union", "intersect", "except", "where", "from", "select",
+        "collate", "isnull", "notnull", "distinct", "unknown", "case", "when", "then", "else", "end", "at",
+    ]
+
     static func describe(_ kind: WhereToken.Kind) -> String {
         switch kind {
-        case .word(let word): word.uppercased()
+        case .word(let word): keywords.contains(word) ? word.uppercased() : WhereText.identifier(word)
         case .quotedIdentifier(let name): WhereText.identifier(name)
         case .string(let text): WhereError.quote(text)
         case .number(let text): text
@@ -136,7 +143,7 @@ struct WhereParser {
             throw WhereError("\(form) \(Self.describe(current.kind)) is not supported")
         case .word("distinct"):
             throw WhereError("\(form) DISTINCT FROM is not supported")
-        case .word(let word):
+        case .word(let word) where ["json", "document", "normalized", "nfc", "nfd", "nfkc", "nfkd", "of"].contains(word):
             throw WhereError("\(form) \(word.uppercased()) is not supported")
         default:
             throw unexpected("expected NULL after \(form)")

@@ -71,8 +71,8 @@ extension WhereTypeChecker {
                 throw WhereError("a \(keyword) pattern must be a string, not \(constant.summary)")
             }
         case .typed(let patternExpression, let patternType, let patternName):
-            guard case .column = patternExpression, patternType.isString else {
-                throw WhereError("a \(keyword) pattern must be a string or a text column, not \(patternName)")
+            guard case .column = patternExpression, patternType.kind == .text(.string) else {
+                throw WhereError("a \(keyword) pattern must be a string or a text or varchar column, not \(patternName) of type \(patternType.name)")
             }
             return .like(expression, pattern: patternExpression, compiled: nil, caseInsensitive: caseInsensitive, negated: negated)
         }

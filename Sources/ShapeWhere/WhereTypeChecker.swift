@@ -105,7 +105,8 @@ struct WhereTypeChecker {
                 return (WhereConstant(value: .exact(value), type: Self.numeric), .exact)
             }
             guard type.isNumeric else {
-                throw WhereError("number \(text) cannot be \(against); write it as a string if you mean text")
+                let hint = type.kind == .bool ? "; use TRUE or FALSE" : "; write it as a string ('\(text)') if you mean text"
+                throw WhereError("number \(text) cannot be \(against)\(hint)")
             }
             guard let value = WhereValue.constant(text, as: type) else {
                 throw WhereError("number \(text) is out of range for type \(type.name)")

@@ -54,8 +54,15 @@ enum WhereValue: Sendable {
         case .bool:
             return bool(text).map(WhereValue.bool)
         case .text:
-            return .text(text)
+            return .text(type.kind == .text(.blankPadded) ? trimmingTrailingBlanks(text) : text)
         }
+    }
+
+    private static func trimmingTrailingBlanks(_ text: String) -> String {
+        guard text.utf8.last == UInt8(ascii: " ") else { return text }
+        var scalars = Substring(text).unicodeScalars[...]
+        while scalars.last == " " { scalars = scalars.dropLast() }
+        return String(scalars)
     }
 
     /// A literal or parameter given for a column of `type`: checked as Postgres' input
@@ -73,9 +80,10 @@ enum WhereValue: Sendable {
             return bool(text).map(WhereValue.bool)
         case .text(.uuid):
             return uuid(text).map(WhereValue.text)
-        case .text:
+        case .text(let flavor):
             // Postgres text cannot hold NUL.
-            return text.unicodeScalars.contains("\0") ? nil : .text(text)
+            guard !text.unicodeScalars.contains("\0") else { return nil }
+            return .text(flavor == .blankPadded ? trimmingTrailingBlanks(text) : text)
         }
     }
 
@@ -92,7 +100,7 @@ enum WhereValue: Sendable {
         switch text {
         case "t", "true": return true  // Postgres' own output, first.
         case "f", "false": return false
-        default: return text.utf8.count <= 7 ? boolWords[text.trimmingASCIISpaces().lowercased()] : nil
+        default: return text.utf8.count <= 32 ? boolWords[text.trimmingASCIISpaces().lowercased()] : nil
         }
     }
 

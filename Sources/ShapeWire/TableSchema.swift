@@ -61,7 +61,7 @@ public struct TableSchema: Sendable, Hashable {
         let keyColumns = primaryKey.isEmpty ? columnNames.sorted() : primaryKey
         for column in keyColumns {
             if let value = row[column] ?? nil {
-                key += "/\"" + value.replacingOccurrences(of: "/", with: "//") + "\""
+                key += "/\"" + (value.contains("/") ? value.replacingOccurrences(of: "/", with: "//") : value) + "\""
             } else {
                 key += "/_"
             }

@@ -72,6 +72,10 @@ extension SyncService {
     /// their long-polls.
     func apply(_ transaction: CommittedTransaction) {
         lastSeenLSN = max(lastSeenLSN, transaction.lsn)
+        if let committed = transaction.committedAtMilliseconds {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            lastApplyLag = .milliseconds(max(0, now - committed))
+        }
         if let last = transaction.changes.last?.sequence { position = max(position, last) }
         for handle in router.candidates(for: transaction) {
             guard let shape = shapes[handle] else { continue }

@@ -48,6 +48,7 @@ public actor SyncService {
     var feedWaiter: CheckedContinuation<Void, Never>?
     var feedPoked = false
     var readinessWaiters: [CheckedContinuation<Void, Never>] = []
+    var lastApplyLag: Duration?
 
     public init(store: SQLiteStore, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "qactl.sync")) {
         self.store = store
@@ -82,6 +83,7 @@ public actor SyncService {
         position = shapes.values.map(\.snapshotSequence).min() ?? tip
         position = min(position, tip)
         lastSeenLSN = try await store.lastTxid()
+        store.onCommit { [weak self] in self?.poke() }
         logger.info("sync service starting", metadata: ["shapes": "\(restored)", "replay_from": "\(position)", "tip": "\(tip)"])
     }
 
@@ -89,6 +91,18 @@ public actor SyncService {
     public var isReady: Bool { isCaughtUp && !isShuttingDown }
 
     public var shapeCount: Int { shapes.count }
+
+    /// Gauges for `/metrics`.
+    public struct Statistics: Sendable {
+        public let shapes: Int
+        public let waitingPolls: Int
+        /// Commit-to-apply delay of the last transaction, when its commit time is known.
+        public let lastApplyLag: Duration?
+    }
+
+    public var statistics: Statistics {
+        Statistics(shapes: shapes.count, waitingPolls: shapes.values.reduce(0) { $0 + $1.waiters.count }, lastApplyLag: lastApplyLag)
+    }
 
     func register(_ shape: Shape) {
         shapes[shape.handle] = shape

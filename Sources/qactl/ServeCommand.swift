@@ -6,7 +6,7 @@ import Server
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service: sync service (/v1/shape) and health checks on an embedded SQLite store.",
+        abstract: "Run the service: API, shape-token gatekeeper and sync service on an embedded SQLite store.",
         discussion: """
             With no options it stores everything in the data dir (a SQLite file and the \
             signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts \
@@ -25,6 +25,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (env: QACTL_LOG_LEVEL).", valueName: "level"))
     var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("text, or json for one JSON object per line (env: QACTL_LOG_FORMAT).", valueName: "format"))
+    var logFormat: String?
+
+    @Option(name: .customLong("electric-url"), help: ArgumentHelp("A real Electric to put behind the gatekeeper instead of the embedded sync service (env: ELECTRIC_URL).", valueName: "url"))
+    var electricURL: String?
+
+    @Option(name: .customLong("electric-secret"), help: ArgumentHelp("The secret the gatekeeper sends to Electric (env: ELECTRIC_SECRET).", valueName: "secret"))
+    var electricSecret: String?
+
+    @Option(name: .customLong("shape-token-ttl"), help: ArgumentHelp("Lifetime of the shape tokens /shapes/auth-token issues.", valueName: "duration"))
+    var shapeTokenTTL = DurationArgument(.seconds(300))
 
     @Option(name: .customLong("long-poll-timeout"), help: ArgumentHelp("How long a live /v1/shape request waits for changes.", valueName: "duration"))
     var longPollTimeout = DurationArgument(.seconds(20))
@@ -50,24 +62,41 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail("--log-level \(levelText): expected trace, debug, info, notice, warning, error or critical", exit: ExitStatus.usage)
         }
         let secret = syncSecret ?? environment["QACTL_SYNC_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        let format = (logFormat ?? environment["QACTL_LOG_FORMAT"] ?? "text").lowercased()
+        guard format == "text" || format == "json" else {
+            throw fail("--log-format \(format): expected text or json", exit: ExitStatus.usage)
+        }
+        let electric = electricURL ?? environment["ELECTRIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let electric, URL(string: electric)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw fail("--electric-url \(electric): expected an http:// or https:// URL", exit: ExitStatus.usage)
+        }
+        let electricKey = electricSecret ?? environment["ELECTRIC_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         LoggingSystem.bootstrap { label in
+            if format == "json" { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
 
         let configuration = ServerConfiguration(host: host, port: port, dataDirectory: data.resolved, syncSecret: secret,
-            longPollTimeout: longPollTimeout.duration, chunkBytes: shapeChunkBytes, logLevel: level)
-        let server = QACtlServer(configuration: configuration)
+            longPollTimeout: longPollTimeout.duration, chunkBytes: shapeChunkBytes, logLevel: level,
+            shapeTokenLifetime: shapeTokenTTL.duration, electricURL: electric, electricSecret: electricKey)
         do {
+            let server = try await QACtlServer.open(configuration)
             try await server.run { host, port in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
                 emit("qactl serve: listening on \(base)")
                 emit("  database  \(configuration.databasePath) (embedded SQLite)")
                 emit("  health    curl \(base)/healthz")
-                emit(secret == nil
-                    ? "  shapes    \(base)/v1/shape refuses outside callers (no --sync-secret)"
-                    : "  shapes    \(base)/v1/shape?table=messages&offset=-1&secret=…")
+                if let electric {
+                    emit("  shapes    \(base)/shape (gatekeeper) → Electric at \(electric)")
+                } else {
+                    emit("  shapes    \(base)/shape (gatekeeper, shape token) → embedded sync service")
+                    emit(secret == nil
+                        ? "  sync      \(base)/v1/shape refuses outside callers (no --sync-secret)"
+                        : "  sync      \(base)/v1/shape?secret=… (for a second gatekeeper or a trusted reader)")
+                }
+                emit("  try       qactl token mint auth --sub alice --data-dir \(configuration.dataDirectory)")
             }
         } catch {
             throw fail("serve: \(error)")

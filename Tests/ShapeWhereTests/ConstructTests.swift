@@ -125,6 +125,19 @@ struct ConstructTests {
         #expect(try F.matches("title > 'z'", ["title": "\u{E9}"]))
     }
 
+    @Test func blankPaddedCharIgnoresTrailingBlanksExceptInLike() throws {
+        let columns = ["code": "bpchar", "t": "text"]
+        func matches(_ text: String, _ row: [String: String?]) throws -> Bool {
+            try WhereClause.parse(text, columns: columns, params: []).matches(row)
+        }
+        #expect(try matches("code = 'ab'", ["code": "ab  "]))
+        #expect(try matches("code = 'ab '", ["code": "ab  "]))
+        #expect(try matches("code = t", ["code": "ab  ", "t": "ab"]))
+        #expect(try !matches("code = t", ["code": "ab  ", "t": "ab "]), "the text side keeps its blanks")
+        #expect(try matches("code LIKE 'ab__'", ["code": "ab  "]))
+        #expect(try WhereClause.parse("code = 'ab'", columns: columns, params: []).equalityTerms.isEmpty)
+    }
+
     @Test func otherTypesCompareAsText() throws {
         #expect(try F.matches("created_at >= '2024-01-01'", ["created_at": "2024-05-01 10:00:00+00"]))
         #expect(try F.matches("mood = 'happy'", ["mood": "happy"]))

@@ -100,6 +100,6 @@ struct TypingTests {
             params: []
         )
         #expect(clause.matches(["a": "1", "b": "2.50", "c": "t", "d": "x"]))
-        #expect(clause.sqlFilter(dialect: .postgres)?.sql == "\"a\" = $1::\"int8\" AND \"b\" = $2::\"float8\" AND \"c\" AND \"d\" = $3::\"varchar\"")
+        #expect(clause.sqlFilter(dialect: .postgres)?.sql == "\"a\" = $1::\"int8\" AND \"b\" = $2::\"float8\" AND \"c\" AND \"d\" = $3::\"text\"")
     }
 }

@@ -70,6 +70,18 @@ enum SQLiteSchema {
                 try db.execute(sql: captureTriggers(for: table))
             }
         }
+        migrator.registerMigration("v2: idempotent write requests") { db in
+            try db.execute(sql: """
+                CREATE TABLE _qactl_requests (
+                    kind TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    txid INTEGER NOT NULL,
+                    PRIMARY KEY (kind, id)
+                );
+                """)
+        }
         return migrator
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ShapeWire
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode, safe to share with other
 /// processes (a second `qactl serve`, the `sqlite3` shell).
@@ -14,6 +15,8 @@ import ShapeWire
 public final class SQLiteStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Called after each of this process's write transactions commits.
+    private let commitObservers = Mutex<[@Sendable () -> Void]>([])
 
     public init(path: String) throws(StoreError) {
         self.path = path
@@ -45,10 +48,16 @@ public final class SQLiteStore: Sendable {
 
     public var tables: [TableSchema] { DataModel.tables }
 
+    /// Registers `observer` to run after every commit made through ``transaction(_:)``
+    /// (the change feed uses it to pick up in-process writes at once).
+    public func onCommit(_ observer: @escaping @Sendable () -> Void) {
+        commitObservers.withLock { $0.append(observer) }
+    }
+
     /// Runs `body` in one write transaction, numbered before `body` runs, and
     /// returns its result with the transaction's txid once it has committed.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Database, UInt64) throws -> T) async throws -> (T, UInt64) {
-        try await pool.writeWithoutTransaction { db in
+        let outcome = try await pool.writeWithoutTransaction { db in
             var outcome: (T, UInt64)?
             try db.inTransaction(.immediate) {
                 // A transaction some other program left open is complete: it committed.
@@ -63,6 +72,8 @@ public final class SQLiteStore: Sendable {
             guard let outcome else { throw StoreError(.unavailable, "the write transaction did not commit") }
             return outcome
         }
+        for observer in commitObservers.withLock({ $0 }) { observer() }
+        return outcome
     }
 
     /// Whether the database answers a query.

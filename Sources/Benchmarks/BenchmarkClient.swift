@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// A loopback HTTP client sized for thousands of concurrent long-polls.
+struct BenchmarkClient: Sendable {
+    let http: HTTPClient
+    let baseURL: String
+    let secret: String
+
+    init(baseURL: String, secret: String) {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(60)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4096)
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        self.baseURL = baseURL
+        self.secret = secret
+    }
+
+    func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    struct Answer: Sendable {
+        let status: Int
+        let headers: [String: String]
+        let body: ByteBuffer
+    }
+
+    func get(_ path: String) async throws -> Answer {
+        let response = try await http.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 30)
+        var headers: [String: String] = [:]
+        for header in response.headers { headers[header.name.lowercased()] = header.value }
+        return Answer(status: Int(response.status.code), headers: headers, body: body)
+    }
+
+    /// A subscription to one shape, as Electric's clients run it.
+    struct Subscription: Sendable {
+        let query: String
+        var handle = ""
+        var offset = "-1"
+        var cursor = ""
+        var rows = 0
+    }
+
+    func shapePath(_ subscription: Subscription, live: Bool) -> String {
+        var path = "/v1/shape?\(subscription.query)&secret=\(secret)&offset=\(subscription.offset)"
+        if subscription.offset != "-1" { path += "&handle=\(subscription.handle)" }
+        if live { path += "&live=true&cursor=\(subscription.cursor)" }
+        return path
+    }
+
+    /// One request; returns the body and advances the subscription.
+    func poll(_ subscription: inout Subscription, live: Bool) async throws -> (Answer, upToDate: Bool) {
+        let answer = try await get(shapePath(subscription, live: live))
+        guard answer.status == 200 else {
+            throw BenchmarkError("shape request answered \(answer.status): \(String(buffer: answer.body).prefix(200))")
+        }
+        subscription.handle = answer.headers["electric-handle"] ?? subscription.handle
+        subscription.offset = answer.headers["electric-offset"] ?? subscription.offset
+        subscription.cursor = answer.headers["electric-cursor"] ?? subscription.cursor
+        return (answer, answer.headers["electric-up-to-date"] != nil)
+    }
+
+    /// Initial sync until up-to-date; counts the rows received.
+    func subscribe(query: String) async throws -> Subscription {
+        var subscription = Subscription(query: query)
+        while true {
+            let (answer, upToDate) = try await poll(&subscription, live: false)
+            subscription.rows += Self.countChanges(answer.body)
+            if upToDate { return subscription }
+        }
+    }
+
+    /// Change messages in a body (each has a `"key":`).
+    static func countChanges(_ body: ByteBuffer) -> Int {
+        let needle = Array("\"key\":".utf8)
+        var count = 0
+        body.withUnsafeReadableBytes { bytes in
+            var index = 0
+            let end = bytes.count - needle.count
+            while index <= end {
+                if bytes[index] == needle[0] && bytes[index + 1] == needle[1] && bytes[index + 2] == needle[2]
+                    && bytes[index + 3] == needle[3] && bytes[index + 4] == needle[4] && bytes[index + 5] == needle[5] {
+                    count += 1
+                    index += needle.count
+                } else {
+                    index += 1
+                }
+            }
+        }
+        return count
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ShapeWire
+
+/// An API error: `{"error": {"code", "message"}}` with the status its code implies.
+struct APIError: Error, HTTPResponseError {
+    enum Code: String {
+        case invalidRequest = "invalid_request"
+        case unauthorized
+        case forbidden
+        case notFound = "not_found"
+        case conflict
+        case payloadTooLarge = "payload_too_large"
+        case rateLimited = "rate_limited"
+        case unavailable
+        case badGateway = "bad_gateway"
+        case `internal`
+
+        var status: HTTPResponse.Status {
+            switch self {
+            case .invalidRequest: .badRequest
+            case .unauthorized: .unauthorized
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .payloadTooLarge: .contentTooLarge
+            case .rateLimited: .tooManyRequests
+            case .unavailable: .serviceUnavailable
+            case .badGateway: .badGateway
+            case .internal: .internalServerError
+            }
+        }
+    }
+
+    let code: Code
+    let message: String
+    var headers: [(HTTPField.Name, String)] = []
+
+    init(_ code: Code, _ message: String, headers: [(HTTPField.Name, String)] = []) {
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    var status: HTTPResponse.Status { code.status }
+
+    /// 401 with the `www-authenticate` challenge that tells clients to fetch a new token.
+    static func unauthorized(_ message: String, expired: Bool = false) -> APIError {
+        let detail = expired ? "invalid_token\", error_description=\"expired_token" : "invalid_token"
+        return APIError(.unauthorized, message, headers: [(.wwwAuthenticate, "Bearer error=\"\(detail)\"")])
+    }
+
+    static func unavailable(_ message: String, retryAfter: Int) -> APIError {
+        APIError(.unavailable, message, headers: [(.retryAfter, String(retryAfter))])
+    }
+
+    var body: String {
+        JSONText.object([("error", JSONText.object([("code", JSONText.quoted(code.rawValue)), ("message", JSONText.quoted(message))]))])
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        for (name, value) in headers { fields[name] = value }
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

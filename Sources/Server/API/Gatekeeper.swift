@@ -1,0 +1,81 @@
+import HTTPTypes
+import Hummingbird
+import ShapeWire
+import SyncService
+import Tokens
+
+/// `GET /shape`: verifies the shape token, rebuilds the request with the table,
+/// `where` and params of the token only, and relays the sync service's answer.
+///
+/// A client never chooses `table`, `where`, `params[n]` or `secret`: those
+/// parameters are dropped from what it sends; its `Authorization` header never
+/// goes upstream.
+struct Gatekeeper {
+    /// Protocol parameters a client may set.
+    static let forwarded: Set<String> = ["offset", "handle", "live", "cursor", "log", "replica", "columns", "expired_handle", "cache-buster"]
+
+    let authenticator: Authenticator
+    let upstream: any ShapeUpstream
+    /// Whether live requests are cancelled upstream when the client goes away.
+    let cancelsOnDisconnect: Bool
+
+    /// The upstream query: the client's protocol parameters, then the token's shape.
+    static func query(client: ShapeRequest.Query, grant: ShapeGrant) -> ShapeRequest.Query {
+        var query = client.filter { forwarded.contains($0.name) }
+        query.append((name: "table", value: grant.table))
+        query.append((name: "where", value: grant.where))
+        for (index, value) in grant.params.enumerated() {
+            query.append((name: "params[\(index + 1)]", value: value))
+        }
+        return query
+    }
+
+    func register(on router: Router<APIRequestContext>) {
+        let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, _ in
+            let origin = request.headers[.origin]
+            if request.method == .options { return CORS.preflight(origin: origin, methods: "GET, HEAD, OPTIONS") }
+            let token = try await authenticator.verify(request, as: .shape)
+            guard let grant = token.shape else { throw APIError.unauthorized("the shape token grants no shape") }
+            let clientQuery = ShapeCall.parseQuery(request.uri.query ?? "")
+            let call = ShapeCall(
+                method: request.method == .head ? .head : .get, query: Self.query(client: clientQuery, grant: grant),
+                origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
+            let live = clientQuery.last { $0.name == "live" }.map { $0.value != "false" } ?? false
+            var response: Response
+            if live && cancelsOnDisconnect {
+                // Hummingbird closes the connection after such a response; say so.
+                response = try await request.body.consumeWithCancellationOnInboundClose { _ in try await upstream.fetch(call) }
+                response.headers[.connection] = "close"
+            } else {
+                response = try await upstream.fetch(call)
+            }
+            response.headers[values: .vary] = ["authorization"]
+            CORS.decorate(&response, origin: origin)
+            return response
+        }
+        router.get("/shape", use: handler)
+        router.head("/shape", use: handler)
+        router.on("/shape", method: .options, use: handler)
+    }
+}
+
+/// CORS for browser clients: the request's own origin (never `*` with
+/// credentials) and every `electric-*` header exposed.
+enum CORS {
+    static func decorate(_ response: inout Response, origin: String?) {
+        guard let origin else { return }
+        response.headers[.accessControlAllowOrigin] = origin
+        response.headers[.accessControlExposeHeaders] = ShapeHeader.exposed.joined(separator: ",")
+        response.headers[values: .vary] = (response.headers[values: .vary] + ["origin"])
+    }
+
+    static func preflight(origin: String?, methods: String) -> Response {
+        var fields = HTTPFields()
+        fields[.accessControlAllowOrigin] = origin ?? "*"
+        fields[.accessControlAllowMethods] = methods
+        fields[.accessControlAllowHeaders] = "authorization, content-type, if-none-match"
+        fields[.accessControlMaxAge] = "86400"
+        if origin != nil { fields[.vary] = "origin" }
+        return Response(status: .noContent, headers: fields)
+    }
+}

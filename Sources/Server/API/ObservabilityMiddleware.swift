@@ -1,0 +1,45 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Per request: a structured log line (request id, method, route, status,
+/// duration; never tokens or query strings), the Prometheus request metrics,
+/// an `x-request-id` header, and CORS on the JSON API routes.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+
+    /// JSON API routes browsers call directly (the gatekeeper does its own CORS).
+    static let corsRoutes: Set<String> = ["/shapes/auth-token", "/conversations", "/questions/send"]
+
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let origin = request.headers[.origin]
+        let cors = Self.corsRoutes.contains(request.uri.path)
+        if cors && request.method == .options {
+            return CORS.preflight(origin: origin, methods: "POST, OPTIONS")
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        } catch {
+            logger.error("unexpected error", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+            response = try APIError(.internal, "internal error (request \(context.requestID))").response(from: request, context: context)
+        }
+        if cors { CORS.decorate(&response, origin: origin) }
+        response.headers[HTTPField.Name("x-request-id")!] = context.requestID
+        let route = context.endpointPath ?? "unmatched"
+        let duration = ContinuousClock.now - start
+        metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
+        logger.info("request", metadata: [
+            "request_id": "\(context.requestID)", "method": "\(request.method.rawValue)", "route": "\(route)",
+            "status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000))",
+        ])
+        return response
+    }
+}

@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import SyncService
+
+/// Where the gatekeeper sends a shape request once it has rebuilt it from the
+/// shape token: the embedded sync service, or a real Electric over HTTP.
+protocol ShapeUpstream: Sendable {
+    func fetch(_ call: ShapeCall) async throws -> Response
+}
+
+/// The embedded sync service, in process: no HTTP hop, no secret needed.
+struct EmbeddedUpstream: ShapeUpstream {
+    let sync: SyncService
+
+    func fetch(_ call: ShapeCall) async throws -> Response {
+        Response(await sync.respond(call, trusted: true))
+    }
+}
+
+/// A real Electric (or another `qactl serve`) behind the gatekeeper. The body is
+/// streamed through; only the protocol's headers are relayed.
+struct ElectricUpstream: ShapeUpstream {
+    let baseURL: String
+    let secret: String?
+    let client: HTTPClient
+    /// Above the upstream's long-poll hold, so live requests are not cut short.
+    let deadline: Duration
+
+    /// Response headers relayed from upstream (plus every `electric-*` one).
+    static let relayed: Set<String> = ["etag", "cache-control", "retry-after", "content-type"]
+
+    func fetch(_ call: ShapeCall) async throws -> Response {
+        var query = call.query
+        if let secret { query.append((name: "secret", value: secret)) }
+        let url = baseURL.trimmingSuffix("/") + "/v1/shape?" + query.map { Self.encode($0.name) + "=" + Self.encode($0.value) }.joined(separator: "&")
+        var upstream = HTTPClientRequest(url: url)
+        upstream.method = call.method == .head ? .HEAD : .GET
+        if let tag = call.ifNoneMatch { upstream.headers.add(name: "if-none-match", value: tag) }
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(upstream, deadline: .now() + .nanoseconds(deadline.components.seconds * 1_000_000_000))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw APIError(.badGateway, "the sync service did not answer in time", headers: [(.retryAfter, "1")])
+        } catch {
+            throw APIError.unavailable("the sync service cannot be reached", retryAfter: 1)
+        }
+        var fields = HTTPFields()
+        for header in response.headers {
+            let name = header.name.lowercased()
+            guard name.hasPrefix("electric-") || Self.relayed.contains(name), let field = HTTPField.Name(name) else { continue }
+            fields.append(HTTPField(name: field, value: header.value))
+        }
+        return Response(status: HTTPResponse.Status(code: Int(response.status.code)), headers: fields, body: ResponseBody(asyncSequence: response.body))
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var text = self
+        while text.hasSuffix(suffix) { text.removeLast(suffix.count) }
+        return text
+    }
+}

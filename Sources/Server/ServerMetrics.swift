@@ -1,0 +1,47 @@
+import Prometheus
+import SyncService
+
+/// The Prometheus metrics `GET /metrics` exposes, kept in a registry per server
+/// (no process-global state, so several servers can share a process).
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(25),
+    ]
+
+    private func descriptor(_ name: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "qactl", metricName: name, unitName: unit, helpText: help)
+    }
+
+    /// Counts one HTTP request and records how long it took.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: descriptor("http_requests", unit: "total", help: "HTTP requests by route, method and status."),
+            labels: [("route", route), ("method", method), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: descriptor("http_request_duration", unit: "seconds", help: "HTTP request latency by route (live polls include their hold)."),
+            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    /// Counts one finished answer by outcome (`completed`, `failed`).
+    func recordAnswer(outcome: String) {
+        registry.makeCounter(
+            descriptor: descriptor("answers", unit: "total", help: "Answers generated, by outcome."), labels: [("outcome", outcome)]
+        ).increment()
+    }
+
+    /// The exposition text, with the sync service's gauges read at scrape time.
+    func exposition(sync: SyncService?) async -> String {
+        if let sync {
+            let stats = await sync.statistics
+            registry.makeGauge(descriptor: descriptor("shapes", help: "Live shapes.")).set(Double(stats.shapes))
+            registry.makeGauge(descriptor: descriptor("shape_live_polls", help: "Long-polls waiting for changes.")).set(Double(stats.waitingPolls))
+            registry.makeGauge(descriptor: descriptor("replication_lag", unit: "seconds", help: "Commit-to-sync delay of the last applied transaction."))
+                .set(stats.lastApplyLag.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0)
+        }
+        return registry.emitToString()
+    }
+}

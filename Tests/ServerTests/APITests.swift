@@ -1,0 +1,239 @@
+import Foundation
+import Testing
+import Store
+import Tokens
+
+/// The API and the gatekeeper over HTTP against a running `qactl serve`.
+@Suite(.serialized) struct APITests {
+    let dir = TemporaryDirectory()
+
+    @Test func theSeedFlowEndToEnd() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let api = APIClient(server: server)
+        let alice = try await api.authToken("alice")
+
+        let created = try await api.post("/conversations", json: ["id": "conv-1", "title": "  Questions  "], token: alice)
+        #expect(created.status == 201)
+        let conversation = created.json["conversation"] as? [String: Any]
+        #expect(conversation?["id"] as? String == "conv-1")
+        #expect(conversation?["title"] as? String == "Questions")
+        #expect(conversation?["user_id"] as? String == "alice")
+        #expect(created.json["txid"] as? Int != nil)
+
+        let (granted, token) = try await api.shapeToken(table: "messages", params: ["conversationId": "conv-1"], token: alice)
+        #expect(granted.status == 200)
+        let shapeToken = try #require(token)
+        let shape = granted.json["shape"] as? [String: Any]
+        #expect(shape?["table"] as? String == "messages")
+        #expect(shape?["where"] as? String == "conversation_id = $1")
+        #expect(shape?["params"] as? [String] == ["conv-1"])
+        #expect(granted.json["expiresAt"] as? String != nil)
+
+        var follow = APIClient.Follow()
+        let initial = try await api.follow(&follow, token: shapeToken)
+        #expect(initial.status == 200)
+        #expect(initial.controls == ["snapshot-end"])
+        #expect(initial.header("vary")?.contains("authorization") == true)
+        try await api.catchUp(&follow, token: shapeToken)
+
+        let state = follow
+        let live = Task {
+            var copy = state
+            let answer = try await api.follow(&copy, token: shapeToken, live: true)
+            return (answer, copy)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let sent = try await api.post("/questions/send", json: ["conversationId": "conv-1", "questionId": "q-1", "answerId": "a-1", "content": "How do I mint a shape token?"], token: alice)
+        #expect(sent.status == 200)
+        #expect(sent.json["success"] as? Bool == true)
+        let txid = try #require(sent.json["txid"] as? Int)
+        let (answer, _) = try await live.value
+        #expect(answer.status == 200)
+        let messages = answer.changes
+        #expect(messages.count == 2)
+        for message in messages {
+            #expect((message["headers"] as? [String: Any])?["txids"] as? [Int] == [txid])
+        }
+        let question = try #require(messages.first { ($0["value"] as? [String: Any])?["id"] as? String == "q-1" }?["value"] as? [String: String])
+        let placeholder = try #require(messages.first { ($0["value"] as? [String: Any])?["id"] as? String == "a-1" }?["value"] as? [String: String])
+        #expect(question["role"] == "user")
+        #expect(question["status"] == "completed")
+        #expect(question["content"] == "How do I mint a shape token?")
+        #expect(placeholder["role"] == "assistant")
+        #expect(placeholder["status"] == "pending")
+        #expect(placeholder["content"] == "")
+        #expect(try #require(placeholder["created_at"]) > (try #require(question["created_at"])))
+        try await server.stop()
+    }
+
+    @Test func otherUsersConversationsAndHostileInputRevealNothing() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let api = APIClient(server: server)
+        let alice = try await api.authToken("alice")
+        let bob = try await api.authToken("bob")
+        try await api.conversation("alice-c", token: alice)
+        try await api.conversation("bob-c", token: bob)
+        #expect(try await api.post("/questions/send", json: ["conversationId": "bob-c", "questionId": "bq", "answerId": "ba", "content": "bob's secret"], token: bob).status == 200)
+
+        // Someone else's conversation and one that does not exist: the same 403.
+        let theirs = try await api.shapeToken(table: "messages", params: ["conversationId": "bob-c"], token: alice).0
+        let missing = try await api.shapeToken(table: "messages", params: ["conversationId": "nope"], token: alice).0
+        #expect(theirs.status == 403)
+        #expect(missing.status == 403)
+        #expect(theirs.body == missing.body)
+        #expect((theirs.json["error"] as? [String: Any])?["code"] as? String == "forbidden")
+        for hostile in ["' OR 1=1 --", "x') OR ('1'='1", String(repeating: "A", count: 5000), "bob-c' --", "%", "_"] {
+            let answer = try await api.shapeToken(table: "messages", params: ["conversationId": hostile], token: alice).0
+            #expect(answer.status == 403, "\(hostile.prefix(20))")
+        }
+        #expect(try await api.shapeToken(table: "secrets", token: alice).0.status == 403)
+        #expect(try await api.post("/questions/send", json: ["conversationId": "bob-c", "questionId": "aq", "answerId": "aa", "content": "hi"], token: alice).status == 403)
+
+        // A client cannot widen its shape: table, where, params and secret it sends are ignored.
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "alice-c"], token: alice).1)
+        let widened = try await api.shape(
+            [("offset", "-1"), ("table", "conversations"), ("where", "true"), ("params[1]", "bob-c"), ("secret", "x"), ("live_sse", "true")],
+            token: token)
+        #expect(widened.status == 200)
+        #expect(!widened.body.contains("bob"))
+        #expect(widened.changes.isEmpty)
+        #expect(widened.header("electric-schema")?.contains("conversation_id") == true)
+
+        // The conversations shape is always the caller's own.
+        let mine = try #require(try await api.shapeToken(table: "conversations", params: ["userId": "bob"], token: alice).1)
+        var follow = APIClient.Follow()
+        try await api.catchUp(&follow, token: mine)
+        #expect(follow.messages.map { ($0["value"] as? [String: Any])?["id"] as? String } == ["alice-c"])
+        try await server.stop()
+    }
+
+    @Test func tokensOfTheWrongKindAgeOrAlgorithmAre401() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let api = APIClient(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c", token: alice)
+        let shapeToken = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c"], token: alice).1)
+
+        var follow = APIClient.Follow()
+        try await api.catchUp(&follow, token: shapeToken)
+
+        // Expired shape token → 401 with a challenge; a fresh one continues from the same offset.
+        let grant = ShapeGrant(table: "messages", where: "conversation_id = $1", params: ["c"])
+        let expired = try await api.authority.mintShape(subject: "alice", shape: grant, lifetime: .seconds(60), now: Date().addingTimeInterval(-3600)).token
+        let refused = try await api.follow(&follow, token: expired)
+        #expect(refused.status == 401)
+        #expect(refused.header("www-authenticate")?.contains("invalid_token") == true)
+        #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "unauthorized")
+        #expect(refused.header("cache-control") == "no-store")
+        let fresh = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c"], token: alice).1)
+        let offset = follow.offset
+        let resumed = try await api.follow(&follow, token: fresh)
+        #expect(resumed.status == 200)
+        #expect(follow.offset == offset)
+
+        // Each kind only where it belongs.
+        #expect(try await api.shape([("offset", "-1")], token: alice).status == 401)
+        #expect(try await api.post("/conversations", json: ["title": "x"], token: shapeToken).status == 401)
+        #expect(try await api.shape([("offset", "-1")], token: nil).status == 401)
+        #expect(try await api.post("/conversations", json: ["title": "x"], token: nil).status == 401)
+        #expect(try await api.post("/conversations", json: ["title": "x"], token: "garbage").status == 401)
+
+        // alg: none, with the shape claim of a real token.
+        let parts = shapeToken.split(separator: ".")
+        let none = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        #expect(try await api.shape([("offset", "-1")], token: "\(none).\(parts[1]).").status == 401)
+        #expect(try await api.shape([("offset", "-1")], token: "\(none).\(parts[1]).\(parts[2])").status == 401)
+        try await server.stop()
+    }
+
+    @Test func writesAreValidatedAndIdempotent() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let api = APIClient(server: server)
+        let alice = try await api.authToken("alice")
+        let bob = try await api.authToken("bob")
+
+        let first = try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: alice)
+        let again = try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: alice)
+        #expect(first.status == 201 && again.status == 201)
+        #expect(first.json["txid"] as? Int == again.json["txid"] as? Int)
+        #expect(try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: bob).status == 409)
+        let generated = try await api.post("/conversations", json: ["title": "No id"], token: alice)
+        #expect(generated.status == 201)
+        #expect(((generated.json["conversation"] as? [String: Any])?["id"] as? String)?.isEmpty == false)
+
+        let question: [String: Any] = ["conversationId": "c-1", "questionId": "q-1", "answerId": "a-1", "content": "Why?"]
+        let sent = try await api.post("/questions/send", json: question, token: alice)
+        let repeated = try await api.post("/questions/send", json: question, token: alice)
+        #expect(sent.status == 200 && repeated.status == 200)
+        #expect(sent.json["txid"] as? Int == repeated.json["txid"] as? Int)
+        var changed = question
+        changed["content"] = "Why not?"
+        #expect(try await api.post("/questions/send", json: changed, token: alice).status == 409)
+        #expect(try await api.post("/questions/send", json: question, token: bob).status == 409)
+        var reused = question
+        reused["questionId"] = "q-2"
+        #expect(try await api.post("/questions/send", json: reused, token: alice).status == 409, "answer id a-1 is taken")
+
+        let invalid: [(String, String)] = [
+            ("{", "not a JSON object"), ("[]", "not a JSON object"), ("", "empty"),
+            (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9"}"#, "content"),
+            (#"{"conversationId":"c-1","questionId":"q 9","answerId":"a-9","content":"x"}"#, "questionId"),
+            (#"{"conversationId":"c-1","questionId":"","answerId":"a-9","content":"x"}"#, "questionId"),
+            (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9","content":"   "}"#, "content"),
+            (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9","content":42}"#, "content"),
+            ("{\"conversationId\":\"c-1\",\"questionId\":\"\(String(repeating: "q", count: 65))\",\"answerId\":\"a-9\",\"content\":\"x\"}", "questionId"),
+        ]
+        for (body, field) in invalid {
+            let answer = try await api.post("/questions/send", body, token: alice)
+            #expect(answer.status == 400, "\(body)")
+            #expect(((answer.json["error"] as? [String: Any])?["message"] as? String)?.contains(field) == true, "\(body): \(answer.body)")
+        }
+        let long = String(repeating: "é", count: 16_385)
+        #expect(try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-8", "answerId": "a-8", "content": long], token: alice).status == 400)
+        let huge = "{\"title\":\"" + String(repeating: "x", count: 70_000) + "\"}"
+        let tooLarge = try await api.post("/conversations", huge, token: alice)
+        #expect(tooLarge.status == 413)
+        #expect((tooLarge.json["error"] as? [String: Any])?["code"] as? String == "payload_too_large")
+        #expect(try await api.post("/conversations", json: ["title": String(repeating: "t", count: 201)], token: alice).status == 400)
+
+        // Nothing of the refused requests was written.
+        let store = try TestData(server: server).store
+        let count = try await store.snapshot(of: DataModel.messages, filter: nil).rows.count
+        #expect(count == 2)
+        try await server.stop()
+    }
+
+    @Test func browsersGetCORSAndOperatorsGetMetrics() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let api = APIClient(server: server)
+        let alice = try await api.authToken("alice")
+        let origin = "https://chat.example"
+        for path in ["/questions/send", "/conversations", "/shapes/auth-token", "/shape"] {
+            let preflight = try await HTTP.send(server.baseURL + path, method: .OPTIONS, headers: [("origin", origin), ("access-control-request-method", "POST")])
+            #expect(preflight.status == 204, "\(path)")
+            #expect(preflight.header("access-control-allow-origin") == origin, "\(path)")
+            #expect(preflight.header("access-control-allow-headers")?.contains("authorization") == true)
+        }
+        let created = try await api.post("/conversations", json: ["id": "c", "title": "T"], token: alice, headers: [("origin", origin)])
+        #expect(created.header("access-control-allow-origin") == origin)
+        let refused = try await api.post("/conversations", json: ["title": "T"], token: nil, headers: [("origin", origin)])
+        #expect(refused.status == 401)
+        #expect(refused.header("access-control-allow-origin") == origin)
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c"], token: alice).1)
+        let shape = try await api.shape([("offset", "-1")], token: token, headers: [("origin", origin)])
+        #expect(shape.header("access-control-allow-origin") == origin)
+        #expect(shape.header("access-control-expose-headers")?.contains("electric-handle") == true)
+        #expect(shape.header("access-control-allow-origin") != "*")
+
+        let metrics = try await HTTP.send(server.baseURL + "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("qactl_http_requests_total{"))
+        #expect(metrics.body.contains("route=\"/conversations\""))
+        #expect(metrics.body.contains("qactl_http_request_duration_seconds_bucket"))
+        #expect(metrics.body.contains("qactl_shapes 1"))
+        #expect(metrics.body.contains("qactl_shape_live_polls"))
+        #expect(!metrics.body.contains(alice))
+        try await server.stop()
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import ShapeWire
+import Testing
+
+struct OffsetTests {
+    @Test func parsesEveryFormTheProtocolUses() {
+        #expect(Offset("-1") == .beforeAll)
+        #expect(Offset("0_0") == Offset(tx: 0, op: 0))
+        #expect(Offset("0_inf") == .snapshotEnd)
+        #expect(Offset("26800584_4") == Offset(tx: 26_800_584, op: 4))
+        #expect(Offset("0_02") == Offset(tx: 0, op: 2))
+        #expect(Offset("12_inf")?.description == "12_inf")
+        for bad in ["", "now", "1", "1_", "_1", "1_-2", "-1_2", "a_b", "1_2_3", " 1_2", "1_2 ", "+1_2", "1_infinity", "99999999999999999999_1"] {
+            #expect(Offset(bad) == nil, "\(bad)")
+        }
+        #expect(RequestedOffset("now") == .now)
+        #expect(RequestedOffset("5_2") == .offset(Offset(tx: 5, op: 2)))
+    }
+
+    @Test func ordersByTransactionThenOpWithInfLast() {
+        let ordered = ["-1", "0_0", "0_1", "0_inf", "5_0", "5_2", "5_inf", "6_0"].compactMap(Offset.init)
+        #expect(ordered.count == 8)
+        #expect(ordered == ordered.sorted())
+        #expect(Offset("10_0")! > Offset("9_inf")!)
+    }
+}
+
+struct MessageTests {
+    @Test func rowKeysQuoteNamesAndDoubleSlashes() {
+        let table = TableSchema(name: "items", columns: [ColumnSchema(name: "id", type: "text", primaryKeyIndex: 0), ColumnSchema(name: "v", type: "text")])
+        #expect(table.rowKey(["id": "1", "v": "x"]) == "\"public\".\"items\"/\"1\"")
+        #expect(table.rowKey(["id": "a/b"]) == "\"public\".\"items\"/\"a//b\"")
+        let keyless = TableSchema(schema: "hello", name: "world", columns: [ColumnSchema(name: "b", type: "text"), ColumnSchema(name: "a", type: "text")])
+        let row: [String: String?] = ["a": "1", "b": Optional<String>.none]
+        #expect(keyless.rowKey(row) == "\"hello\".\"world\"/\"1\"/_")
+    }
+
+    @Test func valuesAreJSONStringsOrNullAndEscapedCorrectly() throws {
+        let tricky = "quote \" backslash \\ newline \n tab \t bell \u{07} line sep \u{2028} emoji 🎉 é"
+        let values: [String: String?] = ["a": .some(tricky), "b": Optional<String>.none, "c": "plain"]
+        let row = JSONText.row(values, columns: ["a", "b", "c"])
+        let decoded = try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [String: Any]
+        #expect(decoded["a"] as? String == tricky)
+        #expect(decoded["b"] is NSNull)
+        #expect(decoded["c"] as? String == "plain")
+        #expect(!row.contains("\u{2028}"))
+    }
+
+    @Test func changeMessagesCarryTheLiveHeaders() throws {
+        let json = ShapeMessage.change(
+            key: "k", operation: .update, value: "{\"id\":\"1\"}", oldValue: "{\"v\":\"0\"}", relation: "[\"public\",\"t\"]",
+            lsn: 23_806_000, opPosition: 4, txid: 751, last: true)
+        let message = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        let headers = message["headers"] as! [String: Any]
+        #expect(headers["operation"] as? String == "update")
+        #expect(headers["lsn"] as? String == "23806000")
+        #expect(headers["op_position"] as? Int == 4)
+        #expect(headers["txids"] as? [Int] == [751])
+        #expect(headers["last"] as? Bool == true)
+        #expect((message["old_value"] as? [String: String]) == ["v": "0"])
+        let end = try JSONSerialization.jsonObject(with: Data(ShapeMessage.snapshotEnd(xmin: 5, xmax: 9, xip: [6, 7]).utf8)) as! [String: Any]
+        #expect((end["headers"] as! [String: Any])["xip_list"] as? [String] == ["6", "7"])
+    }
+
+    @Test func schemaHeaderListsTypesKeysAndNotNull() throws {
+        let table = TableSchema(name: "t", columns: [ColumnSchema(name: "id", type: "int8", primaryKeyIndex: 0, notNull: true), ColumnSchema(name: "v", type: "text")])
+        let schema = try JSONSerialization.jsonObject(with: Data(table.electricSchema().utf8)) as! [String: [String: Any]]
+        #expect(schema["id"]?["type"] as? String == "int8")
+        #expect(schema["id"]?["pk_index"] as? Int == 0)
+        #expect(schema["id"]?["not_null"] as? Bool == true)
+        #expect(schema["v"]?.count == 1)
+        #expect(table.electricSchema(selected: ["id"]).contains("\"v\"") == false)
+    }
+}
+
+struct ValueTextTests {
+    @Test func timestampsAreUTCWithMicroseconds() {
+        #expect(PostgresText.timestamp(microsecondsSinceEpoch: 0) == "1970-01-01 00:00:00.000000+00")
+        #expect(PostgresText.timestamp(microsecondsSinceEpoch: 1_795_924_800_123_456) == "2026-11-29 04:00:00.123456+00")
+    }
+
+    @Test func cursorMovesForwardPastTheClientsCursor() {
+        let now = Date(timeIntervalSince1970: 1_795_924_800)
+        let first = LiveCursor.next(after: nil, now: now)
+        #expect(first % 20 == 0)
+        #expect(first >= UInt64(now.timeIntervalSince(LiveCursor.epoch)))
+        let second = LiveCursor.next(after: String(first), now: now)
+        #expect(second > first && second <= first + 3600)
+        #expect(LiveCursor.next(after: "junk", now: now) == first)
+    }
+}
