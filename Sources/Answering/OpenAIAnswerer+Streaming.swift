@@ -39,6 +39,10 @@ extension OpenAIAnswerer {
     /// Throws when the answer has not started within ``requestTimeout`` or has been silent
     /// for ``stallTimeout``; runs until cancelled otherwise.
     private func watch(_ progress: Locked<Progress>) async throws {
+        // The deadline moves whenever bytes arrive, so look again at this interval rather
+        // than sleeping until a deadline that may have moved (or shrunk, at the first bytes).
+        let shortest = min(stallTimeout, requestTimeout)
+        let interval = max(shortest / 4, .milliseconds(10))
         while true {
             let (deadline, failure) = progress.withLock { progress in
                 if let last = progress.lastBytes {
@@ -50,8 +54,9 @@ extension OpenAIAnswerer {
                     "the model server did not answer within \(DurationWording.text(requestTimeout))"
                 ))
             }
-            if ContinuousClock.now >= deadline { throw failure }
-            try await Task.sleep(until: deadline, clock: .continuous)
+            let now = ContinuousClock.now
+            if now >= deadline { throw failure }
+            try await Task.sleep(until: min(deadline, now + interval), clock: .continuous)
         }
     }
 

@@ -3,6 +3,14 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Streams answers from any OpenAI-compatible chat completions endpoint (llama.cpp server,
 /// Ollama, vLLM, hosted APIs): `POST {baseURL}/chat/completions` with `stream: true`, the
 /// conversation so far as context, the answer read from the server-sent events.
@@ -120,6 +128,24 @@ public struct OpenAIAnswerer: Answerer {
                 break
             }
         }
-        return "could not reach the model server at \(endpoint): \(error)"
+        return "could not reach the model server at \(endpoint): \(Self.transportReason(error))"
+    }
+
+    /// "Connection refused" rather than "connection reset (error set): Connection refused (errno: 111)".
+    static func transportReason(_ error: any Error) -> String {
+        if let ioError = error as? IOError { return String(cString: strerror(ioError.errnoCode)) }
+        return "\(error)"
+    }
+
+    /// A client configuration that suits this answerer: a refused connection fails at once
+    /// instead of being retried until the connect timeout, and there is no read timeout
+    /// because ``stallTimeout`` watches the stream (a model may think for a while).
+    public static var recommendedHTTPClientConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: nil)
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
     }
 }

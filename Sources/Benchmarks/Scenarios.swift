@@ -108,7 +108,13 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Writes start once every poll is parked on the server.
+        if let sync = bench.server.sync {
+            let parkDeadline = ContinuousClock.now + .seconds(30)
+            while await sync.statistics.waitingPolls < shapes && ContinuousClock.now < parkDeadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
 
         let start = ContinuousClock.now
         let writes = (0..<total).map { index in

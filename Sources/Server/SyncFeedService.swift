@@ -13,5 +13,6 @@ struct SyncFeedService: Service {
         } onGracefulShutdown: {
             Task { await sync.shutdown() }
         }
+        await sync.waitForPersistence()
     }
 }

@@ -32,6 +32,33 @@ public enum JSONText {
         return out
     }
 
+    /// Appends `value` as a quoted JSON string to `out` (no intermediate strings
+    /// when nothing needs escaping, the common case).
+    public static func appendQuoted(_ value: String, to out: inout String) {
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
+            out += "\""
+            out += value
+            out += "\""
+        } else {
+            out += quoted(value)
+        }
+    }
+
+    /// Appends a JSON object of text values (nil → `null`) in `columns` order.
+    public static func appendRow(_ values: [String: String?], columns: [String], to out: inout String) {
+        out += "{"
+        var first = true
+        for column in columns {
+            guard let value = values[column] else { continue }
+            if !first { out += "," }
+            first = false
+            appendQuoted(column, to: &out)
+            out += ":"
+            if let value { appendQuoted(value, to: &out) } else { out += "null" }
+        }
+        out += "}"
+    }
+
     /// A JSON object from already-encoded member values, in the given order.
     public static func object(_ members: [(String, String)]) -> String {
         "{" + members.map { quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
@@ -39,14 +66,8 @@ public enum JSONText {
 
     /// A JSON object of text values (nil → `null`) in `columns` order.
     public static func row(_ values: [String: String?], columns: [String]) -> String {
-        var out = "{"
-        var first = true
-        for column in columns {
-            guard let value = values[column] else { continue }
-            if !first { out += "," }
-            first = false
-            out += quoted(column) + ":" + (value.map(quoted) ?? "null")
-        }
-        return out + "}"
+        var out = ""
+        appendRow(values, columns: columns, to: &out)
+        return out
     }
 }

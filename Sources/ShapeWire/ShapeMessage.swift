@@ -15,6 +15,18 @@ public enum ShapeMessage {
             + ",\"headers\":{\"operation\":\"insert\",\"relation\":" + relation + "}}"
     }
 
+    /// Appends a snapshot row to `out`, building nothing in between (the
+    /// initial sync of a large shape is mostly this).
+    public static func appendSnapshotRow(_ row: [String: String?], table: TableSchema, columns: [String], relation: String, to out: inout String) {
+        out += "{\"key\":"
+        JSONText.appendQuoted(table.rowKey(row), to: &out)
+        out += ",\"value\":"
+        JSONText.appendRow(row, columns: columns, to: &out)
+        out += ",\"headers\":{\"operation\":\"insert\",\"relation\":"
+        out += relation
+        out += "}}"
+    }
+
     /// A replicated change with `lsn`, `op_position`, `txids` and, on the
     /// transaction's last change for this shape, `last: true`.
     public static func change(

@@ -62,21 +62,19 @@ extension Shape {
     /// ending with `snapshot-end`.
     func makeSnapshotChunks(_ snapshot: TableSnapshot, chunkBytes: Int) -> [String] {
         var chunks: [String] = []
-        var current: [String] = []
-        var bytes = 0
+        var current = ""
+        current.reserveCapacity(min(chunkBytes, 1 << 24) + 1024)
         for row in snapshot.rows where resolved.matches(row) {
-            let message = ShapeMessage.snapshotRow(
-                key: resolved.table.rowKey(row), value: JSONText.row(row, columns: resolved.selectedColumns), relation: relation)
-            current.append(message)
-            bytes += message.utf8.count
-            if bytes >= chunkBytes {
-                chunks.append(current.joined(separator: ","))
-                current = []
-                bytes = 0
+            if !current.isEmpty { current += "," }
+            ShapeMessage.appendSnapshotRow(row, table: resolved.table, columns: resolved.selectedColumns, relation: relation, to: &current)
+            if current.utf8.count >= chunkBytes {
+                chunks.append(current)
+                current = ""
             }
         }
-        current.append(ShapeMessage.snapshotEnd(xmin: snapshot.xmin, xmax: snapshot.xmax, xip: snapshot.xip))
-        chunks.append(current.joined(separator: ","))
+        if !current.isEmpty { current += "," }
+        current += ShapeMessage.snapshotEnd(xmin: snapshot.xmin, xmax: snapshot.xmax, xip: snapshot.xip)
+        chunks.append(current)
         return chunks
     }
 }

@@ -41,24 +41,33 @@ extension SyncService {
         for transaction in held {
             shape.log.append(transaction: shape.entries(for: transaction))
         }
+        shape.state = .ready
+        shape.wakeAll()
+        // Persisted after the shape is served: a crash before this only costs
+        // its clients a 409 and a refetch after the restart.
         let record = ShapeRecord(
             handle: shape.handle, definition: (try? JSONEncoder().encode(shape.resolved.definition)) ?? Data(),
             snapshotSequence: snapshot.lastSequence, snapshotLSN: snapshot.lsn, xmin: snapshot.xmin, xmax: snapshot.xmax,
             chunks: shape.snapshotChunks.map { Data($0.utf8) })
+        pendingPersists += 1
         do {
             try await store.saveShape(record)
         } catch {
-            // The shape still works; after a restart its clients get a 409 and refetch.
             logger.warning("could not persist shape", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
         }
-        // Transactions that arrived while saving went to `held` too.
-        if case .snapshotting(let more) = shape.state {
-            for transaction in more.dropFirst(held.count) {
-                shape.log.append(transaction: shape.entries(for: transaction))
-            }
+        pendingPersists -= 1
+        if pendingPersists == 0 {
+            let waiting = persistWaiters
+            persistWaiters.removeAll()
+            for waiter in waiting { waiter.resume() }
         }
-        shape.state = .ready
-        shape.wakeAll()
+    }
+
+    /// Waits until every shape created so far is persisted (shutdown calls this
+    /// so a restart finds them).
+    public func waitForPersistence() async {
+        guard pendingPersists > 0 else { return }
+        await withCheckedContinuation { persistWaiters.append($0) }
     }
 
     private func failSnapshot(_ handle: String, _ error: any Error) {

@@ -49,6 +49,8 @@ public actor SyncService {
     var feedPoked = false
     var readinessWaiters: [CheckedContinuation<Void, Never>] = []
     var lastApplyLag: Duration?
+    var pendingPersists = 0
+    var persistWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(store: SQLiteStore, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "qactl.sync")) {
         self.store = store

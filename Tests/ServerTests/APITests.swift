@@ -236,4 +236,30 @@ import Tokens
         #expect(!metrics.body.contains(alice))
         try await server.stop()
     }
+
+    @Test func logsAreStructuredAndNeverCarryTokens() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--log-format", "json", "--log-level", "info"])
+        let api = APIClient(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c", token: alice)
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c"], token: alice).1)
+        _ = try await api.shape([("offset", "-1")], token: token)
+        _ = try await api.post("/conversations", json: ["title": "x"], token: "not-a-token")
+        try await server.stop()
+        let lines = server.stderr.split(separator: "\n").map(String.init)
+        let requests = lines.compactMap { line -> [String: String]? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String] else { return nil }
+            return object["message"] == "request" ? object : nil
+        }
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "every line is JSON")
+        let routes = requests.map { "\($0["method"] ?? "") \($0["route"] ?? "") \($0["status"] ?? "")" }
+        #expect(routes.contains("POST /conversations 201"))
+        #expect(routes.contains("POST /shapes/auth-token 200"))
+        #expect(routes.contains("GET /shape 200"))
+        #expect(routes.contains("POST /conversations 401"))
+        #expect(requests.allSatisfy { $0["request_id"] != nil && $0["duration_ms"] != nil && $0["level"] == "info" })
+        #expect(!server.stderr.contains(alice))
+        #expect(!server.stderr.contains(token))
+        #expect(!server.stderr.contains("not-a-token"))
+    }
 }

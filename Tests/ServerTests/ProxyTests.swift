@@ -76,6 +76,28 @@ import Testing
         await recorder.stop()
     }
 
+    @Test func aLivePollWhoseClientLeavesIsCancelledUpstream() async throws {
+        let recorder = try await RecordingUpstream.start()
+        let gatekeeper = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--electric-url", recorder.baseURL])
+        let api = APIClient(server: gatekeeper)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-1", token: alice)
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        var components = URLComponents(string: gatekeeper.baseURL + "/shape")!
+        components.queryItems = [URLQueryItem(name: "offset", value: "1_0"), URLQueryItem(name: "handle", value: "h"), URLQueryItem(name: "live", value: "true")]
+        // The client gives up after 1 s, long before the upstream's 10 s hold ends.
+        await #expect(throws: (any Error).self) {
+            try await HTTP.send(components.url!.absoluteString, headers: [("authorization", "Bearer \(token)")], timeout: .seconds(1))
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while recorder.closedLivePolls == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(recorder.closedLivePolls == 1)
+        try await gatekeeper.stop()
+        await recorder.stop()
+    }
+
     @Test func anUnreachableUpstreamIs503WithRetryAfter() async throws {
         let gatekeeper = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--electric-url", "http://127.0.0.1:9"])
         let api = APIClient(server: gatekeeper)
@@ -104,6 +126,7 @@ final class RecordingUpstream: Sendable {
     private let task: Task<Void, any Error>
 
     var requests: [Recorded] { recorded.items.withLock { $0 } }
+    var closedLivePolls: Int { recorded.closed.withLock { $0 } }
 
     private init(baseURL: String, recorded: RecordBox, task: Task<Void, any Error>) {
         self.baseURL = baseURL
@@ -122,6 +145,14 @@ final class RecordingUpstream: Sendable {
                 return (parts[0], parts.count > 1 ? parts[1] : "")
             }
             box.items.withLock { $0.append(Recorded(path: request.uri.path, query: query, headers: headers)) }
+            if query.contains(where: { $0.0 == "live" && $0.1 == "true" }) && query.contains(where: { $0.0 == "offset" && $0.1 == "1_0" }) {
+                // A long hold; notes when the gatekeeper goes away before it ends.
+                try? await request.body.consumeWithInboundCloseHandler { _ in
+                    try await Task.sleep(for: .seconds(10))
+                } onInboundClosed: {
+                    box.closed.withLock { $0 += 1 }
+                }
+            }
             var fields = HTTPFields()
             for (name, value) in [
                 ("electric-handle", "h-1"), ("electric-offset", "7_0"), ("electric-cursor", "43"), ("electric-up-to-date", ""),
@@ -148,4 +179,5 @@ final class RecordingUpstream: Sendable {
 
 final class RecordBox: Sendable {
     let items = Mutex<[RecordingUpstream.Recorded]>([])
+    let closed = Mutex(0)
 }

@@ -11,6 +11,7 @@ final class ServeProcess: @unchecked Sendable {
     let process: Process
     let baseURL: String
     private let output: OutputBuffer
+    private let errors: OutputBuffer
 
     static var executable: String {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -20,7 +21,8 @@ final class ServeProcess: @unchecked Sendable {
         return url.appendingPathComponent("qactl").path
     }
 
-    private init(dataDirectory: String, process: Process, baseURL: String, output: OutputBuffer) {
+    private init(dataDirectory: String, process: Process, baseURL: String, output: OutputBuffer, errors: OutputBuffer) {
+        self.errors = errors
         self.dataDirectory = dataDirectory
         self.process = process
         self.baseURL = baseURL
@@ -31,11 +33,22 @@ final class ServeProcess: @unchecked Sendable {
     static func start(dataDirectory: String, arguments: [String] = ["--sync-secret", "s3cret"]) async throws -> ServeProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + level + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle.standardError
+        let stderr = Pipe()
+        process.standardError = stderr
         let output = OutputBuffer()
+        let errors = OutputBuffer()
+        stderr.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
         stdout.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
@@ -51,16 +64,18 @@ final class ServeProcess: @unchecked Sendable {
             // Only a whole line: the port may arrive in pieces.
             if let range = text.range(of: #"listening on http://[^\s]+\n"#, options: .regularExpression) {
                 let url = String(text[range].dropFirst("listening on ".count).dropLast())
-                return ServeProcess(dataDirectory: dataDirectory, process: process, baseURL: url, output: output)
+                return ServeProcess(dataDirectory: dataDirectory, process: process, baseURL: url, output: output, errors: errors)
             }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
-        throw TestFailure("qactl serve did not start: \(output.text.withLock { $0 })")
+        throw TestFailure("qactl serve did not start: \(output.text.withLock { $0 }) \(errors.text.withLock { $0 })")
     }
 
     var stdout: String { output.text.withLock { $0 } }
+    /// What the server logged.
+    var stderr: String { errors.text.withLock { $0 } }
 
     /// Sends `signal` and waits for the process to exit; returns its exit status.
     @discardableResult
