@@ -43,11 +43,11 @@ public struct Passage: Sendable, Equatable {
 public struct KnowledgeBase: Sendable {
     /// Passages that match less than this share of a query's weight are not an answer to it:
     /// a question about cakes that shares one word with the documentation is still about cakes.
-    public static let minimumCoverage = 0.45
+    public static let minimumCoverage = 0.35
 
     /// The names of the documents, in the order they were given.
     public let documentNames: [String]
-    private let index: PassageIndex
+    let index: PassageIndex
 
     /// Cuts the documents into passages (at Markdown headings, then by paragraphs) and indexes them.
     public init(documents: [KnowledgeDocument]) {
@@ -67,4 +67,7 @@ public struct KnowledgeBase: Sendable {
     public func search(_ query: String, limit: Int) -> [Passage] {
         index.search(query, limit: limit, minimumCoverage: Self.minimumCoverage)
     }
+}
+extension KnowledgeBase {
+    func searchAll(_ q: String) -> [Passage] { index.search(q, limit: 5, minimumCoverage: 0) }
 }

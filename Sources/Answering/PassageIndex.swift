@@ -18,6 +18,8 @@ struct PassageIndex: Sendable {
     /// BM25 term-frequency saturation and length normalisation, the usual values.
     private static let k1 = 1.2
     private static let b = 0.75
+    /// Adjacent pairs count half as much as words: a bonus, not a second ranking.
+    private static let pairWeight = 0.5
 
     private let records: [Record]
     private let postings: [String: [Posting]]
@@ -34,17 +36,15 @@ struct PassageIndex: Sendable {
 
         for document in documents {
             for piece in splitter.pieces(of: document.text, markdown: document.isMarkdown) {
-                var terms = analyzer.terms(in: piece.text)
-                if let heading = piece.heading {
-                    let headingTerms = analyzer.terms(in: heading)
-                    terms += headingTerms + headingTerms
-                }
+                let textTerms = analyzer.terms(in: piece.text)
+                let headingTerms = piece.heading.map { analyzer.terms(in: $0) } ?? []
+                let terms = textTerms + headingTerms + headingTerms
                 guard !terms.isEmpty else { continue }
                 var frequencies: [String: Int] = [:]
                 for term in terms { frequencies[term, default: 0] += 1 }
+                for pair in Self.pairs(textTerms) + Self.pairs(headingTerms) { frequencies[pair, default: 0] += 1 }
                 let passage = records.count
-                // Sorted so that the index is the same from run to run (dictionary order is not).
-                for (term, frequency) in frequencies.sorted(by: { $0.key < $1.key }) {
+                for (term, frequency) in frequencies {
                     postings[term, default: []].append(Posting(passage: passage, frequency: frequency))
                 }
                 records.append(Record(document: document.name, heading: piece.heading, text: piece.text, length: terms.count))
@@ -54,6 +54,14 @@ struct PassageIndex: Sendable {
         self.records = records
         self.postings = postings
         averageLength = records.isEmpty ? 1 : Double(totalLength) / Double(records.count)
+    }
+
+    /// Adjacent terms as one more term ("sign kei" for "signing keys"): a passage that has the
+    /// question's words side by side is more likely about the same thing than one that has
+    /// them scattered. A space never occurs inside a term, so pairs cannot collide with words.
+    private static func pairs(_ terms: [String]) -> [String] {
+        guard terms.count > 1 else { return [] }
+        return (1..<terms.count).map { terms[$0 - 1] + " " + terms[$0] }
     }
 
     /// Inverse document frequency; a term found nowhere gets the highest possible value.
@@ -77,11 +85,18 @@ struct PassageIndex: Sendable {
             let weight = idf(documentFrequency: termPostings.count)
             totalWeight += weight
             for posting in termPostings {
-                let frequency = Double(posting.frequency)
-                let lengthRatio = Double(records[posting.passage].length) / averageLength
-                let saturation = frequency * (Self.k1 + 1) / (frequency + Self.k1 * (1 - Self.b + Self.b * lengthRatio))
                 let previous = scores[posting.passage] ?? (0, 0)
-                scores[posting.passage] = (previous.score + weight * saturation, previous.weight + weight)
+                scores[posting.passage] = (previous.score + weight * saturation(posting), previous.weight + weight)
+            }
+        }
+        // Pairs only add to the score of passages the words already matched; they do not count
+        // towards coverage, which is about how much of the question the passage speaks to.
+        for pair in Set(Self.pairs(analyzer.terms(in: query))).sorted() {
+            guard let pairPostings = postings[pair] else { continue }
+            let weight = idf(documentFrequency: pairPostings.count) * Self.pairWeight
+            for posting in pairPostings {
+                let previous = scores[posting.passage] ?? (0, 0)
+                scores[posting.passage] = (previous.score + weight * saturation(posting), previous.weight)
             }
         }
 
@@ -99,6 +114,13 @@ struct PassageIndex: Sendable {
                 score: hit.score, coverage: hit.coverage
             )
         }
+    }
+
+    /// BM25's term-frequency part, normalised by the passage's length.
+    private func saturation(_ posting: Posting) -> Double {
+        let frequency = Double(posting.frequency)
+        let lengthRatio = Double(records[posting.passage].length) / averageLength
+        return frequency * (Self.k1 + 1) / (frequency + Self.k1 * (1 - Self.b + Self.b * lengthRatio))
     }
 
     private struct Hit {

@@ -46,7 +46,9 @@ struct TextAnalyzer {
     }
 
     private static func term(for word: [UInt8], isASCII: Bool) -> String? {
-        guard word.count > 1, word.count <= longestWord else { return nil }
+        // Single letters are noise ("I", the "s" of "token's"); single digits are not ("exit code 4").
+        let isDigit = word.count == 1 && word[0] >= UInt8(ascii: "0") && word[0] <= UInt8(ascii: "9")
+        guard word.count > 1 || isDigit, word.count <= longestWord else { return nil }
         guard isASCII else { return String(decoding: word, as: UTF8.self).lowercased() }
         let text = String(decoding: word, as: UTF8.self)
         if stopWords.contains(text) { return nil }
@@ -56,7 +58,7 @@ struct TextAnalyzer {
     }
 
     /// Common English words that say nothing about the topic, including the way questions
-    /// are phrased ("how do I", "what is", "can you").
+    /// are phrased ("how do I", "what is", "can you", "what do I need to use").
     static let stopWords: Set<String> = [
         "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
         "be", "because", "been", "before", "being", "below", "between", "both", "but", "by",
@@ -64,11 +66,11 @@ struct TextAnalyzer {
         "each", "else", "ever", "few", "for", "from", "further", "get", "gets", "got",
         "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how",
         "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "like",
-        "may", "me", "might", "more", "most", "much", "must", "my", "myself",
+        "may", "me", "might", "more", "most", "much", "must", "my", "myself", "need", "needs",
         "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours",
         "out", "over", "own", "please", "same", "she", "should", "so", "some", "such",
         "tell", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they",
-        "this", "those", "through", "to", "too", "under", "until", "up", "us",
+        "this", "those", "through", "to", "too", "under", "until", "up", "us", "use", "used", "uses", "using",
         "very", "want", "was", "way", "we", "were", "what", "whats", "when", "where", "which", "while",
         "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
     ]

@@ -27,10 +27,14 @@ public struct ChangeFeedError: Error, Sendable, Equatable, CustomStringConvertib
 
     public let code: Code
     public let message: String
+    /// PostgreSQL's SQLSTATE when the server reported the error (`42710` for
+    /// "already exists", `57P01` for a terminated backend).
+    public let sqlState: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, sqlState: String? = nil) {
         self.code = code
         self.message = message
+        self.sqlState = sqlState
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One column of a synced table, as `electric-schema` describes it.
 public struct ColumnSchema: Sendable, Hashable {
     public let name: String
@@ -22,17 +24,28 @@ public struct TableSchema: Sendable, Hashable {
     /// In table order.
     public let columns: [ColumnSchema]
 
+    /// Primary-key columns in key order.
+    public let primaryKey: [String]
+    public let columnNames: [String]
+    /// `"<schema>"."<table>"`, the start of every row key (computed once: keys are
+    /// built for every row of every snapshot).
+    private let keyPrefix: String
+    /// The columns a row key is made of.
+    private let keyColumns: [String]
+
     public init(schema: String = "public", name: String, columns: [ColumnSchema]) {
         self.schema = schema
         self.name = name
         self.columns = columns
+        let keyed = columns.compactMap { column in column.primaryKeyIndex.map { ($0, column.name) } }
+        primaryKey = keyed.sorted { $0.0 < $1.0 }.map(\.1)
+        columnNames = columns.map(\.name)
+        func escape(_ name: String) -> String {
+            name.replacingOccurrences(of: "/", with: "//").replacingOccurrences(of: ".", with: "..")
+        }
+        keyPrefix = "\"\(escape(schema))\".\"\(escape(name))\""
+        keyColumns = primaryKey.isEmpty ? columnNames.sorted() : primaryKey
     }
-
-    public var primaryKey: [String] {
-        columns.filter { $0.primaryKeyIndex != nil }.sorted { $0.primaryKeyIndex! < $1.primaryKeyIndex! }.map(\.name)
-    }
-
-    public var columnNames: [String] { columns.map(\.name) }
 
     public var columnTypes: [String: String] {
         Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0.type) })
@@ -57,8 +70,7 @@ public struct TableSchema: Sendable, Hashable {
 
     /// The row key: `"<schema>"."<table>"/"<pk value>"…`, `/` inside values doubled.
     public func rowKey(_ row: [String: String?]) -> String {
-        var key = "\"\(escapeName(schema))\".\"\(escapeName(name))\""
-        let keyColumns = primaryKey.isEmpty ? columnNames.sorted() : primaryKey
+        var key = keyPrefix
         for column in keyColumns {
             if let value = row[column] ?? nil {
                 key += "/\"" + (value.contains("/") ? value.replacingOccurrences(of: "/", with: "//") : value) + "\""
@@ -67,9 +79,5 @@ public struct TableSchema: Sendable, Hashable {
             }
         }
         return key
-    }
-
-    private func escapeName(_ name: String) -> String {
-        name.replacingOccurrences(of: "/", with: "//").replacingOccurrences(of: ".", with: "..")
     }
 }

@@ -101,7 +101,8 @@ struct KnowledgeBaseTests {
         #expect(analyzer.terms(in: "Minting minted mints") == ["mint", "mint", "mint"])
         #expect(analyzer.terms(in: "shapes shaped shape") == ["shape", "shape", "shape"])
         #expect(analyzer.terms(in: "configured configuration configure") == ["configur", "configur", "configur"])
-        #expect(analyzer.terms(in: "How do I use the API?") == ["us", "api"])
+        #expect(analyzer.terms(in: "How do I use the API?") == ["api"])
+        #expect(analyzer.terms(in: "exit code 4, not a") == ["exit", "code", "4"])
         #expect(analyzer.terms(in: "Grüße aus Zürich") == ["grüße", "au", "zürich"])
         #expect(analyzer.terms(in: "--answer-command OPENAI_API_KEY") == ["answer", "command", "openai", "api", "kei"])
     }

@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import Foundation
+
+/// Follows one shape over HTTP: the initial snapshot, catch-up, then live
+/// long-polls, delivering a ``ShapeBatch`` at every up-to-date.
+///
+/// It retries 429, 5xx and network failures with full-jitter backoff (honouring
+/// `Retry-After`), refreshes the token on 401, restarts from `-1` on 409 or an
+/// out-of-bounds offset (telling the consumer with ``ShapeEvent/mustRefetch(reason:)``),
+/// and stops when its task is cancelled.
+///
+/// ```swift
+/// let stream = ShapeStream(configuration)
+/// try await stream.run { event in
+///     if case .batch(let batch) = event { print(batch.changes.count, "changes") }
+/// }
+/// ```
+public final class ShapeStream: Sendable {
+    public let configuration: ShapeStreamConfiguration
+    private let transport: HTTPTransport
+
+    public init(_ configuration: ShapeStreamConfiguration, httpClient: HTTPClient = .shared) {
+        self.configuration = configuration
+        self.transport = HTTPTransport(client: httpClient)
+    }
+
+    /// Runs the protocol until the task is cancelled (then returns) or a failure
+    /// retrying cannot fix (then throws a ``ShapeStreamError`` or the token
+    /// source's ``APIError``). Each event is handed over, and awaited, in order.
+    public func run(_ onEvent: (ShapeEvent) async throws -> Void) async throws {
+        let reserved = Set(configuration.parameters.keys).intersection(ShapeStreamConfiguration.reservedParameters)
+        guard reserved.isEmpty else {
+            throw ShapeStreamError(
+                .invalidConfiguration, "query parameters \(reserved.sorted().joined(separator: ", ")) are set by the stream itself; remove them")
+        }
+        guard URLComponents(string: configuration.url)?.host != nil else {
+            throw ShapeStreamError(.invalidConfiguration, "\"\(configuration.url)\" is not an absolute http(s) URL")
+        }
+        var state = ShapeStreamState(resume: configuration.resume)
+        var failures = 0
+        var refusals = 0
+        while !Task.isCancelled {
+            let request = state.nextRequest()
+            var token: String?
+            if let authorization = configuration.authorization {
+                do {
+                    token = try await authorization.token()
+                } catch {
+                    guard !Task.isCancelled else { return }
+                    if let apiError = error as? APIError, !apiError.isTransient { throw apiError }
+                    if error is CancellationError { return }
+                    guard await pause(configuration.backoff.delay(attempt: failures)) else { return }
+                    failures += 1
+                    continue
+                }
+            }
+            let url = self.url(for: request)
+            configuration.onRequest?(ShapeRequestInfo(url: url, offset: request.offset, handle: request.handle, isLive: request.isLive))
+            var headers = configuration.headers.map { ($0.key, $0.value) }
+            if let token { headers.append(("authorization", "Bearer \(token)")) }
+            let answer: HTTPAnswer
+            do {
+                let timeout = request.isLive ? configuration.liveRequestTimeout : configuration.requestTimeout
+                answer = try await transport.send(.GET, url, headers: headers, timeout: timeout)
+            } catch {
+                // Connection refused, reset, timed out: the server may be restarting.
+                guard !Task.isCancelled else { return }
+                guard await pause(configuration.backoff.delay(attempt: failures)) else { return }
+                failures += 1
+                continue
+            }
+            switch try state.handle(answer, to: request) {
+            case .next:
+                failures = 0
+                refusals = 0
+            case .emit(let event):
+                failures = 0
+                refusals = 0
+                try await onEvent(event)
+            case .retry(let retryAfter):
+                guard await pause(configuration.backoff.delay(attempt: failures, retryAfter: retryAfter)) else { return }
+                failures += 1
+            case .refreshToken:
+                refusals += 1
+                guard let authorization = configuration.authorization, refusals <= configuration.maxUnauthorizedRetries else {
+                    let body = String(decoding: answer.body.prefix(500), as: UTF8.self)
+                    throw ShapeStreamError(
+                        .unauthorized,
+                        configuration.authorization == nil
+                            ? "the shape endpoint wants a token and none is configured: \(body)"
+                            : "the shape endpoint refused \(refusals) fresh tokens in a row: \(body)",
+                        status: 401)
+                }
+                if let token { await authorization.refused(token) }
+                // The first refusal is an expired token: retry at once. More mean trouble: slow down.
+                if refusals > 1, !(await pause(configuration.backoff.delay(attempt: refusals - 2))) { return }
+            }
+        }
+    }
+
+    /// The events of ``run(_:)`` as an async sequence; ending the iteration stops the stream.
+    public func events() -> AsyncThrowingStream<ShapeEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<ShapeEvent, any Error>.makeStream()
+        let task = Task {
+            do {
+                try await run { event in continuation.yield(event) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Sleeps; false when cancelled meanwhile.
+    private func pause(_ duration: Duration) async -> Bool {
+        do {
+            try await Task.sleep(for: duration)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    func url(for request: ShapeStreamState.Request) -> String {
+        var components = URLComponents(string: configuration.url) ?? URLComponents()
+        var items = configuration.parameters.map { URLQueryItem(name: $0.key, value: $0.value) }
+        items += request.query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        // Sorted, so equal requests make equal URLs (and equal cache keys).
+        components.queryItems = items.sorted { ($0.name, $0.value ?? "") < ($1.name, $1.value ?? "") }
+        // URLComponents leaves `+` alone, and servers read `+` in a query as a space.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        return components.string ?? configuration.url
+    }
+}
