@@ -7,7 +7,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "qactl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "qactl", targets: ["qactl"])
     ],
@@ -44,17 +44,34 @@ let package = Package(
             dependencies: ["ShapeWire", "ShapeWhere", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // libpq, for the logical replication stream (postgres-nio cannot do CopyBoth).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, set-up checks.
+        .target(name: "ChangeFeed", dependencies: ["CLibPQ", "Store"], swiftSettings: swiftSettings),
+        // Throwaway PostgreSQL clusters for tests and CI (as the postgres user when running as root).
+        .target(name: "PostgresHarness", swiftSettings: swiftSettings),
         // Shapes: definitions, handles, snapshots, logs, long-polls, the /v1/shape responder.
         .target(
             name: "SyncService",
             dependencies: ["ShapeWire", "ShapeWhere", "Store", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Answerers: built-in passage ranking, OpenAI-compatible streaming, a command.
+        .target(
+            name: "Answering",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP server: routes, health, lifecycle.
         .target(
             name: "Server",
             dependencies: [
-                "SyncService", "Store", "Tokens",
+                "SyncService", "Store", "Tokens", "Answering",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,6 +81,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Swift sync client: shape stream, shape tokens, collections with optimistic transactions, live queries, local replica.
+        .target(
+            name: "SyncClient",
+            dependencies: [
+                "ShapeWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -104,6 +133,25 @@ let package = Package(
             dependencies: ["qactl", "qactl-docs", "CLIDocs", "Tokens", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "AnsweringTests",
+            dependencies: [
+                "Answering",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SyncClientTests",
+            // "qactl" so that `swift test` builds the server the tests start.
+            dependencies: ["SyncClient", "ShapeWire", "qactl"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "Store"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWhereTests", dependencies: ["ShapeWhere"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWireTests", dependencies: ["ShapeWire"], swiftSettings: swiftSettings),
         .testTarget(

@@ -23,7 +23,7 @@ function __qactl_parse_tokens -S
         __qactl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'data-dir=' 'version' 'h/help'
+            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'answerer=' 'knowledge=' 'llm-url=' 'llm-model=' 'answer-command=' 'answer-concurrency=' 'answer-timeout=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'data-dir=' 'version' 'h/help'
         case 'token'
             __qactl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -110,6 +110,13 @@ complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "q
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" electric-url' -l 'electric-url' -d 'A real Electric to put behind the gatekeeper instead of the embedded sync service (env: ELECTRIC_URL).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" electric-secret' -l 'electric-secret' -d 'The secret the gatekeeper sends to Electric (env: ELECTRIC_SECRET).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-token-ttl' -l 'shape-token-ttl' -d 'Lifetime of the shape tokens /shapes/auth-token issues.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" answerer' -l 'answerer' -d 'builtin (passages of --knowledge), openai (an OpenAI-compatible server) or command (env: QACTL_ANSWERER).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" knowledge' -l 'knowledge' -d 'Folder of Markdown and text files the builtin answerer answers from (env: QACTL_KNOWLEDGE; default: qactl\'s own documentation).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" llm-url' -l 'llm-url' -d 'Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1 (env: QACTL_LLM_URL; key from OPENAI_API_KEY).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" llm-model' -l 'llm-model' -d 'Model name for the openai answerer (env: QACTL_LLM_MODEL).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" answer-command' -l 'answer-command' -d 'Command for the command answerer: gets the question on stdin, its stdout is the answer (env: QACTL_ANSWER_COMMAND).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" answer-concurrency' -l 'answer-concurrency' -d 'How many answers are generated at once.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" answer-timeout' -l 'answer-timeout' -d 'Longest an openai or command answer may take.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" long-poll-timeout' -l 'long-poll-timeout' -d 'How long a live /v1/shape request waits for changes.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-chunk-bytes' -l 'shape-chunk-bytes' -d 'Snapshot and log responses close at about this many bytes.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''

@@ -16,6 +16,9 @@ public struct CommandAnswerer: Answerer {
     public let timeout: Duration
     /// Where the command's standard error and failures are logged.
     public let logger: Logger
+    /// A command that prints more than this is stopped and the answer fails: a runaway
+    /// command (`yes`) must not fill the database for the whole timeout.
+    public var maximumAnswerBytes = 1 << 20
 
     /// An answerer that runs `command` for each question, for at most `timeout`.
     public init(command: String, timeout: Duration = .seconds(120), logger: Logger) {
@@ -39,7 +42,9 @@ public struct CommandAnswerer: Answerer {
                 continuation.finish(throwing: AnswerFailure("the answer command could not be started: \(error)"))
                 return
             }
-            let run = CommandRun(process: process, timeout: timeout, logger: logger, continuation: continuation)
+            let run = CommandRun(
+                process: process, timeout: timeout, maximumOutputBytes: maximumAnswerBytes,
+                logger: logger, continuation: continuation)
             continuation.onTermination = { termination in
                 if case .cancelled = termination { run.stop(.cancelled) }
             }

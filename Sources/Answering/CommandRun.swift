@@ -18,6 +18,7 @@ final class CommandRun: Sendable {
     enum StopReason: Sendable {
         case timedOut
         case cancelled
+        case outputTooLarge
     }
 
     private struct State {
@@ -29,14 +30,18 @@ final class CommandRun: Sendable {
         var reaped = false
         var stopReason: StopReason?
         var lastErrorLine: String?
+        var loggedErrorLines = 0
         var producedText = false
     }
 
     /// After SIGTERM, a command gets this long to exit before SIGKILL.
     static let killGrace: DispatchTimeInterval = .seconds(2)
+    /// Standard error lines logged per run; a command that floods it should not flood the log.
+    static let errorLinesLogged = 100
 
     private let process: ChildProcess
     private let timeout: Duration
+    private let maximumOutputBytes: Int
     private let logger: Logger
     private let continuation: AsyncThrowingStream<String, any Error>.Continuation
     private let state = Locked(State())
@@ -44,11 +49,13 @@ final class CommandRun: Sendable {
     init(
         process: ChildProcess,
         timeout: Duration,
+        maximumOutputBytes: Int,
         logger: Logger,
         continuation: AsyncThrowingStream<String, any Error>.Continuation
     ) {
         self.process = process
         self.timeout = timeout
+        self.maximumOutputBytes = maximumOutputBytes
         var logger = logger
         logger[metadataKey: "answer-command-pid"] = "\(process.pid)"
         self.logger = logger
@@ -62,7 +69,7 @@ final class CommandRun: Sendable {
         Self.startThread("qactl answer-command stdin") { self.feedInputThenAwaitExit(input) }
         Self.startThread("qactl answer-command stdout") { self.readOutput() }
         Self.startThread("qactl answer-command stderr") { self.readErrors() }
-        let milliseconds = Int(clamping: DurationWording.milliseconds(timeout))
+        let milliseconds = Int(clamping: min(Wording.milliseconds(timeout), Wording.aYear))
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
             self.stop(.timedOut)
         }
@@ -102,11 +109,18 @@ final class CommandRun: Sendable {
     private func readOutput() {
         var decoder = UTF8StreamDecoder()
         var trailingSpace = ""
+        var total = 0
         FileDescriptorIO.readUntilEnd(process.stdout) { bytes in
+            total += bytes.count
+            guard total <= maximumOutputBytes else {
+                // Keep reading (and dropping) so the command is not stuck on a full pipe while it is stopped.
+                stop(.outputTooLarge)
+                return
+            }
             emit(decoder.decode(bytes), holdingBack: &trailingSpace)
         }
         // Whitespace at the very end (the final newline of `echo`) is not part of the answer.
-        emit(decoder.finish(), holdingBack: &trailingSpace)
+        if total <= maximumOutputBytes { emit(decoder.finish(), holdingBack: &trailingSpace) }
         close(process.stdout)
         partEnded { $0.outputClosed = true }
     }
@@ -148,9 +162,17 @@ final class CommandRun: Sendable {
     private func logErrorLine(_ line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return }
-        logger.info("answer command: \(trimmed)")
         let shortened = trimmed.count > 300 ? String(trimmed.prefix(300)) + "…" : trimmed
-        state.withLock { $0.lastErrorLine = shortened }
+        let count = state.withLock { state -> Int in
+            state.lastErrorLine = shortened
+            state.loggedErrorLines += 1
+            return state.loggedErrorLines
+        }
+        if count <= Self.errorLinesLogged {
+            logger.info("answer command: \(trimmed)")
+        } else if count == Self.errorLinesLogged + 1 {
+            logger.info("answer command: further standard error lines are not logged")
+        }
     }
 
     /// Records that one of the three watchers is done; the last one reaps the child and reports.
@@ -176,7 +198,9 @@ final class CommandRun: Sendable {
         case (.cancelled?, _):
             failure = nil
         case (.timedOut?, _):
-            failure = AnswerFailure("the answer command timed out after \(DurationWording.text(timeout))")
+            failure = AnswerFailure("the answer command timed out after \(Wording.duration(timeout))")
+        case (.outputTooLarge?, _):
+            failure = AnswerFailure("the answer command printed more than \(Wording.size(maximumOutputBytes)), so it was stopped")
         case (nil, nil):
             failure = AnswerFailure("the answer command ended in a way that could not be determined\(detail)")
         case (nil, .signalled(let signal)?):

@@ -47,11 +47,11 @@ extension OpenAIAnswerer {
             let (deadline, failure) = progress.withLock { progress in
                 if let last = progress.lastBytes {
                     return (last + stallTimeout, AnswerFailure(
-                        "the model's stream stalled: nothing arrived for \(DurationWording.text(stallTimeout))"
+                        "the model's stream stalled: nothing arrived for \(Wording.duration(stallTimeout))"
                     ))
                 }
                 return (progress.started + requestTimeout, AnswerFailure(
-                    "the model server did not answer within \(DurationWording.text(requestTimeout))"
+                    "the model server did not answer within \(Wording.duration(requestTimeout))"
                 ))
             }
             let now = ContinuousClock.now
@@ -69,7 +69,7 @@ extension OpenAIAnswerer {
         do {
             // A second later than the watchdog, whose message is the one to show; this only
             // makes sure the connection attempt itself is abandoned too.
-            let limit = TimeAmount.milliseconds(DurationWording.milliseconds(requestTimeout) + 1000)
+            let limit = TimeAmount.milliseconds(min(Wording.milliseconds(requestTimeout), Wording.aYear) + 1000)
             response = try await httpClient.execute(request, deadline: .now() + limit)
         } catch {
             if Task.isCancelled { throw CancellationError() }
@@ -96,6 +96,8 @@ extension OpenAIAnswerer {
         var parser = ServerSentEventParser()
         var done = false
         var produced = false
+        var answerBytes = 0
+        let tooLarge = AnswerFailure("the model's answer grew past \(Wording.size(maximumAnswerBytes))")
 
         func handle(_ event: ServerSentEventParser.Event) throws {
             let data = event.data.trimmingCharacters(in: .whitespaces)
@@ -103,10 +105,11 @@ extension OpenAIAnswerer {
                 done = true
                 return
             }
+            if event.type == "error" {
+                let message = OpenAIWire.errorMessage(inBody: Data(data.utf8)) ?? "unknown error"
+                throw AnswerFailure("the model server reported an error: \(message)")
+            }
             guard let content = OpenAIWire.content(ofEvent: data) else {
-                if event.type == "error" {
-                    throw AnswerFailure("the model server reported an error: \(OpenAIWire.oneLine(data))")
-                }
                 throw AnswerFailure("the model server sent an event that is not JSON: \(OpenAIWire.oneLine(data, limit: 100))")
             }
             switch content {
@@ -114,6 +117,8 @@ extension OpenAIAnswerer {
                 throw AnswerFailure("the model server reported an error: \(OpenAIWire.oneLine(message))")
             case .text(let text):
                 guard !text.isEmpty else { return }
+                answerBytes += text.utf8.count
+                guard answerBytes <= maximumAnswerBytes else { throw tooLarge }
                 produced = true
                 emit(text)
             }
@@ -127,12 +132,17 @@ extension OpenAIAnswerer {
                     // Nothing after [DONE] matters; leaving the loop releases the connection.
                     if done { break reading }
                 }
+                // An event that never ends (no blank line, no line end) is as bad as a huge answer.
+                if parser.pendingByteCount > maximumAnswerBytes { throw tooLarge }
             }
         } catch let failure as AnswerFailure {
             throw failure
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw AnswerFailure("the model's stream ended early (the connection broke: \(error))")
+            // A response cut off in the middle of its chunked body surfaces as a parser error.
+            let closed = error is HTTPParserError || (error as? HTTPClientError) == .remoteConnectionClosed
+            let cause = closed ? "the connection was closed" : Self.transportReason(error)
+            throw AnswerFailure("the model's stream ended early (\(cause))")
         }
         if !done {
             for event in parser.finish() where !done { try handle(event) }

@@ -35,6 +35,8 @@ public struct OpenAIAnswerer: Answerer {
     /// Only the most recent exchanges of a long conversation are sent, so that it keeps
     /// fitting the model's context window.
     public var historyLimit = 20
+    /// An answer (or a single event) larger than this fails instead of growing without bound.
+    public var maximumAnswerBytes = 1 << 20
 
     /// The system prompt used unless another is given.
     public static let defaultSystemPrompt = """
@@ -121,7 +123,7 @@ public struct OpenAIAnswerer: Answerer {
             case .connectTimeout:
                 return "could not connect to the model server at \(endpoint): connection timed out"
             case .deadlineExceeded, .readTimeout:
-                return "the model server did not answer within \(DurationWording.text(requestTimeout))"
+                return "the model server did not answer within \(Wording.duration(requestTimeout))"
             case .remoteConnectionClosed:
                 return "the model server closed the connection"
             default:

@@ -20,6 +20,9 @@ struct ServerSentEventParser {
     private var hasData = false
     private var type: String?
 
+    /// Bytes held for a line or an event that is not complete yet.
+    var pendingByteCount: Int { line.count + data.count }
+
     /// The events completed by `bytes`, in order.
     mutating func feed(_ bytes: some Sequence<UInt8>) -> [Event] {
         var events: [Event] = []

@@ -26,8 +26,11 @@ public struct DocsGenerator: Sendable {
         public let description: String
     }
 
-    /// Path relative to the repository root → file contents.
-    public func files() throws -> [String: String] {
+    /// The generated source holding the built-in answerer's documents.
+    public static let knowledgePath = "Sources/Answering/BuiltinDocumentation+Generated.swift"
+
+    /// Path relative to the repository root `root` → file contents.
+    public func files(root: String) throws -> [String: String] {
         let dump = try run(["--experimental-dump-help"])
         let info: ToolInfo
         do {
@@ -44,6 +47,13 @@ public struct DocsGenerator: Sendable {
             }
         }
         add(info.command, path: [info.command.commandName])
+        let guide = CommandGuide(tool: info).render(exitStatus: Self.exitStatus)
+        guard let readme = FileManager.default.contents(atPath: root + "/README.md") else {
+            throw Failure(description: "cannot read \(root)/README.md")
+        }
+        files[Self.knowledgePath] = KnowledgeSource.swift(documents: [
+            ("README.md", String(decoding: readme, as: UTF8.self)), ("commands.md", guide),
+        ])
         files["completions/qactl.bash"] = try run(["--generate-completion-script", "bash"])
         files["completions/_qactl"] = try run(["--generate-completion-script", "zsh"])
         files["completions/qactl.fish"] = try run(["--generate-completion-script", "fish"])
@@ -53,7 +63,7 @@ public struct DocsGenerator: Sendable {
     /// Names of files under `root` that differ from, are missing from, or are not
     /// part of what ``files()`` generates. Empty when the docs are current.
     public func staleFiles(root: String) throws -> [String] {
-        let expected = try files()
+        let expected = try files(root: root)
         var stale: [String] = []
         for (path, content) in expected.sorted(by: { $0.key < $1.key }) {
             let current = FileManager.default.contents(atPath: root + "/" + path).map { String(decoding: $0, as: UTF8.self) }
@@ -70,7 +80,7 @@ public struct DocsGenerator: Sendable {
 
     /// Writes the generated files under `root`, removing ones no longer generated.
     public func write(root: String) throws {
-        let expected = try files()
+        let expected = try files(root: root)
         for directory in ["man", "completions"] {
             let full = root + "/" + directory
             try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)

@@ -25,7 +25,9 @@ public struct ChangeFeedError: Error, Sendable, Equatable, CustomStringConvertib
         case serverNotReady = "server_not_ready"
     }
 
+    /// The kind of failure, stable across versions.
     public let code: Code
+    /// What went wrong and what to do about it, with PostgreSQL's own words where it said.
     public let message: String
     /// PostgreSQL's SQLSTATE when the server reported the error (`42710` for
     /// "already exists", `57P01` for a terminated backend).

@@ -1,3 +1,4 @@
+import Answering
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
@@ -21,7 +22,10 @@ public struct QACtlServer: Sendable {
     /// The embedded sync service; nil when a real Electric serves shapes.
     public let sync: SyncService?
     public let authority: TokenAuthority
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
+    let answers: AnswerQueue
+    /// The answerer's HTTP client, if it has one (shut down with the server).
+    let answererClient: HTTPClient?
     let logger: Logger
 
     /// Opens the store (creating and migrating it), loads the signing keys
@@ -40,7 +44,12 @@ public struct QACtlServer: Sendable {
             try await service.start()
             sync = service
         }
-        return QACtlServer(configuration: configuration, store: store, sync: sync, authority: authority, logger: logger)
+        let metrics = ServerMetrics()
+        let (answerer, answererClient) = try configuration.answerer.make(timeout: configuration.answerTimeout, logger: logger)
+        let answers = AnswerQueue(store: store, answerer: answerer, concurrency: configuration.answerConcurrency, logger: logger, metrics: metrics)
+        return QACtlServer(
+            configuration: configuration, store: store, sync: sync, authority: authority, metrics: metrics, answers: answers,
+            answererClient: answererClient, logger: logger)
     }
 
     /// Serves until one of `shutdownSignals` arrives or `shutdown` is triggered.
@@ -72,7 +81,10 @@ public struct QACtlServer: Sendable {
         HealthRoutes(store: store, sync: sync).register(on: router)
         ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime).register(on: router)
         Gatekeeper(authenticator: authenticator, upstream: upstream, cancelsOnDisconnect: configuration.electricURL != nil).register(on: router)
-        WriteRoutes(authenticator: authenticator, store: store, onQuestion: { _, _ in }).register(on: router)
+        let answers = self.answers
+        WriteRoutes(authenticator: authenticator, store: store, onQuestion: { answerID, _ in
+            Task { await answers.enqueue(answerID) }
+        }).register(on: router)
         let metrics = self.metrics
         router.get("/metrics") { _, _ -> Response in
             var fields = HTTPFields()
@@ -88,18 +100,22 @@ public struct QACtlServer: Sendable {
                 await onListening(host, channel.localAddress?.port ?? 0)
             },
             logger: logger)
-        // Shut down in reverse order: the feed first (answering live polls), then HTTP.
+        // Shut down in reverse order: answers first (their last writes still
+        // sync), then the feed (answering live polls), then HTTP.
         var services: [any Service] = [app]
         if let sync { services.append(SyncFeedService(sync: sync)) }
+        services.append(AnswerService(queue: answers))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
         await shutdown?.attach(group)
         do {
             try await group.run()
         } catch {
             try? await httpClient?.shutdown()
+            try? await answererClient?.shutdown()
             throw error
         }
         try? await httpClient?.shutdown()
+        try? await answererClient?.shutdown()
         try store.close()
     }
 }

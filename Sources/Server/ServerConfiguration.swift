@@ -19,12 +19,21 @@ public struct ServerConfiguration: Sendable {
     public var electricURL: String?
     /// The secret the gatekeeper adds to requests to Electric.
     public var electricSecret: String?
+    public var answerer: AnswererConfiguration
+    /// How many answers are generated at once.
+    public var answerConcurrency: Int
+    /// Longest an answer may take (command and openai answerers).
+    public var answerTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,
         syncSecret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, logLevel: Logger.Level = .info,
-        shapeTokenLifetime: Duration = .seconds(300), electricURL: String? = nil, electricSecret: String? = nil
+        shapeTokenLifetime: Duration = .seconds(300), electricURL: String? = nil, electricSecret: String? = nil,
+        answerer: AnswererConfiguration = .builtin(knowledgeDirectory: nil), answerConcurrency: Int = 4, answerTimeout: Duration = .seconds(120)
     ) {
+        self.answerer = answerer
+        self.answerConcurrency = answerConcurrency
+        self.answerTimeout = answerTimeout
         self.shapeTokenLifetime = shapeTokenLifetime
         self.electricURL = electricURL
         self.electricSecret = electricSecret

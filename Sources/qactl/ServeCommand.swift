@@ -38,6 +38,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("shape-token-ttl"), help: ArgumentHelp("Lifetime of the shape tokens /shapes/auth-token issues.", valueName: "duration"))
     var shapeTokenTTL = DurationArgument(.seconds(300))
 
+    @Option(help: ArgumentHelp("builtin (passages of --knowledge), openai (an OpenAI-compatible server) or command (env: QACTL_ANSWERER).", valueName: "kind"))
+    var answerer: String?
+
+    @Option(help: ArgumentHelp("Folder of Markdown and text files the builtin answerer answers from (env: QACTL_KNOWLEDGE; default: qactl's own documentation).", valueName: "dir"))
+    var knowledge: String?
+
+    @Option(name: .customLong("llm-url"), help: ArgumentHelp("Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1 (env: QACTL_LLM_URL; key from OPENAI_API_KEY).", valueName: "url"))
+    var llmURL: String?
+
+    @Option(name: .customLong("llm-model"), help: ArgumentHelp("Model name for the openai answerer (env: QACTL_LLM_MODEL).", valueName: "name"))
+    var llmModel: String?
+
+    @Option(name: .customLong("answer-command"), help: ArgumentHelp("Command for the command answerer: gets the question on stdin, its stdout is the answer (env: QACTL_ANSWER_COMMAND).", valueName: "command"))
+    var answerCommand: String?
+
+    @Option(name: .customLong("answer-concurrency"), help: ArgumentHelp("How many answers are generated at once.", valueName: "n"))
+    var answerConcurrency = 4
+
+    @Option(name: .customLong("answer-timeout"), help: ArgumentHelp("Longest an openai or command answer may take.", valueName: "duration"))
+    var answerTimeout = DurationArgument(.seconds(120))
+
     @Option(name: .customLong("long-poll-timeout"), help: ArgumentHelp("How long a live /v1/shape request waits for changes.", valueName: "duration"))
     var longPollTimeout = DurationArgument(.seconds(20))
 
@@ -48,6 +69,33 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard shapeChunkBytes >= 1 else { throw ValidationError("--shape-chunk-bytes must be at least 1") }
+        guard (1...256).contains(answerConcurrency) else { throw ValidationError("--answer-concurrency must be 1 to 256") }
+    }
+
+    /// The answerer from the options and the environment; a usage error names what is missing.
+    func answererConfiguration(_ environment: [String: String]) throws -> AnswererConfiguration {
+        func setting(_ option: String?, _ name: String) -> String? {
+            option ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        switch (setting(answerer, "QACTL_ANSWERER") ?? "builtin").lowercased() {
+        case "builtin":
+            return .builtin(knowledgeDirectory: setting(knowledge, "QACTL_KNOWLEDGE"))
+        case "openai":
+            guard let url = setting(llmURL, "QACTL_LLM_URL") else {
+                throw fail("--answerer openai needs --llm-url (e.g. http://127.0.0.1:8080/v1)", exit: ExitStatus.usage)
+            }
+            guard let model = setting(llmModel, "QACTL_LLM_MODEL") else {
+                throw fail("--answerer openai needs --llm-model", exit: ExitStatus.usage)
+            }
+            return .openai(baseURL: url, model: model, apiKey: environment["OPENAI_API_KEY"].flatMap { $0.isEmpty ? nil : $0 })
+        case "command":
+            guard let command = setting(answerCommand, "QACTL_ANSWER_COMMAND") else {
+                throw fail("--answerer command needs --answer-command", exit: ExitStatus.usage)
+            }
+            return .command(command)
+        case let other:
+            throw fail("--answerer \(other): expected builtin, openai or command", exit: ExitStatus.usage)
+        }
     }
 
     func run() async throws {
@@ -70,6 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let electric, URL(string: electric)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw fail("--electric-url \(electric): expected an http:// or https:// URL", exit: ExitStatus.usage)
         }
+        let answererSetting = try answererConfiguration(environment)
         let electricKey = electricSecret ?? environment["ELECTRIC_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         LoggingSystem.bootstrap { label in
             if format == "json" { return JSONLogHandler(label: label, level: level) }
@@ -80,7 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         let configuration = ServerConfiguration(host: host, port: port, dataDirectory: data.resolved, syncSecret: secret,
             longPollTimeout: longPollTimeout.duration, chunkBytes: shapeChunkBytes, logLevel: level,
-            shapeTokenLifetime: shapeTokenTTL.duration, electricURL: electric, electricSecret: electricKey)
+            shapeTokenLifetime: shapeTokenTTL.duration, electricURL: electric, electricSecret: electricKey,
+            answerer: answererSetting, answerConcurrency: answerConcurrency, answerTimeout: answerTimeout.duration)
         do {
             let server = try await QACtlServer.open(configuration)
             try await server.run { host, port in
@@ -95,6 +145,11 @@ struct ServeCommand: AsyncParsableCommand {
                     emit(secret == nil
                         ? "  sync      \(base)/v1/shape refuses outside callers (no --sync-secret)"
                         : "  sync      \(base)/v1/shape?secret=… (for a second gatekeeper or a trusted reader)")
+                }
+                switch answererSetting {
+                case .builtin(let directory): emit("  answers   builtin, from \(directory ?? "qactl's own documentation")")
+                case .openai(let url, let model, _): emit("  answers   openai, \(model) at \(url)")
+                case .command(let command): emit("  answers   command: \(command)")
                 }
                 emit("  try       qactl token mint auth --sub alice --data-dir \(configuration.dataDirectory)")
             }

@@ -28,6 +28,8 @@ struct TestChatServer: Sendable {
         case error500
         /// One piece, then the connection is closed without `[DONE]`.
         case cut
+        /// One piece, then a properly ended response that never said `[DONE]`.
+        case noDone
         /// One piece, then nothing at all while the connection stays open until the client leaves.
         case stall
         /// An error event in the middle of the stream.
@@ -145,6 +147,11 @@ struct TestChatServer: Sendable {
             try await chunk(#"data: {"choices":[{"delta":{"content":"Half an"}}]}"# + "\n\n")
             try await chunk(#"data: {"choices":[{"delta":{"con"#)
             return false
+        case .noDone:
+            try await head(.ok, "text/event-stream")
+            try await chunk(#"data: {"choices":[{"delta":{"content":"Almost"}}]}"# + "\n\n")
+            try await outbound.write(.end(nil))
+            return true
         case .stall:
             try await head(.ok, "text/event-stream")
             try await chunk(#"data: {"choices":[{"delta":{"content":"Thinking"}}]}"# + "\n\n")

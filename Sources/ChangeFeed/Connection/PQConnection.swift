@@ -32,8 +32,7 @@ final class PQConnection {
         let keywords = settings.map { strdup($0.0) }
         let values = settings.map { strdup($0.1) }
         defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
+            for pointer in keywords + values { free(pointer) }
         }
         let keywordArray = keywords.map { UnsafePointer($0) } + [nil]
         let valueArray = values.map { UnsafePointer($0) } + [nil]
@@ -44,6 +43,9 @@ final class PQConnection {
         guard PQstatus(handle) == CONNECTION_OK else {
             throw ChangeFeedError(.connectionFailed, "cannot connect to \(redacted(url)): \(connection.lastError)")
         }
+        // libpq prints server notices ("… does not exist, skipping") to stderr
+        // by default; they are not errors, and a server's output is not the place.
+        _ = PQsetNoticeProcessor(handle, { _, _ in }, nil)
         return connection
     }
 
@@ -157,7 +159,7 @@ final class PQConnection {
             result = PQexec(handle, sql)
         } else {
             let copies = parameters.map { $0.map { strdup($0) } ?? nil }
-            defer { copies.forEach { free($0) } }
+            defer { for copy in copies { free(copy) } }
             let pointers = copies.map { $0.map { UnsafePointer($0) } }
             result = PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
         }
@@ -195,12 +197,21 @@ final class PQConnection {
         return line.count > 80 ? String(line.prefix(77)) + "..." : line
     }
 
-    /// The URL without its password, for messages.
+    /// The URL without its password (in the user part or a `password=`
+    /// parameter), for messages.
     static func redacted(_ url: String) -> String {
-        guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        guard let scheme = url.range(of: "://") else { return url }
+        var result = url
+        let authorityEnd = url[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" } ?? url.endIndex
+        if let at = url[scheme.upperBound..<authorityEnd].lastIndex(of: "@"),
+            let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
+        {
+            result = String(url[..<colon]) + ":***" + String(url[at...])
+        }
+        guard let query = result.firstIndex(of: "?") else { return result }
+        let parameters = result[result.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            pair.hasPrefix("password=") ? "password=***" : String(pair)
+        }
+        return String(result[...query]) + parameters.joined(separator: "&")
     }
 }
-

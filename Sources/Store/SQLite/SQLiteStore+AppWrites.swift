@@ -93,14 +93,15 @@ extension SQLiteStore {
     ) async throws -> WriteOutcome<T> {
         // Most requests are new: try the write, and roll it back when it turns
         // out to be a repeat or a refusal, so nothing is written for those.
-        let earlier = try await pool.read { db in
+        let earlier = try await pool.read { db -> (user: String, fingerprint: String, txid: Int64)? in
             try Row.fetchOne(db, sql: "SELECT user_id, fingerprint, txid FROM _qactl_requests WHERE kind = ? AND id = ?", arguments: [kind, id])
+                .map { ($0[0], $0[1], $0[2]) }
         }
         if let earlier {
-            guard (earlier[0] as String) == user, (earlier[1] as String) == fingerprint else {
+            guard earlier.user == user, earlier.fingerprint == fingerprint else {
                 return .conflict("\(kind) \(id) was already sent with different content")
             }
-            let txid = UInt64(earlier[2] as Int64)
+            let txid = UInt64(earlier.txid)
             guard let row = try await pool.read({ db in try load(db) }) else {
                 return .conflict("\(kind) \(id) was sent before but is gone")
             }

@@ -14,11 +14,13 @@ import NIOHTTP1
 public struct APIClient: Sendable {
     /// A conversation as `POST /conversations` returned it.
     public struct CreatedConversation: Sendable, Hashable {
+        /// The row as the server stored it.
         public let conversation: Row
         /// The transaction that wrote it: wait for it with ``SyncCollection/awaitTxId(_:timeout:)``.
         public let txid: UInt64
     }
 
+    /// The server, without a trailing slash.
     public let baseURL: String
     private let authToken: @Sendable () async throws -> String
     private let transport: HTTPTransport

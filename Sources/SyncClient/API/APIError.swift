@@ -16,12 +16,14 @@ public struct APIError: SyncClientError, Equatable {
     /// `not_found`, `conflict`, `payload_too_large`, `rate_limited`,
     /// `unavailable`, `internal`, …) or `network_error` / `invalid_response`.
     public let code: String
+    /// The server's message, or what failed on the way.
     public let message: String
     /// The HTTP status; 0 when no answer arrived.
     public let status: Int
     /// The server's `Retry-After`, when it sent one.
     public let retryAfter: Duration?
 
+    /// An error as a mutation function may throw one.
     public init(code: String, message: String, status: Int, retryAfter: Duration? = nil) {
         self.code = code
         self.message = message

@@ -9,8 +9,11 @@ import Foundation
 /// configuration.backoff = Backoff(initialDelay: .milliseconds(100), maxDelay: .seconds(5))
 /// ```
 public struct Backoff: Sendable, Hashable {
+    /// The ceiling of the first wait.
     public var initialDelay: Duration
+    /// The largest ceiling.
     public var maxDelay: Duration
+    /// How much the ceiling grows per retry (at least 1).
     public var multiplier: Double
 
     /// Electric's TypeScript client defaults: 1 s, doubling, up to 32 s.

@@ -13,6 +13,7 @@ public struct ShapePosition: Sendable, Hashable {
     /// The raw `electric-schema` JSON, when known.
     public var schema: String?
 
+    /// A position from its parts.
     public init(handle: String, offset: Offset, schema: String? = nil) {
         self.handle = handle
         self.offset = offset
@@ -39,6 +40,7 @@ public struct ShapeBatch: Sendable, Hashable {
     /// Where the stream stands after this batch: persist it with the rows to resume.
     public let position: ShapePosition
 
+    /// A batch, as tests and custom streams build one.
     public init(
         changes: [ChangeMessage], replacesRows: Bool, txids: Set<UInt64>, snapshots: [SnapshotBounds],
         globalLastSeenLSN: String?, position: ShapePosition

@@ -16,9 +16,11 @@ import Foundation
 /// }
 /// ```
 public final class ShapeStream: Sendable {
+    /// Where and how the stream syncs.
     public let configuration: ShapeStreamConfiguration
     private let transport: HTTPTransport
 
+    /// A stream that runs when ``run(_:)`` or ``events()`` is called.
     public init(_ configuration: ShapeStreamConfiguration, httpClient: HTTPClient = .shared) {
         self.configuration = configuration
         self.transport = HTTPTransport(client: httpClient)

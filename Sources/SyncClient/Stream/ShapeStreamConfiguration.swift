@@ -40,6 +40,7 @@ public struct ShapeStreamConfiguration: Sendable {
     /// Called before every request: for logs and tests.
     public var onRequest: (@Sendable (ShapeRequestInfo) -> Void)?
 
+    /// A shape at `url`; the timeouts, backoff and retry limits take their defaults.
     public init(
         url: String, parameters: [String: String] = [:], headers: [String: String] = [:],
         authorization: (any ShapeAuthorization)? = nil, resume: ShapePosition? = nil

@@ -3,6 +3,7 @@
 /// Network errors, 429 and 5xx are retried with backoff and never surface here;
 /// a 401 surfaces only after fresh tokens were refused too.
 public struct ShapeStreamError: SyncClientError, Equatable {
+    /// The kinds of failure; ``code`` is the raw value.
     public enum Code: String, Sendable {
         /// A 2xx lacked `electric-offset`/`electric-handle` (or `electric-cursor`
         /// when live, `electric-schema` when not): a proxy is dropping headers.
@@ -23,6 +24,7 @@ public struct ShapeStreamError: SyncClientError, Equatable {
         case invalidConfiguration = "invalid_configuration"
     }
 
+    /// Which failure.
     public let kind: Code
     public let message: String
     /// The HTTP status that ended the stream, if one did.
@@ -30,6 +32,7 @@ public struct ShapeStreamError: SyncClientError, Equatable {
 
     public var code: String { kind.rawValue }
 
+    /// An error of `kind`, explained by `message`.
     public init(_ kind: Code, _ message: String, status: Int? = nil) {
         self.kind = kind
         self.message = message

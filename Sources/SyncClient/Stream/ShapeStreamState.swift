@@ -22,15 +22,11 @@ struct ShapeStreamState {
     }
 
     /// The parameters of the next request.
-    struct Request: Equatable {
+    struct Request {
         var query: [(String, String)]
         var isLive: Bool
         var offset: String
         var handle: String?
-
-        static func == (lhs: Request, rhs: Request) -> Bool {
-            lhs.query.elementsEqual(rhs.query, by: ==) && lhs.isLive == rhs.isLive
-        }
     }
 
     /// How many stale (expired-handle) answers in a row before giving up.
@@ -117,7 +113,8 @@ struct ShapeStreamState {
     private mutating func accept(_ response: Response, to request: Request) throws -> Action {
         let headers = response.headers
         if response.status == 204 || response.status == 304 {
-            // 204 is a pre-1.0 live timeout and 304 an ETag match: nothing new, caught up.
+            // 204 is a pre-1.0 live timeout: caught up. 304 answers an If-None-Match this
+            // client never sends (a proxy's doing): caught up when live, else ask again later.
             if response.status == 204 || isLive { return closeBatch(globalLastSeenLSN: nil) }
             return .retry(retryAfter: nil)
         }

@@ -7,9 +7,11 @@ import Foundation
 /// ShapeTokenRequest(table: "conversations")
 /// ```
 public struct ShapeTokenRequest: Sendable, Hashable, CustomStringConvertible {
+    /// The table to sync (`messages`, `conversations`).
     public let table: String
     public let params: [String: String]
 
+    /// A request for `table` with the route's named `params` (`conversationId`).
     public init(table: String, params: [String: String] = [:]) {
         self.table = table
         self.params = params
@@ -29,6 +31,7 @@ public struct ShapeToken: Sendable, Hashable {
     /// The shape it grants, as the server reported it (nil if it did not).
     public let shape: GrantedShape?
 
+    /// A token, as a custom ``ShapeTokenProvider/Fetch`` builds one.
     public init(token: String, expiresAt: Date, shape: GrantedShape? = nil) {
         self.token = token
         self.expiresAt = expiresAt
@@ -38,10 +41,12 @@ public struct ShapeToken: Sendable, Hashable {
 
 /// The shape a token grants: table, `where` clause and its `$n` parameters.
 public struct GrantedShape: Sendable, Hashable {
+    /// The table, `where` clause (with `$n` placeholders) and the placeholders' values.
     public let table: String
     public let `where`: String?
     public let params: [String]
 
+    /// A granted shape from its parts.
     public init(table: String, where: String?, params: [String]) {
         self.table = table
         self.where = `where`

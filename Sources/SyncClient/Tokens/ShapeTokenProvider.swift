@@ -18,6 +18,7 @@ import Foundation
 /// let tokens = ShapeTokenProvider { request in try await myBackend.shapeToken(request) }
 /// ```
 public actor ShapeTokenProvider {
+    /// Fetches a fresh token for a shape.
     public typealias Fetch = @Sendable (ShapeTokenRequest) async throws -> ShapeToken
 
     private struct Entry {
@@ -33,6 +34,7 @@ public actor ShapeTokenProvider {
     /// How many fetches have started: for diagnostics.
     public private(set) var fetchCount = 0
 
+    /// Tokens from `fetch`; `now` is the clock expiry is judged by.
     public init(refreshMargin: Duration = .seconds(30), now: @escaping @Sendable () -> Date = { Date() }, fetch: @escaping Fetch) {
         self.fetch = fetch
         self.refreshMargin = refreshMargin

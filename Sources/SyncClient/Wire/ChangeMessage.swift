@@ -13,6 +13,7 @@ public struct ChangeMessage: Sendable, Hashable {
 
     /// Electric's row key (`"public"."messages"/"m-1"`); opaque to clients.
     public let key: String
+    /// Insert, update or delete.
     public let operation: Operation
     /// Insert: the whole row. Update: the primary key plus the changed columns
     /// (`replica=default`) or the whole new row (`replica=full`). Delete: the
@@ -31,6 +32,7 @@ public struct ChangeMessage: Sendable, Hashable {
     /// `["schema", "table"]`, when the server sent it.
     public let relation: [String]?
 
+    /// A change, as tests and custom streams build one.
     public init(
         key: String, operation: Operation, value: Row, oldValue: Row? = nil, txids: [UInt64] = [],
         lsn: String? = nil, opPosition: Int64? = nil, isLast: Bool = false, relation: [String]? = nil

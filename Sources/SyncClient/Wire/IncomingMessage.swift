@@ -70,7 +70,7 @@ private struct WireMessage: Decodable {
             ChangeMessage(
                 key: key, operation: operation, value: value, oldValue: oldValue, txids: txids,
                 lsn: try headers.decodeIfPresent(LenientText.self, forKey: .lsn)?.text, opPosition: opPosition,
-                isLast: last, relation: relation ?? nil))
+                isLast: last, relation: relation))
     }
 
     private static func control(_ control: String, headers: KeyedDecodingContainer<HeaderKeys>?) throws -> IncomingMessage {
@@ -94,8 +94,7 @@ private struct WireMessage: Decodable {
     }
 }
 
-/// Decodes a keyed container only when the value is an object (else nil), so a
-/// malformed `headers` does not hide the rest of the message's error.
+/// The `headers` object as a keyed container, so each field is read leniently on its own.
 private struct LenientObject<Key: CodingKey>: Decodable {
     let container: KeyedDecodingContainer<Key>
     init(from decoder: any Decoder) throws {

@@ -16,6 +16,7 @@ public struct Row: Sendable, Hashable, ExpressibleByDictionaryLiteral, CustomStr
     /// Every column present in the row; a `nil` value is SQL `NULL`.
     public private(set) var values: [String: String?]
 
+    /// A row from column values (`nil` for `NULL`).
     public init(_ values: [String: String?] = [:]) {
         self.values = values
     }

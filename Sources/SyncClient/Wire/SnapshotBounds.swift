@@ -18,6 +18,7 @@ public struct SnapshotBounds: Sendable, Hashable {
     /// Transactions between xmin and xmax still running at the snapshot (`xip_list`).
     public let inProgress: Set<UInt64>
 
+    /// Bounds from a `snapshot-end` message's `xmin`, `xmax` and `xip_list`.
     public init(xmin: UInt64, xmax: UInt64, inProgress: Set<UInt64> = []) {
         self.xmin = xmin
         self.xmax = xmax

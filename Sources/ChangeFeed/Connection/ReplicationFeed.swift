@@ -1,0 +1,164 @@
+/// A replication stream that survives broken connections: when the server
+/// goes away or the walsender is terminated, it reconnects from the last
+/// position the consumer confirmed and carries on in the same `events` stream.
+///
+/// After a reconnect the server resends every transaction after the confirmed
+/// position; the ones this feed already delivered are dropped, so `events`
+/// holds each transaction exactly once. A new feed (say, after a restart of
+/// the process) started with `startLSN` = the last confirmed checkpoint
+/// receives exactly the transactions after it.
+///
+/// ```swift
+/// let feed = ReplicationFeed(configuration: configuration)
+/// for try await event in feed.events {
+///     if case .checkpoint(let lsn) = event { try persist(lsn); feed.confirm(lsn: lsn) }
+/// }
+/// ```
+public final class ReplicationFeed: Sendable {
+    /// The events of every connection, without duplicates. Iterate it once.
+    public let events: AsyncThrowingStream<ReplicationEvent, any Error>
+    private let state: Locked<FeedState>
+    private let task: Task<Void, Never>
+
+    struct FeedState: Sendable {
+        var confirmed: UInt64
+        var connection: ReplicationConnection?
+        var stopRequested = false
+        var reconnects = 0
+    }
+
+    /// Starts connecting at once; failures show up in `events`.
+    /// - Parameters:
+    ///   - retryDelay: the wait before the first reconnect; it doubles with
+    ///     each consecutive failure, up to 30 times this.
+    ///   - maxConsecutiveFailures: reconnects in a row that may fail before
+    ///     `events` throws the last error. Errors that a reconnect cannot fix
+    ///     (a missing publication, bytes that cannot be decoded) throw at once.
+    public init(configuration: ReplicationConfiguration, retryDelay: Duration = .seconds(1), maxConsecutiveFailures: Int = 10) {
+        let state = Locked(FeedState(confirmed: configuration.startLSN))
+        let (events, continuation) = AsyncThrowingStream.makeStream(of: ReplicationEvent.self, throwing: (any Error).self)
+        let task = Task {
+            await Self.run(
+                configuration: configuration, state: state, continuation: continuation,
+                retryDelay: retryDelay, maxConsecutiveFailures: maxConsecutiveFailures)
+        }
+        continuation.onTermination = { _ in
+            let connection = state.withLock { state -> ReplicationConnection? in
+                state.stopRequested = true
+                return state.connection
+            }
+            connection?.requestStop()
+            task.cancel()
+        }
+        self.events = events
+        self.state = state
+        self.task = task
+    }
+
+    deinit {
+        task.cancel()
+    }
+
+    /// Records that everything up to `lsn` (a `checkpoint`'s LSN) is processed;
+    /// reported to the server, and where the next reconnect resumes.
+    public func confirm(lsn: UInt64) {
+        let connection = state.withLock { state -> ReplicationConnection? in
+            state.confirmed = max(state.confirmed, lsn)
+            return state.connection
+        }
+        connection?.confirm(lsn: lsn)
+    }
+
+    /// The highest LSN confirmed so far.
+    public var confirmedLSN: UInt64 { state.withLock { $0.confirmed } }
+
+    /// The current walsender's process id, while connected.
+    public var backendPID: Int32? { state.withLock { $0.connection?.backendPID } }
+
+    /// How many times the feed has connected again after a failure.
+    public var reconnects: Int { state.withLock { $0.reconnects } }
+
+    /// Closes the current connection and ends `events`; returns once closed.
+    public func stop() async {
+        let connection = state.withLock { state -> ReplicationConnection? in
+            state.stopRequested = true
+            return state.connection
+        }
+        task.cancel()
+        await connection?.stop()
+        await task.value
+    }
+
+    private static func run(
+        configuration: ReplicationConfiguration, state: Locked<FeedState>,
+        continuation: AsyncThrowingStream<ReplicationEvent, any Error>.Continuation,
+        retryDelay: Duration, maxConsecutiveFailures: Int
+    ) async {
+        var relations: [UInt32: PgOutputMessage.Relation] = [:]
+        var lastSequence = configuration.sequenceFloor
+        var lastCheckpoint = configuration.startLSN
+        var failures = 0
+        var connectedBefore = false
+        while !state.withLock({ $0.stopRequested }) {
+            var attempt = configuration
+            attempt.startLSN = state.withLock { $0.confirmed }
+            attempt.sequenceFloor = lastSequence
+            var connection: ReplicationConnection?
+            do {
+                let started = try await ReplicationConnection.start(attempt, relations: relations)
+                connection = started
+                let stopNow = state.withLock { state -> Bool in
+                    state.connection = started
+                    // A confirmation made while this connection was starting.
+                    started.confirm(lsn: state.confirmed)
+                    if connectedBefore { state.reconnects += 1 }
+                    return state.stopRequested
+                }
+                connectedBefore = true
+                if stopNow { await started.stop() }
+                for try await event in started.events {
+                    failures = 0
+                    guard Self.isNew(event, after: lastCheckpoint) else { continue }
+                    if case .checkpoint(let lsn) = event { lastCheckpoint = lsn }
+                    continuation.yield(event)
+                }
+                // The stream ended without an error: stop() or the consumer left.
+                break
+            } catch let error as ChangeFeedError where error.isRetryable {
+                failures += 1
+                if failures > maxConsecutiveFailures {
+                    continuation.finish(throwing: error)
+                    return
+                }
+            } catch {
+                continuation.finish(throwing: error)
+                return
+            }
+            if let connection {
+                relations = connection.relations
+                lastSequence = max(lastSequence, connection.lastSequence)
+            }
+            state.withLock { $0.connection = nil }
+            let backoff = min(1 << min(failures - 1, 5), 30)
+            do {
+                try await Task.sleep(for: retryDelay * backoff)
+            } catch {
+                break
+            }
+        }
+        state.withLock { $0.connection = nil }
+        continuation.finish()
+    }
+
+    /// Whether `event` comes after what the feed already delivered. Every
+    /// transaction committed before a delivered checkpoint was delivered, and
+    /// every later one commits at or after it.
+    static func isNew(_ event: ReplicationEvent, after lastCheckpoint: UInt64) -> Bool {
+        switch event {
+        case .transaction(let transaction): transaction.lsn >= lastCheckpoint
+        case .truncate(_, let lsn): lsn >= lastCheckpoint
+        case .checkpoint(let lsn): lsn > lastCheckpoint
+        case .relationChanged: true
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Answering
+import Foundation
+import Logging
+import Store
+
+/// Generates answers in the background with bounded concurrency.
+///
+/// A question's answer is queued only after its transaction committed. The
+/// answer row moves `pending → streaming → completed` (or `failed`, with the
+/// reason in its content); partial content is written at most every 100 ms,
+/// each write its own transaction, so synced clients watch it grow.
+actor AnswerQueue {
+    let store: SQLiteStore
+    let answerer: any Answerer
+    let concurrency: Int
+    let flushInterval: Duration
+    let logger: Logger
+    let metrics: ServerMetrics?
+
+    private var queue: [String] = []
+    private var queued: Set<String> = []
+    private var running: [String: Task<Void, Never>] = [:]
+    private var isShuttingDown = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(store: SQLiteStore, answerer: any Answerer, concurrency: Int, flushInterval: Duration = .milliseconds(100), logger: Logger, metrics: ServerMetrics?) {
+        self.store = store
+        self.answerer = answerer
+        self.concurrency = max(1, concurrency)
+        self.flushInterval = flushInterval
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Queues answer `answerID` (once; a repeat while queued or running is ignored).
+    func enqueue(_ answerID: String) {
+        guard !isShuttingDown, !queued.contains(answerID), running[answerID] == nil else { return }
+        queue.append(answerID)
+        queued.insert(answerID)
+        startMore()
+    }
+
+    /// Queues every answer a previous run left unfinished.
+    func resumeUnfinished() async {
+        do {
+            for answerID in try await store.unfinishedAnswers() { enqueue(answerID) }
+        } catch {
+            logger.error("could not look for unfinished answers", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stops taking work; running answers are cancelled, flush what they have
+    /// and are marked failed with the reason. Queued ones stay `pending` and are
+    /// resumed by the next start.
+    func shutdown() async {
+        isShuttingDown = true
+        queue.removeAll()
+        queued.removeAll()
+        for task in running.values { task.cancel() }
+        if !running.isEmpty {
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
+    }
+
+    private func startMore() {
+        while running.count < concurrency, !queue.isEmpty {
+            let answerID = queue.removeFirst()
+            queued.remove(answerID)
+            running[answerID] = Task { await self.generate(answerID) }
+        }
+    }
+
+    private func finished(_ answerID: String) {
+        running[answerID] = nil
+        if isShuttingDown {
+            if running.isEmpty {
+                let waiting = idleWaiters
+                idleWaiters.removeAll()
+                for waiter in waiting { waiter.resume() }
+            }
+        } else {
+            startMore()
+        }
+    }
+
+    private func generate(_ answerID: String) async {
+        defer { finished(answerID) }
+        let writer = AnswerWriter(store: store, answerID: answerID, flushInterval: flushInterval)
+        do {
+            guard let job = try await store.answerJob(answerID) else { return }
+            try await writer.begin()
+            let context = AnswerContext(question: job.question, history: job.history.map { Exchange(question: $0.question, answer: $0.answer) })
+            for try await piece in answerer.answer(context) {
+                try await writer.append(piece)
+            }
+            try Task.checkCancellation()
+            try await writer.finish()
+            metrics?.recordAnswer(outcome: "completed")
+        } catch {
+            let reason: String
+            if Task.isCancelled || error is CancellationError {
+                reason = "the server shut down before the answer was complete"
+            } else if let failure = error as? AnswerFailure {
+                reason = failure.reason
+            } else {
+                reason = "\(error)"
+            }
+            logger.warning("answer failed", metadata: ["answer_id": "\(answerID)", "reason": "\(reason)"])
+            do {
+                try await writer.fail(reason: reason)
+            } catch {
+                logger.error("could not mark the answer failed", metadata: ["answer_id": "\(answerID)", "error": "\(error)"])
+            }
+            metrics?.recordAnswer(outcome: "failed")
+        }
+    }
+}

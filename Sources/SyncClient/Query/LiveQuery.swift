@@ -1,0 +1,74 @@
+/// A new live-query result and how it differs from the previous one.
+public struct LiveQueryUpdate: Sendable, Hashable {
+    /// The matching rows, in order, at most `limit`.
+    public let rows: [Row]
+    /// Their keys, same order.
+    public let keys: [String]
+    /// Keys now in the result that were not (every key in the first update).
+    public let inserted: [String]
+    /// Keys in both results whose row changed.
+    public let updated: [String]
+    /// Keys that left the result.
+    public let deleted: [String]
+    /// The collection's status: an empty result while `loading` means "not known yet".
+    public let status: CollectionStatus
+}
+
+/// Filter, order and limit over a collection's visible rows, kept up to date.
+///
+/// ```swift
+/// let thread = messages.liveQuery(orderBy: [.ascending("created_at", as: .timestamp)])
+/// for await update in thread.updates() {
+///     for key in update.inserted { print("new:", key) }
+///     render(update.rows)
+/// }
+///
+/// let failed = messages.liveQuery(where: { $0["status"] == "failed" }, limit: 10)
+/// ```
+///
+/// Each change is applied key by key (a binary search per changed row), not by
+/// re-sorting the whole collection.
+public final class LiveQuery: Sendable {
+    /// The rows it reads.
+    public let collection: SyncCollection
+    /// Which rows to keep (all when nil).
+    public let filter: (@Sendable (Row) -> Bool)?
+    /// Result order; ties are broken by key, so the order is total.
+    public let order: [SortKey]
+    /// At most this many rows (all when nil).
+    public let limit: Int?
+
+    /// A query over `collection`; see also ``SyncCollection/liveQuery(where:orderBy:limit:)``.
+    public init(collection: SyncCollection, where filter: (@Sendable (Row) -> Bool)? = nil, orderBy order: [SortKey] = [], limit: Int? = nil) {
+        self.collection = collection
+        self.filter = filter
+        self.order = order
+        self.limit = limit
+    }
+
+    /// The current result, then one update per change that alters it.
+    /// Ending the iteration stops following the collection.
+    public func updates() -> AsyncStream<LiveQueryUpdate> {
+        let (stream, continuation) = AsyncStream.makeStream(of: LiveQueryUpdate.self, bufferingPolicy: .unbounded)
+        let engine = LiveQueryEngine(filter: filter, order: order, limit: limit)
+        let collection = collection
+        let task = Task {
+            var engine = engine
+            for await snapshot in await collection.changes() {
+                if let update = engine.apply(snapshot) { continuation.yield(update) }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}
+
+extension SyncCollection {
+    /// A ``LiveQuery`` over this collection.
+    public nonisolated func liveQuery(
+        where filter: (@Sendable (Row) -> Bool)? = nil, orderBy order: [SortKey] = [], limit: Int? = nil
+    ) -> LiveQuery {
+        LiveQuery(collection: self, where: filter, orderBy: order, limit: limit)
+    }
+}
