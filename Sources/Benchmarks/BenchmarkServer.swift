@@ -58,7 +58,11 @@ final class BenchmarkServer: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var store: SQLiteStore { server.store }
+    var store: SQLiteStore {
+        // The benchmark server is always the embedded default.
+        guard let sqlite = server.sqlite else { preconditionFailure("the benchmark server runs on SQLite") }
+        return sqlite
+    }
 
     /// Inserts conversations `prefix-0 … prefix-(count-1)` in one transaction.
     func insertConversations(prefix: String, count: Int) async throws {

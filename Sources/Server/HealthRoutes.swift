@@ -5,7 +5,7 @@ import SyncService
 /// `GET /healthz`: 200 when the database answers and the sync service has
 /// caught up, else 503 with the reason.
 struct HealthRoutes {
-    let store: SQLiteStore
+    let store: any AppStore
     let sync: SyncService?
 
     func register(on router: Router<APIRequestContext>) {

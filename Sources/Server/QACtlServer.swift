@@ -18,7 +18,9 @@ import UnixSignals
 /// ```
 public struct QACtlServer: Sendable {
     public let configuration: ServerConfiguration
-    public let store: SQLiteStore
+    public let store: any AppStore
+    /// The embedded store, when the server runs on SQLite.
+    public let sqlite: SQLiteStore?
     /// The embedded sync service; nil when a real Electric serves shapes.
     public let sync: SyncService?
     public let authority: TokenAuthority
@@ -34,11 +36,13 @@ public struct QACtlServer: Sendable {
         var logger = Logger(label: "qactl")
         logger.logLevel = configuration.logLevel
         let authority = try TokenAuthority(store: KeyStore(dataDirectory: configuration.dataDirectory))
-        let store = try SQLiteStore(path: configuration.databasePath)
+        let sqlite = try SQLiteStore(path: configuration.databasePath)
+        let store: any AppStore = sqlite
+        let source: any ShapeSource = sqlite
         var sync: SyncService?
         if configuration.electricURL == nil {
             let service = SyncService(
-                store: store,
+                store: source,
                 configuration: .init(secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes),
                 logger: logger)
             try await service.start()
@@ -48,7 +52,7 @@ public struct QACtlServer: Sendable {
         let (answerer, answererClient) = try configuration.answerer.make(timeout: configuration.answerTimeout, logger: logger)
         let answers = AnswerQueue(store: store, answerer: answerer, concurrency: configuration.answerConcurrency, logger: logger, metrics: metrics)
         return QACtlServer(
-            configuration: configuration, store: store, sync: sync, authority: authority, metrics: metrics, answers: answers,
+            configuration: configuration, store: store, sqlite: sqlite, sync: sync, authority: authority, metrics: metrics, answers: answers,
             answererClient: answererClient, logger: logger)
     }
 
@@ -116,7 +120,7 @@ public struct QACtlServer: Sendable {
         }
         try? await httpClient?.shutdown()
         try? await answererClient?.shutdown()
-        try store.close()
+        try sqlite?.close()
     }
 }
 

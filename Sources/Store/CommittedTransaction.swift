@@ -48,17 +48,17 @@ public struct CommittedTransaction: Sendable {
 /// transactions the snapshot already holds.
 public struct TableSnapshot: Sendable {
     public let rows: [[String: String?]]
-    /// Every change with a sequence up to this one is in `rows`.
-    public let lastSequence: Int64
-    /// The commit position of the newest transaction in the snapshot.
+    /// Which committed transactions `rows` already reflect.
+    public let visibility: SnapshotVisibility
+    /// The commit position of the newest transaction known at the snapshot.
     public let lsn: UInt64
     public let xmin: UInt64
     public let xmax: UInt64
     public let xip: [UInt64]
 
-    public init(rows: [[String: String?]], lastSequence: Int64, lsn: UInt64, xmin: UInt64, xmax: UInt64, xip: [UInt64]) {
+    public init(rows: [[String: String?]], visibility: SnapshotVisibility, lsn: UInt64, xmin: UInt64, xmax: UInt64, xip: [UInt64]) {
         self.rows = rows
-        self.lastSequence = lastSequence
+        self.visibility = visibility
         self.lsn = lsn
         self.xmin = xmin
         self.xmax = xmax

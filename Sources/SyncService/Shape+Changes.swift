@@ -13,7 +13,7 @@ extension Shape {
         let full = resolved.definition.replica == .full
         let keyColumns = table.primaryKey
 
-        for change in transaction.changes where change.table == table.name && change.sequence > snapshotSequence {
+        for change in transaction.changes where change.table == table.name && !visibility.contains(change, txid: transaction.txid) {
             let oldMatch = change.old.map(resolved.matches) ?? false
             let newMatch = change.new.map(resolved.matches) ?? false
             let position = change.opPosition

@@ -18,8 +18,10 @@ final class Shape {
     var state: State = .snapshotting(held: [])
     /// Snapshot body chunks: comma-joined messages; the last ends with `snapshot-end`.
     var snapshotChunks: [String] = []
-    /// Changes up to this store sequence are in the snapshot.
-    var snapshotSequence: Int64 = 0
+    /// Which transactions the snapshot already holds (their changes are skipped).
+    var visibility: SnapshotVisibility = .sequence(0)
+    /// The change-log position the service had applied when the shape was created.
+    var replayFrom: Int64 = 0
     var log: ShapeLog
     /// Continuations of long-polls and of requests waiting for the snapshot.
     var waiters: [Int: CheckedContinuation<Void, Never>] = [:]

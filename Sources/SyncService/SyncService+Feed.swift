@@ -8,12 +8,10 @@ extension SyncService {
     public func run() async {
         while !isShuttingDown && !Task.isCancelled {
             do {
-                let transactions = try await store.transactions(afterSequence: position)
+                let transactions = try await store.transactions(afterSequence: position, limit: 5000)
                 if transactions.isEmpty {
                     if !isCaughtUp { markCaughtUp() }
-                    if try await store.hasOpenExternalTransaction() {
-                        try await store.closeExternalTransactions()
-                    }
+                    try await store.whenCaughtUp()
                     await waitForCommit()
                     continue
                 }

@@ -11,19 +11,15 @@ extension SyncService {
         let shape = Shape(handle: newHandle(for: resolved), resolved: resolved, chunkBytes: configuration.chunkBytes)
         // Registered before the snapshot starts, so every transaction the
         // snapshot might miss is held for it.
+        shape.replayFrom = position
         register(shape)
         let store = self.store
         let handle = shape.handle
         Task {
             do {
-                let snapshot: TableSnapshot
-                if resolved.definition.log == .changesOnly {
-                    let tip = try await store.lastSequence()
-                    let txid = try await store.lastTxid()
-                    snapshot = TableSnapshot(rows: [], lastSequence: tip, lsn: txid, xmin: txid + 1, xmax: txid + 1, xip: [])
-                } else {
-                    snapshot = try await store.snapshot(of: resolved.table, filter: resolved.clause?.sqlFilter(dialect: .sqlite))
-                }
+                let snapshot = try await store.snapshot(
+                    of: resolved.table, filter: resolved.clause?.sqlFilter(dialect: store.sqlDialect),
+                    includeRows: resolved.definition.log == .full)
                 await self.finishSnapshot(handle, snapshot)
             } catch {
                 await self.failSnapshot(handle, error)
@@ -34,7 +30,7 @@ extension SyncService {
 
     private func finishSnapshot(_ handle: String, _ snapshot: TableSnapshot) async {
         guard let shape = shapes[handle], case .snapshotting(let held) = shape.state else { return }
-        shape.snapshotSequence = snapshot.lastSequence
+        shape.visibility = snapshot.visibility
         shape.snapshotChunks = shape.makeSnapshotChunks(snapshot, chunkBytes: configuration.chunkBytes)
         // Transactions the snapshot already contains are skipped change by
         // change (by sequence); later ones go to the log.
@@ -47,8 +43,7 @@ extension SyncService {
         // its clients a 409 and a refetch after the restart.
         let record = ShapeRecord(
             handle: shape.handle, definition: (try? JSONEncoder().encode(shape.resolved.definition)) ?? Data(),
-            snapshotSequence: snapshot.lastSequence, snapshotLSN: snapshot.lsn, xmin: snapshot.xmin, xmax: snapshot.xmax,
-            chunks: shape.snapshotChunks.map { Data($0.utf8) })
+            replayFrom: shape.replayFrom, visibility: snapshot.visibility, chunks: shape.snapshotChunks.map { Data($0.utf8) })
         pendingPersists += 1
         do {
             try await store.saveShape(record)

@@ -30,7 +30,7 @@ public actor SyncService {
         }
     }
 
-    let store: SQLiteStore
+    let store: any ShapeSource
     let configuration: Configuration
     let tables: [TableSchema]
     let logger: Logger
@@ -52,7 +52,7 @@ public actor SyncService {
     var pendingPersists = 0
     var persistWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init(store: SQLiteStore, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "qactl.sync")) {
+    public init(store: any ShapeSource, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "qactl.sync")) {
         self.store = store
         self.configuration = configuration
         self.tables = store.tables
@@ -75,16 +75,16 @@ public actor SyncService {
             }
             let shape = Shape(handle: record.handle, resolved: resolved, chunkBytes: configuration.chunkBytes)
             shape.snapshotChunks = record.chunks.map { String(decoding: $0, as: UTF8.self) }
-            shape.snapshotSequence = record.snapshotSequence
+            shape.visibility = record.visibility
+            shape.replayFrom = record.replayFrom
             shape.state = .ready
             register(shape)
             restored += 1
         }
         try await store.deleteShapes(dropped)
         let tip = try await store.lastSequence()
-        position = shapes.values.map(\.snapshotSequence).min() ?? tip
-        position = min(position, tip)
-        lastSeenLSN = try await store.lastTxid()
+        position = min(shapes.values.map(\.replayFrom).min() ?? tip, tip)
+        lastSeenLSN = try await store.lastLSN()
         store.onCommit { [weak self] in self?.poke() }
         logger.info("sync service starting", metadata: ["shapes": "\(restored)", "replay_from": "\(position)", "tip": "\(tip)"])
     }

@@ -8,7 +8,7 @@ import Tokens
 /// grants exactly one shape the caller may read.
 struct ShapeTokenRoutes {
     let authenticator: Authenticator
-    let store: SQLiteStore
+    let store: any AppStore
     let lifetime: Duration
 
     func register(on router: Router<APIRequestContext>) {

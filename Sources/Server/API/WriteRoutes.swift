@@ -7,7 +7,7 @@ import Store
 /// txid is read inside it and returned as a JSON number.
 struct WriteRoutes {
     let authenticator: Authenticator
-    let store: SQLiteStore
+    let store: any AppStore
     /// Called with (answer id, conversation id) once a question is committed.
     let onQuestion: @Sendable (String, String) -> Void
 

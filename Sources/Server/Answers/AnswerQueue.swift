@@ -10,7 +10,7 @@ import Store
 /// reason in its content); partial content is written at most every 100 ms,
 /// each write its own transaction, so synced clients watch it grow.
 actor AnswerQueue {
-    let store: SQLiteStore
+    let store: any AppStore
     let answerer: any Answerer
     let concurrency: Int
     let flushInterval: Duration
@@ -23,7 +23,7 @@ actor AnswerQueue {
     private var isShuttingDown = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(store: SQLiteStore, answerer: any Answerer, concurrency: Int, flushInterval: Duration = .milliseconds(100), logger: Logger, metrics: ServerMetrics?) {
+    init(store: any AppStore, answerer: any Answerer, concurrency: Int, flushInterval: Duration = .milliseconds(100), logger: Logger, metrics: ServerMetrics?) {
         self.store = store
         self.answerer = answerer
         self.concurrency = max(1, concurrency)

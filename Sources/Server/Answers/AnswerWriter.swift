@@ -4,14 +4,14 @@ import Store
 /// Writes one growing answer: coalesces pieces so that partial content is
 /// written at most once per `flushInterval`, each write its own transaction.
 final class AnswerWriter {
-    let store: SQLiteStore
+    let store: any AppStore
     let answerID: String
     let flushInterval: Duration
     private(set) var content = ""
     private var written = ""
     private var lastFlush = ContinuousClock.now
 
-    init(store: SQLiteStore, answerID: String, flushInterval: Duration) {
+    init(store: any AppStore, answerID: String, flushInterval: Duration) {
         self.store = store
         self.answerID = answerID
         self.flushInterval = flushInterval

@@ -50,22 +50,8 @@ enum SQLiteSchema {
                 );
                 CREATE INDEX _qactl_changes_txid ON _qactl_changes(txid, seq);
 
-                CREATE TABLE _qactl_shapes (
-                    handle TEXT PRIMARY KEY NOT NULL,
-                    definition TEXT NOT NULL,
-                    snapshot_seq INTEGER NOT NULL,
-                    snapshot_lsn INTEGER NOT NULL,
-                    xmin INTEGER NOT NULL,
-                    xmax INTEGER NOT NULL,
-                    created_ms INTEGER NOT NULL
-                );
-                CREATE TABLE _qactl_shape_chunks (
-                    handle TEXT NOT NULL REFERENCES _qactl_shapes(handle) ON DELETE CASCADE,
-                    chunk INTEGER NOT NULL,
-                    body BLOB NOT NULL,
-                    PRIMARY KEY (handle, chunk)
-                );
                 """)
+            try ShapeCatalog.createTables(db)
             for table in DataModel.tables {
                 try db.execute(sql: captureTriggers(for: table))
             }
@@ -81,6 +67,9 @@ enum SQLiteSchema {
                     PRIMARY KEY (kind, id)
                 );
                 """)
+        }
+        migrator.registerMigration("v3: shape snapshot visibility") { db in
+            try ShapeCatalog.addVisibility(db)
         }
         return migrator
     }

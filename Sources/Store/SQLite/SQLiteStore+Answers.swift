@@ -51,8 +51,7 @@ extension SQLiteStore {
 
     /// Writes an answer's content and status in a transaction of its own; nil
     /// when the answer is no longer pending or streaming (nothing written).
-    @discardableResult
-    public func updateAnswer(_ answerID: String, content: String, status: String, now: Date = Date()) async throws -> UInt64? {
+    public func updateAnswer(_ answerID: String, content: String, status: String, now: Date) async throws -> UInt64? {
         let (changed, txid) = try await transaction { db, _ in
             try db.execute(
                 sql: "UPDATE messages SET content = ?, status = ?, updated_at = ? WHERE id = ? AND role = 'assistant' AND status IN ('pending', 'streaming')",

@@ -38,7 +38,7 @@ extension SQLiteStore {
 
     /// Creates conversation `id` for `user`; the same request again returns the
     /// original row and txid.
-    public func createConversation(id: String, user: String, title: String, now: Date = Date()) async throws -> WriteOutcome<ConversationRow> {
+    public func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow> {
         let fingerprint = Self.fingerprint([user, title])
         return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: fingerprint) { db, txid in
             if let owner = try String.fetchOne(db, sql: "SELECT user_id FROM conversations WHERE id = ?", arguments: [id]) {
@@ -59,7 +59,7 @@ extension SQLiteStore {
     /// Inserts the question (`user`, `completed`) and its answer placeholder
     /// (`assistant`, `pending`, empty) in one transaction. The placeholder's
     /// `created_at` is strictly after the question's.
-    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date = Date()) async throws -> WriteOutcome<String> {
+    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
         let fingerprint = Self.fingerprint([user, conversation, answerID, content])
         return try await idempotentWrite(kind: "question", id: questionID, user: user, fingerprint: fingerprint) { db, txid in
             guard let owner = try String.fetchOne(db, sql: "SELECT user_id FROM conversations WHERE id = ?", arguments: [conversation]), owner == user else {

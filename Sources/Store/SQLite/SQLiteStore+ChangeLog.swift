@@ -8,6 +8,9 @@ extension SQLiteStore {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM _qactl_changes") ?? 0 }
     }
 
+    /// The newest commit position: SQLite's commit sequence is its txid.
+    public func lastLSN() async throws -> UInt64 { try await lastTxid() }
+
     /// The newest transaction id (0 when there is none).
     public func lastTxid() async throws -> UInt64 {
         try await pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0) }
@@ -17,7 +20,7 @@ extension SQLiteStore {
     ///
     /// At most about `limit` changes are read, but a transaction is never split:
     /// one larger than `limit` is returned alone, whole.
-    public func transactions(afterSequence sequence: Int64, limit: Int = 5000) async throws -> [CommittedTransaction] {
+    public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
         try await pool.read { db in
             var rows = try Row.fetchAll(
                 db, sql: "SELECT seq, txid, tbl, op, old_row, new_row FROM _qactl_changes WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -92,6 +95,11 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
+    /// Closes transactions other programs left open (see ``closeExternalTransactions()``).
+    public func whenCaughtUp() async throws {
+        if try await hasOpenExternalTransaction() { try await closeExternalTransactions() }
+    }
+
     /// Whether another program's transaction is still marked open.
     public func hasOpenExternalTransaction() async throws -> Bool {
         try await pool.read { db in

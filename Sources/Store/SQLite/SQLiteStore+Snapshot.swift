@@ -9,10 +9,13 @@ extension SQLiteStore {
     ///
     /// Commits are serial in SQLite, so `xmin = xmax =` the next txid and no
     /// transaction is in progress from the snapshot's point of view.
-    public func snapshot(of table: TableSchema, filter: SQLFilter?) async throws -> TableSnapshot {
+    public func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool = true) async throws -> TableSnapshot {
         try await pool.read { db in
             let lastSequence = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM _qactl_changes") ?? 0
             let lastTxid = UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0)
+            guard includeRows else {
+                return TableSnapshot(rows: [], visibility: .sequence(lastSequence), lsn: lastTxid, xmin: lastTxid + 1, xmax: lastTxid + 1, xip: [])
+            }
             let columns = table.columnNames.map { "\"\($0)\"" }.joined(separator: ", ")
             var sql = "SELECT \(columns) FROM \"\(table.name)\""
             var arguments = StatementArguments()
@@ -32,7 +35,7 @@ extension SQLiteStore {
                 }
                 rows.append(values)
             }
-            return TableSnapshot(rows: rows, lastSequence: lastSequence, lsn: lastTxid, xmin: lastTxid + 1, xmax: lastTxid + 1, xip: [])
+            return TableSnapshot(rows: rows, visibility: .sequence(lastSequence), lsn: lastTxid, xmin: lastTxid + 1, xmax: lastTxid + 1, xip: [])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ShapeWhere
 import ShapeWire
 import Synchronization
 
@@ -12,7 +13,7 @@ import Synchronization
 ///     try db.execute(sql: "INSERT INTO conversations …")
 /// }
 /// ```
-public final class SQLiteStore: Sendable {
+public final class SQLiteStore: AppStore, ShapeSource {
     public let path: String
     let pool: DatabasePool
     /// Called after each of this process's write transactions commits.
@@ -47,6 +48,7 @@ public final class SQLiteStore: Sendable {
     }
 
     public var tables: [TableSchema] { DataModel.tables }
+    public var sqlDialect: SQLDialect { .sqlite }
 
     /// Registers `observer` to run after every commit made through ``transaction(_:)``
     /// (the change feed uses it to pick up in-process writes at once).
@@ -75,6 +77,12 @@ public final class SQLiteStore: Sendable {
         for observer in commitObservers.withLock({ $0 }) { observer() }
         return outcome
     }
+
+    var catalog: ShapeCatalog { ShapeCatalog(writer: pool) }
+
+    public func saveShape(_ record: ShapeRecord) async throws { try await catalog.save(record) }
+    public func deleteShapes(_ handles: [String]) async throws { try await catalog.delete(handles) }
+    public func loadShapes() async throws -> [ShapeRecord] { try await catalog.load() }
 
     /// Whether the database answers a query.
     public func isHealthy() async -> Bool {

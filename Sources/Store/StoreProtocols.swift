@@ -1,0 +1,60 @@
+import Foundation
+import ShapeWhere
+import ShapeWire
+
+/// The writes and reads of the API and the answer workers, on either store.
+public protocol AppStore: Sendable {
+    /// The owner of conversation `id`, or nil when there is no such conversation.
+    func conversationOwner(_ id: String) async throws -> String?
+    /// Creates conversation `id` for `user`; the same request again returns the original row and txid.
+    func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow>
+    /// Inserts a question and its answer placeholder in one transaction.
+    func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String>
+    /// What answer `answerID` needs, or nil when it is not an unfinished answer.
+    func answerJob(_ answerID: String) async throws -> AnswerJob?
+    /// Writes an answer's content and status in a transaction of its own; nil when it was no longer unfinished.
+    func updateAnswer(_ answerID: String, content: String, status: String, now: Date) async throws -> UInt64?
+    /// Answers left `pending` or `streaming`, oldest first.
+    func unfinishedAnswers() async throws -> [String]
+    /// Whether the database answers a query.
+    func isHealthy() async -> Bool
+}
+
+extension AppStore {
+    public func createConversation(id: String, user: String, title: String) async throws -> WriteOutcome<ConversationRow> {
+        try await createConversation(id: id, user: user, title: title, now: Date())
+    }
+
+    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String) async throws -> WriteOutcome<String> {
+        try await sendQuestion(conversation: conversation, questionID: questionID, answerID: answerID, user: user, content: content, now: Date())
+    }
+
+    @discardableResult
+    public func updateAnswer(_ answerID: String, content: String, status: String) async throws -> UInt64? {
+        try await updateAnswer(answerID, content: content, status: status, now: Date())
+    }
+}
+
+/// What the sync service reads: snapshots, committed transactions in commit
+/// order from a durable log, and a catalog where shapes survive restarts.
+public protocol ShapeSource: Sendable {
+    var tables: [TableSchema] { get }
+    /// The SQL dialect snapshot filters are written in.
+    var sqlDialect: SQLDialect { get }
+    /// The rows of `table` passing `filter` (none when `includeRows` is false),
+    /// with what the snapshot already contains.
+    func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool) async throws -> TableSnapshot
+    /// The newest sequence in the change log (0 when empty).
+    func lastSequence() async throws -> Int64
+    /// The newest commit position known.
+    func lastLSN() async throws -> UInt64
+    /// Whole committed transactions with changes after `sequence`, in commit order.
+    func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction]
+    /// Runs `observer` after each commit the log learns about in this process.
+    func onCommit(_ observer: @escaping @Sendable () -> Void)
+    /// Housekeeping the feed does whenever it has caught up.
+    func whenCaughtUp() async throws
+    func saveShape(_ record: ShapeRecord) async throws
+    func deleteShapes(_ handles: [String]) async throws
+    func loadShapes() async throws -> [ShapeRecord]
+}
