@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Signing keys (data dir, rotation) and the two kinds of JWT.
@@ -50,6 +51,17 @@ let package = Package(
         .target(name: "ChangeFeed", dependencies: ["CLibPQ", "Store"], swiftSettings: swiftSettings),
         // Throwaway PostgreSQL clusters for tests and CI (as the postgres user when running as root).
         .target(name: "PostgresHarness", swiftSettings: swiftSettings),
+        // The production store on PostgreSQL: postgres-nio pool, migrations, writes, snapshots, replication pump.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Store", "ShapeWire", "ShapeWhere", "ChangeFeed",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Shapes: definitions, handles, snapshots, logs, long-polls, the /v1/shape responder.
         .target(
             name: "SyncService",
@@ -71,7 +83,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "SyncService", "Store", "Tokens", "Answering",
+                "SyncService", "Store", "Tokens", "Answering", "PostgresStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +108,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `qactl tail-txid`: transactions as they arrive, from a shape or from PostgreSQL's WAL.
+        .target(
+            name: "TxidTail",
+            dependencies: [
+                "SyncClient", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "Store",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `qactl bench`: performance scenarios with baselines measured in the same run.
         .target(
             name: "Benchmarks",
@@ -116,7 +138,9 @@ let package = Package(
                 "Tokens",
                 "CLIDocs",
                 "Server",
+                "PostgresStore",
                 "Benchmarks",
+                "TxidTail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -23,7 +23,7 @@ function __qactl_parse_tokens -S
         __qactl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'answerer=' 'knowledge=' 'llm-url=' 'llm-model=' 'answer-command=' 'answer-concurrency=' 'answer-timeout=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'data-dir=' 'version' 'h/help'
+            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'database-url=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'answerer=' 'knowledge=' 'llm-url=' 'llm-model=' 'answer-command=' 'answer-concurrency=' 'answer-timeout=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'data-dir=' 'version' 'h/help'
         case 'token'
             __qactl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -107,6 +107,7 @@ complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "q
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" sync-secret' -l 'sync-secret' -d 'Secret that callers of /v1/shape must send as ?secret= (env: QACTL_SYNC_SECRET; default: none, /v1/shape refuses every caller).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env: QACTL_LOG_LEVEL).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" log-format' -l 'log-format' -d 'text, or json for one JSON object per line (env: QACTL_LOG_FORMAT).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" database-url' -l 'database-url' -d 'sqlite://PATH for the embedded store, or postgres://user@host:5432/db for PostgreSQL with logical replication (env: QACTL_DATABASE_URL; default: sqlite://<data-dir>/qactl.sqlite).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" electric-url' -l 'electric-url' -d 'A real Electric to put behind the gatekeeper instead of the embedded sync service (env: ELECTRIC_URL).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" electric-secret' -l 'electric-secret' -d 'The secret the gatekeeper sends to Electric (env: ELECTRIC_SECRET).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-token-ttl' -l 'shape-token-ttl' -d 'Lifetime of the shape tokens /shapes/auth-token issues.' -rfka ''

@@ -212,7 +212,7 @@ Run the service: API, shape-token gatekeeper and sync service on an embedded SQL
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 
-Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--data-dir <path>]`
+Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--data-dir <path>]`
 
 Options:
 
@@ -220,6 +220,7 @@ Options:
 - `--sync-secret <secret>`: Secret that callers of /v1/shape must send as ?secret= (env: QACTL_SYNC_SECRET; default: none, /v1/shape refuses every caller).
 - `--log-level <level>`: trace, debug, info, notice, warning, error or critical (env: QACTL_LOG_LEVEL).
 - `--log-format <format>`: text, or json for one JSON object per line (env: QACTL_LOG_FORMAT).
+- `--database-url <url>`: sqlite://PATH for the embedded store, or postgres://user@host:5432/db for PostgreSQL with logical replication (env: QACTL_DATABASE_URL; default: sqlite://<data-dir>/qactl.sqlite).
 - `--electric-url <url>`: A real Electric to put behind the gatekeeper instead of the embedded sync service (env: ELECTRIC_URL).
 - `--electric-secret <secret>`: The secret the gatekeeper sends to Electric (env: ELECTRIC_SECRET).
 - `--shape-token-ttl <duration>`: Lifetime of the shape tokens /shapes/auth-token issues. Default: 5m.

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import PostgresStore
 import ServiceLifecycle
 import Store
 import SyncService
@@ -21,6 +22,8 @@ public struct QACtlServer: Sendable {
     public let store: any AppStore
     /// The embedded store, when the server runs on SQLite.
     public let sqlite: SQLiteStore?
+    /// PostgreSQL and its replication, when the server runs on it.
+    public let postgres: PostgresBackend?
     /// The embedded sync service; nil when a real Electric serves shapes.
     public let sync: SyncService?
     public let authority: TokenAuthority
@@ -36,9 +39,17 @@ public struct QACtlServer: Sendable {
         var logger = Logger(label: "qactl")
         logger.logLevel = configuration.logLevel
         let authority = try TokenAuthority(store: KeyStore(dataDirectory: configuration.dataDirectory))
-        let sqlite = try SQLiteStore(path: configuration.databasePath)
-        let store: any AppStore = sqlite
-        let source: any ShapeSource = sqlite
+        let store: any AppStore
+        let source: any ShapeSource
+        var sqlite: SQLiteStore?
+        var postgres: PostgresBackend?
+        if let url = configuration.postgresURL {
+            let backend = try await PostgresBackend.open(url: url, dataDirectory: configuration.dataDirectory, logger: logger)
+            (store, source, postgres) = (backend.database, backend.source, backend)
+        } else {
+            let embedded = try SQLiteStore(path: configuration.databasePath)
+            (store, source, sqlite) = (embedded, embedded, embedded)
+        }
         var sync: SyncService?
         if configuration.electricURL == nil {
             let service = SyncService(
@@ -52,7 +63,7 @@ public struct QACtlServer: Sendable {
         let (answerer, answererClient) = try configuration.answerer.make(timeout: configuration.answerTimeout, logger: logger)
         let answers = AnswerQueue(store: store, answerer: answerer, concurrency: configuration.answerConcurrency, logger: logger, metrics: metrics)
         return QACtlServer(
-            configuration: configuration, store: store, sqlite: sqlite, sync: sync, authority: authority, metrics: metrics, answers: answers,
+            configuration: configuration, store: store, sqlite: sqlite, postgres: postgres, sync: sync, authority: authority, metrics: metrics, answers: answers,
             answererClient: answererClient, logger: logger)
     }
 
@@ -107,6 +118,11 @@ public struct QACtlServer: Sendable {
         // Shut down in reverse order: answers first (their last writes still
         // sync), then the feed (answering live polls), then HTTP.
         var services: [any Service] = [app]
+        if let postgres {
+            services.append(ReplicationPump(feed: postgres.feed, log: postgres.log, logger: logger) { [sync] tables in
+                await sync?.invalidate(tables: tables)
+            })
+        }
         if let sync { services.append(SyncFeedService(sync: sync)) }
         services.append(AnswerService(queue: answers))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
@@ -116,10 +132,12 @@ public struct QACtlServer: Sendable {
         } catch {
             try? await httpClient?.shutdown()
             try? await answererClient?.shutdown()
+            postgres?.poolTask.cancel()
             throw error
         }
         try? await httpClient?.shutdown()
         try? await answererClient?.shutdown()
+        postgres?.poolTask.cancel()
         try sqlite?.close()
     }
 }

@@ -8,6 +8,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String
     /// The SQLite database file of the embedded store.
     public var databasePath: String
+    /// A `postgres://` URL: PostgreSQL instead of the embedded store.
+    public var postgresURL: String?
     /// Guards `/v1/shape`; nil refuses every outside caller.
     public var syncSecret: String?
     public var longPollTimeout: Duration
@@ -29,8 +31,9 @@ public struct ServerConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,
         syncSecret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, logLevel: Logger.Level = .info,
         shapeTokenLifetime: Duration = .seconds(300), electricURL: String? = nil, electricSecret: String? = nil,
-        answerer: AnswererConfiguration = .builtin(knowledgeDirectory: nil), answerConcurrency: Int = 4, answerTimeout: Duration = .seconds(120)
+        postgresURL: String? = nil, answerer: AnswererConfiguration = .builtin(knowledgeDirectory: nil), answerConcurrency: Int = 4, answerTimeout: Duration = .seconds(120)
     ) {
+        self.postgresURL = postgresURL
         self.answerer = answerer
         self.answerConcurrency = answerConcurrency
         self.answerTimeout = answerTimeout

@@ -22,7 +22,7 @@ extension SyncService {
                     includeRows: resolved.definition.log == .full)
                 await self.finishSnapshot(handle, snapshot)
             } catch {
-                await self.failSnapshot(handle, error)
+                self.failSnapshot(handle, error)
             }
         }
         return shape
@@ -67,10 +67,26 @@ extension SyncService {
 
     private func failSnapshot(_ handle: String, _ error: any Error) {
         guard let shape = shapes[handle] else { return }
-        logger.error("snapshot failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+        logger.error("snapshot failed", metadata: ["handle": "\(shape.handle)", "error": "\(String(reflecting: error))"])
         shape.state = .failed("\(error)")
         remove(shape)
         shape.wakeAll()
+    }
+
+    /// Drops every shape of `tables` (after a TRUNCATE or a schema change):
+    /// their clients get a 409 and refetch.
+    public func invalidate(tables: [String]) async {
+        let doomed = shapes.values.filter { tables.contains($0.resolved.table.name) }
+        for shape in doomed {
+            remove(shape)
+            shape.state = .failed("invalidated")
+            shape.wakeAll()
+        }
+        do {
+            try await store.deleteShapes(doomed.map(\.handle))
+        } catch {
+            logger.error("could not forget invalidated shapes", metadata: ["error": "\(error)"])
+        }
     }
 
     func remove(_ shape: Shape) {

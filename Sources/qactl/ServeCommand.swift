@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresStore
 import Server
 
 struct ServeCommand: AsyncParsableCommand {
@@ -28,6 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("log-format"), help: ArgumentHelp("text, or json for one JSON object per line (env: QACTL_LOG_FORMAT).", valueName: "format"))
     var logFormat: String?
+
+    @Option(name: .customLong("database-url"), help: ArgumentHelp("sqlite://PATH for the embedded store, or postgres://user@host:5432/db for PostgreSQL with logical replication (env: QACTL_DATABASE_URL; default: sqlite://<data-dir>/qactl.sqlite).", valueName: "url"))
+    var databaseURL: String?
 
     @Option(name: .customLong("electric-url"), help: ArgumentHelp("A real Electric to put behind the gatekeeper instead of the embedded sync service (env: ELECTRIC_URL).", valueName: "url"))
     var electricURL: String?
@@ -119,6 +123,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail("--electric-url \(electric): expected an http:// or https:// URL", exit: ExitStatus.usage)
         }
         let answererSetting = try answererConfiguration(environment)
+        var databasePath: String?
+        var postgresURL: String?
+        if let database = databaseURL ?? environment["QACTL_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            if database.hasPrefix("sqlite://") {
+                databasePath = String(database.dropFirst("sqlite://".count))
+            } else if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+                postgresURL = database
+            } else {
+                throw fail("--database-url: expected sqlite://PATH or postgres://user@host:5432/database", exit: ExitStatus.usage)
+            }
+        }
         let electricKey = electricSecret ?? environment["ELECTRIC_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         LoggingSystem.bootstrap { label in
             if format == "json" { return JSONLogHandler(label: label, level: level) }
@@ -127,16 +142,20 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
 
-        let configuration = ServerConfiguration(host: host, port: port, dataDirectory: data.resolved, syncSecret: secret,
+        let configuration = ServerConfiguration(host: host, port: port, dataDirectory: data.resolved, databasePath: databasePath, syncSecret: secret,
             longPollTimeout: longPollTimeout.duration, chunkBytes: shapeChunkBytes, logLevel: level,
             shapeTokenLifetime: shapeTokenTTL.duration, electricURL: electric, electricSecret: electricKey,
-            answerer: answererSetting, answerConcurrency: answerConcurrency, answerTimeout: answerTimeout.duration)
+            postgresURL: postgresURL, answerer: answererSetting, answerConcurrency: answerConcurrency, answerTimeout: answerTimeout.duration)
         do {
             let server = try await QACtlServer.open(configuration)
             try await server.run { host, port in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
                 emit("qactl serve: listening on \(base)")
-                emit("  database  \(configuration.databasePath) (embedded SQLite)")
+                if let postgresURL = configuration.postgresURL, let url = try? PostgresURL(postgresURL) {
+                    emit("  database  \(url.redacted) (PostgreSQL, logical replication)")
+                } else {
+                    emit("  database  \(configuration.databasePath) (embedded SQLite)")
+                }
                 emit("  health    curl \(base)/healthz")
                 if let electric {
                     emit("  shapes    \(base)/shape (gatekeeper) → Electric at \(electric)")

@@ -28,7 +28,10 @@ final class PQConnection {
         }
         // libpq applies settings in order, later ones winning: defaults first,
         // then the URL, then what this connection must have.
-        let settings = [("connect_timeout", "10"), ("application_name", applicationName), ("dbname", url)] + extra
+        // Values reach clients as the server's text output, so pin the display
+        // settings Electric pins: UTC ISO timestamps, hex bytea, ISO intervals.
+        let display = "-c TimeZone=UTC -c DateStyle=ISO,DMY -c IntervalStyle=iso_8601 -c bytea_output=hex -c extra_float_digits=1"
+        let settings = [("connect_timeout", "10"), ("application_name", applicationName), ("dbname", url), ("options", display)] + extra
         let keywords = settings.map { strdup($0.0) }
         let values = settings.map { strdup($0.1) }
         defer {

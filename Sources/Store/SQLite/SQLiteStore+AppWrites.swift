@@ -22,6 +22,14 @@ public struct ConversationRow: Sendable, Codable, Equatable {
     public let createdAt: String
     public let updatedAt: String
 
+    public init(id: String, userID: String, title: String, createdAt: String, updatedAt: String) {
+        self.id = id
+        self.userID = userID
+        self.title = title
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, title
         case userID = "user_id"

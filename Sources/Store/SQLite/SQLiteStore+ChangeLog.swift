@@ -67,7 +67,7 @@ extension SQLiteStore {
         return transactions
     }
 
-    private static func decodeRow(_ json: String?) throws -> [String: String?]? {
+    static func decodeRow(_ json: String?) throws -> [String: String?]? {
         guard let json else { return nil }
         guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw StoreError(.corrupt, "a change log row is not a JSON object")

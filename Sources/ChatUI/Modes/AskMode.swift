@@ -1,0 +1,123 @@
+import Foundation
+
+/// `qactl chat --ask TEXT`: sends one question, waits for its answer and
+/// prints it (text), or prints every state change of that exchange (`--json`).
+/// Exits 0 on a completed answer, 1 on a failed one, 4 when `--timeout` runs out.
+struct AskMode {
+    let settings: ChatSettings
+    let identity: ChatIdentity
+    let question: String
+    let output: LineWriter
+
+    func run() async throws {
+        let deadline = ContinuousClock.now + settings.timeout
+        // No replica: a one-shot command wants the server's rows, and must not
+        // contend with an interactive session of the same user for the file.
+        let session = ChatSession(server: settings.server, identity: identity, replicaDirectory: nil, sendTimeout: settings.timeout)
+        do {
+            try await exchange(session, deadline: deadline)
+            await session.close()
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    private func exchange(_ session: ChatSession, deadline: ContinuousClock.Instant) async throws {
+        try await session.connect(failFast: true, monitor: false)
+        let remaining = deadline - ContinuousClock.now
+        try await session.open(settings.choice, timeout: remaining)
+        try await session.waitUntilSynced(deadline: deadline)
+        if settings.json, let conversation = await session.state.conversation {
+            output.line(EventFormatter.json(.conversation(conversation)))
+        }
+        let states = await session.states(latestOnly: false)
+        guard let send = await session.send(question, timeout: max(.milliseconds(1), deadline - ContinuousClock.now)) else {
+            let reason = await session.state.notices.last?.text ?? "the question was not sent"
+            throw ChatError(.failure, reason)
+        }
+        let outcome = try await follow(send, in: states, until: deadline)
+        switch outcome {
+        case .completed(let content):
+            if !settings.json { output.line(TextLayout.sanitize(content)) }
+        case .failed(let content):
+            throw ChatError(.failure, "the answer failed: \(content)")
+        case .rolledBack(let error):
+            throw error
+        case .timedOut(let status):
+            throw ChatError(.timedOut, "no complete answer within \(Self.format(settings.timeout)) (the answer is \(status))")
+        }
+    }
+
+    private enum Outcome {
+        case completed(String)
+        case failed(String)
+        case rolledBack(ChatError)
+        case timedOut(String)
+    }
+
+    /// Reports the exchange's events until its answer settles or the deadline passes.
+    private func follow(_ send: SendRecord, in states: AsyncStream<ChatState>, until deadline: ContinuousClock.Instant) async throws -> Outcome {
+        let json = settings.json
+        let output = output
+        let watcher = Task { () -> Outcome? in
+            var previous: ChatState?
+            var answerStatus = "pending"
+            for await state in states {
+                for event in ChatEvent.changes(from: previous, to: state) where Self.concerns(event, send) {
+                    if json { output.line(EventFormatter.json(event)) }
+                    switch event {
+                    case .rolledBack(_, let error):
+                        return .rolledBack(error)
+                    case .message(let message) where message.id == send.answerID:
+                        answerStatus = message.status
+                        if let settled = Self.settled(message) { return settled }
+                    case .status(let message) where message.id == send.answerID:
+                        answerStatus = message.status
+                        if let settled = Self.settled(message) { return settled }
+                    default:
+                        break
+                    }
+                }
+                previous = state
+            }
+            return .timedOut(answerStatus)
+        }
+        let timer = Task {
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            watcher.cancel()
+        }
+        defer { timer.cancel() }
+        if let outcome = await watcher.value { return outcome }
+        return .timedOut("not complete")
+    }
+
+    private static func settled(_ message: ChatMessage) -> Outcome? {
+        guard !message.isOptimistic else { return nil }
+        switch message.status {
+        case "completed": return .completed(message.content)
+        case "failed": return .failed(message.content)
+        default: return nil
+        }
+    }
+
+    /// Only this exchange's events; the `removed` of a rollback says nothing the rollback does not.
+    private static func concerns(_ event: ChatEvent, _ send: SendRecord) -> Bool {
+        switch event {
+        case .optimistic(let other), .confirmed(let other, _, _), .rolledBack(let other, _):
+            return other.questionID == send.questionID
+        case .message(let message), .chunk(let message, _, _), .status(let message):
+            return message.id == send.answerID && !message.isOptimistic
+        default:
+            return false
+        }
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        if seconds == 0 { return "\(EventFormatter.milliseconds(duration))ms" }
+        if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The line mode, when stdin or stdout is not a terminal (or with `--json`):
+/// reads questions and commands a line at a time, prints each change as it
+/// happens (a line of text, or a JSON object).
+///
+/// At end of input it waits (up to `--timeout`) for its questions' answers, so
+/// `echo "How do shapes work?" | qactl chat --user alice` prints the answer.
+struct PlainMode {
+    let settings: ChatSettings
+    let identity: ChatIdentity
+    let output: LineWriter
+
+    private enum Input {
+        case line(String)
+        case endOfInput
+        case signal(Int32)
+    }
+
+    func run() async throws {
+        let session = ChatSession(server: settings.server, identity: identity, replicaDirectory: settings.replicaDirectory)
+        let printer = startPrinter(await session.states(latestOnly: false))
+        do {
+            try await session.connect(failFast: false, monitor: true)
+            try await session.open(settings.choice, timeout: settings.timeout)
+            try await converse(with: session)
+        } catch {
+            await session.close()
+            await printer.value
+            throw error
+        }
+        await session.close()
+        await printer.value
+    }
+
+    /// Prints the events between consecutive states until the session closes.
+    private func startPrinter(_ states: AsyncStream<ChatState>) -> Task<Void, Never> {
+        let json = settings.json
+        let server = settings.server
+        let output = output
+        return Task {
+            var previous: ChatState?
+            for await state in states {
+                for event in ChatEvent.changes(from: previous, to: state) {
+                    if json {
+                        output.line(EventFormatter.json(event))
+                    } else if let text = EventFormatter.text(event, server: server) {
+                        output.line(text)
+                    }
+                }
+                previous = state
+            }
+        }
+    }
+
+    private func converse(with session: ChatSession) async throws {
+        let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
+        let signals = SignalWatcher([SIGINT, SIGTERM, SIGHUP])
+        defer { signals.stop() }
+        let readers = [
+            Task {
+                for await line in LineReader.standardInput() { continuation.yield(.line(line)) }
+                continuation.yield(.endOfInput)
+            },
+            Task {
+                for await number in signals.signals { continuation.yield(.signal(number)) }
+            },
+        ]
+        defer { for reader in readers { reader.cancel() } }
+        for await input in inputs {
+            switch input {
+            case .line(let line):
+                guard let parsed = ChatInput.parse(line) else { continue }
+                if !(await session.handle(parsed)) { return }
+            case .endOfInput:
+                return try await drain(session)
+            case .signal:
+                return
+            }
+        }
+    }
+
+    /// Waits until every question sent is settled: rolled back, or confirmed
+    /// with its answer completed or failed.
+    private func drain(_ session: ChatSession) async throws {
+        let deadline = ContinuousClock.now + settings.timeout
+        while true {
+            let state = await session.state
+            let unsettled = state.sends.contains { send in
+                switch send.phase {
+                case .pending: return true
+                case .failed: return false
+                case .confirmed:
+                    guard send.conversationID == state.conversation?.id else { return false }
+                    return state.messages.first { $0.id == send.answerID }?.isInProgress ?? true
+                }
+            }
+            if !unsettled { return }
+            if ContinuousClock.now >= deadline {
+                throw ChatError(.timedOut, "end of input: answers still incomplete after \(AskMode.format(settings.timeout))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

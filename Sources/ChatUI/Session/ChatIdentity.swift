@@ -1,0 +1,87 @@
+import Foundation
+import Synchronization
+import Tokens
+
+/// Who the chat client is: the user id (the auth token's `sub`) and where the
+/// auth token comes from, a fixed `--token` or tokens minted from the data
+/// dir's key for `--user` (minted again shortly before they expire).
+final class ChatIdentity: Sendable {
+    /// The user id, as the server will see it.
+    let user: String
+    /// For messages: "--token" or "--user alice (keys in DIR)".
+    let origin: String
+    private let fixedToken: String?
+    private let authority: TokenAuthority?
+    private let minted = Mutex<(token: String, expiresAt: Date)?>(nil)
+
+    /// Minted tokens live this long, and are replaced this long before they expire.
+    static let mintedLifetime: Duration = .seconds(12 * 3600)
+    static let renewMargin: TimeInterval = 300
+
+    private init(user: String, origin: String, fixedToken: String?, authority: TokenAuthority?) {
+        self.user = user
+        self.origin = origin
+        self.fixedToken = fixedToken
+        self.authority = authority
+    }
+
+    /// The identity from `--token` or `--user`; one actionable message when neither works.
+    static func resolve(token: String?, user: String?, dataDirectory: String) async throws(ChatError) -> ChatIdentity {
+        if let token {
+            let jwt: CompactJWT
+            do {
+                jwt = try CompactJWT(token)
+            } catch {
+                throw ChatError(.usage, "--token: not a JWT (\(error.message)); mint one with `qactl token mint auth --sub NAME`")
+            }
+            guard let subject = jwt.claims["sub"]?.stringValue, !subject.isEmpty else {
+                throw ChatError(.usage, "--token: the token names no user (no sub claim)")
+            }
+            return ChatIdentity(user: subject, origin: "--token", fixedToken: jwt.text, authority: nil)
+        }
+        guard let user else {
+            throw ChatError(
+                .usage,
+                "chat needs an identity: pass --user NAME (mints a token with the signing key in \(dataDirectory), where `qactl serve` keeps it) or --token JWT (from `qactl token mint auth --sub NAME`)")
+        }
+        let store = KeyStore(dataDirectory: dataDirectory)
+        let keys: KeySet?
+        do {
+            keys = try store.load(.auth)
+        } catch {
+            throw ChatError(.failure, "--user \(user): cannot read the signing keys: \(error.description)")
+        }
+        guard let keys, keys.signingKey != nil else {
+            throw ChatError(
+                .refused,
+                "--user \(user): no signing key in \(store.keysDirectory); run `qactl serve --data-dir \(dataDirectory)` once (it creates the keys), pass the server's --data-dir, or use --token JWT")
+        }
+        let authority = TokenAuthority(authKeys: keys, shapeKeys: KeySet(kind: .shape, keys: []))
+        let identity = ChatIdentity(user: user, origin: "--user \(user) (keys in \(dataDirectory))", fixedToken: nil, authority: authority)
+        do {
+            _ = try await identity.token()
+        } catch {
+            throw ChatError(.failure, "--user \(user): cannot mint an auth token: \(error)")
+        }
+        return identity
+    }
+
+    /// The auth token for the next API call.
+    func token() async throws -> String {
+        if let fixedToken { return fixedToken }
+        if let current = minted.withLock({ $0 }), current.expiresAt.timeIntervalSinceNow > Self.renewMargin {
+            return current.token
+        }
+        guard let authority else { throw ChatError(.refused, "no auth token") }
+        let fresh = try await authority.mintAuth(subject: user, lifetime: Self.mintedLifetime)
+        minted.withLock { $0 = (fresh.token, fresh.expiresAt) }
+        return fresh.token
+    }
+
+    /// What to tell a person whose token the server refused.
+    var refusalAdvice: String {
+        fixedToken != nil
+            ? "the server refused --token; mint a fresh one with `qactl token mint auth --sub \(user)` using the server's data dir"
+            : "the server refused the token minted for \(origin); pass the server's --data-dir (or set QACTL_DATA_DIR), or use --token"
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import ShapeWire
+import Synchronization
+import SyncClient
+
+extension ChatSession {
+    /// Sends a question optimistically: the question and its answer
+    /// placeholder show at once; the send is confirmed when its txid syncs
+    /// back, or rolled back (rows gone, a notice shown) when it fails.
+    /// Returns the send, or nil when nothing was sent (a notice says why).
+    @discardableResult
+    func send(_ text: String, timeout: Duration? = nil) async -> SendRecord? {
+        let content = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !content.isEmpty else { return nil }
+        guard content.utf8.count <= Self.maxQuestionBytes else {
+            notice("not sent: the question is \(content.utf8.count) bytes; at most \(Self.maxQuestionBytes)", error: true)
+            return nil
+        }
+        guard let conversation = state.conversation, let messages else {
+            notice("not sent: no conversation is open yet", error: true)
+            return nil
+        }
+        let record = SendRecord(
+            questionID: Self.newID(), answerID: Self.newID(), conversationID: conversation.id, content: content, phase: .pending)
+        let api = self.api
+        let txid = Mutex<UInt64?>(nil)
+        let transaction = messages.transaction(timeout: timeout ?? sendTimeout) { _ in
+            let written = try await api.sendQuestion(
+                conversationId: record.conversationID, questionId: record.questionID, answerId: record.answerID, content: content)
+            txid.withLock { $0 = written }
+            return written
+        }
+        // As the server will write them; the answer strictly after the question.
+        let now = Date()
+        let question: Row = [
+            "id": record.questionID, "conversation_id": conversation.id, "user_id": identity.user, "role": "user",
+            "status": "completed", "content": content, "created_at": PostgresText.timestamp(now), "updated_at": PostgresText.timestamp(now),
+        ]
+        let later = now.addingTimeInterval(0.001)
+        let answer: Row = [
+            "id": record.answerID, "conversation_id": conversation.id, "user_id": identity.user, "role": "assistant",
+            "status": "pending", "content": "", "created_at": PostgresText.timestamp(later), "updated_at": PostgresText.timestamp(later),
+        ]
+        state.sends.append(record)
+        do {
+            try await transaction.mutate { draft in
+                try draft.insert(question)
+                try draft.insert(answer)
+            }
+        } catch {
+            updateSend(record.questionID, .failed(ChatError(.failure, "\(error)")))
+            notice("not sent: \(error)", error: true)
+            return nil
+        }
+        publish()
+        let started = ContinuousClock.now
+        Task {
+            do {
+                try await transaction.commit()
+                self.confirm(record.questionID, txid: txid.withLock { $0 } ?? 0, roundTrip: ContinuousClock.now - started)
+            } catch {
+                self.rollBack(record, because: error)
+            }
+        }
+        return record
+    }
+
+    private func confirm(_ questionID: String, txid: UInt64, roundTrip: Duration) {
+        updateSend(questionID, .confirmed(txid: txid, roundTrip: roundTrip))
+        publish()
+    }
+
+    private func rollBack(_ record: SendRecord, because error: any Error) {
+        let failure = ChatError.from(error, doing: "not sent", server: server)
+        if let error = error as? APIError, error.code == "network_error" { markUnreachable() }
+        updateSend(record.questionID, .failed(failure))
+        if state.conversation?.id == record.conversationID {
+            notice("\(failure.message) — “\(Self.excerpt(record.content))”", error: true)
+        } else {
+            publish()
+        }
+    }
+
+    /// Carries out one line of input; false when it asks to quit.
+    func handle(_ input: ChatInput) async -> Bool {
+        switch input {
+        case .message(let text):
+            await send(text)
+        case .new(let title):
+            do {
+                let info = try await createConversation(title: title ?? Self.defaultTitle())
+                await openConversation(info)
+                notice("new conversation “\(info.title)” (\(info.id))")
+            } catch {
+                notice(ChatError.from(error, doing: "/new", server: server).message, error: true)
+            }
+        case .list:
+            notice(conversationList())
+        case .switchTo(let reference):
+            await switchConversation(reference)
+        case .help:
+            notice(ChatInput.help)
+        case .invalid(let message):
+            notice(message, error: true)
+        case .quit:
+            return false
+        }
+        return true
+    }
+
+    /// `/switch`: a full id, or an unambiguous prefix of a known conversation's id.
+    private func switchConversation(_ reference: String) async {
+        let known = state.conversations
+        var target = known.first { $0.id == reference }
+        if target == nil {
+            let matches = known.filter { $0.id.hasPrefix(reference) }
+            if matches.count > 1 {
+                return notice("/switch \(reference): \(matches.count) conversations start like that; type more of the id", error: true)
+            }
+            target = matches.first
+        }
+        if target?.id == state.conversation?.id, target != nil {
+            return notice("already in “\(target?.title ?? reference)”")
+        }
+        do {
+            let info = target ?? ConversationInfo(id: reference, title: reference)
+            if target == nil { try await checkAccess(to: reference) }
+            await openConversation(info)
+            notice("switched to “\(info.title)” (\(info.id))")
+        } catch {
+            notice(ChatError.from(error, doing: "/switch \(reference)", server: server).message, error: true)
+        }
+    }
+
+    /// `/list`: the user's conversations, newest first, the open one marked.
+    func conversationList() -> String {
+        let known = state.conversations
+        guard !known.isEmpty else { return "no conversations yet; /new TITLE starts one" }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        var lines = ["your conversations, newest first (/switch ID or the first characters of one):"]
+        for info in known {
+            let when = info.updatedAt.map { formatter.string(from: $0) } ?? "?"
+            let mark = info.id == state.conversation?.id ? "  ← open" : ""
+            lines.append("  \(info.id)  \(info.title)  (\(when))\(mark)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func excerpt(_ text: String, length: Int = 40) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > length ? String(line.prefix(length - 1)) + "…" : line
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import SyncClient
+
+/// The chat client's state and its connection to the server, shared by the
+/// interactive, plain and `--ask` modes: the user's conversations, the open
+/// conversation's messages (each a ``SyncCollection`` with a local replica),
+/// optimistic sends, and reachability.
+///
+/// Every change produces a new ``ChatState`` on each ``states(latestOnly:)`` stream.
+actor ChatSession {
+    /// `POST /questions/send` takes at most this much content.
+    static let maxQuestionBytes = 32_768
+    /// Older notices are dropped.
+    static let maxNotices = 50
+
+    let server: String
+    let identity: ChatIdentity
+    let api: APIClient
+    let tokens: ShapeTokenProvider
+    /// How long a send waits for its txid to sync back before it is rolled back.
+    let sendTimeout: Duration
+    private let replicaDirectory: String?
+    /// Reconnect promptly: the stream's default backoff grows to 32 s, long for a person watching.
+    private let backoff = Backoff(initialDelay: .milliseconds(250), maxDelay: .seconds(4))
+
+    private(set) var state: ChatState
+    private var observers: [Int: AsyncStream<ChatState>.Continuation] = [:]
+    private var nextObserver = 0
+    private var nextNotice = 0
+
+    private var conversations: SyncCollection?
+    private var conversationsReplica: ReplicaHandle?
+    private var conversationsStatus: CollectionStatus = .idle
+    var messages: SyncCollection?
+    private var messagesReplica: ReplicaHandle?
+    private var messagesStatus: CollectionStatus = .idle
+    private var messagesTask: Task<Void, Never>?
+    private var background: [Task<Void, Never>] = []
+    /// A failure that stopped the open conversation's sync.
+    private var failure: String?
+    /// What the last probe or API call said; nil before either.
+    private var reachable: Bool?
+    /// Fail at once when the server cannot be reached (`--ask`), rather than wait for it.
+    private var failFast = false
+
+    init(server: String, identity: ChatIdentity, replicaDirectory: String?, sendTimeout: Duration = .seconds(30)) {
+        self.server = server
+        self.identity = identity
+        self.replicaDirectory = replicaDirectory
+        self.sendTimeout = sendTimeout
+        self.api = APIClient(baseURL: server, authToken: { try await identity.token() })
+        self.tokens = ShapeTokenProvider(api: api)
+        self.state = ChatState(server: server, user: identity.user)
+    }
+
+    /// The current state, then every new one. With `latestOnly`, a slow
+    /// reader skips to the newest state (rendering); otherwise it sees each one (events).
+    func states(latestOnly: Bool) -> AsyncStream<ChatState> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: ChatState.self, bufferingPolicy: latestOnly ? .bufferingNewest(1) : .unbounded)
+        let id = nextObserver
+        nextObserver += 1
+        observers[id] = continuation
+        continuation.yield(state)
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeObserver(id) }
+        }
+        return stream
+    }
+
+    private func removeObserver(_ id: Int) {
+        observers[id] = nil
+    }
+
+    // MARK: Connecting
+
+    /// Checks the identity with the server and starts syncing the user's
+    /// conversations. A refused token throws (exit 3). An unreachable server
+    /// throws when `failFast`; otherwise the session starts offline and retries.
+    func connect(failFast: Bool, monitor: Bool) async throws {
+        self.failFast = failFast
+        let request = ShapeTokenRequest(table: "conversations")
+        do {
+            _ = try await tokens.token(for: request)
+            reachable = true
+        } catch let error as APIError where error.code == "network_error" && !failFast {
+            reachable = false
+        } catch let error as APIError where error.status == 401 {
+            throw ChatError(.refused, "\(identity.refusalAdvice) (\(error.message))")
+        } catch {
+            throw ChatError.from(error, doing: "connecting to \(server)", server: server)
+        }
+        let (collection, replica) = makeCollection(request)
+        conversations = collection
+        conversationsReplica = replica
+        // Saved rows first, so a restart can pick the conversation without the network.
+        await collection.loadReplica()
+        let stream = await collection.changes()
+        background.append(Task { [weak self] in
+            for await snapshot in stream { await self?.applyConversations(snapshot) }
+        })
+        await collection.start()
+        if monitor {
+            let probe = ConnectionProbe(server: server)
+            background.append(Task { [weak self] in
+                await probe.run { reachable in await self?.setReachable(reachable) }
+            })
+        }
+        publish()
+    }
+
+    /// A collection for one gatekeeper shape, with its replica when one can be had.
+    private func makeCollection(_ request: ShapeTokenRequest) -> (SyncCollection, ReplicaHandle?) {
+        var configuration = ShapeStreamConfiguration.gatekeeper(
+            baseURL: server, table: request.table, params: request.params, tokens: tokens)
+        configuration.backoff = backoff
+        var handle: ReplicaHandle?
+        if let replicaDirectory {
+            let acquired = ReplicaHandle.acquire(
+                directory: replicaDirectory, identity: ReplicaIdentity(server: server, user: identity.user, request: request))
+            handle = acquired.handle
+            if let problem = acquired.problem { notice(problem) }
+        }
+        return (SyncCollection(id: request.description, shape: configuration, replica: handle?.replica), handle)
+    }
+
+    private func applyConversations(_ snapshot: CollectionSnapshot) {
+        conversationsStatus = snapshot.status
+        state.conversations = snapshot.rows.values.compactMap(ConversationInfo.init(row:)).sorted {
+            ($0.updatedAt ?? .distantPast, $0.id) > ($1.updatedAt ?? .distantPast, $1.id)
+        }
+        if let open = state.conversation, let fresh = state.conversations.first(where: { $0.id == open.id }) {
+            state.conversation = fresh
+        }
+        publish()
+    }
+
+    func setReachable(_ value: Bool) {
+        guard reachable != value else { return }
+        reachable = value
+        publish()
+    }
+
+    // MARK: Opening a conversation
+
+    /// Opens the chosen conversation. The most recent one is known at once
+    /// from the replica, else once the conversations have synced (within
+    /// `timeout`, when given); with none, a new one is created.
+    func open(_ choice: ConversationChoice, timeout: Duration? = nil) async throws {
+        switch choice {
+        case .existing(let id):
+            try await checkAccess(to: id)
+            await openConversation(state.conversations.first { $0.id == id } ?? ConversationInfo(id: id, title: id))
+        case .new(let title):
+            await openConversation(try await createConversation(title: title))
+        case .mostRecent:
+            let deadline = timeout.map { ContinuousClock.now + $0 }
+            while state.conversations.isEmpty && conversationsStatus != .ready {
+                if conversationsStatus == .error, let error = await conversations?.lastError {
+                    throw ChatError.from(error, doing: "reading your conversations", server: server)
+                }
+                if let deadline, ContinuousClock.now >= deadline {
+                    throw ChatError(.timedOut, "your conversations did not sync from \(server) in time")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            if let newest = state.conversations.first {
+                await openConversation(newest)
+            } else {
+                await openConversation(try await createConversation(title: Self.defaultTitle()))
+            }
+        }
+    }
+
+    /// Asks for the conversation's shape token: the server answers 403 unless the user owns it.
+    func checkAccess(to id: String) async throws {
+        do {
+            _ = try await tokens.token(for: ShapeTokenRequest(table: "messages", params: ["conversationId": id]))
+        } catch let error as APIError where error.code == "network_error" && !failFast {
+            // Offline: the replica may still show it; the stream reports a refusal later.
+            return
+        } catch let error as APIError where error.status == 403 {
+            throw ChatError(.refused, "conversation \(id) does not exist or does not belong to \(identity.user)")
+        } catch let error as APIError where error.status == 401 {
+            throw ChatError(.refused, "\(identity.refusalAdvice) (\(error.message))")
+        } catch {
+            throw ChatError.from(error, doing: "opening conversation \(id)", server: server)
+        }
+    }
+
+    /// `POST /conversations` with a fresh client id.
+    func createConversation(title: String) async throws -> ConversationInfo {
+        do {
+            let created = try await api.createConversation(id: Self.newID(), title: title)
+            return ConversationInfo(row: created.conversation) ?? ConversationInfo(id: created.conversation["id"] ?? "?", title: title)
+        } catch {
+            throw ChatError.from(error, doing: "creating a conversation", server: server)
+        }
+    }
+
+    /// Stops following the open conversation and follows `info` instead;
+    /// its saved rows show before any network.
+    func openConversation(_ info: ConversationInfo) async {
+        await closeConversation()
+        state.conversation = info
+        state.messages = []
+        let (collection, replica) = makeCollection(ShapeTokenRequest(table: "messages", params: ["conversationId": info.id]))
+        messages = collection
+        messagesReplica = replica
+        messagesStatus = .loading
+        await collection.loadReplica()
+        let stream = await collection.changes()
+        messagesTask = Task { [weak self] in
+            for await snapshot in stream { await self?.applyMessages(snapshot, conversation: info.id, from: collection) }
+        }
+        await collection.start()
+        publish()
+    }
+
+    private func closeConversation() async {
+        messagesTask?.cancel()
+        messagesTask = nil
+        await messages?.stop()
+        messages = nil
+        // After the stop: nothing writes the replica any more, so the lock can go.
+        messagesReplica = nil
+        failure = nil
+    }
+
+    private func applyMessages(_ snapshot: CollectionSnapshot, conversation: String, from collection: SyncCollection) async {
+        guard state.conversation?.id == conversation else { return }
+        var stopped: String?
+        if snapshot.status == .error {
+            let error = await collection.lastError
+            stopped = error.map { ChatError.from($0, doing: "syncing this conversation", server: server).message } ?? "syncing stopped"
+            // The await let other work in: make sure this is still the open conversation.
+            guard state.conversation?.id == conversation else { return }
+        }
+        messagesStatus = snapshot.status
+        failure = stopped
+        state.messages = ChatMessage.ordered(snapshot.rows, optimistic: snapshot.optimisticKeys)
+        publish()
+    }
+
+    /// Waits until the open conversation's first up-to-date (or `deadline`).
+    func waitUntilSynced(deadline: ContinuousClock.Instant) async throws {
+        while messagesStatus != .ready {
+            if let failure { throw ChatError(.failure, failure) }
+            if ContinuousClock.now >= deadline { throw ChatError(.timedOut, "the conversation did not sync from \(server) in time") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Stops syncing and ends every state stream.
+    func close() async {
+        for task in background { task.cancel() }
+        background = []
+        await closeConversation()
+        await conversations?.stop()
+        conversations = nil
+        conversationsReplica = nil
+        for continuation in observers.values { continuation.finish() }
+        observers = [:]
+    }
+
+    // MARK: State
+
+    /// Adds a notice and publishes.
+    func notice(_ text: String, error: Bool = false) {
+        state.notices.append(Notice(id: nextNotice, date: Date(), text: text, isError: error))
+        nextNotice += 1
+        if state.notices.count > Self.maxNotices { state.notices.removeFirst(state.notices.count - Self.maxNotices) }
+        publish()
+    }
+
+    func publish() {
+        state.connection = connectionStatus()
+        for continuation in observers.values { continuation.yield(state) }
+    }
+
+    func updateSend(_ questionID: String, _ phase: SendRecord.Phase) {
+        guard let index = state.sends.lastIndex(where: { $0.questionID == questionID }) else { return }
+        state.sends[index].phase = phase
+    }
+
+    func markUnreachable() {
+        reachable = false
+    }
+
+    private func connectionStatus() -> ConnectionStatus {
+        if let failure { return .failed(failure) }
+        if reachable == false { return .offline }
+        switch messages == nil ? conversationsStatus : messagesStatus {
+        case .ready: return .live
+        case .loading: return reachable == true ? .syncing : .connecting
+        case .idle: return .connecting
+        case .error: return .failed("syncing stopped")
+        }
+    }
+
+    static func newID() -> String { UUID().uuidString.lowercased() }
+
+    static func defaultTitle(now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return "Chat of \(formatter.string(from: now))"
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import SyncClient
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A local replica held for one collection, with an exclusive `flock` on a
+/// lock file beside it: two chat processes of the same user on the same
+/// conversation would otherwise write one SQLite file at once. The second one
+/// runs without a replica instead.
+final class ReplicaHandle: Sendable {
+    let replica: LocalReplica
+    private let lockDescriptor: Int32
+
+    private init(replica: LocalReplica, lockDescriptor: Int32) {
+        self.replica = replica
+        self.lockDescriptor = lockDescriptor
+    }
+
+    /// The replica for `identity` in `directory`, or nil and the reason to tell the user.
+    static func acquire(directory: String, identity: ReplicaIdentity) -> (handle: ReplicaHandle?, problem: String?) {
+        let expanded = (directory as NSString).expandingTildeInPath
+        do {
+            try FileManager.default.createDirectory(atPath: expanded, withIntermediateDirectories: true)
+        } catch {
+            return (nil, "no local replica: cannot create \(expanded): \(error.localizedDescription)")
+        }
+        let lockPath = (expanded as NSString).appendingPathComponent(identity.fileName + ".lock")
+        let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            return (nil, "no local replica: cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return (nil, "another qactl chat is using this conversation's local replica; this one keeps nothing between runs")
+        }
+        do {
+            let replica = try LocalReplica.open(directory: expanded, identity: identity)
+            return (ReplicaHandle(replica: replica, lockDescriptor: descriptor), nil)
+        } catch {
+            close(descriptor)
+            return (nil, "no local replica: \(error)")
+        }
+    }
+
+    deinit {
+        // Closing the descriptor releases the lock.
+        close(lockDescriptor)
+    }
+}

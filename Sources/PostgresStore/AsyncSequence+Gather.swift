@@ -1,0 +1,8 @@
+extension AsyncSequence {
+    /// Every element, in order.
+    func gather() async throws -> [Element] {
+        var elements: [Element] = []
+        for try await element in self { elements.append(element) }
+        return elements
+    }
+}

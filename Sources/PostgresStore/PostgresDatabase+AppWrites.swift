@@ -1,0 +1,113 @@
+import Foundation
+import PostgresNIO
+import ShapeWire
+import Store
+
+extension PostgresDatabase {
+    /// `timestamptz` as the text Electric sends: `2026-11-29 10:00:00.123456+00`.
+    static func utcText(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'"
+    }
+
+    public func conversationOwner(_ id: String) async throws -> String? {
+        try await client.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first { _ in true }
+    }
+
+    public func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow> {
+        let stamp = PostgresText.timestamp(now)
+        let logger = self.logger
+        return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: Self.fingerprint([user, title])) { connection, txid in
+            if let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first(where: { _ in true }) {
+                return .conflict(owner == user ? "conversation \(id) already exists with another title" : "conversation id \(id) is taken")
+            }
+            try await connection.query(
+                "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (\(id), \(user), \(title), \(stamp)::timestamptz, \(stamp)::timestamptz)",
+                logger: logger)
+            return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
+        } load: { connection in
+            let query = PostgresQuery(unsafeSQL: "SELECT id, user_id, title, \(Self.utcText("created_at")), \(Self.utcText("updated_at")) FROM conversations WHERE id = $1", binds: Self.binds([id]))
+            return try await connection.query(query, logger: logger).decode((String, String, String, String, String).self).first { _ in true }.map {
+                ConversationRow(id: $0.0, userID: $0.1, title: $0.2, createdAt: $0.3, updatedAt: $0.4)
+            }
+        }
+    }
+
+    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
+        let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let asked = PostgresText.timestamp(microsecondsSinceEpoch: micros)
+        let placed = PostgresText.timestamp(microsecondsSinceEpoch: micros + 1)
+        let logger = self.logger
+        let fingerprint = Self.fingerprint([user, conversation, answerID, content])
+        return try await idempotentWrite(kind: "question", id: questionID, user: user, fingerprint: fingerprint) { connection, txid in
+            let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR SHARE", logger: logger)
+                .decode(String.self).first { _ in true }
+            guard owner == user else { return .forbidden }
+            let taken = try await connection.query("SELECT id FROM messages WHERE id IN (\(questionID), \(answerID))", logger: logger).decode(String.self).gather()
+            guard taken.isEmpty, questionID != answerID else {
+                return .conflict("message id \(taken.first ?? answerID) is already used")
+            }
+            try await connection.query(
+                """
+                INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
+                VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
+                       (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
+                """, logger: logger)
+            try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
+            return .created(answerID, txid: txid)
+        } load: { _ in answerID }
+    }
+
+    /// The same contract as the SQLite store: a repeat with the same
+    /// fingerprint gets the stored txid back and writes nothing; another
+    /// fingerprint is a conflict; a refused write rolls back.
+    private func idempotentWrite<T: Sendable>(
+        kind: String, id: String, user: String, fingerprint: String, retry: Bool = true,
+        _ write: @escaping @Sendable (PostgresConnection, UInt64) async throws -> WriteOutcome<T>,
+        load: @escaping @Sendable (PostgresConnection) async throws -> T?
+    ) async throws -> WriteOutcome<T> {
+        let logger = self.logger
+        let earlier = try await client.query("SELECT user_id, fingerprint, txid FROM qactl_requests WHERE kind = \(kind) AND id = \(id)", logger: logger)
+            .decode((String, String, Int64).self).first { _ in true }
+        if let earlier {
+            guard earlier.0 == user, earlier.1 == fingerprint else {
+                return .conflict("\(kind) \(id) was already sent with different content")
+            }
+            guard let row = try await client.withConnection({ try await load($0) }) else {
+                return .conflict("\(kind) \(id) was sent before but is gone")
+            }
+            return .repeated(row, txid: UInt64(earlier.2))
+        }
+        do {
+            let (outcome, _) = try await transaction { connection, txid -> WriteOutcome<T> in
+                let outcome = try await write(connection, txid)
+                guard case .created = outcome else { throw Refusal(outcome: outcome) }
+                try await connection.query(
+                    "INSERT INTO qactl_requests(kind, id, user_id, fingerprint, txid) VALUES (\(kind), \(id), \(user), \(fingerprint), \(Int64(txid)))",
+                    logger: logger)
+                return outcome
+            }
+            return outcome
+        } catch let refusal as Refusal<T> {
+            return refusal.outcome
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" && retry {
+            // A concurrent identical request won the race: answer as a repeat.
+            return try await idempotentWrite(kind: kind, id: id, user: user, fingerprint: fingerprint, retry: false, write, load: load)
+        }
+    }
+
+    private struct Refusal<T: Sendable>: Error {
+        let outcome: WriteOutcome<T>
+    }
+
+    static func fingerprint(_ parts: [String]) -> String {
+        parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
+    }
+
+    static func binds(_ values: [String?]) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values {
+            if let value { bindings.append(value) } else { bindings.appendNull() }
+        }
+        return bindings
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ShapeWhere
+import ShapeWire
+import Store
+
+/// The production store: the data model in PostgreSQL, written through a
+/// postgres-nio connection pool. Every write reads its txid inside its own
+/// transaction as `pg_current_xact_id()::xid` (the 32-bit value logical
+/// replication carries).
+public final class PostgresDatabase: AppStore {
+    public let url: PostgresURL
+    public let client: PostgresClient
+    let logger: Logger
+
+    public init(url: PostgresURL, logger: Logger) {
+        self.url = url
+        self.logger = logger
+        client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
+    }
+
+    /// Runs `body` in one transaction whose txid it is given; returns both.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, UInt64) async throws -> T) async throws -> (T, UInt64) {
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection -> (T, UInt64) in
+            let txid = try await connection.query("SELECT pg_current_xact_id()::xid::text", logger: logger).first { _ in true }
+                .flatMap { try? $0.decode(String.self) }.flatMap(UInt64.init)
+            guard let txid else { throw StoreError(.unavailable, "PostgreSQL did not report a transaction id") }
+            return (try await body(connection, txid), txid)
+        }
+    }
+
+    public func isHealthy() async -> Bool {
+        (try? await client.query("SELECT 1", logger: logger).collect().count) == 1
+    }
+
+    /// Runs the statements of `migrations` not yet applied, each version once,
+    /// under an advisory lock so that two servers starting together agree.
+    public func migrate() async throws {
+        let logger = self.logger
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7352819)", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS qactl_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query("SELECT version FROM qactl_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            for (version, statements) in PostgresSchema.migrations where !applied.contains(version) {
+                for statement in statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO qactl_migrations(version) VALUES (\(version))", logger: logger)
+            }
+        }
+    }
+}

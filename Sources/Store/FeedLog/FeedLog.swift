@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import ShapeWire
+import Synchronization
+
+/// The durable log of transactions replicated from PostgreSQL, in a SQLite file
+/// of the data dir. The sync service rebuilds shape logs from it after a
+/// restart, so the replication slot is only confirmed up to what is stored here.
+public final class FeedLog: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+    private let observers = Mutex<[@Sendable () -> Void]>([])
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "qactl-feed"
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1: replicated changes, meta, shapes") { db in
+                try db.execute(sql: """
+                    CREATE TABLE feed_changes (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        txid INTEGER NOT NULL,
+                        lsn INTEGER NOT NULL,
+                        committed_ms INTEGER,
+                        op_position INTEGER NOT NULL,
+                        tbl TEXT NOT NULL,
+                        op TEXT NOT NULL,
+                        old_row TEXT,
+                        new_row TEXT
+                    );
+                    CREATE TABLE feed_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    """)
+                try ShapeCatalog.createTables(db)
+                try ShapeCatalog.addVisibility(db)
+            }
+            try migrator.migrate(queue)
+        } catch {
+            throw StoreError(.cannotOpen, "cannot open the replication log \(path): \(SQLiteStore.describe(error))")
+        }
+    }
+
+    var catalog: ShapeCatalog { ShapeCatalog(writer: queue) }
+
+    public func onCommit(_ observer: @escaping @Sendable () -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    // MARK: - Meta
+
+    public func meta(_ key: String) async throws -> String? {
+        try await queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO feed_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        }
+    }
+
+    /// Forgets every change and shape (the log belongs to another database).
+    public func reset() async throws {
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM feed_changes; DELETE FROM _qactl_shape_chunks; DELETE FROM _qactl_shapes; DELETE FROM feed_meta")
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Appends a replicated transaction, unless one at or past its commit
+    /// position is already stored (a replay after a reconnect). Returns whether it was new.
+    @discardableResult
+    public func append(_ transaction: CommittedTransaction) async throws -> Bool {
+        let stored = try await queue.write { db -> Bool in
+            let last = UInt64(try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = 'last_lsn'").flatMap(Int64.init) ?? 0)
+            guard transaction.lsn > last else { return false }
+            for change in transaction.changes {
+                try db.execute(
+                    sql: "INSERT INTO feed_changes(txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [Int64(transaction.txid), Int64(transaction.lsn), transaction.committedAtMilliseconds, change.opPosition,
+                                change.table, change.operation.rawValue, Self.encode(change.old), Self.encode(change.new)])
+            }
+            try db.execute(
+                sql: "INSERT INTO feed_meta(key, value) VALUES ('last_lsn', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [String(transaction.lsn)])
+            return true
+        }
+        if stored { for observer in observers.withLock({ $0 }) { observer() } }
+        return stored
+    }
+
+    static func encode(_ row: [String: String?]?) -> String? {
+        guard let row else { return nil }
+        return JSONText.row(row, columns: row.keys.sorted())
+    }
+
+    // MARK: - Reading
+
+    public func lastSequence() async throws -> Int64 {
+        try await queue.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM feed_changes") ?? 0 }
+    }
+
+    public func lastLSN() async throws -> UInt64 {
+        UInt64(try await meta("last_lsn").flatMap(Int64.init) ?? 0)
+    }
+
+    /// Whole transactions with changes after `sequence`, in commit order; a
+    /// transaction is never split (one larger than `limit` comes alone).
+    public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
+        try await queue.read { db in
+            let columns = "seq, txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row"
+            var rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM feed_changes WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit])
+            if rows.count == limit, let lastLSN = rows.last?[2] as Int64? {
+                if rows.first?[2] as Int64? == lastLSN {
+                    rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM feed_changes WHERE seq > ? AND lsn = ? ORDER BY seq", arguments: [sequence, lastLSN])
+                } else {
+                    rows.removeAll { ($0[2] as Int64) == lastLSN }
+                }
+            }
+            var transactions: [CommittedTransaction] = []
+            var index = 0
+            while index < rows.count {
+                let lsn: Int64 = rows[index][2]
+                var end = index
+                while end < rows.count, (rows[end][2] as Int64) == lsn { end += 1 }
+                let changes = try rows[index..<end].map { row in
+                    RowChange(
+                        table: row[5], operation: RowChange.Operation(rawValue: row[6]) ?? .update,
+                        old: try SQLiteStore.decodeRow(row[7]), new: try SQLiteStore.decodeRow(row[8]),
+                        opPosition: row[4], sequence: row[0])
+                }
+                transactions.append(CommittedTransaction(
+                    txid: UInt64(rows[index][1] as Int64), lsn: UInt64(lsn), committedAtMilliseconds: rows[index][3], changes: changes))
+                index = end
+            }
+            return transactions
+        }
+    }
+
+    public func saveShape(_ record: ShapeRecord) async throws { try await catalog.save(record) }
+    public func deleteShapes(_ handles: [String]) async throws { try await catalog.delete(handles) }
+    public func loadShapes() async throws -> [ShapeRecord] { try await catalog.load() }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Where a tail writes: lines on standard output, notes (diagnostics, status) on standard error.
+public protocol TailOutput: Sendable {
+    /// One line of output (a transaction, a summary, a JSON object).
+    func line(_ text: String)
+    /// One diagnostic or status line.
+    func note(_ text: String)
+}
+
+/// The process's stdout and stderr, written unbuffered so that every line
+/// reaches a pipe as soon as it is printed.
+public struct StandardTailOutput: TailOutput {
+    public init() {}
+
+    public func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    public func note(_ text: String) {
+        FileHandle.standardError.write(Data(("tail-txid: " + text + "\n").utf8))
+    }
+}
+
+/// A line that renders as text for people or as one JSON object.
+public protocol TailLineRepresentable: Sendable {
+    /// The line for people; ANSI colour when `color`.
+    func text(color: Bool) -> String
+    /// The line as one JSON object with a `type` field.
+    var json: String { get }
+}
+
+/// Writes lines in the chosen format.
+struct TailPrinter: Sendable {
+    let format: TailOptions.Format
+    let output: any TailOutput
+
+    func emit(_ line: some TailLineRepresentable) {
+        switch format {
+        case .json: output.line(line.json)
+        case .text(let color): output.line(line.text(color: color))
+        }
+    }
+
+    /// The tail is following: with `--json` a `ready` object on stdout (so a
+    /// script knows when to start writing), otherwise a note on stderr, so
+    /// that stdout stays one line per transaction.
+    func ready(_ line: ReadyLine) {
+        switch format {
+        case .json: output.line(line.json)
+        case .text: output.note(line.text(color: false))
+        }
+    }
+
+    func note(_ text: String) {
+        output.note(text)
+    }
+}

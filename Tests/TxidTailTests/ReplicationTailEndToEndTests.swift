@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// `qactl tail-txid --database-url` as a real process against a throwaway
+/// PostgreSQL cluster. Serialized: xids are cluster-wide, and one test
+/// predicts the next one.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct ReplicationTailEndToEndTests {
+    private static let schema = """
+        CREATE TABLE items (id text PRIMARY KEY, n int);
+        CREATE TABLE pairs (a int, b int, v text, PRIMARY KEY (a, b));
+        CREATE TABLE notes (id text, body text);
+        CREATE TABLE logs (msg text);
+        ALTER TABLE logs REPLICA IDENTITY FULL;
+        INSERT INTO logs VALUES ('hello');
+        """
+
+    private func tail(_ database: TestDatabase, _ arguments: [String]) throws -> ToolProcess {
+        try ToolProcess.qactl(["tail-txid", "--database-url", database.url] + arguments)
+    }
+
+    @Test func printsXidLSNCountsTablesKeysAndDelay() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let tail = try tail(database, ["--json"])
+        let ready = jsonObject(try await tail.waitForLine { $0.contains(#""type":"ready""#) })
+        #expect((ready["slot"] as? String)?.hasPrefix("qactl_tail_") == true)
+        #expect(try await database.leftovers() == (1, 1), "the tail's own slot and publication exist while it runs")
+
+        let first = try await database.transaction("""
+            INSERT INTO items VALUES ('i-1', 1), ('i-2', 2);
+            UPDATE items SET n = 10 WHERE id = 'i-1';
+            INSERT INTO pairs VALUES (1, 2, 'x');
+            """)
+        let line = jsonObject(try await tail.waitForLine { number(jsonObject($0)["txid"]) == first })
+        #expect(line["type"] as? String == "transaction")
+        #expect(line["source"] as? String == "postgres")
+        #expect(number(line["insert"]) == 3)
+        #expect(number(line["update"]) == 1)
+        #expect(number(line["delete"]) == 0)
+        #expect(line["tables"] as? [String] == ["items", "pairs"])
+        #expect(line["keys"] as? [String] == ["items:i-1", "items:i-2", "pairs:(1,2)"])
+        let lsn = try #require(number(line["lsn"]))
+        #expect(line["pgLSN"] as? String == String(lsn >> 32, radix: 16, uppercase: true) + "/" + String(lsn & 0xFFFF_FFFF, radix: 16, uppercase: true))
+        let delay = try #require((line["delayMs"] as? NSNumber)?.int64Value)
+        #expect((-5_000...60_000).contains(delay))
+
+        let second = try await database.transaction("""
+            DELETE FROM pairs;
+            DELETE FROM logs WHERE msg = 'hello';
+            INSERT INTO notes VALUES ('n-1', 'body');
+            UPDATE items SET id = 'i-9' WHERE id = 'i-2';
+            """)
+        let next = jsonObject(try await tail.waitForLine { number(jsonObject($0)["txid"]) == second })
+        #expect(number(next["insert"]) == 1)
+        #expect(number(next["update"]) == 1)
+        #expect(number(next["delete"]) == 2)
+        #expect(next["keys"] as? [String] == ["pairs:(1,2)", "logs:(msg=hello)", "notes:n-1", "items:i-2→i-9"])
+
+        try await database.sql("TRUNCATE notes")
+        let truncate = jsonObject(try await tail.waitForLine { $0.contains(#""type":"truncate""#) })
+        #expect(truncate["tables"] as? [String] == ["notes"])
+
+        tail.send(SIGINT)
+        #expect(try await tail.exitStatus() == 0, "\(tail.stderr)")
+        #expect(try await database.leftovers() == (0, 0))
+    }
+
+    @Test func textLineShowsXidBothLSNFormsAndDelay() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let tail = try tail(database, [])
+        try await tail.waitForError("through temporary slot qactl_tail_")
+        let xid = try await database.transaction("INSERT INTO items VALUES ('t-1', 1);")
+        let line = try await tail.waitForLine { $0.hasPrefix("xid \(xid) ") }
+        #expect(line.wholeMatch(of: /xid \d+  lsn \d+ \([0-9A-F]+\/[0-9A-F]+\)  insert 1  update 0  delete 0  tables items  keys items:t-1  delay -?[0-9.]+m?s/) != nil, "\(line)")
+        tail.send(SIGTERM)
+        #expect(try await tail.exitStatus() == 0)
+        #expect(try await database.leftovers() == (0, 0))
+    }
+
+    @Test func awaitSucceedsForACommittedXidAndForOneThatArrives() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let committed = try await database.transaction("INSERT INTO items VALUES ('old', 0);")
+        let early = try tail(database, ["--await", String(committed), "--json"])
+        #expect(try await early.exitStatus() == 0, "\(early.stderr)")
+        let awaited = jsonObject(try await early.waitForLine { $0.contains(#""type":"awaited""#) })
+        #expect(awaited["seen"] as? String == "committed")
+        #expect(try await database.leftovers() == (0, 0))
+
+        // The tail's CREATE PUBLICATION takes an xid too: aim a few ahead and
+        // write until the stream reaches that xid.
+        let target = try await database.nextXid() + 3
+        let late = try tail(database, ["--await", String(target), "--timeout", "30s", "--json"])
+        try await late.waitForLine { $0.contains(#""type":"ready""#) }
+        var written: [UInt64] = []
+        while written.last.map({ $0 < target }) ?? true, written.count < 10 {
+            written.append(try await database.transaction("INSERT INTO items VALUES ('w-\(written.count)', 0);"))
+        }
+        try #require(written.contains(target), "xids written: \(written), target \(target)")
+        #expect(try await late.exitStatus() == 0, "\(late.stderr)")
+        let seen = jsonObject(try await late.waitForLine { $0.contains(#""type":"awaited""#) })
+        #expect(seen["seen"] as? String == "change")
+        #expect(try await database.leftovers() == (0, 0))
+    }
+
+    @Test func awaitTimesOutAndLeavesNothingBehind() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let future = try await database.nextXid() + 100_000
+        let tail = try tail(database, ["--await", String(future), "--timeout", "1s"])
+        #expect(try await tail.exitStatus() == 4)
+        #expect(tail.stderr.contains("timed_out: xid \(future) not seen within 1s"), "\(tail.stderr)")
+        #expect(try await database.leftovers() == (0, 0))
+    }
+
+    @Test func aBrokenStreamExitsOneAndStillDropsThePublication() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let tail = try tail(database, ["--json"])
+        try await tail.waitForLine { $0.contains(#""type":"ready""#) }
+        try await database.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = 'qactl tail-txid'")
+        #expect(try await tail.exitStatus() == 1)
+        #expect(tail.stderr.contains("database_failed"), "\(tail.stderr)")
+        #expect(try await database.leftovers() == (0, 0))
+    }
+
+    @Test func unknownRoleIsRefused() async throws {
+        let database = try await TestDatabase.create()
+        let url = database.url.replacingOccurrences(of: "postgres@", with: "nobody@")
+        let tail = try ToolProcess.qactl(["tail-txid", "--database-url", url])
+        #expect(try await tail.exitStatus() == 3)
+        #expect(tail.stderr.contains("auth_refused"), "\(tail.stderr)")
+    }
+}

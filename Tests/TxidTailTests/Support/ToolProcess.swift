@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+
+/// A real process (`qactl tail-txid …`, `qactl serve …`) whose stdout and
+/// stderr are collected as they arrive, so a test can wait for a line, send
+/// a signal and read the exit status.
+///
+/// `@unchecked Sendable`: `process` is configured before `run()` and then only
+/// read (`isRunning`, `processIdentifier`, `terminationStatus`), which
+/// Foundation's `Process` allows from any thread; the output buffers are `Mutex`es.
+final class ToolProcess: @unchecked Sendable {
+    let process: Process
+    private let output = Mutex("")
+    private let errors = Mutex("")
+
+    /// The directory holding the built products (`qactl` among them).
+    static let productsDirectory: URL = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("qactl").path), url.path != "/" {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }()
+
+    /// The qactl whose `tail-txid` is under test: the one built with the tests.
+    static var qactl: String { productsDirectory.appendingPathComponent("qactl").path }
+
+    /// The qactl that serves: `QACTL_TAIL_SERVER` when set (a separately built
+    /// copy), else the one built with the tests.
+    static var server: String {
+        ProcessInfo.processInfo.environment["QACTL_TAIL_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? qactl
+    }
+
+    /// Starts `executable` with `arguments`; the environment is this process's
+    /// without `QACTL_*` and `NO_COLOR`, plus `environment`.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QACTL_") && $0.key != "NO_COLOR" }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        for (pipe, buffer) in [(stdout, output), (stderr, errors)] {
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                } else {
+                    buffer.withLock { $0 += String(decoding: data, as: UTF8.self) }
+                }
+            }
+        }
+        try process.run()
+    }
+
+    /// `qactl` with `arguments`.
+    static func qactl(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolProcess {
+        try ToolProcess(qactl, arguments, environment: environment)
+    }
+
+    var stdout: String { output.withLock { $0 } }
+    var stderr: String { errors.withLock { $0 } }
+    /// Whole lines of stdout so far.
+    var lines: [String] { Self.wholeLines(stdout) }
+
+    /// The first whole stdout line satisfying `predicate`, waiting up to `timeout`.
+    @discardableResult
+    func waitForLine(timeout: Duration = .seconds(30), where predicate: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = lines.first(where: predicate) { return line }
+            if !process.isRunning, let line = lines.first(where: predicate) { return line }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ToolFailure("no matching line within \(timeout); exit \(process.isRunning ? "-" : String(process.terminationStatus)); stdout:\n\(stdout)\nstderr:\n\(stderr)")
+    }
+
+    /// Waits for stderr to contain `text`.
+    func waitForError(_ text: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stderr.contains(text) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ToolFailure("stderr never contained \(text): \(stderr)")
+    }
+
+    /// Sends `signal`.
+    func send(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to exit (killing it after `timeout`) and returns its status.
+    func exitStatus(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                throw ToolFailure("\(process.arguments ?? []) did not exit within \(timeout); stdout:\n\(stdout)\nstderr:\n\(stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // The pipes may still hold the last lines.
+        try await Task.sleep(for: .milliseconds(50))
+        return process.terminationStatus
+    }
+
+    static func wholeLines(_ text: String) -> [String] {
+        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        parts.removeLast()  // after the last newline: empty, or a partial line
+        return parts.filter { !$0.isEmpty }
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A test's own failure with a message.
+struct ToolFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The JSON object of one `--json` line.
+func jsonObject(_ line: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+}
+
+/// A temp dir for one test, removed afterwards.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "/qactl-tail-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A JSON number as `UInt64` (JSONSerialization hands numbers over as `NSNumber`).
+func number(_ value: Any?) -> UInt64? {
+    guard let value = value as? NSNumber, value.int64Value >= 0 else { return nil }
+    return value.uint64Value
+}
