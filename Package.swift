@@ -181,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "qactl", "Store", "ShapeWire", "Tokens",
+                "qactl", "Store", "ShapeWire", "Tokens", "PostgresHarness",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -49,7 +49,7 @@ enum ChatInput: Sendable, Equatable {
     }
 
     /// What `/help` shows.
-    static let help = """
+    static let helpText = """
         commands: /new TITLE starts a conversation · /list shows yours · /switch ID opens one · /quit leaves
         keys: Enter sends · PgUp/PgDn and ↑/↓ scroll · Esc or End follows the newest · Ctrl-C or Ctrl-D (on an empty line) quits
         """

@@ -3,7 +3,7 @@ import TxidTail
 
 /// Checking the command line's values: modes, conflicts, environment, colour.
 struct TailOptionsTests {
-    private func options(_ edit: (inout TailArguments) -> Void, environment: [String: String] = [:], terminal: Bool = false) throws -> TailOptions {
+    private func options(_ edit: (inout TailArguments) -> Void, environment: [String: String] = [:], terminal: Bool = false) throws(TailError) -> TailOptions {
         var arguments = TailArguments(dataDirectory: "/data")
         edit(&arguments)
         return try TailOptions(arguments, environment: environment, stdoutIsTerminal: terminal)

@@ -99,7 +99,7 @@ extension ChatSession {
         case .switchTo(let reference):
             await switchConversation(reference)
         case .help:
-            notice(ChatInput.help)
+            notice(ChatInput.helpText)
         case .invalid(let message):
             notice(message, error: true)
         case .quit:

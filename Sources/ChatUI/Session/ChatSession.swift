@@ -23,7 +23,7 @@ actor ChatSession {
     /// Reconnect promptly: the stream's default backoff grows to 32 s, long for a person watching.
     private let backoff = Backoff(initialDelay: .milliseconds(250), maxDelay: .seconds(4))
 
-    private(set) var state: ChatState
+    var state: ChatState
     private var observers: [Int: AsyncStream<ChatState>.Continuation] = [:]
     private var nextObserver = 0
     private var nextNotice = 0
@@ -102,9 +102,8 @@ actor ChatSession {
         await collection.start()
         if monitor {
             let probe = ConnectionProbe(server: server)
-            background.append(Task { [weak self] in
-                await probe.run { reachable in await self?.setReachable(reachable) }
-            })
+            let report: @Sendable (Bool) async -> Void = { [weak self] reachable in await self?.setReachable(reachable) }
+            background.append(Task { await probe.run(report) })
         }
         publish()
     }

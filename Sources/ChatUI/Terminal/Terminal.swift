@@ -1,3 +1,4 @@
+import Glibc
 enum Terminal {
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 }

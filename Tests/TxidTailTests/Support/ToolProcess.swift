@@ -10,8 +10,8 @@ import Synchronization
 /// Foundation's `Process` allows from any thread; the output buffers are `Mutex`es.
 final class ToolProcess: @unchecked Sendable {
     let process: Process
-    private let output = Mutex("")
-    private let errors = Mutex("")
+    private let output = OutputBuffer()
+    private let errors = OutputBuffer()
 
     /// The directory holding the built products (`qactl` among them).
     static let productsDirectory: URL = {
@@ -51,7 +51,7 @@ final class ToolProcess: @unchecked Sendable {
                 if data.isEmpty {
                     handle.readabilityHandler = nil
                 } else {
-                    buffer.withLock { $0 += String(decoding: data, as: UTF8.self) }
+                    buffer.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
                 }
             }
         }
@@ -63,8 +63,8 @@ final class ToolProcess: @unchecked Sendable {
         try ToolProcess(qactl, arguments, environment: environment)
     }
 
-    var stdout: String { output.withLock { $0 } }
-    var stderr: String { errors.withLock { $0 } }
+    var stdout: String { output.text.withLock { $0 } }
+    var stderr: String { errors.text.withLock { $0 } }
     /// Whole lines of stdout so far.
     var lines: [String] { Self.wholeLines(stdout) }
 
@@ -72,11 +72,13 @@ final class ToolProcess: @unchecked Sendable {
     @discardableResult
     func waitForLine(timeout: Duration = .seconds(30), where predicate: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
+        var exited = false
         while ContinuousClock.now < deadline {
             if let line = lines.first(where: predicate) { return line }
-            if !process.isRunning, let line = lines.first(where: predicate) { return line }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(20))
+            // One more look after exit: the pipe may deliver the last lines late.
+            if exited { break }
+            exited = !process.isRunning
+            try await Task.sleep(for: .milliseconds(exited ? 100 : 20))
         }
         throw ToolFailure("no matching line within \(timeout); exit \(process.isRunning ? "-" : String(process.terminationStatus)); stdout:\n\(stdout)\nstderr:\n\(stderr)")
     }
@@ -120,6 +122,11 @@ final class ToolProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
+}
+
+/// Text a pipe delivered so far.
+final class OutputBuffer: Sendable {
+    let text = Mutex("")
 }
 
 /// A test's own failure with a message.
