@@ -118,13 +118,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `qactl chat`: the terminal client on the sync client.
+        .target(
+            name: "ChatUI",
+            dependencies: [
+                "SyncClient", "Tokens", "ShapeWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `qactl bench`: performance scenarios with baselines measured in the same run.
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Server", "Store", "SyncService", "ShapeWire",
+                "Server", "Store", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -141,6 +152,7 @@ let package = Package(
                 "PostgresStore",
                 "Benchmarks",
                 "TxidTail",
+                "ChatUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

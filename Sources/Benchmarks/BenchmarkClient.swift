@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// A loopback HTTP client sized for thousands of concurrent long-polls.
 struct BenchmarkClient: Sendable {
@@ -26,8 +27,16 @@ struct BenchmarkClient: Sendable {
         let body: ByteBuffer
     }
 
-    func get(_ path: String) async throws -> Answer {
-        let response = try await http.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(60))
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> Answer {
+        try await send(path, headers: headers)
+    }
+
+    func send(_ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await http.execute(request, timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 1 << 30)
         var headers: [String: String] = [:]
         for header in response.headers { headers[header.name.lowercased()] = header.value }

@@ -22,10 +22,12 @@ final class BenchmarkServer: Sendable {
         self.task = task
     }
 
-    static func start() async throws -> BenchmarkServer {
+    static func start(postgresURL: String? = nil, answering: Bool = true) async throws -> BenchmarkServer {
         let directory = NSTemporaryDirectory() + "qactl-bench-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, dataDirectory: directory, syncSecret: secret, logLevel: .error)
+        let configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 0, dataDirectory: directory, syncSecret: secret, logLevel: .error, postgresURL: postgresURL,
+            answerer: answering ? .builtin(knowledgeDirectory: nil) : .disabled)
         let server = try await QACtlServer.open(configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let shutdown = ShutdownSwitch()
@@ -39,8 +41,8 @@ final class BenchmarkServer: Sendable {
     }
 
     /// Runs `body` against a fresh server and stops it afterwards, also on errors.
-    static func with<T>(_ body: (BenchmarkServer) async throws -> T) async throws -> T {
-        let bench = try await start()
+    static func with<T>(postgresURL: String? = nil, answering: Bool = true, _ body: (BenchmarkServer) async throws -> T) async throws -> T {
+        let bench = try await start(postgresURL: postgresURL, answering: answering)
         do {
             let result = try await body(bench)
             await bench.stop()

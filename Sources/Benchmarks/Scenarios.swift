@@ -8,18 +8,26 @@ import Synchronization
 /// The benchmark scenarios of `qactl bench`.
 public enum BenchmarkScenario: String, Sendable, CaseIterable {
     case writeToPoll = "write-to-poll"
+    case sendToVisible = "send-to-visible"
     case fanout
     case routing
     case initialSync = "initial-sync"
+    case pgSendToVisible = "pg-send-to-visible"
+    case pgSustained = "pg-sustained"
+    case pgDecode = "pg-decode"
 
     /// Runs the scenario on a fresh in-process server. `quick` shrinks the sizes
     /// (for a smoke run); the targets are stated for the full sizes.
     public func run(quick: Bool) async throws -> BenchmarkResult {
         switch self {
         case .writeToPoll: try await Self.writeToPoll(iterations: quick ? 50 : 300)
+        case .sendToVisible: try await Self.sendToVisible(iterations: quick ? 40 : 200)
         case .fanout: try await Self.fanout(shapes: quick ? 100 : 1000, rate: 500, seconds: quick ? 1 : 4)
         case .routing: try await Self.routing(small: 10, large: quick ? 1000 : 10_000, iterations: quick ? 40 : 200)
         case .initialSync: try await Self.initialSync(rows: quick ? 10_000 : 100_000)
+        case .pgSendToVisible: try await Self.withCluster { _, url in try await Self.sendToVisible(iterations: quick ? 40 : 200, postgresURL: url) }
+        case .pgSustained: try await Self.pgSustained(sends: quick ? 200 : 1000)
+        case .pgDecode: try await Self.pgDecode(rows: quick ? 20_000 : 200_000)
         }
     }
 

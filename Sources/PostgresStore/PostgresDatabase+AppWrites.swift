@@ -39,7 +39,7 @@ extension PostgresDatabase {
         let logger = self.logger
         let fingerprint = Self.fingerprint([user, conversation, answerID, content])
         return try await idempotentWrite(kind: "question", id: questionID, user: user, fingerprint: fingerprint) { connection, txid in
-            let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR SHARE", logger: logger)
+            let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR NO KEY UPDATE", logger: logger)
                 .decode(String.self).first { _ in true }
             guard owner == user else { return .forbidden }
             let taken = try await connection.query("SELECT id FROM messages WHERE id IN (\(questionID), \(answerID))", logger: logger).decode(String.self).gather()

@@ -20,8 +20,22 @@ public final class PostgresDatabase: AppStore {
         client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
     }
 
-    /// Runs `body` in one transaction whose txid it is given; returns both.
+    /// Runs `body` in one transaction whose txid it is given; returns both. A
+    /// deadlock or serialization failure is retried (twice), as PostgreSQL advises.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, UInt64) async throws -> T) async throws -> (T, UInt64) {
+        var attempt = 0
+        while true {
+            do {
+                return try await transactionOnce(body)
+            } catch let error as PostgresTransactionError {
+                let state = (error.closureError as? PSQLError)?.serverInfo?[.sqlState] ?? (error.commitError as? PSQLError)?.serverInfo?[.sqlState]
+                attempt += 1
+                guard attempt < 3, state == "40P01" || state == "40001" else { throw error.closureError ?? error }
+            }
+        }
+    }
+
+    private func transactionOnce<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, UInt64) async throws -> T) async throws -> (T, UInt64) {
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection -> (T, UInt64) in
             let txid = try await connection.query("SELECT pg_current_xact_id()::xid::text", logger: logger).first { _ in true }

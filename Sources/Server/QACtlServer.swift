@@ -97,8 +97,10 @@ public struct QACtlServer: Sendable {
         ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime).register(on: router)
         Gatekeeper(authenticator: authenticator, upstream: upstream, cancelsOnDisconnect: configuration.electricURL != nil).register(on: router)
         let answers = self.answers
+        let answering: Bool
+        if case .disabled = configuration.answerer { answering = false } else { answering = true }
         WriteRoutes(authenticator: authenticator, store: store, onQuestion: { answerID, _ in
-            Task { await answers.enqueue(answerID) }
+            if answering { Task { await answers.enqueue(answerID) } }
         }).register(on: router)
         let metrics = self.metrics
         router.get("/metrics") { _, _ -> Response in
@@ -124,7 +126,7 @@ public struct QACtlServer: Sendable {
             })
         }
         if let sync { services.append(SyncFeedService(sync: sync)) }
-        services.append(AnswerService(queue: answers))
+        if answering { services.append(AnswerService(queue: answers)) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
         await shutdown?.attach(group)
         do {

@@ -5,7 +5,7 @@ import ChangeFeed
 /// ```text
 /// following messages(conversationId=c-1) at http://127.0.0.1:8787 from offset 41_2
 /// {"type":"ready","source":"shape","shape":"messages(conversationId=c-1)","server":"http://127.0.0.1:8787","offset":"41_2"}
-/// {"type":"ready","source":"postgres","database":"postgres://postgres@127.0.0.1:5432/app","slot":"qactl_tail_1f2e","publication":"qactl_tail_1f2e","lsn":24197960,"pgLSN":"0/1713C48"}
+/// {"type":"ready","source":"postgres","database":"postgres://postgres@127.0.0.1:5432/app","slot":"qactl_tail_1f2e","publication":"qactl_tail_1f2e","lsn":24198216,"pgLSN":"0/1713C48"}
 /// ```
 public enum ReadyLine: Sendable, Equatable {
     /// Following `shape` at `server`, from `offset`.

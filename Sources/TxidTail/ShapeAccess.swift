@@ -10,15 +10,17 @@ import Tokens
 struct ShapeAccess: Sendable {
     let source: ShapeSource
     let api: APIClient
+    let httpClient: HTTPClient
 
     /// `--token` is used as given; `--user` mints a fresh auth token for every
     /// API call with the data dir's auth key (read, never created: a new key
     /// would sign tokens the server does not know).
-    init(source: ShapeSource) throws(TailError) {
+    init(source: ShapeSource, httpClient: HTTPClient) throws(TailError) {
         self.source = source
+        self.httpClient = httpClient
         switch source.credentials {
         case .token(let token):
-            api = APIClient(baseURL: source.server, authToken: token)
+            api = APIClient(baseURL: source.server, authToken: token, httpClient: httpClient)
         case .user(let user, let directory):
             let keys: KeySet?
             do {
@@ -34,8 +36,18 @@ struct ShapeAccess: Sendable {
             }
             // Only auth tokens are minted here: no shape keys are needed.
             let authority = TokenAuthority(authKeys: keys, shapeKeys: KeySet(kind: .shape, keys: []))
-            api = APIClient(baseURL: source.server) { try await authority.mintAuth(subject: user).token }
+            api = APIClient(baseURL: source.server, httpClient: httpClient) { try await authority.mintAuth(subject: user).token }
         }
+    }
+
+    /// An HTTP client that reports a refused connection at once: by default
+    /// AsyncHTTPClient retries connecting until the request's deadline, which
+    /// would hide a wrong `--server` for 30 s. The shape stream retries with its own backoff.
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// A first shape token, fetched before following so that a wrong server,
@@ -56,7 +68,7 @@ struct ShapeAccess: Sendable {
         let headers: [String: String]
         let body: String
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(45))
+            let response = try await httpClient.execute(request, timeout: .seconds(45))
             var buffer = try await response.body.collect(upTo: 1 << 20)
             status = Int(response.status.code)
             headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })

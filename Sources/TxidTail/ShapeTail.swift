@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import SyncClient
 
 /// Shape mode: follows one shape through the gatekeeper of a running
@@ -6,7 +7,8 @@ import SyncClient
 /// With `--from now` (and no `--await`) it starts at `offset=now`, so the
 /// history is never downloaded. `--from start` and `--await` start at `-1`:
 /// the snapshot's `snapshot-end` bounds are what tell `--await` that a txid is
-/// already visible; with `--from now` the snapshot is read but not printed.
+/// already visible; with `--from now` the snapshot and the log up to the
+/// first up-to-date are read (for `--await`) but not printed.
 struct ShapeTail: Sendable {
     let source: ShapeSource
     let options: TailOptions
@@ -18,7 +20,19 @@ struct ShapeTail: Sendable {
     }
 
     func run() async throws -> TailOutcome {
-        let access = try ShapeAccess(source: source)
+        let httpClient = ShapeAccess.makeHTTPClient()
+        let result: Result<TailOutcome, any Error>
+        do {
+            result = .success(try await run(httpClient))
+        } catch {
+            result = .failure(error)
+        }
+        try? await httpClient.shutdown()
+        return try result.get()
+    }
+
+    private func run(_ httpClient: HTTPClient) async throws -> TailOutcome {
+        let access = try ShapeAccess(source: source, httpClient: httpClient)
         let tokens = ShapeTokenProvider(api: access.api)
         let request = source.tokenRequest
         let token = try await access.firstToken(from: tokens)
@@ -36,24 +50,31 @@ struct ShapeTail: Sendable {
         let target = options.awaitTxid ?? 0
         return try await Deadline.run(deadline, onTimeout: { progress.timeoutError(txid: target, timeout: options.timeout) }) {
             [configuration, announced] in
-            try await follow(configuration, announced: announced, progress: progress)
+            try await follow(configuration, httpClient: httpClient, announced: announced, progress: progress)
         }
     }
 
-    private func follow(_ configuration: ShapeStreamConfiguration, announced: Bool, progress: TailProgress) async throws -> TailOutcome {
+    private func follow(
+        _ configuration: ShapeStreamConfiguration, httpClient: HTTPClient, announced: Bool, progress: TailProgress
+    ) async throws -> TailOutcome {
         let request = source.tokenRequest
         var announced = announced
         do {
-            try await ShapeStream(configuration).run { event in
+            try await ShapeStream(configuration, httpClient: httpClient).run { event in
                 switch event {
                 case .mustRefetch(let reason):
                     printer.note("the shape was reset (\(reason)); following it again from its snapshot")
                 case .batch(let batch):
                     let split = ShapeTransactions(batch, table: request.table)
+                    // The batch that first brings the tail up to date is history
+                    // (committed before it started): printed only with --from start.
+                    let isHistory = !announced
                     if options.from == .start, let snapshot = split.snapshot { printer.emit(snapshot) }
-                    for line in split.transactions {
-                        printer.emit(line)
-                        progress.saw(line.txids)
+                    if options.from == .start || !isHistory {
+                        for line in split.transactions {
+                            printer.emit(line)
+                            progress.saw(line.txids)
+                        }
                     }
                     if !announced {
                         printer.ready(.shape(shape: request.description, server: source.server, offset: batch.position.offset.description))

@@ -2,23 +2,27 @@ import Foundation
 
 /// Where a tail writes: lines on standard output, notes (diagnostics, status) on standard error.
 public protocol TailOutput: Sendable {
-    /// One line of output (a transaction, a summary, a JSON object).
-    func line(_ text: String)
+    /// One line of output (a transaction, a summary, a JSON object). Throwing
+    /// means the output is gone for good: the tail stops, cleaning up as on a signal.
+    func line(_ text: String) throws
     /// One diagnostic or status line.
     func note(_ text: String)
 }
 
 /// The process's stdout and stderr, written unbuffered so that every line
 /// reaches a pipe as soon as it is printed.
+///
+/// A write to a closed pipe (`qactl tail-txid | head -3`) throws (SIGPIPE is
+/// ignored while a tail runs), and that stops the tail.
 public struct StandardTailOutput: TailOutput {
     public init() {}
 
-    public func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    public func line(_ text: String) throws {
+        try FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 
     public func note(_ text: String) {
-        FileHandle.standardError.write(Data(("tail-txid: " + text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(("tail-txid: " + text + "\n").utf8))
     }
 }
 
@@ -30,15 +34,24 @@ public protocol TailLineRepresentable: Sendable {
     var json: String { get }
 }
 
-/// Writes lines in the chosen format.
+/// Writes lines in the chosen format; stops the tail when the output is gone.
 struct TailPrinter: Sendable {
     let format: TailOptions.Format
     let output: any TailOutput
+    let stop: TailStop
 
     func emit(_ line: some TailLineRepresentable) {
         switch format {
-        case .json: output.line(line.json)
-        case .text(let color): output.line(line.text(color: color))
+        case .json: write(line.json)
+        case .text(let color): write(line.text(color: color))
+        }
+    }
+
+    private func write(_ text: String) {
+        do {
+            try output.line(text)
+        } catch {
+            stop.stop(.outputClosed)
         }
     }
 
@@ -47,7 +60,7 @@ struct TailPrinter: Sendable {
     /// that stdout stays one line per transaction.
     func ready(_ line: ReadyLine) {
         switch format {
-        case .json: output.line(line.json)
+        case .json: write(line.json)
         case .text: output.note(line.text(color: false))
         }
     }

@@ -12,7 +12,7 @@ import ChangeFeed
 /// PostgreSQL mode (32-bit xid, commit LSN, delay since the commit timestamp):
 ///
 /// ```text
-/// xid 751  lsn 24197960 (0/1713C48)  insert 2  update 1  delete 0  tables items  keys items:i-1, items:i-2  delay 12ms
+/// xid 751  lsn 24198216 (0/1713C48)  insert 2  update 1  delete 0  tables items  keys items:i-1, items:i-2  delay 12ms
 /// ```
 public struct TransactionLine: TailLineRepresentable, Equatable {
     /// Which mode produced the line.

@@ -4,8 +4,8 @@ import ChangeFeed
 /// per-row keys for it, so it gets a line of its own.
 ///
 /// ```text
-/// truncate  lsn 24197960 (0/1713C48)  tables items
-/// {"type":"truncate","source":"postgres","lsn":24197960,"pgLSN":"0/1713C48","tables":["items"]}
+/// truncate  lsn 24198216 (0/1713C48)  tables items
+/// {"type":"truncate","source":"postgres","lsn":24198216,"pgLSN":"0/1713C48","tables":["items"]}
 /// ```
 public struct TruncateLine: Sendable, Equatable {
     public var tables: [String]

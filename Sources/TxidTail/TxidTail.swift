@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// `qactl tail-txid`: prints one line per committed transaction, from a
 /// shape (through a running `qactl serve`) or straight from PostgreSQL's
@@ -14,8 +13,8 @@ import Synchronization
 /// }
 /// ```
 public enum TxidTail {
-    /// Follows until a signal (SIGINT/SIGTERM, when `trapSignals`) or
-    /// cancellation stops it, or until `--await`'s txid is there.
+    /// Follows until a signal (SIGINT or SIGTERM, when `trapSignals`), a
+    /// closed output or cancellation stops it, or until `--await`'s txid is there.
     ///
     /// Returns ``TailOutcome/stopped`` when stopped while only following and
     /// ``TailOutcome/awaited(txid:evidence:)`` once the txid is seen; throws a
@@ -25,7 +24,8 @@ public enum TxidTail {
     public static func run(
         _ options: TailOptions, output: any TailOutput = StandardTailOutput(), trapSignals: Bool = true
     ) async throws -> TailOutcome {
-        let printer = TailPrinter(format: options.format, output: output)
+        let stop = TailStop()
+        let printer = TailPrinter(format: options.format, output: output, stop: stop)
         let work = Task { () async throws -> TailOutcome in
             switch options.source {
             case .shape(let source):
@@ -34,15 +34,9 @@ public enum TxidTail {
                 try await ReplicationTail(url: url, options: options, printer: printer).run()
             }
         }
-        let received = Mutex<Int32?>(nil)
+        stop.onStop { work.cancel() }
         let trap = trapSignals ? SignalTrap { number in
-            let first = received.withLock { signal -> Bool in
-                defer { signal = signal ?? number }
-                return signal == nil
-            }
-            if first {
-                work.cancel()
-            } else {
+            if !stop.stop(.signal(number)) {
                 output.note("\(SignalTrap.name(number)) again: still cleaning up; SIGKILL stops at once but may leave the publication behind")
             }
         } : nil
@@ -52,18 +46,17 @@ public enum TxidTail {
             work.cancel()
         }
         trap?.remove()
-        let signal = received.withLock { $0 }
-        let stoppedEarly = signal != nil || Task.isCancelled
+        let stoppedEarly = stop.reason != nil || Task.isCancelled
         switch result {
         case .success(.stopped) where options.awaitTxid != nil:
-            throw interrupted(options, signal: signal)
+            throw interrupted(options, reason: stop.reason)
         case .success(let outcome):
             return outcome
         case .failure(let error as TailError) where error.code == .timedOut:
             throw error
         case .failure where stoppedEarly:
-            // A signal during start-up or clean-up: the failure is its echo, not the cause.
-            if options.awaitTxid != nil { throw interrupted(options, signal: signal) }
+            // A stop during start-up or clean-up: the failure is its echo, not the cause.
+            if options.awaitTxid != nil { throw interrupted(options, reason: stop.reason) }
             return .stopped
         case .failure(let error as TailError):
             throw error
@@ -73,8 +66,12 @@ public enum TxidTail {
         }
     }
 
-    private static func interrupted(_ options: TailOptions, signal: Int32?) -> TailError {
-        let cause = signal.map { "\(SignalTrap.name($0)) stopped the tail" } ?? "the tail was cancelled"
+    private static func interrupted(_ options: TailOptions, reason: TailStop.Reason?) -> TailError {
+        let cause = switch reason {
+        case .signal(let number)?: "\(SignalTrap.name(number)) stopped the tail"
+        case .outputClosed?: "the output was closed"
+        case nil: "the tail was cancelled"
+        }
         return TailError(.interrupted, "\(cause) before txid \(options.awaitTxid ?? 0) was seen")
     }
 }

@@ -169,6 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
                 case .builtin(let directory): emit("  answers   builtin, from \(directory ?? "qactl's own documentation")")
                 case .openai(let url, let model, _): emit("  answers   openai, \(model) at \(url)")
                 case .command(let command): emit("  answers   command: \(command)")
+                case .disabled: emit("  answers   none")
                 }
                 emit("  try       qactl token mint auth --sub alice --data-dir \(configuration.dataDirectory)")
             }

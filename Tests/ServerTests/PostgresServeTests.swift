@@ -137,6 +137,39 @@ import Testing
         try await server.stop()
     }
 
+    @Test func writesAreIdempotentAndRefusedTheSameWayAsOnSQLite() async throws {
+        let (_, url, _) = try await database()
+        let server = try await serve(url)
+        let api = APIClient(server: server)
+        let alice = try await api.authToken("alice")
+        let bob = try await api.authToken("bob")
+        let first = try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: alice)
+        let again = try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: alice)
+        #expect(first.status == 201 && again.status == 201)
+        #expect(first.json["txid"] as? Int == again.json["txid"] as? Int)
+        #expect(try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: bob).status == 409)
+        let question: [String: Any] = ["conversationId": "c-1", "questionId": "q-1", "answerId": "a-1", "content": "Why?"]
+        let sent = try await api.post("/questions/send", json: question, token: alice)
+        let repeated = try await api.post("/questions/send", json: question, token: alice)
+        #expect(sent.status == 200 && repeated.status == 200)
+        #expect(sent.json["txid"] as? Int == repeated.json["txid"] as? Int)
+        var changed = question
+        changed["content"] = "Why not?"
+        #expect(try await api.post("/questions/send", json: changed, token: alice).status == 409)
+        #expect(try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-2", "answerId": "a-2", "content": "x"], token: bob).status == 403)
+        #expect(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: bob).0.status == 403)
+        // Concurrent sends to one conversation neither deadlock nor fail.
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "p-\(index)", "answerId": "pa-\(index)", "content": "parallel"], token: alice).status
+                }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        try await server.stop()
+    }
+
     @Test func startUpChecksExplainWhatToFix() async throws {
         let replica = try PostgresCluster.start(.init(walLevel: "replica"))
         defer { try? replica.stop() }

@@ -63,7 +63,7 @@ struct ReplicationTailEndToEndTests {
 
         tail.send(SIGINT)
         #expect(try await tail.exitStatus() == 0, "\(tail.stderr)")
-        #expect(try await database.leftovers() == (0, 0))
+        #expect(try await database.leftoversAfterExit() == (0, 0))
     }
 
     @Test func textLineShowsXidBothLSNFormsAndDelay() async throws {
@@ -76,7 +76,7 @@ struct ReplicationTailEndToEndTests {
         #expect(line.wholeMatch(of: /xid \d+  lsn \d+ \([0-9A-F]+\/[0-9A-F]+\)  insert 1  update 0  delete 0  tables items  keys items:t-1  delay -?[0-9.]+m?s/) != nil, "\(line)")
         tail.send(SIGTERM)
         #expect(try await tail.exitStatus() == 0)
-        #expect(try await database.leftovers() == (0, 0))
+        #expect(try await database.leftoversAfterExit() == (0, 0))
     }
 
     @Test func awaitSucceedsForACommittedXidAndForOneThatArrives() async throws {
@@ -87,7 +87,7 @@ struct ReplicationTailEndToEndTests {
         #expect(try await early.exitStatus() == 0, "\(early.stderr)")
         let awaited = jsonObject(try await early.waitForLine { $0.contains(#""type":"awaited""#) })
         #expect(awaited["seen"] as? String == "committed")
-        #expect(try await database.leftovers() == (0, 0))
+        #expect(try await database.leftoversAfterExit() == (0, 0))
 
         // The tail's CREATE PUBLICATION takes an xid too: aim a few ahead and
         // write until the stream reaches that xid.
@@ -102,7 +102,7 @@ struct ReplicationTailEndToEndTests {
         #expect(try await late.exitStatus() == 0, "\(late.stderr)")
         let seen = jsonObject(try await late.waitForLine { $0.contains(#""type":"awaited""#) })
         #expect(seen["seen"] as? String == "change")
-        #expect(try await database.leftovers() == (0, 0))
+        #expect(try await database.leftoversAfterExit() == (0, 0))
     }
 
     @Test func awaitTimesOutAndLeavesNothingBehind() async throws {
@@ -112,7 +112,7 @@ struct ReplicationTailEndToEndTests {
         let tail = try tail(database, ["--await", String(future), "--timeout", "1s"])
         #expect(try await tail.exitStatus() == 4)
         #expect(tail.stderr.contains("timed_out: xid \(future) not seen within 1s"), "\(tail.stderr)")
-        #expect(try await database.leftovers() == (0, 0))
+        #expect(try await database.leftoversAfterExit() == (0, 0))
     }
 
     @Test func aBrokenStreamExitsOneAndStillDropsThePublication() async throws {
@@ -123,7 +123,53 @@ struct ReplicationTailEndToEndTests {
         try await database.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = 'qactl tail-txid'")
         #expect(try await tail.exitStatus() == 1)
         #expect(tail.stderr.contains("database_failed"), "\(tail.stderr)")
-        #expect(try await database.leftovers() == (0, 0))
+        #expect(try await database.leftoversAfterExit() == (0, 0))
+    }
+
+    @Test func aClosedStdoutStopsTheTailAndCleansUp() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let tail = try tail(database, ["--json"])
+        try await tail.waitForLine { $0.contains(#""type":"ready""#) }
+        tail.closeStdout()
+        _ = try await database.transaction("INSERT INTO items VALUES ('p-1', 1);")
+        #expect(try await tail.exitStatus() == 0, "\(tail.stderr)")
+        #expect(try await database.leftoversAfterExit() == (0, 0))
+    }
+
+    @Test func awaitOfARolledBackXidFailsAtOnce() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let output = try await database.sql("BEGIN;\nINSERT INTO items VALUES ('gone', 0);\nSELECT pg_current_xact_id()::xid::text;\nROLLBACK;")
+        let xid = try #require(UInt64(output))
+        let tail = try tail(database, ["--await", String(xid), "--timeout", "30s"])
+        #expect(try await tail.exitStatus() == 1)
+        #expect(tail.stderr.contains("rolled_back: xid \(xid) was rolled back"), "\(tail.stderr)")
+        #expect(try await database.leftoversAfterExit() == (0, 0))
+    }
+
+    @Test func aRoleThatIsNoSuperuserPublishesTheTablesItOwns() async throws {
+        let database = try await TestDatabase.create()
+        let role = "tailer_" + database.name.suffix(12)
+        try await database.sql("""
+            CREATE ROLE \(role) LOGIN REPLICATION;
+            GRANT CREATE ON DATABASE \(database.name) TO \(role);
+            CREATE TABLE mine (id text PRIMARY KEY);
+            ALTER TABLE mine OWNER TO \(role);
+            CREATE TABLE theirs (id text PRIMARY KEY);
+            """)
+        let url = database.url.replacingOccurrences(of: "postgres@", with: "\(role)@")
+        let tail = try ToolProcess.qactl(["tail-txid", "--database-url", url, "--json"])
+        try await tail.waitForLine { $0.contains(#""type":"ready""#) }
+        #expect(tail.stderr.contains("following the 1 tables this role owns"), "\(tail.stderr)")
+        _ = try await database.transaction("INSERT INTO theirs VALUES ('t-1');")
+        let xid = try await database.transaction("INSERT INTO mine VALUES ('m-1');")
+        let line = jsonObject(try await tail.waitForLine { number(jsonObject($0)["txid"]) == xid })
+        #expect(line["keys"] as? [String] == ["mine:m-1"])
+        #expect(!tail.stdout.contains("theirs"), "only the role's own tables are published")
+        tail.send(SIGINT)
+        #expect(try await tail.exitStatus() == 0, "\(tail.stderr)")
+        #expect(try await database.leftoversAfterExit() == (0, 0))
     }
 
     @Test func unknownRoleIsRefused() async throws {

@@ -74,6 +74,13 @@ struct ShapeTailEndToEndTests {
         #expect(number(awaited["txid"]) == created.txid)
         #expect(awaited["seen"] as? String == "snapshot")
         #expect(!tail.stdout.contains(#""type":"snapshot""#), "--from now does not print the snapshot")
+
+        // Now the shape exists and its log holds a later write: found there, still not printed.
+        let later = try await server.api("alice").createConversation(id: "c-2", title: "Later")
+        let again = try self.tail(server, ["--user", "alice", "--await", String(later.txid), "--json"])
+        #expect(try await again.exitStatus() == 0, "\(again.stderr)")
+        #expect(again.lines.last == #"{"type":"awaited","txid":\#(later.txid),"seen":"change"}"#)
+        #expect(!again.stdout.contains(#""type":"transaction""#), "history is printed only with --from start")
         await server.stop()
     }
 
@@ -103,6 +110,16 @@ struct ShapeTailEndToEndTests {
         #expect(try await tail.exitStatus() == 4)
         #expect(ContinuousClock.now - started < .seconds(15))
         #expect(tail.stderr.contains("qactl: tail-txid: timed_out: txid 999999 not seen within 1s"), "\(tail.stderr)")
+        await server.stop()
+    }
+
+    @Test func aSignalBeforeTheAwaitedTxidExitsOne() async throws {
+        let server = try await TestServer.start()
+        let tail = try tail(server, ["--user", "alice", "--await", "999999", "--timeout", "60s"])
+        try await tail.waitForError("following conversations")
+        tail.send(SIGINT)
+        #expect(try await tail.exitStatus() == 1)
+        #expect(tail.stderr.contains("interrupted: SIGINT stopped the tail before txid 999999 was seen"), "\(tail.stderr)")
         await server.stop()
     }
 

@@ -65,7 +65,7 @@ struct TailLineTests {
 
     @Test func readyAwaitedAndTruncate() {
         let ready = ReadyLine.postgres(database: "postgres://app:***@db/app", slot: "qactl_tail_1", publication: "qactl_tail_1", lsn: 0x1713C48)
-        #expect(ready.json == #"{"type":"ready","source":"postgres","database":"postgres://app:***@db/app","slot":"qactl_tail_1","publication":"qactl_tail_1","lsn":24197192,"pgLSN":"0/1713C48"}"#)
+        #expect(ready.json == #"{"type":"ready","source":"postgres","database":"postgres://app:***@db/app","slot":"qactl_tail_1","publication":"qactl_tail_1","lsn":24198216,"pgLSN":"0/1713C48"}"#)
         #expect(ReadyLine.shape(shape: "conversations", server: "http://s", offset: "0_inf").text(color: false) == "following conversations at http://s from offset 0_inf")
         #expect(AwaitedLine(txid: 9, evidence: .snapshot).text(color: false) == "awaited txid 9: already visible in the shape's snapshot")
         #expect(AwaitedLine(txid: 9, evidence: .committed).json == #"{"type":"awaited","txid":9,"seen":"committed"}"#)

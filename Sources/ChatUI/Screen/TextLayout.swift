@@ -37,7 +37,11 @@ enum TextLayout {
                     lines.append(trimmingTrailingSpaces(line))
                     (line, used) = (String(token), tokenWidth)
                 } else {
-                    // A word wider than the line: fill this line, then whole lines.
+                    // A word wider than any line: from a line of its own, cut by columns.
+                    if used > 0 {
+                        lines.append(trimmingTrailingSpaces(line))
+                        (line, used) = ("", 0)
+                    }
                     for character in token {
                         let columns = DisplayWidth.of(character)
                         if used + columns > width {

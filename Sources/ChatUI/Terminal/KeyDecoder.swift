@@ -103,17 +103,18 @@ struct KeyDecoder {
                     index += 1
                     continue
                 }
+                let available = pending[(index + 1)..<min(index + length, pending.count)]
+                guard available.allSatisfy({ $0 & 0xC0 == 0x80 }) else {
+                    // Not UTF-8: skip the stray lead byte, keep what follows.
+                    index += 1
+                    continue
+                }
                 if index + length > pending.count {
                     if final { index = pending.count }
                     break loop
                 }
-                let scalar = pending[index..<(index + length)]
-                if scalar.dropFirst().allSatisfy({ $0 & 0xC0 == 0x80 }) {
-                    text += scalar
-                    index += length
-                } else {
-                    index += 1
-                }
+                text += pending[index..<(index + length)]
+                index += length
             }
         }
         pending.removeFirst(min(index, pending.count))

@@ -25,11 +25,11 @@ final class KeyReader: Sendable {
     init(descriptor: Int32 = STDIN_FILENO) {
         let (stream, continuation) = AsyncStream.makeStream(of: Key.self)
         keys = stream
-        let thread = Thread { [running] in
+        let thread = Thread { [self] in
             var decoder = KeyDecoder()
             var buffer = [UInt8](repeating: 0, count: 1024)
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            while running.load(ordering: .relaxed) {
+            while self.running.load(ordering: .relaxed) {
                 poller.revents = 0
                 let ready = poll(&poller, 1, decoder.hasPending ? Self.escapeTimeout : Self.idleTimeout)
                 if ready < 0 && errno != EINTR { break }

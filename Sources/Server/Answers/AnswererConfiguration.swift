@@ -10,6 +10,8 @@ public enum AnswererConfiguration: Sendable {
     case openai(baseURL: String, model: String, apiKey: String?)
     /// A command that reads the question on stdin and writes the answer.
     case command(String)
+    /// No answers (benchmarks of the write path only; not offered by `qactl serve`).
+    case disabled
 
     /// Builds the answerer; the HTTP client it may need is returned for shutdown.
     func make(timeout: Duration, logger: Logger) throws -> (any Answerer, HTTPClient?) {
@@ -23,6 +25,8 @@ public enum AnswererConfiguration: Sendable {
             return (OpenAIAnswerer(baseURL: baseURL, model: model, apiKey: apiKey, httpClient: client, requestTimeout: timeout), client)
         case .command(let command):
             return (CommandAnswerer(command: command, timeout: timeout, logger: logger), nil)
+        case .disabled:
+            return (BuiltinAnswerer(knowledge: KnowledgeBase(documents: [])), nil)
         }
     }
 }

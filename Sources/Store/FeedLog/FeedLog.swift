@@ -8,7 +8,7 @@ import Synchronization
 /// restart, so the replication slot is only confirmed up to what is stored here.
 public final class FeedLog: Sendable {
     public let path: String
-    let queue: DatabaseQueue
+    let queue: DatabasePool
     private let observers = Mutex<[@Sendable () -> Void]>([])
 
     public init(path: String) throws(StoreError) {
@@ -17,7 +17,8 @@ public final class FeedLog: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "qactl-feed"
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            // WAL, as the embedded store: a commit costs one WAL sync, reads never wait for writes.
+            queue = try DatabasePool(path: path, configuration: configuration)
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1: replicated changes, meta, shapes") { db in
                 try db.execute(sql: """

@@ -34,11 +34,23 @@ struct TestDatabase: Sendable {
         return xid
     }
 
-    /// Replication slots and `qactl_tail_` publications left in this database.
+    /// Replication slots and `qactl_tail_` publications in this database.
     func leftovers() async throws -> (slots: Int, publications: Int) {
         let slots = try await sql("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")
         let publications = try await sql("SELECT count(*) FROM pg_publication WHERE pubname LIKE 'qactl\\_tail\\_%'")
         return (Int(slots) ?? -1, Int(publications) ?? -1)
+    }
+
+    /// ``leftovers()`` once they are gone, or after 5 s: a temporary slot
+    /// goes when its walsender has exited, a moment after the client did.
+    func leftoversAfterExit() async throws -> (slots: Int, publications: Int) {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var found = try await leftovers()
+        while found != (0, 0), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            found = try await leftovers()
+        }
+        return found
     }
 
     /// The next xid PostgreSQL will assign (cluster-wide).

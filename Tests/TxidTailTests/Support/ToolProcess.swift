@@ -10,6 +10,7 @@ import Synchronization
 /// Foundation's `Process` allows from any thread; the output buffers are `Mutex`es.
 final class ToolProcess: @unchecked Sendable {
     let process: Process
+    private let stdoutPipe = Pipe()
     private let output = OutputBuffer()
     private let errors = OutputBuffer()
 
@@ -40,7 +41,7 @@ final class ToolProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QACTL_") && $0.key != "NO_COLOR" }
         env.merge(environment) { _, new in new }
         process.environment = env
-        let stdout = Pipe()
+        let stdout = stdoutPipe
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
@@ -91,6 +92,12 @@ final class ToolProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw ToolFailure("stderr never contained \(text): \(stderr)")
+    }
+
+    /// Closes the reading end of stdout, as `| head -1` does once it has its line.
+    func closeStdout() {
+        stdoutPipe.fileHandleForReading.readabilityHandler = nil
+        try? stdoutPipe.fileHandleForReading.close()
     }
 
     /// Sends `signal`.

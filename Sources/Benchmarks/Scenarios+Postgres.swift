@@ -1,0 +1,176 @@
+import ChangeFeed
+import Foundation
+import NIOCore
+import PostgresHarness
+import PostgresStore
+import Store
+import Synchronization
+
+extension BenchmarkScenario {
+    /// Runs `body` with a throwaway PostgreSQL cluster (wal_level=logical), stopped afterwards.
+    static func withCluster<T>(_ body: (PostgresCluster, String) async throws -> T) async throws -> T {
+        let cluster: PostgresCluster
+        do {
+            cluster = try PostgresCluster.start(.init(database: "bench"))
+        } catch {
+            throw BenchmarkError("the PostgreSQL scenarios need PostgreSQL's server binaries (Debian: apt-get install postgresql): \\(error)")
+        }
+        defer { try? cluster.stop() }
+        return try await body(cluster, cluster.url + "?sslmode=disable")
+    }
+
+    /// Sends with sync confirmation, 8 in flight, against the same transaction
+    /// run straight on PostgreSQL with the same concurrency.
+    static func pgSustained(sends: Int) async throws -> BenchmarkResult {
+        try await withCluster { _, url in
+            try await BenchmarkServer.with(postgresURL: url, answering: false) { bench in
+                let client = bench.client
+                let token = try await bench.server.authority.mintAuth(subject: "bench").token
+                let auth = [("authorization", "Bearer \(token)"), ("content-type", "application/json")]
+                _ = try await client.send("/conversations", method: .POST, headers: auth, body: #"{"id":"c-api","title":"Bench"}"#)
+                let concurrency = 8
+
+                // Baseline: the same transaction, straight on PostgreSQL.
+                let store = bench.server.store
+                let rawStart = ContinuousClock.now
+                try await inParallel(sends, concurrency) { index in
+                    _ = try await store.sendQuestion(conversation: "c-api", questionID: "rq-\(index)", answerID: "ra-\(index)", user: "bench", content: "How do I mint a shape token?")
+                }
+                let rawRate = Double(sends) / (ContinuousClock.now - rawStart).secondsValue
+
+                // Through the API, each send waiting until its txid has synced back.
+                let granted = try await client.send("/shapes/auth-token", method: .POST, headers: auth, body: #"{"table":"messages","params":{"conversationId":"c-api"}}"#)
+                guard let object = try JSONSerialization.jsonObject(with: Data(granted.body.readableBytesView)) as? [String: Any],
+                    let shapeToken = object["token"] as? String
+                else { throw BenchmarkError("no shape token") }
+                let seen = TxidBoard()
+                let follower = Task { try await follow(client, token: shapeToken, into: seen) }
+                try await seen.waitUntilFollowing()
+                let start = ContinuousClock.now
+                try await inParallel(sends, concurrency) { index in
+                    let sent = try await client.send("/questions/send", method: .POST, headers: auth, body: question("s-\(index)"))
+                    guard let reply = try JSONSerialization.jsonObject(with: Data(sent.body.readableBytesView)) as? [String: Any],
+                        let txid = reply["txid"] as? Int
+                    else { throw BenchmarkError("send answered \(sent.status)") }
+                    try await seen.wait(for: txid)
+                }
+                let rate = Double(sends) / (ContinuousClock.now - start).secondsValue
+                follower.cancel()
+                return BenchmarkResult(
+                    scenario: "pg-sustained", summary: "\(sends) sends, \(concurrency) in flight, each confirmed by the sync stream (PostgreSQL)",
+                    figures: [.init(name: "confirmed_sends_per_second", value: rate, unit: "/s")],
+                    baseline: .init(name: "the same transaction straight on PostgreSQL", value: rawRate, unit: "/s"),
+                    ratio: rate / rawRate, target: "≥ 70% of the raw rate", met: rate >= 0.7 * rawRate)
+            }
+        }
+    }
+
+    /// Decodes the same WAL as `pg_recvlogical` does, from slots made before it was written.
+    static func pgDecode(rows: Int) async throws -> BenchmarkResult {
+        try await withCluster { cluster, url in
+            try cluster.psql("CREATE TABLE items (id int PRIMARY KEY, body text NOT NULL); ALTER TABLE items REPLICA IDENTITY FULL; CREATE PUBLICATION bench FOR TABLE items;")
+            try cluster.psql("SELECT pg_create_logical_replication_slot('bench_ours', 'pgoutput'); SELECT pg_create_logical_replication_slot('bench_theirs', 'pgoutput');")
+            let batch = 1000
+            for start in stride(from: 0, to: rows, by: batch) {
+                try cluster.psql("INSERT INTO items SELECT i, repeat('x', 64) || i FROM generate_series(\(start), \(min(rows, start + batch) - 1)) AS i")
+            }
+            let endText = try cluster.psql("SELECT pg_current_wal_lsn()").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let end = LSN.parse(endText) else { throw BenchmarkError("unexpected LSN \(endText)") }
+
+            let theirsStart = ContinuousClock.now
+            let recv = Process()
+            recv.executableURL = URL(fileURLWithPath: cluster.binaries.path("pg_recvlogical"))
+            recv.arguments = ["-d", cluster.url, "--slot", "bench_theirs", "--start", "-o", "proto_version=1", "-o", "publication_names=bench",
+                              "--endpos", endText, "--no-loop", "-f", "/dev/null"]
+            recv.standardError = FileHandle.nullDevice
+            try recv.run()
+            recv.waitUntilExit()
+            let theirs = (ContinuousClock.now - theirsStart).secondsValue
+            guard recv.terminationStatus == 0 else { throw BenchmarkError("pg_recvlogical exited with \(recv.terminationStatus)") }
+
+            let oursStart = ContinuousClock.now
+            let connection = try await ReplicationConnection.start(ReplicationConfiguration(url: url, slotName: "bench_ours", publicationName: "bench"))
+            var decoded = 0
+            for try await event in connection.events {
+                if case .transaction(let transaction) = event { decoded += transaction.changes.count }
+                if case .checkpoint(let lsn) = event, lsn >= end { break }
+            }
+            let ours = (ContinuousClock.now - oursStart).secondsValue
+            await connection.stop()
+            guard decoded == rows else { throw BenchmarkError("decoded \(decoded) of \(rows) changes") }
+            let rate = Double(rows) / ours, theirRate = Double(rows) / theirs
+            return BenchmarkResult(
+                scenario: "pg-decode", summary: "\(rows) replicated rows decoded into transactions vs pg_recvlogical on the same WAL",
+                figures: [.init(name: "rows_per_second", value: rate, unit: "rows/s")],
+                baseline: .init(name: "pg_recvlogical", value: theirRate, unit: "rows/s"),
+                ratio: rate / theirRate, target: "≥ 50% of pg_recvlogical", met: rate >= 0.5 * theirRate)
+        }
+    }
+
+    /// Runs `body(0..<count)` with at most `width` at a time.
+    static func inParallel(_ count: Int, _ width: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                if index >= width { try await group.next() }
+                group.addTask { try await body(index) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Follows the conversation's shape through the gatekeeper, posting every txid seen.
+    static func follow(_ client: BenchmarkClient, token: String, into board: TxidBoard) async throws {
+        var state = (handle: "", offset: "-1", cursor: "")
+        let auth = [("authorization", "Bearer \(token)")]
+        var live = false
+        while !Task.isCancelled {
+            var path = "/shape?offset=\(state.offset)"
+            if state.offset != "-1" { path += "&handle=\(state.handle)" }
+            if live { path += "&live=true&cursor=\(state.cursor)" }
+            let answer = try await client.get(path, headers: auth)
+            state.handle = answer.headers["electric-handle"] ?? state.handle
+            state.offset = answer.headers["electric-offset"] ?? state.offset
+            state.cursor = answer.headers["electric-cursor"] ?? state.cursor
+            board.post(txids(in: String(buffer: answer.body)))
+            if answer.headers["electric-up-to-date"] != nil {
+                live = true
+                board.following()
+            }
+        }
+    }
+
+    static func txids(in body: String) -> [Int] {
+        var found: [Int] = []
+        var rest = body[...]
+        while let range = rest.range(of: "\"txids\":[") {
+            rest = rest[range.upperBound...]
+            let digits = rest.prefix { $0.isNumber }
+            if let txid = Int(digits) { found.append(txid) }
+        }
+        return found
+    }
+}
+
+/// Txids the follower has seen, and senders waiting for theirs.
+final class TxidBoard: Sendable {
+    private let state = Mutex((seen: Set<Int>(), following: false))
+
+    func post(_ txids: [Int]) { state.withLock { $0.seen.formUnion(txids) } }
+    func following() { state.withLock { $0.following = true } }
+
+    func waitUntilFollowing() async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !state.withLock({ $0.following }) {
+            guard ContinuousClock.now < deadline else { throw BenchmarkError("the shape never became live") }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    func wait(for txid: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !state.withLock({ $0.seen.contains(txid) }) {
+            guard ContinuousClock.now < deadline else { throw BenchmarkError("txid \(txid) never synced back") }
+            try await Task.sleep(for: .microseconds(200))
+        }
+    }
+}

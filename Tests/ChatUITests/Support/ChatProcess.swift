@@ -1,0 +1,83 @@
+import Foundation
+import Synchronization
+
+/// Runs `qactl chat` as a real process: `$QACTL_CHAT_DRIVER` when set (a
+/// stand-in executable that calls ChatUI exactly as `ChatCommand` does), else a
+/// built `chat-driver`, else `qactl chat`.
+enum ChatProcess {
+    struct Result: Sendable {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+
+        var lines: [String] { standardOutput.split(separator: "\n").map(String.init) }
+
+        /// The stdout lines parsed as JSON objects (the others are skipped).
+        var objects: [[String: Any]] {
+            lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+    }
+
+    static var command: [String] {
+        if let driver = ProcessInfo.processInfo.environment["QACTL_CHAT_DRIVER"], !driver.isEmpty { return [driver] }
+        if let driver = BuiltProducts.find("chat-driver") { return [driver] }
+        return [TestServer.executable, "chat"]
+    }
+
+    /// The environment of the tests, without the chat's own variables (so the
+    /// options under test are the only ones), plus `extra`.
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QACTL_") && $0.key != "NO_COLOR" }
+        for (name, value) in extra { environment[name] = value }
+        return environment
+    }
+
+    /// Runs the chat with `arguments`, `input` on stdin (nothing when nil), to completion.
+    static func run(
+        _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:], timeout: Duration = .seconds(60)
+    ) async throws -> Result {
+        let process = Process()
+        let command = Self.command
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst()) + arguments
+        process.environment = environment(extra)
+        let (stdout, stderr) = (Pipe(), Pipe())
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        let collected = (ByteBuffer(), ByteBuffer())
+        for (pipe, buffer) in [(stdout, collected.0), (stderr, collected.1)] {
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if data.isEmpty { handle.readabilityHandler = nil } else { buffer.append(data) }
+            }
+        }
+        try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                throw TestFailure("qactl chat \(arguments.joined(separator: " ")) did not exit within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Let the readability handlers take the last bytes.
+        try await Task.sleep(for: .milliseconds(50))
+        return Result(status: process.terminationStatus, standardOutput: collected.0.text, standardError: collected.1.text)
+    }
+}
+
+/// Bytes collected from another thread.
+final class ByteBuffer: Sendable {
+    private let storage = Mutex(Data())
+
+    func append(_ data: Data) { storage.withLock { $0.append(data) } }
+    func clear() { storage.withLock { $0 = Data() } }
+    var data: Data { storage.withLock { $0 } }
+    var text: String { String(decoding: data, as: UTF8.self) }
+}

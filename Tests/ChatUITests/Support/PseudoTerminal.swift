@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+
+/// A pseudo-terminal with `qactl chat` running on its slave side, as a
+/// person's terminal would run it: the test types on the master side and reads
+/// the screen back through a ``VirtualScreen``.
+final class PseudoTerminal {
+    let master: Int32
+    /// Kept open by the test, so the terminal's settings can be read after the chat exits.
+    let slave: Int32
+    private let output = ByteBuffer()
+    private let reading = ReadFlag()
+    /// Window sizes and the output offset from which each applies.
+    private var sizes: [(offset: Int, rows: Int, columns: Int)]
+    private var process: Process?
+
+    /// `TIOCSPTLCK` and `TIOCGPTN` (`_IOW('T', 0x31, int)`, `_IOR('T', 0x30, unsigned int)`).
+    private static let setLock: UInt = 0x4004_5431
+    private static let getNumber: UInt = 0x8004_5430
+
+    init(rows: Int, columns: Int) throws {
+        // posix_openpt, unlockpt and ptsname are hidden behind feature macros that
+        // the Glibc module does not set; these are their Linux system calls.
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var unlock: Int32 = 0
+        var number: UInt32 = 0
+        guard master >= 0, ioctl(master, Self.setLock, &unlock) == 0, ioctl(master, Self.getNumber, &number) == 0 else {
+            throw TestFailure("no pseudo-terminal")
+        }
+        slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+        guard slave >= 0 else { throw TestFailure("cannot open the pseudo-terminal's slave") }
+        sizes = [(0, rows, columns)]
+        setWindowSize(rows: rows, columns: columns)
+        let (master, output, reading) = (master, output, reading)
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            while reading.isOn {
+                guard poll(&poller, 1, 100) > 0 else { continue }
+                let count = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                output.append(Data(buffer[0..<count]))
+            }
+        }
+        thread.start()
+    }
+
+    deinit {
+        reading.stop()
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        close(slave)
+        close(master)
+    }
+
+    /// Starts the chat with `arguments` on this terminal (`TERM=xterm-256color`).
+    func spawn(_ arguments: [String], environment extra: [String: String] = [:]) throws {
+        let process = Process()
+        let command = ChatProcess.command
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst()) + arguments
+        process.environment = ChatProcess.environment(["TERM": "xterm-256color"].merging(extra) { $1 })
+        let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+        process.standardInput = handle
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+    var exitStatus: Int32? { process.flatMap { $0.isRunning ? nil : $0.terminationStatus } }
+
+    /// Types `text` (use "\r" for Enter, "\u{03}" for Ctrl-C).
+    func type(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+    }
+
+    func signal(_ number: Int32) {
+        if let process { kill(process.processIdentifier, number) }
+    }
+
+    /// Changes the window size and tells the chat, as a terminal emulator does.
+    func resize(rows: Int, columns: Int) {
+        sizes.append((output.data.count, rows, columns))
+        setWindowSize(rows: rows, columns: columns)
+        // The chat is not this terminal's foreground job, so the kernel will not send it.
+        signal(SIGWINCH)
+    }
+
+    private func setWindowSize(rows: Int, columns: Int) {
+        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
+        _ = ioctl(master, UInt(TIOCSWINSZ), &size)
+    }
+
+    /// Everything the chat wrote so far.
+    var raw: String { output.text }
+
+    /// The screen as the output so far draws it.
+    var screen: VirtualScreen {
+        let bytes = [UInt8](output.data)
+        var screen = VirtualScreen(rows: sizes[0].rows, columns: sizes[0].columns)
+        var start = 0
+        for size in sizes.dropFirst() {
+            screen.feed(Array(bytes[start..<min(size.offset, bytes.count)]))
+            screen.resize(rows: size.rows, columns: size.columns)
+            start = min(size.offset, bytes.count)
+        }
+        screen.feed(Array(bytes[start...]))
+        return screen
+    }
+
+    /// Waits until the screen satisfies `condition`.
+    func waitForScreen(_ what: String, timeout: Duration = .seconds(20), _ condition: (VirtualScreen) -> Bool) async throws {
+        do {
+            try await eventually(what, timeout: timeout) { condition(screen) }
+        } catch {
+            throw TestFailure("\(error)\n--- screen ---\n\(screen.text)\n--------------")
+        }
+    }
+
+    /// Waits for the chat to exit; its status.
+    func waitForExit(timeout: Duration = .seconds(15)) async throws -> Int32 {
+        try await eventually("the chat exits", timeout: timeout) { !isRunning }
+        return exitStatus ?? -1
+    }
+
+    /// The terminal's local flags now (ICANON, ECHO, ISIG…).
+    var localFlags: tcflag_t {
+        var settings = termios()
+        tcgetattr(slave, &settings)
+        return settings.c_lflag
+    }
+}
+
+/// Tells the reader thread to go on or stop.
+final class ReadFlag: Sendable {
+    private let on = Atomic<Bool>(true)
+    var isOn: Bool { on.load(ordering: .relaxed) }
+    func stop() { on.store(false, ordering: .relaxed) }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+
+/// A real `qactl serve` process with its own data dir, restartable on the same port.
+///
+/// The binary is `$QACTL_BINARY`, else the `qactl` found next to (or above) the
+/// test bundle, as SwiftPM builds it for the package's own test run.
+final class TestServer: Sendable {
+    private struct Running {
+        var process: Process
+        var baseURL: String
+        var port: Int
+    }
+
+    let dataDirectory: String
+    let arguments: [String]
+    private let running = Mutex<Running?>(nil)
+    private let output = ByteBuffer()
+
+    static var executable: String {
+        if let path = ProcessInfo.processInfo.environment["QACTL_BINARY"], !path.isEmpty { return path }
+        return BuiltProducts.find("qactl") ?? "qactl"
+    }
+
+    private init(dataDirectory: String, arguments: [String]) {
+        self.dataDirectory = dataDirectory
+        self.arguments = arguments
+    }
+
+    /// Starts `qactl serve --listen 127.0.0.1:0` on `dataDirectory` with extra `arguments`.
+    static func start(dataDirectory: String, arguments: [String] = []) async throws -> TestServer {
+        let server = TestServer(dataDirectory: dataDirectory, arguments: arguments)
+        try await server.launch(port: 0)
+        return server
+    }
+
+    var baseURL: String { running.withLock { $0?.baseURL ?? "" } }
+    var port: Int { running.withLock { $0?.port ?? 0 } }
+
+    private func launch(port: Int) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.standardError
+        output.clear()
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                output.append(data)
+            }
+        }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let text = output.text
+            if let range = text.range(of: #"listening on http://[^\s]+\n"#, options: .regularExpression) {
+                let url = String(text[range].dropFirst("listening on ".count).dropLast())
+                let port = Int(url.split(separator: ":").last ?? "") ?? 0
+                running.withLock { $0 = Running(process: process, baseURL: url, port: port) }
+                return
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        throw TestFailure("qactl serve did not start: \(output.text)")
+    }
+
+    /// SIGTERM, then waits for the exit.
+    func stop() async throws {
+        guard let pid = running.withLock({ $0?.process.processIdentifier }) else { return }
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while running.withLock({ $0?.process.isRunning ?? false }) {
+            if ContinuousClock.now > deadline {
+                kill(pid, SIGKILL)
+                throw TestFailure("qactl serve did not exit within 30 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Starts again on the same port and data dir (after ``stop()``).
+    func restart() async throws {
+        let port = self.port
+        try await stop()
+        var lastError: (any Error)?
+        // The port was just released; give the kernel a few tries to hand it back.
+        for _ in 0..<20 {
+            do {
+                try await launch(port: port)
+                return
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        throw lastError ?? TestFailure("restart failed")
+    }
+
+    deinit {
+        if let pid = running.withLock({ $0?.process.isRunning == true ? $0?.process.processIdentifier : nil }) {
+            kill(pid, SIGKILL)
+        }
+    }
+}
+
+/// Executables SwiftPM built next to (or above) the test bundle.
+enum BuiltProducts {
+    static func find(_ name: String) -> String? {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while url.path != "/" {
+            let candidate = url.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            url.deleteLastPathComponent()
+        }
+        return nil
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A temp dir for one test, removed afterwards.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "/chatui-" + UUID().uuidString.lowercased()
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Waits until `condition` holds, polling; fails with `message` after `timeout`.
+func eventually(
+    _ message: @autoclosure () -> String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    throw TestFailure("timed out: \(message())")
+}
