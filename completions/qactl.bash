@@ -395,7 +395,7 @@ _qactl_bench() {
     # Offer positional completions
     case "${positional_number}" in
     *)
-        __qactl_add_completions -W 'write-to-poll'$'\n''fanout'$'\n''routing'$'\n''initial-sync'
+        __qactl_add_completions -W 'write-to-poll'$'\n''send-to-visible'$'\n''fanout'$'\n''routing'$'\n''initial-sync'$'\n''pg-send-to-visible'$'\n''pg-sustained'$'\n''pg-decode'
         return
         ;;
     esac

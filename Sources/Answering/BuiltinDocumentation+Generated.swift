@@ -320,7 +320,7 @@ Usage: `qactl bench [<scenario> ...] [--quick] [--json]`
 
 Options:
 
-- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, fanout, routing, initial-sync.
+- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, fanout, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode.
 - `--quick`: Smaller sizes, for a quick smoke run (targets apply to the full sizes).
 - `--json`: Print one JSON object per scenario.
 

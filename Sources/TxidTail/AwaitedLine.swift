@@ -5,7 +5,9 @@
 /// {"type":"awaited","txid":752,"seen":"snapshot"}
 /// ```
 public struct AwaitedLine: Sendable, Equatable {
+    /// The awaited txid (the 32-bit xid in PostgreSQL mode).
     public var txid: UInt64
+    /// How the tail knows it is there.
     public var evidence: AwaitEvidence
 
     /// The line for `txid`, found by `evidence`.
@@ -16,6 +18,7 @@ public struct AwaitedLine: Sendable, Equatable {
 }
 
 extension AwaitedLine: TailLineRepresentable {
+    /// `awaited txid 752: seen in a change`.
     public func text(color: Bool) -> String {
         let paint = Paint(enabled: color)
         let how = switch evidence {
@@ -26,6 +29,7 @@ extension AwaitedLine: TailLineRepresentable {
         return paint.green("awaited") + " txid " + paint.bold(String(txid)) + ": " + how
     }
 
+    /// `{"type":"awaited","txid":752,"seen":"change"}`.
     public var json: String {
         var line = JSONLine(type: "awaited")
         line.add("txid", txid)

@@ -15,6 +15,7 @@ public enum ReadyLine: Sendable, Equatable {
 }
 
 extension ReadyLine: TailLineRepresentable {
+    /// `following … from …`: on stderr in text mode.
     public func text(color: Bool) -> String {
         switch self {
         case .shape(let shape, let server, let offset):
@@ -24,6 +25,7 @@ extension ReadyLine: TailLineRepresentable {
         }
     }
 
+    /// `{"type":"ready",…}`: on stdout with `--json`.
     public var json: String {
         var line = JSONLine(type: "ready")
         switch self {

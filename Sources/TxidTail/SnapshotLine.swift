@@ -8,8 +8,11 @@ import SyncClient
 /// {"type":"snapshot","source":"shape","rows":3,"tables":["conversations"],"keys":["c-1","c-2","c-3"],"xmin":57,"xmax":57,"xip":[]}
 /// ```
 public struct SnapshotLine: TailLineRepresentable, Equatable {
+    /// How many rows the snapshot holds.
     public var rows: Int
+    /// The shape's table.
     public var tables: [String]
+    /// The rows' primary-key values (see ``ShapeKeys``).
     public var keys: [String]
     /// The `snapshot-end` bounds: which transactions the snapshot already holds.
     public var bounds: SnapshotBounds?

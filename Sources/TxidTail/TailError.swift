@@ -55,5 +55,6 @@ public struct TailError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `code: message`, as the command prints it.
     public var description: String { "\(code.rawValue): \(message)" }
 }

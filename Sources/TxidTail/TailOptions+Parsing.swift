@@ -3,19 +3,27 @@ import Foundation
 /// The values of `qactl tail-txid`'s options as given, before they are checked.
 /// Environment variables are read by ``TailOptions/init(_:environment:stdoutIsTerminal:)``.
 public struct TailArguments: Sendable, Equatable {
+    /// `--server URL`.
     public var server: String?
+    /// `--user NAME`.
     public var user: String?
+    /// `--token JWT`.
     public var token: String?
     /// The resolved data dir (`--data-dir`, `QACTL_DATA_DIR` or the default).
     public var dataDirectory: String
+    /// `--conversation ID`.
     public var conversation: String?
+    /// `--table NAME`.
     public var table: String?
+    /// `--database-url postgres://…` (no environment variable: `QACTL_DATABASE_URL` is `serve`'s).
     public var databaseURL: String?
+    /// `--await TXID`.
     public var awaitTxid: UInt64?
     /// `--timeout`, when given.
     public var timeout: Duration?
     /// `--from`, when given: `now` or `start`.
     public var from: String?
+    /// `--json`.
     public var json: Bool
 
     /// No options given yet.

@@ -40,12 +40,16 @@ public struct TailOptions: Sendable, Equatable {
     /// How long `--await` waits by default (shape-protocol.md §7).
     public static let defaultTimeout: Duration = .seconds(5)
 
+    /// Shape or PostgreSQL.
     public var source: Source
+    /// Where following begins (shape mode).
     public var from: StartPoint
-    /// Exit 0 once this txid is seen (compared as a 32-bit xid in PostgreSQL mode).
+    /// Exit 0 once this txid is seen (compared as a 32-bit xid in PostgreSQL
+    /// mode, so an `xid8` from `pg_current_xact_id()` works too).
     public var awaitTxid: UInt64?
     /// How long to wait for ``awaitTxid``.
     public var timeout: Duration
+    /// Text (maybe coloured) or JSON lines.
     public var format: Format
 
     /// Options from their parts, unchecked (``init(_:environment:stdoutIsTerminal:)`` checks).
@@ -78,7 +82,9 @@ public struct ShapeSource: Sendable, Equatable {
 
     /// The server's base URL, without a trailing slash.
     public var server: String
+    /// Whose shapes.
     public var credentials: Credentials
+    /// Which shape.
     public var target: Target
 
     /// A source from its parts.

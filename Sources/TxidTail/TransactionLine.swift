@@ -20,6 +20,7 @@ public struct TransactionLine: TailLineRepresentable, Equatable {
         case shape, postgres
     }
 
+    /// Shape or PostgreSQL.
     public var source: Source
     /// The transaction's id: the first of the changes' `txids` (shape), the 32-bit xid (PostgreSQL).
     public var txid: UInt64?
@@ -29,6 +30,9 @@ public struct TransactionLine: TailLineRepresentable, Equatable {
     public var offset: String?
     /// The commit position: the `lsn` header (shape), the commit LSN (PostgreSQL).
     public var lsn: UInt64?
+    /// How many changes were inserts, updates and deletes (of the shape's
+    /// rows in shape mode, where a move into or out of the shape's `where`
+    /// arrives as an insert or a delete).
     public var inserts: Int
     public var updates: Int
     public var deletes: Int

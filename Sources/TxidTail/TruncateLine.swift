@@ -8,6 +8,7 @@ import ChangeFeed
 /// {"type":"truncate","source":"postgres","lsn":24198216,"pgLSN":"0/1713C48","tables":["items"]}
 /// ```
 public struct TruncateLine: Sendable, Equatable {
+    /// The truncated tables (`table` in `public`, else `schema.table`).
     public var tables: [String]
     /// The commit LSN.
     public var lsn: UInt64
@@ -20,12 +21,14 @@ public struct TruncateLine: Sendable, Equatable {
 }
 
 extension TruncateLine: TailLineRepresentable {
+    /// `truncate  lsn … (X/Y)  tables …`.
     public func text(color: Bool) -> String {
         let paint = Paint(enabled: color)
         return [paint.red("truncate"), paint.dim("lsn") + " \(lsn) (\(LSN.format(lsn)))", paint.dim("tables") + " " + tables.joined(separator: ", ")]
             .joined(separator: "  ")
     }
 
+    /// `{"type":"truncate",…}`.
     public var json: String {
         var line = JSONLine(type: "truncate")
         line.add("source", "postgres")
