@@ -132,7 +132,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Server", "Store", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed",
+                "Server", "Store", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed", "SyncClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -185,6 +185,12 @@ let package = Package(
             name: "SyncClientTests",
             // "qactl" so that `swift test` builds the server the tests start.
             dependencies: ["SyncClient", "ShapeWire", "qactl"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TxidTailTests",
+            // "qactl" so that `swift test` builds the binary the tests run (serve and tail-txid).
+            dependencies: ["TxidTail", "qactl", "PostgresHarness", "SyncClient", "ShapeWire", "Tokens", "Store"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "Store"], swiftSettings: swiftSettings),

@@ -173,13 +173,13 @@ _qactl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|token|bench|help)
+    serve|token|tail-txid|bench|help)
         # Offer subcommand argument completions
         "_qactl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve token bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve token tail-txid bench help' -- "${cur}"))
         ;;
     esac
 }
@@ -385,6 +385,48 @@ _qactl_token_rotate() {
     esac
 }
 
+_qactl_tail-txid() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --user --token --conversation --table --database-url --await --timeout --from --data-dir)
+    __qactl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--conversation')
+        return
+        ;;
+    '--table')
+        return
+        ;;
+    '--database-url')
+        return
+        ;;
+    '--await')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
 _qactl_bench() {
     repeating_flags=()
     non_repeating_flags=(--quick --json --version -h --help)
@@ -395,7 +437,7 @@ _qactl_bench() {
     # Offer positional completions
     case "${positional_number}" in
     *)
-        __qactl_add_completions -W 'write-to-poll'$'\n''send-to-visible'$'\n''fanout'$'\n''routing'$'\n''initial-sync'$'\n''pg-send-to-visible'$'\n''pg-sustained'$'\n''pg-decode'
+        __qactl_add_completions -W 'write-to-poll'$'\n''send-to-visible'$'\n''fanout'$'\n''routing'$'\n''initial-sync'$'\n''pg-send-to-visible'$'\n''pg-sustained'$'\n''pg-decode'$'\n''client-snapshot'$'\n''live-query'
         return
         ;;
     esac

@@ -204,7 +204,7 @@ Build and run real-time apps in the TanStack DB + ElectricSQL style.
 
 qactl serves an API, a shape-token gatekeeper and an Electric-compatible sync service; its clients read live shapes, write through the API and confirm their optimistic writes by txid.
 
-Subcommands: `qactl serve`, `qactl token`, `qactl bench`.
+Subcommands: `qactl serve`, `qactl token`, `qactl tail-txid`, `qactl bench`.
 
 ## qactl serve
 
@@ -310,6 +310,32 @@ Options:
 - `--keep <n>`: Keep only the newest N keys of each rotated kind (default: keep all).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
 
+## qactl tail-txid
+
+Print one line per transaction as it arrives: txid, offset, operation counts, keys.
+
+Shape mode (the default) follows a shape through the gatekeeper of a running qactl serve: the user's conversations, or with --conversation one conversation's messages. The wire carries no commit time, so shape lines have no delay (null in --json).
+
+With --database-url it reads PostgreSQL's logical replication stream instead, through a temporary slot and a temporary publication (qactl_tail_<random>) that are gone when it exits, also on SIGINT, SIGTERM and errors. Lines then show the 32-bit xid, the commit LSN (decimal and X/Y), the tables, the primary keys and the delay since the commit.
+
+--await TXID exits 0 once that transaction is seen, or is already visible (in the shape's snapshot, or committed before the slot existed), and 4 when --timeout passes first. SIGINT or SIGTERM ends a plain tail with 0, an unfinished --await with 1. Exit codes: 1 failure, 2 usage, 3 refused, 4 timed out.
+
+Usage: `qactl tail-txid [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--table <table>] [--database-url <postgres://…>] [--await <txid>] [--timeout <duration>] [--from <now|start>] [--json] [--data-dir <path>]`
+
+Options:
+
+- `--server <url>`: The qactl server (env: QACTL_SERVER; default: http://127.0.0.1:8787).
+- `--user <name>`: Mint an auth token for this user with the data dir's key (env: QACTL_USER).
+- `--token <jwt>`: Use this auth token instead of minting one (env: QACTL_TOKEN).
+- `--conversation <id>`: Follow the messages of this conversation.
+- `--table <table>`: Follow this table's shape: conversations, the user's conversations (the default).
+- `--database-url <postgres://…>`: Read this PostgreSQL database's replication stream instead of a shape (needs wal_level=logical).
+- `--await <txid>`: Exit 0 once this txid is seen or already visible; 4 on timeout.
+- `--timeout <duration>`: How long --await waits (default: 5s).
+- `--from <now|start>`: now: only transactions from now on (default); start: the shape's snapshot as one line, then every transaction.
+- `--json`: One JSON object per line on stdout, each with a type: ready, snapshot, transaction, truncate, awaited.
+- `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+
 ## qactl bench
 
 Measure qactl's performance targets against baselines from the same run.
@@ -320,7 +346,7 @@ Usage: `qactl bench [<scenario> ...] [--quick] [--json]`
 
 Options:
 
-- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, fanout, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode.
+- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, fanout, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode, client-snapshot, live-query.
 - `--quick`: Smaller sizes, for a quick smoke run (targets apply to the full sizes).
 - `--json`: Print one JSON object per scenario.
 

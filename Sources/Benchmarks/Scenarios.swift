@@ -15,6 +15,8 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
     case pgSendToVisible = "pg-send-to-visible"
     case pgSustained = "pg-sustained"
     case pgDecode = "pg-decode"
+    case clientSnapshot = "client-snapshot"
+    case liveQuery = "live-query"
 
     /// Runs the scenario on a fresh in-process server. `quick` shrinks the sizes
     /// (for a smoke run); the targets are stated for the full sizes.
@@ -28,6 +30,8 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
         case .pgSendToVisible: try await Self.withCluster { _, url in try await Self.sendToVisible(iterations: quick ? 40 : 200, postgresURL: url) }
         case .pgSustained: try await Self.pgSustained(sends: quick ? 200 : 1000)
         case .pgDecode: try await Self.pgDecode(rows: quick ? 20_000 : 200_000)
+        case .clientSnapshot: try await Self.clientSnapshot(rows: quick ? 20_000 : 100_000)
+        case .liveQuery: try await Self.liveQueryChange(rows: 10_000, iterations: quick ? 50 : 300)
         }
     }
 

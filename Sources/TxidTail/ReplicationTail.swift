@@ -59,7 +59,8 @@ struct ReplicationTail: Sendable {
                 "this role owns no tables to publish, and only a superuser may publish FOR ALL TABLES; connect as the tables' owner or a superuser")
         }
         try await setup.ensurePublication(name, tables: tables)
-        printer.note("following the \(tables.count) tables this role owns (not a superuser: tables created later are not followed)")
+        let count = tables.count == 1 ? "the 1 table" : "the \(tables.count) tables"
+        printer.note("following \(count) this role owns (not a superuser: tables created later are not followed)")
     }
 
     private func follow(_ connection: ReplicationConnection, catalog: PostgresCatalog, name: String) async throws -> TailOutcome {

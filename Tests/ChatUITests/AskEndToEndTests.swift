@@ -24,7 +24,7 @@ import Testing
     @Test func jsonReportsEachStateChangeOfTheExchange() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(
-            dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "printf 'Shapes are '; sleep 0.6; printf 'live subsets.'"])
+            dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "printf 'Shapes '; sleep 0.4; printf 'are '; sleep 0.4; printf 'live subsets.'"])
         let result = try await ask(server, "What is a shape?", ["--json", "--new", "JSON test"])
         #expect(result.status == 0, "\(result.standardError)")
         let objects = result.objects

@@ -161,7 +161,7 @@ struct ReplicationTailEndToEndTests {
         let url = database.url.replacingOccurrences(of: "postgres@", with: "\(role)@")
         let tail = try ToolProcess.qactl(["tail-txid", "--database-url", url, "--json"])
         try await tail.waitForLine { $0.contains(#""type":"ready""#) }
-        #expect(tail.stderr.contains("following the 1 tables this role owns"), "\(tail.stderr)")
+        #expect(tail.stderr.contains("following the 1 table this role owns"), "\(tail.stderr)")
         _ = try await database.transaction("INSERT INTO theirs VALUES ('t-1');")
         let xid = try await database.transaction("INSERT INTO mine VALUES ('m-1');")
         let line = jsonObject(try await tail.waitForLine { number(jsonObject($0)["txid"]) == xid })

@@ -39,16 +39,17 @@ struct InteractiveMode {
             Task { for await key in keys.keys { continuation.yield(.key(key)) } },
             Task { for await number in signals.signals { continuation.yield(.signal(number)) } },
             Task { for await state in await session.states(latestOnly: true) { continuation.yield(.state(state)) } },
+            // Starts the session, then carries out inputs one at a time, in order:
+            // what is typed before the conversation is open waits for it. Sends
+            // return once shown, so typing never waits on the network.
             Task {
                 do {
                     try await session.connect(failFast: false, monitor: true)
                     try await session.open(choice)
                 } catch {
                     continuation.yield(.failed(ChatError.from(error, doing: "starting", server: settings.server)))
+                    return
                 }
-            },
-            // One input at a time, in order; sends return once shown, so typing never waits on the network.
-            Task {
                 for await input in inputs { _ = await session.handle(input) }
             },
         ]

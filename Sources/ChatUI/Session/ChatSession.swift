@@ -48,7 +48,8 @@ actor ChatSession {
         self.identity = identity
         self.replicaDirectory = replicaDirectory
         self.sendTimeout = sendTimeout
-        self.api = APIClient(baseURL: server, authToken: { try await identity.token() })
+        // 15 s, not 30: a send to an unreachable server stays "sending…" that long before it is rolled back.
+        self.api = APIClient(baseURL: server, timeout: .seconds(15), authToken: { try await identity.token() })
         self.tokens = ShapeTokenProvider(api: api)
         self.state = ChatState(server: server, user: identity.user)
     }
@@ -80,9 +81,17 @@ actor ChatSession {
     func connect(failFast: Bool, monitor: Bool) async throws {
         self.failFast = failFast
         let request = ShapeTokenRequest(table: "conversations")
+        // The HTTP client keeps retrying a refused connection until the request's
+        // deadline; a short probe tells "down" in a second and a half instead.
+        let probe = ConnectionProbe(server: server)
+        let up = await probe.check()
+        if !up && failFast {
+            throw ChatError(.failure, "cannot reach \(server) (is `qactl serve` running there?)")
+        }
+        reachable = up
         do {
-            _ = try await tokens.token(for: request)
-            reachable = true
+            // Checks the identity now, so a refused token stops the start with exit 3.
+            if up { _ = try await tokens.token(for: request) }
         } catch let error as APIError where error.code == "network_error" && !failFast {
             reachable = false
         } catch let error as APIError where error.status == 401 {
@@ -101,7 +110,6 @@ actor ChatSession {
         })
         await collection.start()
         if monitor {
-            let probe = ConnectionProbe(server: server)
             let report: @Sendable (Bool) async -> Void = { [weak self] reachable in await self?.setReachable(reachable) }
             background.append(Task { await probe.run(report) })
         }
@@ -219,7 +227,7 @@ actor ChatSession {
     private func closeConversation() async {
         messagesTask?.cancel()
         messagesTask = nil
-        await messages?.stop()
+        if let messages { await Self.stop(messages) }
         messages = nil
         // After the stop: nothing writes the replica any more, so the lock can go.
         messagesReplica = nil
@@ -255,7 +263,7 @@ actor ChatSession {
         for task in background { task.cancel() }
         background = []
         await closeConversation()
-        await conversations?.stop()
+        if let conversations { await Self.stop(conversations) }
         conversations = nil
         conversationsReplica = nil
         for continuation in observers.values { continuation.finish() }
@@ -289,12 +297,33 @@ actor ChatSession {
     private func connectionStatus() -> ConnectionStatus {
         if let failure { return .failed(failure) }
         if reachable == false { return .offline }
-        switch messages == nil ? conversationsStatus : messagesStatus {
+        // Live means the open conversation is up to date, not just the list of them.
+        guard messages != nil else { return reachable == true ? .syncing : .connecting }
+        switch messagesStatus {
         case .ready: return .live
         case .loading: return reachable == true ? .syncing : .connecting
         case .idle: return .connecting
         case .error: return .failed("syncing stopped")
         }
+    }
+
+    /// Stops `collection`, waiting a second at most: a stream blocked on a shape-token
+    /// request to an unreachable server notices its cancellation only when that
+    /// request times out, and nobody should wait for that to switch or quit.
+    private static func stop(_ collection: SyncCollection) async {
+        let stopping = Task { await collection.stop() }
+        let (done, finish) = AsyncStream.makeStream(of: Void.self)
+        let waiter = Task {
+            await stopping.value
+            finish.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(1))
+            finish.finish()
+        }
+        for await _ in done {}
+        waiter.cancel()
+        timer.cancel()
     }
 
     static func newID() -> String { UUID().uuidString.lowercased() }

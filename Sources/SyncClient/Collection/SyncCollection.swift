@@ -173,8 +173,9 @@ public actor SyncCollection {
         }
     }
 
-    /// Applies one stream event (also the way tests feed a local-only collection).
-    func receive(_ event: ShapeEvent) {
+    /// Applies one stream event, as if the collection's own stream had delivered it:
+    /// the way to feed a local-only collection from another source (and to benchmark it).
+    public func receive(_ event: ShapeEvent) {
         guard case .batch(let batch) = event else {
             // The rows stay until the refetched snapshot replaces them in one step.
             resumePosition = nil

@@ -1,9 +1,12 @@
 /// A new live-query result and how it differs from the previous one.
 public struct LiveQueryUpdate: Sendable, Hashable {
-    /// The matching rows, in order, at most `limit`.
-    public let rows: [Row]
+    /// The matching rows, in order, at most `limit` (built on access: an
+    /// update costs O(changed rows), not O(result)).
+    public var rows: [Row] { keys.compactMap { rowsByKey[$0] } }
     /// Their keys, same order.
     public let keys: [String]
+    /// Every matching row by key (shared with the engine, not copied).
+    public let rowsByKey: [String: Row]
     /// Keys now in the result that were not (every key in the first update).
     public let inserted: [String]
     /// Keys in both results whose row changed.

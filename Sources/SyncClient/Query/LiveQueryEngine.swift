@@ -9,6 +9,8 @@ struct LiveQueryEngine {
     private var matching: [String: Row] = [:]
     /// Keys of `matching` in result order (ties broken by key, so positions are unique).
     private var sorted: [(values: [SortValue], key: String)] = []
+    /// The keys of `sorted`, kept in step with it (so the result needs no rebuild).
+    private var sortedKeys: [String] = []
     private var window: [String] = []
     private var started = false
     private var lastStatus: CollectionStatus?
@@ -28,6 +30,7 @@ struct LiveQueryEngine {
             matching = snapshot.rows.filter { filter?($0.value) ?? true }
             let order = self.order
             sorted = matching.map { (order.map($0.value.sortValues), $0.key) }.sorted { Self.precedes($0, $1, order: order) }
+            sortedKeys = sorted.map(\.key)
         } else {
             for key in snapshot.changedKeys {
                 let old = matching[key]
@@ -37,39 +40,61 @@ struct LiveQueryEngine {
                 matching[key] = new
             }
         }
-        window = (limit.map { Array(sorted.prefix($0)) } ?? sorted).map(\.key)
+        window = limit.map { Array(sortedKeys.prefix($0)) } ?? sortedKeys
 
-        let before = Set(previousWindow)
-        let after = Set(window)
-        let inserted = window.filter { !before.contains($0) }
-        let deleted = previousWindow.filter { !after.contains($0) }
-        let candidates = snapshot.isInitial ? window : window.filter { snapshot.changedKeys.contains($0) }
-        let updated = candidates.filter { before.contains($0) && previousRows[$0] != matching[$0] }
+        let inserted: [String], deleted: [String], updated: [String], moved: Bool
+        if limit == nil && !snapshot.isInitial && started {
+            // Without a limit the window is every match: only changed keys can
+            // enter, leave or change, so look at those alone.
+            let changed = snapshot.changedKeys
+            // Reported in result order (deleted ones in their former order).
+            inserted = inResultOrder(changed.filter { previousRows[$0] == nil && matching[$0] != nil }, rows: matching)
+            deleted = inResultOrder(changed.filter { previousRows[$0] != nil && matching[$0] == nil }, rows: previousRows)
+            updated = inResultOrder(changed.filter { previousRows[$0] != nil && matching[$0] != nil && previousRows[$0] != matching[$0] }, rows: matching)
+            moved = !updated.isEmpty
+        } else {
+            let before = Set(previousWindow)
+            let after = Set(window)
+            inserted = window.filter { !before.contains($0) }
+            deleted = previousWindow.filter { !after.contains($0) }
+            let candidates = snapshot.isInitial ? window : window.filter { snapshot.changedKeys.contains($0) }
+            updated = candidates.filter { before.contains($0) && previousRows[$0] != matching[$0] }
+            moved = window != previousWindow
+        }
         let update = LiveQueryUpdate(
-            rows: window.compactMap { matching[$0] }, keys: window, inserted: inserted, updated: updated, deleted: deleted,
-            status: snapshot.status)
+            keys: window, rowsByKey: matching, inserted: inserted, updated: updated, deleted: deleted, status: snapshot.status)
         // Same rows in the same order: nothing to tell, unless the status moved
         // (an empty shape going loading → ready is news).
-        if !snapshot.isInitial && inserted.isEmpty && deleted.isEmpty && updated.isEmpty && window == previousWindow
-            && snapshot.status == lastStatus
-        {
+        if !snapshot.isInitial && inserted.isEmpty && deleted.isEmpty && updated.isEmpty && !moved && snapshot.status == lastStatus {
             return nil
         }
         lastStatus = snapshot.status
         return update
     }
 
+    /// `keys` sorted as the result orders them, by their rows in `rows`.
+    private func inResultOrder(_ keys: [String], rows: [String: Row]) -> [String] {
+        guard keys.count > 1 else { return keys }
+        let order = self.order
+        return keys.compactMap { key in rows[key].map { (values: order.map($0.sortValues), key: key) } }
+            .sorted { Self.precedes($0, $1, order: order) }.map(\.key)
+    }
+
     private mutating func insert(_ key: String, values: [SortValue]) {
-        sorted.insert((values, key), at: position(of: (values, key)))
+        let index = position(of: (values, key))
+        sorted.insert((values, key), at: index)
+        sortedKeys.insert(key, at: index)
     }
 
     private mutating func remove(_ key: String, values: [SortValue]) {
         let index = position(of: (values, key))
         if index < sorted.count, sorted[index].key == key {
             sorted.remove(at: index)
+            sortedKeys.remove(at: index)
         } else if let found = sorted.firstIndex(where: { $0.key == key }) {
             // Only if a row's sort value changed behind our back; never expected.
             sorted.remove(at: found)
+            sortedKeys.remove(at: found)
         }
     }
 

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// The line mode (stdin and stdout are pipes here) against a real `qactl serve`.
+@Suite(.serialized) struct PlainModeTests {
+    @Test func aPipedQuestionIsShownSentConfirmedAndAnswered() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path)
+        let arguments = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path]
+        let result = try await ChatProcess.run(arguments + ["--new", "Piped"], input: "How do shapes work?\n/list\n/frobnicate\n")
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.lines
+        let question = try #require(lines.firstIndex(of: "alice> How do shapes work?  (sending…)"), "\(lines)")
+        let placeholder = try #require(lines.firstIndex(of: "qactl> Generating answer…"))
+        let confirmed = try #require(lines.firstIndex { $0.hasPrefix("  ✓ confirmed in ") && $0.contains("(txid ") })
+        let answer = try #require(lines.lastIndex { $0.hasPrefix("qactl> ") && $0 != "qactl> Generating answer…" })
+        #expect(question < placeholder && placeholder < confirmed && confirmed < answer)
+        #expect(lines.first?.hasPrefix("* conversation “Piped”") == true)
+        #expect(lines.contains { $0.hasPrefix("* your conversations") })
+        #expect(lines.contains { $0.hasPrefix("! unknown command /frobnicate") })
+        #expect(!result.standardOutput.contains("\u{1B}"), "no escape sequences on a pipe")
+
+        // A restart with the server down shows the conversation from the local replica.
+        try await server.stop()
+        let offline = try await ChatProcess.run(arguments, input: "/quit\n")
+        #expect(offline.status == 0, "\(offline.standardError)")
+        #expect(offline.lines.contains("alice> How do shapes work?"), "\(offline.lines)")
+        #expect(offline.lines.contains { $0.hasPrefix("* offline") })
+    }
+
+    @Test func jsonLinesForAWholeSession() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path)
+        let result = try await ChatProcess.run(
+            ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--json"], input: "What is a txid?\n")
+        #expect(result.status == 0, "\(result.standardError)")
+        let events = result.objects.compactMap { $0["event"] as? String }
+        #expect(result.objects.count == result.lines.count)
+        for expected in ["conversation", "optimistic", "message", "confirmed", "completed"] {
+            #expect(events.contains(expected), "\(events)")
+        }
+        try await server.stop()
+    }
+}
