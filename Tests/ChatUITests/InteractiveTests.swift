@@ -79,13 +79,14 @@ import Testing
 
     @Test func aRestartShowsTheConversationOfflineAtOnceThenReconnects() async throws {
         let dir = TemporaryDirectory()
-        let server = try await TestServer.start(dataDirectory: dir.path)
+        // A short answer, so the whole exchange stays on the screen.
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo Noted."])
         let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path]
         let first = try PseudoTerminal(rows: 24, columns: 80)
         try first.spawn(login)
         try await first.waitForScreen("live") { $0.text.contains("● live") }
         first.type("Remember this line\r")
-        try await first.waitForScreen("confirmed") { $0.text.contains("✓") && !$0.text.contains("Generating answer…") }
+        try await first.waitForScreen("confirmed and answered") { $0.text.contains("last round trip") && !$0.text.contains("Generating answer…") }
         first.type("/quit\r")
         #expect(try await first.waitForExit() == 0)
 
