@@ -193,6 +193,12 @@ let package = Package(
             dependencies: ["TxidTail", "qactl", "PostgresHarness", "SyncClient", "ShapeWire", "Tokens", "Store"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ChatUITests",
+            // "qactl" so that `swift test` builds the binary the tests run (serve and chat).
+            dependencies: ["ChatUI", "SyncClient", "ShapeWire", "qactl"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "Store"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWhereTests", dependencies: ["ShapeWhere"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWireTests", dependencies: ["ShapeWire"], swiftSettings: swiftSettings),

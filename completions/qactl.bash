@@ -173,13 +173,13 @@ _qactl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|token|tail-txid|bench|help)
+    serve|chat|token|tail-txid|bench|help)
         # Offer subcommand argument completions
         "_qactl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve token tail-txid bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve chat token tail-txid bench help' -- "${cur}"))
         ;;
     esac
 }
@@ -242,6 +242,45 @@ _qactl_serve() {
         return
         ;;
     '--shape-chunk-bytes')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_qactl_chat() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --user --token --conversation --new --ask --timeout --replica-dir --data-dir)
+    __qactl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--conversation')
+        return
+        ;;
+    '--new')
+        return
+        ;;
+    '--ask')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--replica-dir')
         return
         ;;
     '--data-dir')

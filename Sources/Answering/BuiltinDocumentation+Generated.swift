@@ -93,6 +93,60 @@ $ curl -s -X POST localhost:8787/shapes/auth-token -H "authorization: Bearer $BO
 `GET /healthz` answers `{"status":"ok"}`; `GET /metrics` is Prometheus text (requests
 by route and status with latency histograms, shapes, live polls, replication lag).
 
+### On PostgreSQL
+
+```sh
+qactl serve --database-url 'postgres://qactl@127.0.0.1:5432/app'
+```
+
+The same API, gatekeeper and sync service run on PostgreSQL: writes go through a
+connection pool and read their txid inside the transaction as
+`pg_current_xact_id()::xid`; changes come from logical replication (pgoutput over
+libpq) into a local log in the data dir (`postgres-feed.sqlite`), and the server's
+replication slot is confirmed only up to what that log holds, so a restart or a
+dropped connection loses nothing. Snapshots are taken in `REPEATABLE READ` with
+`pg_current_snapshot()`, and replicated transactions a snapshot already holds are
+skipped. `TRUNCATE` or a schema change makes the table's clients refetch (409).
+The server needs `wal_level = logical`, a free replication slot and a role with
+`REPLICATION`; it checks all three at start and says what to change:
+
+```console
+$ qactl serve --database-url postgres://postgres@127.0.0.1:5433/postgres
+qactl: serve: server_not_ready: wal_level is 'replica'; set wal_level = logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL
+```
+
+## qactl tail-txid
+
+Follows a shape (through the gatekeeper) or the database's replication stream and
+prints a line per transaction; `--await TXID` waits for one (exit 0, or 4 on timeout).
+
+```console
+$ qactl tail-txid --user alice --conversation c-1
+txid 2  offset 2_2  insert 2  update 0  delete 0  keys q-1, a-1
+txid 3  offset 3_0  insert 0  update 1  delete 0  keys a-1
+txid 4  offset 4_0  insert 0  update 1  delete 0  keys a-1
+$ qactl tail-txid --user alice --conversation c-1 --await 3 --timeout 5s
+awaited txid 3: seen in a change
+$ qactl tail-txid --user alice --conversation c-1 --await 99 --timeout 1s; echo $?
+qactl: tail-txid: timed_out: txid 99 not seen within 1s; no transaction arrived meanwhile
+4
+```
+
+With `--database-url postgres://…` it reads the WAL directly through a temporary
+slot and publication (both gone when it exits), printing xid, commit LSN, counts,
+tables, keys and the delay since commit. `--json` prints one object per line.
+
+## The Swift sync client
+
+`SyncClient` (a library target) is to Swift what `@electric-sql/client` plus
+TanStack DB are to the web: `ShapeStream` runs the shape protocol (catch-up, live
+long-polls, 409 refetch, backoff, token refresh on 401); `ShapeTokenProvider` fetches
+and caches shape tokens; `SyncCollection` holds synced rows plus an optimistic
+overlay, with `transaction { … }` (optimistic `mutate`, then the API call, then
+`awaitTxId`, rolled back on any error) and a `LocalReplica` (SQLite) that shows the
+rows at once on the next start and resumes from the saved offset; `LiveQuery`
+filters, orders and limits a collection incrementally.
+
 ## qactl bench
 
 Performance targets, each measured against a baseline taken in the same run, on a
@@ -204,7 +258,7 @@ Build and run real-time apps in the TanStack DB + ElectricSQL style.
 
 qactl serves an API, a shape-token gatekeeper and an Electric-compatible sync service; its clients read live shapes, write through the API and confirm their optimistic writes by txid.
 
-Subcommands: `qactl serve`, `qactl token`, `qactl tail-txid`, `qactl bench`.
+Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qactl bench`.
 
 ## qactl serve
 
@@ -233,6 +287,27 @@ Options:
 - `--answer-timeout <duration>`: Longest an openai or command answer may take. Default: 2m.
 - `--long-poll-timeout <duration>`: How long a live /v1/shape request waits for changes. Default: 20s.
 - `--shape-chunk-bytes <bytes>`: Snapshot and log responses close at about this many bytes. Default: 10485760.
+- `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+
+## qactl chat
+
+Chat with the service from a terminal: live conversations, optimistic sends, streaming answers.
+
+On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with --json, it reads one line per question or command and prints one line (or JSON object) per change. --ask sends one question and prints its answer: exit 0 when it completes, 1 when it fails, 4 on --timeout, 3 when the server refuses the token. Conversations are kept in local replicas, so a restart shows them at once.
+
+Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--new <title>] [--ask <text>] [--json] [--timeout <duration>] [--replica-dir <path>] [--data-dir <path>]`
+
+Options:
+
+- `--server <url>`: The server's base URL (env: QACTL_SERVER; default: http://127.0.0.1:8787).
+- `--user <name>`: Mint an auth token for this user with the data dir's signing key (env: QACTL_USER).
+- `--token <jwt>`: An auth token to use instead of --user (env: QACTL_TOKEN).
+- `--conversation <id>`: Open this conversation (default: your most recent one, else a new one).
+- `--new <title>`: Start a new conversation with this title.
+- `--ask <text>`: Send one question, print its answer when complete, and exit.
+- `--json`: One JSON object per line: each change (with --ask: optimistic, confirmed, chunk, completed).
+- `--timeout <duration>`: How long --ask (and the line mode at end of input) waits for answers, e.g. 30s, 2m. Default: 2m.
+- `--replica-dir <path>`: Where conversations are kept between runs (env: QACTL_REPLICA_DIR; default: <data-dir>/replicas).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
 
 ## qactl token

@@ -45,6 +45,7 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The ``message``, so `"\(error)"` reads as one line.
     public var description: String { message }
 
     /// Classifies an error from the sync client or the API: refusals (401,

@@ -51,8 +51,11 @@ public struct PostgresBackend: Sendable {
                 try await client.query("SELECT pg_create_logical_replication_slot(\(slot), 'pgoutput')", logger: logger)
             }
             let confirmed = UInt64(try await log.meta("confirmed_lsn").flatMap(Int64.init) ?? 0)
-            let feed = ReplicationFeed(configuration: ReplicationConfiguration(
-                url: text, slotName: slot, publicationName: publication, temporarySlot: false, startLSN: confirmed))
+            // Reconnects forever (backing off to 30 s): a server outlives a
+            // database restart; /healthz says 503 meanwhile.
+            let feed = ReplicationFeed(
+                configuration: ReplicationConfiguration(url: text, slotName: slot, publicationName: publication, temporarySlot: false, startLSN: confirmed),
+                maxConsecutiveFailures: .max)
             return PostgresBackend(database: database, log: log, feed: feed, poolTask: poolTask)
         } catch {
             poolTask.cancel()

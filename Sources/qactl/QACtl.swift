@@ -12,7 +12,7 @@ struct QACtl: AsyncParsableCommand {
             their optimistic writes by txid.
             """,
         version: QACtlVersion.current,
-        subcommands: [ServeCommand.self, TokenCommand.self, TailTxidCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, ChatCommand.self, TokenCommand.self, TailTxidCommand.self, BenchCommand.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)

@@ -77,6 +77,21 @@ import Testing
         try await server.stop()
     }
 
+    @Test func aRefusedTokenRestoresTheTerminalBeforeSayingSoAndExitsThree() async throws {
+        let dir = TemporaryDirectory()
+        let elsewhere = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path)
+        let terminal = try PseudoTerminal(rows: 24, columns: 100)
+        try terminal.spawn(["--server", server.baseURL, "--token", try mintAuthToken("alice", dataDirectory: elsewhere.path)])
+        #expect(try await terminal.waitForExit() == 3)
+        #expect(restored(terminal))
+        let screen = terminal.screen
+        #expect(!screen.usingAlternateScreen)
+        // On the main screen, after leaving the alternate one: the person can read it.
+        #expect(screen.text.contains("qactl: the server refused --token"))
+        try await server.stop()
+    }
+
     @Test func aRestartShowsTheConversationOfflineAtOnceThenReconnects() async throws {
         let dir = TemporaryDirectory()
         // A short answer, so the whole exchange stays on the screen.
@@ -106,6 +121,32 @@ import Testing
         #expect(try await second.waitForExit() == 0)
         #expect(restored(second))
         try await server.stop()
+    }
+
+    @Test func aSendThatCannotReachTheServerIsRolledBackAndTheErrorShown() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo Noted."])
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path]
+        let seeded = try await ChatProcess.run(login + ["--new", "Offline sends"], input: "Seed question\n")
+        #expect(seeded.status == 0, "\(seeded.standardError)")
+        try await server.stop()
+
+        let terminal = try PseudoTerminal(rows: 24, columns: 120)
+        try terminal.spawn(login)
+        try await terminal.waitForScreen("offline, from the replica") { $0.text.contains("Seed question") && $0.text.contains("○ offline") }
+        terminal.type("Lost question\r")
+        try await terminal.waitForScreen("shown optimistically", timeout: .seconds(5)) { screen in
+            screen.text.contains("Lost question") && screen.text.contains("sending…") && screen.text.contains("1 pending")
+        }
+        // The API call gives up after its 15 s deadline: the rows go, the error stays.
+        try await terminal.waitForScreen("rolled back", timeout: .seconds(40)) { screen in
+            screen.text.contains("! not sent: cannot reach") && !screen.text.contains("sending…") && screen.text.contains("0 pending")
+        }
+        let lines = (0..<24).map { terminal.screen.line($0) }
+        #expect(!lines.contains("  Lost question"), "the optimistic question is gone: \(lines)")
+        #expect(!lines.contains { $0.contains("Generating answer…") })
+        terminal.type("\u{03}")
+        #expect(try await terminal.waitForExit() == 0)
     }
 
     @Test func aResizeRedrawsForTheNewSize() async throws {
