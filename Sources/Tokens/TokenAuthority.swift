@@ -17,6 +17,9 @@ public struct TokenAuthority: Sendable {
     public let shapeKeys: KeySet
     public let issuer: String
     public let leeway: Duration
+    /// One single-key collection per kid, built on first use and reused: a
+    /// server verifies a token on every request.
+    private let collections = KeyCollections()
 
     public init(authKeys: KeySet, shapeKeys: KeySet, issuer: String = defaultIssuer, leeway: Duration = defaultLeeway) {
         self.authKeys = authKeys
@@ -66,7 +69,7 @@ public struct TokenAuthority: Sendable {
         claims["aud"] = .string(kind.audience)
         claims["iat"] = .number(issued.timeIntervalSince1970)
         claims["exp"] = .number(expires.timeIntervalSince1970)
-        let signer = await JWTKeyCollection().add(hmac: HMACKey(from: key.secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
+        let signer = await collections.collection(for: key)
         let header: JWTHeader = ["typ": "JWT"]
         let token = try await signer.sign(ClaimSet(claims), kid: JWKIdentifier(string: key.kid), header: header)
         return Minted(token: token, keyID: key.kid, issuedAt: issued, expiresAt: expires)
@@ -101,7 +104,7 @@ public struct TokenAuthority: Sendable {
         }
 
         // One key in the collection: jwt-kit cannot fall back to another one.
-        let verifier = await JWTKeyCollection().add(hmac: HMACKey(from: key.secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
+        let verifier = await collections.collection(for: key)
         do {
             _ = try await verifier.verify(jwt.text, as: ClaimSet.self)
         } catch {
@@ -135,6 +138,19 @@ public struct TokenAuthority: Sendable {
         }
         let shape = kind == .shape ? try ShapeGrant(claim: jwt.claims["shape"]) : nil
         return VerifiedToken(kind: kind, subject: subject, issuedAt: issuedAt, expiresAt: expiresAt, tokenID: jwt.claims["jti"]?.stringValue, keyID: kid, shape: shape)
+    }
+}
+
+/// Single-key jwt-kit collections by kid. One key per collection means jwt-kit
+/// can never fall back to another key.
+actor KeyCollections {
+    private var byKid: [String: JWTKeyCollection] = [:]
+
+    func collection(for key: SigningKey) async -> JWTKeyCollection {
+        if let existing = byKid[key.kid] { return existing }
+        let collection = await JWTKeyCollection().add(hmac: HMACKey(from: key.secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
+        byKid[key.kid] = collection
+        return collection
     }
 }
 
