@@ -221,8 +221,8 @@ p99 < 10 ms). `send-to-visible`: `/questions/send` until its txid is on a live
 transactions/s run (every write delivered, p99 < 50 ms). `routing`: the same with 10
 and 10,000 `conversation_id = $1` shapes (within 2×). `initial-sync`: a 100,000-row
 shape synced by a first client, which creates it (target ≥ 100,000 rows/s); it varies
-most with machine load (about 105,000–130,000 rows/s on an idle machine here), the
-ratio to the raw SQLite read is the steadier figure. `pg-sustained`: sends confirmed
+most with machine load (105,000–170,000 rows/s idle here, about half that while other
+builds run), so the ratio to the raw SQLite read is the steadier figure. `pg-sustained`: sends confirmed
 by the sync stream, 8 in flight, against the same transaction run straight on
 PostgreSQL (≥ 70%; it sits at the target, 0.69–0.71 across runs). `pg-decode`:
 pgoutput decoded into transactions against `pg_recvlogical` on the same WAL (≥ 50%).

@@ -134,7 +134,11 @@ extension ChatSession {
 
     /// `/list`: the user's conversations, newest first, the open one marked.
     func conversationList() -> String {
-        let known = state.conversations
+        var known = state.conversations
+        // One just created may not have synced into the list yet; it is open, so show it.
+        if let open = state.conversation, !known.contains(where: { $0.id == open.id }) {
+            known.insert(open, at: 0)
+        }
         guard !known.isEmpty else { return "no conversations yet; /new TITLE starts one" }
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm"

@@ -49,13 +49,13 @@ public actor ShapeTokenProvider {
     /// A valid token for `request`: the cached one, or a fresh one.
     public func token(for request: ShapeTokenRequest) async throws -> ShapeToken {
         if let entry = cache[request], now() < entry.refreshAt { return entry.token }
-        if let running = inFlight[request] { return try await running.value }
+        if let running = inFlight[request] { return try await Self.value(of: running) }
         let fetch = self.fetch
         let task = Task { try await fetch(request) }
         inFlight[request] = task
         fetchCount += 1
         do {
-            let token = try await task.value
+            let token = try await Self.value(of: task)
             if inFlight[request] == task { inFlight[request] = nil }
             let fetchedAt = now()
             let lifetime = token.expiresAt.timeIntervalSince(fetchedAt)
@@ -66,6 +66,16 @@ public actor ShapeTokenProvider {
         } catch {
             if inFlight[request] == task { inFlight[request] = nil }
             throw error
+        }
+    }
+
+    /// Awaits a fetch, cancelling it when the caller is cancelled (a stopping
+    /// stream must not wait out an HTTP timeout against a server that is down).
+    private static func value(of task: Task<ShapeToken, any Error>) async throws -> ShapeToken {
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
         }
     }
 
