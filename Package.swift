@@ -181,10 +181,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test support shared by the test targets that run `qactl` as a process.
+        .target(name: "QACtlTestSupport", path: "Tests/QACtlTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncClientTests",
             // "qactl" so that `swift test` builds the server the tests start.
-            dependencies: ["SyncClient", "ShapeWire", "qactl"],
+            dependencies: ["SyncClient", "ShapeWire", "qactl", "QACtlTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -196,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "ChatUITests",
             // "qactl" so that `swift test` builds the binary the tests run (serve and chat).
-            dependencies: ["ChatUI", "SyncClient", "ShapeWire", "qactl"],
+            dependencies: ["ChatUI", "SyncClient", "ShapeWire", "qactl", "QACtlTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "Store"], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import QACtlTestSupport
 
 /// `qactl chat --ask` against a real `qactl serve`, one exit code at a time.
 @Suite(.serialized) struct AskEndToEndTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import ChatUI
+import QACtlTestSupport
 
 struct ChatEventTests {
     typealias F = Fixtures

@@ -1,5 +1,6 @@
 import Testing
 @testable import ChatUI
+import QACtlTestSupport
 
 struct ChatSettingsTests {
     private func settings(_ configure: (inout ChatOptions) -> Void = { _ in }, environment: [String: String] = [:], terminal: Bool = true)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ChatUI
+import QACtlTestSupport
 
 struct EventFormatterTests {
     typealias F = Fixtures

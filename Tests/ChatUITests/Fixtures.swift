@@ -1,5 +1,6 @@
 import Foundation
 @testable import ChatUI
+import QACtlTestSupport
 
 /// Messages and states for the tests of pure code.
 enum Fixtures {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import QACtlTestSupport
 
 /// The full-screen client on a pseudo-terminal, read back through a VT100 screen.
 @Suite(.serialized) struct InteractiveTests {

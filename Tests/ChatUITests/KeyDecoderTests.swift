@@ -1,5 +1,6 @@
 import Testing
 @testable import ChatUI
+import QACtlTestSupport
 
 struct KeyDecoderTests {
     private func keys(_ chunks: [String], flush: Bool = false) -> [Key] {

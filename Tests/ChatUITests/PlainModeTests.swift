@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import QACtlTestSupport
 
 /// The line mode (stdin and stdout are pipes here) against a real `qactl serve`.
 @Suite(.serialized) struct PlainModeTests {

@@ -1,6 +1,7 @@
 import ShapeWire
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// The overlay and the sync gate, without a server.
 struct CollectionStateTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// The stream straight against a sync service's `/v1/shape` (as against Electric): no gatekeeper, shape in the query.
 @Suite(.serialized) struct DirectShapeTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// The incremental live query against a from-scratch computation.
 struct LiveQueryEngineTests {

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// Optimistic writes against a real `qactl serve`: shown at once, confirmed by
 /// txid, rolled back on every kind of failure, never flickering.

@@ -2,6 +2,7 @@ import Foundation
 import ShapeWire
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// The local replica against a real `qactl serve`: rows before any network,
 /// resume from the saved offset, cleared on 409.

@@ -2,6 +2,7 @@ import Foundation
 import ShapeWire
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// The protocol state machine on hand-made answers.
 struct ShapeStreamStateTests {

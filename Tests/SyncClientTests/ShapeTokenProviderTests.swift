@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// Caching, refresh before expiry, invalidation and single flight, with a fake fetch.
 struct ShapeTokenProviderTests {

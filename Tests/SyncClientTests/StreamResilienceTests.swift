@@ -3,6 +3,7 @@ import ShapeWire
 import Synchronization
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// The stream against a real `qactl serve` that restarts, and tokens the gatekeeper refuses.
 @Suite(.serialized) struct StreamResilienceTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SyncClient
+import QACtlTestSupport
 
 /// Every message form Electric (and qactl) is known to send.
 struct WireDecodingTests {

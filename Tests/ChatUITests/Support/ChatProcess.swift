@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import QACtlTestSupport
 
 /// Runs `qactl chat` as a real process: `$QACTL_CHAT_DRIVER` when set (a
 /// stand-in executable that calls ChatUI exactly as `ChatCommand` does), else a

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import QACtlTestSupport
 
 /// A pseudo-terminal with `qactl chat` running on its slave side, as a
 /// person's terminal would run it: the test types on the master side and reads
@@ -120,7 +121,7 @@ final class PseudoTerminal {
     }
 
     /// Waits for the chat to exit; its status.
-    func waitForExit(timeout: Duration = .seconds(15)) async throws -> Int32 {
+    func waitForExit(timeout: Duration = .seconds(45)) async throws -> Int32 {
         try await eventually("the chat exits", timeout: timeout) { !isRunning }
         return exitStatus ?? -1
     }

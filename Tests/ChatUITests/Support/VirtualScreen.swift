@@ -1,4 +1,5 @@
 @testable import ChatUI
+import QACtlTestSupport
 
 /// A tiny VT100/xterm screen: enough of the protocol to read back what the
 /// chat drew (cursor addressing, erase, SGR ignored, the alternate screen,

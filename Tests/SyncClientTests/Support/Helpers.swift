@@ -2,18 +2,7 @@ import Foundation
 import ShapeWire
 import Synchronization
 @testable import SyncClient
-
-/// Waits until `condition` holds, polling; fails with `message` after `timeout`.
-func eventually(
-    _ message: @autoclosure () -> String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw TestFailure("timed out: \(message())")
-}
+import QACtlTestSupport
 
 /// Collects values from a background task.
 final class Recorder<Value: Sendable>: Sendable {

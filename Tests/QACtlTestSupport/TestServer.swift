@@ -5,19 +5,19 @@ import Synchronization
 ///
 /// The binary is `$QACTL_BINARY`, else the `qactl` found next to (or above) the
 /// test bundle, as SwiftPM builds it for the package's own test run.
-final class TestServer: Sendable {
-    private struct Running {
+public final class TestServer: Sendable {
+    struct Running {
         var process: Process
         var baseURL: String
         var port: Int
     }
 
-    let dataDirectory: String
-    let arguments: [String]
-    private let running = Mutex<Running?>(nil)
-    private let output = ByteBuffer()
+    public let dataDirectory: String
+    public let arguments: [String]
+    private let running: Mutex<Running?>
+    private let output = OutputBuffer()
 
-    static var executable: String {
+    public static var executable: String {
         if let path = ProcessInfo.processInfo.environment["QACTL_BINARY"], !path.isEmpty { return path }
         return BuiltProducts.find("qactl") ?? "qactl"
     }
@@ -25,17 +25,18 @@ final class TestServer: Sendable {
     private init(dataDirectory: String, arguments: [String]) {
         self.dataDirectory = dataDirectory
         self.arguments = arguments
+        self.running = Mutex(nil)
     }
 
-    /// Starts `qactl serve --listen 127.0.0.1:0` on `dataDirectory` with extra `arguments`.
-    static func start(dataDirectory: String, arguments: [String] = []) async throws -> TestServer {
+    /// Starts `qactl serve --listen 127.0.0.1:0` on `dataDirectory`.
+    public static func start(dataDirectory: String, arguments: [String] = []) async throws -> TestServer {
         let server = TestServer(dataDirectory: dataDirectory, arguments: arguments)
         try await server.launch(port: 0)
         return server
     }
 
-    var baseURL: String { running.withLock { $0?.baseURL ?? "" } }
-    var port: Int { running.withLock { $0?.port ?? 0 } }
+    public var baseURL: String { running.withLock { $0?.baseURL ?? "" } }
+    public var port: Int { running.withLock { $0?.port ?? 0 } }
 
     private func launch(port: Int) async throws {
         let process = Process()
@@ -44,19 +45,19 @@ final class TestServer: Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.standardError
-        output.clear()
+        output.text.withLock { $0 = "" }
         pipe.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
             } else {
-                output.append(data)
+                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
             }
         }
         try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            let text = output.text
+            let text = output.text.withLock { $0 }
             if let range = text.range(of: #"listening on http://[^\s]+\n"#, options: .regularExpression) {
                 let url = String(text[range].dropFirst("listening on ".count).dropLast())
                 let port = Int(url.split(separator: ":").last ?? "") ?? 0
@@ -67,11 +68,11 @@ final class TestServer: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        throw TestFailure("qactl serve did not start: \(output.text)")
+        throw TestFailure("qactl serve did not start: \(output.text.withLock { $0 })")
     }
 
     /// SIGTERM, then waits for the exit.
-    func stop() async throws {
+    public func stop() async throws {
         guard let pid = running.withLock({ $0?.process.processIdentifier }) else { return }
         kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + .seconds(30)
@@ -84,8 +85,8 @@ final class TestServer: Sendable {
         }
     }
 
-    /// Starts again on the same port and data dir (after ``stop()``).
-    func restart() async throws {
+    /// Stops (if running) and starts again on the same port and data dir.
+    public func restart() async throws {
         let port = self.port
         try await stop()
         var lastError: (any Error)?
@@ -102,6 +103,11 @@ final class TestServer: Sendable {
         throw lastError ?? TestFailure("restart failed")
     }
 
+    /// An auth token for `user`, minted by `qactl token mint auth` with this data dir's keys.
+    public func authToken(_ user: String) throws -> String {
+        try mintAuthToken(user, dataDirectory: dataDirectory)
+    }
+
     deinit {
         if let pid = running.withLock({ $0?.process.isRunning == true ? $0?.process.processIdentifier : nil }) {
             kill(pid, SIGKILL)
@@ -109,9 +115,29 @@ final class TestServer: Sendable {
     }
 }
 
+/// A process's standard output as it arrives.
+final class OutputBuffer: Sendable {
+    let text = Mutex("")
+}
+
+/// An auth token for `user` signed with `dataDirectory`'s key, by `qactl token mint auth`.
+public func mintAuthToken(_ user: String, dataDirectory: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestServer.executable)
+    process.arguments = ["token", "mint", "auth", "--sub", user, "--data-dir", dataDirectory]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard process.terminationStatus == 0, !token.isEmpty else { throw TestFailure("qactl token mint auth failed") }
+    return token
+}
+
 /// Executables SwiftPM built next to (or above) the test bundle.
-enum BuiltProducts {
-    static func find(_ name: String) -> String? {
+public enum BuiltProducts {
+    public static func find(_ name: String) -> String? {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         while url.path != "/" {
             let candidate = url.appendingPathComponent(name).path
@@ -122,17 +148,17 @@ enum BuiltProducts {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A temp dir for one test, removed afterwards.
-final class TemporaryDirectory: Sendable {
-    let path: String
+public final class TemporaryDirectory: Sendable {
+    public let path: String
 
-    init() {
-        path = NSTemporaryDirectory() + "/chatui-" + UUID().uuidString.lowercased()
+    public init() {
+        path = NSTemporaryDirectory() + "/qactl-test-" + UUID().uuidString.lowercased()
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -140,13 +166,13 @@ final class TemporaryDirectory: Sendable {
 }
 
 /// Waits until `condition` holds, polling; fails with `message` after `timeout`.
-func eventually(
+public func eventually(
     _ message: @autoclosure () -> String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(25))
+        try await Task.sleep(for: .milliseconds(20))
     }
     throw TestFailure("timed out: \(message())")
 }
