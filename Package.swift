@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "qactl", "Store", "ShapeWire", "Tokens", "PostgresHarness",
+                "qactl", "Store", "ShapeWire", "Tokens", "PostgresHarness", "QACtlTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

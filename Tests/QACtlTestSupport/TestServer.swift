@@ -16,6 +16,7 @@ public final class TestServer: Sendable {
     public let arguments: [String]
     private let running: Mutex<Running?>
     private let output = OutputBuffer()
+    private let errors = OutputBuffer()
 
     public static var executable: String {
         if let path = ProcessInfo.processInfo.environment["QACTL_BINARY"], !path.isEmpty { return path }
@@ -41,11 +42,22 @@ public final class TestServer: Sendable {
     private func launch(port: Int) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory] + level + arguments
         let pipe = Pipe()
+        let errorPipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.standardError
+        process.standardError = errorPipe
         output.text.withLock { $0 = "" }
+        errors.text.withLock { $0 = "" }
+        errorPipe.fileHandleForReading.readabilityHandler = { [errors] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
         pipe.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
             if data.isEmpty {
@@ -68,21 +80,27 @@ public final class TestServer: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        throw TestFailure("qactl serve did not start: \(output.text.withLock { $0 })")
+        throw TestFailure("qactl serve did not start: \(output.text.withLock { $0 }) \(errors.text.withLock { $0 })")
     }
 
-    /// SIGTERM, then waits for the exit.
-    public func stop() async throws {
-        guard let pid = running.withLock({ $0?.process.processIdentifier }) else { return }
-        kill(pid, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while running.withLock({ $0?.process.isRunning ?? false }) {
+    /// What the server printed on stdout (the listening lines) and logged on stderr.
+    public var stdout: String { output.text.withLock { $0 } }
+    public var stderr: String { errors.text.withLock { $0 } }
+
+    /// Sends `signal` (SIGTERM), waits for the exit and returns the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
+        guard let process = running.withLock({ $0?.process }) else { return 0 }
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
             if ContinuousClock.now > deadline {
-                kill(pid, SIGKILL)
-                throw TestFailure("qactl serve did not exit within 30 s")
+                kill(process.processIdentifier, SIGKILL)
+                throw TestFailure("qactl serve did not exit within \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+        return process.terminationStatus
     }
 
     /// Stops (if running) and starts again on the same port and data dir.

@@ -1,5 +1,6 @@
 import Foundation
 import Tokens
+import QACtlTestSupport
 
 /// Calls the JSON API of a running server as a user would, with tokens signed
 /// by the server's own data dir keys.

@@ -2,13 +2,14 @@ import Foundation
 import Testing
 import Store
 import Tokens
+import QACtlTestSupport
 
 /// The API and the gatekeeper over HTTP against a running `qactl serve`.
 @Suite(.serialized) struct APITests {
     let dir = TemporaryDirectory()
 
     @Test func theSeedFlowEndToEnd() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let api = APIClient(server: server)
         let alice = try await api.authToken("alice")
 
@@ -67,7 +68,7 @@ import Tokens
     }
 
     @Test func otherUsersConversationsAndHostileInputRevealNothing() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let api = APIClient(server: server)
         let alice = try await api.authToken("alice")
         let bob = try await api.authToken("bob")
@@ -108,7 +109,7 @@ import Tokens
     }
 
     @Test func tokensOfTheWrongKindAgeOrAlgorithmAre401() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let api = APIClient(server: server)
         let alice = try await api.authToken("alice")
         try await api.conversation("c", token: alice)
@@ -148,7 +149,7 @@ import Tokens
     }
 
     @Test func writesAreValidatedAndIdempotent() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let api = APIClient(server: server)
         let alice = try await api.authToken("alice")
         let bob = try await api.authToken("bob")
@@ -205,7 +206,7 @@ import Tokens
     }
 
     @Test func browsersGetCORSAndOperatorsGetMetrics() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let api = APIClient(server: server)
         let alice = try await api.authToken("alice")
         let origin = "https://chat.example"

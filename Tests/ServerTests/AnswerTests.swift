@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Testing
+import QACtlTestSupport
 
 /// Answer generation seen the way a synced client sees it: through a live shape.
 @Suite(.serialized) struct AnswerTests {
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func theBuiltinAnswererAnswersFromQactlsOwnDocs() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let states = try await askAndWatch(server, question: "How do I mint a shape token?")
         #expect(states.first?.status == "pending")
         #expect(states.contains { $0.status == "streaming" })

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import QACtlTestSupport
 
 /// Long-polls, shutdown, restarts and writers outside qactl, against a running `qactl serve`.
 @Suite(.serialized) struct LiveAndRestartTests {
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func shutdownAnswersWaitingPollsAndExitsCleanly() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let client = ShapeClient(server: server)
         let subscription = try await client.subscribe(shape)
         let live = client.livePoll(subscription)
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func aClientContinuesAcrossARestartWithoutMissingOrRepeatingChanges() async throws {
-        var server = try await ServeProcess.start(dataDirectory: dir.path)
+        var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         var data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice")
         var client = ShapeClient(server: server)
@@ -57,7 +58,7 @@ import Testing
         try await data.conversation("c-3", user: "alice")
         try await data.execute("UPDATE conversations SET title = 'while down' WHERE id = 'c-1'")
 
-        server = try await ServeProcess.start(dataDirectory: dir.path)
+        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         data = try TestData(server: server)
         client = ShapeClient(server: server)
         var answer = try await client.poll(&subscription, live: false)
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func aRowWrittenWithTheSqlite3ShellReachesALiveSubscriber() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let client = ShapeClient(server: server)
         var subscription = try await client.subscribe(shape)
         let live = client.livePoll(subscription)
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func offsetNowAndChangesOnlySkipHistory() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice")
         let client = ShapeClient(server: server)

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresHarness
 import Testing
+import QACtlTestSupport
 
 /// `qactl serve --database-url postgres://…` on a real, throwaway PostgreSQL.
 @Suite(.serialized) struct PostgresServeTests {

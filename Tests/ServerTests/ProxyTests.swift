@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 import Testing
+import QACtlTestSupport
 
 /// `qactl serve --electric-url`: the gatekeeper in front of an Electric over HTTP.
 @Suite(.serialized) struct ProxyTests {

@@ -1,4 +1,5 @@
 import Foundation
+import QACtlTestSupport
 
 /// Drives `/v1/shape` the way Electric's clients do: `-1`, catch-up, live.
 struct ShapeClient {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import QACtlTestSupport
 
 /// `/v1/shape` over HTTP against a running `qactl serve`.
 @Suite(.serialized) struct ShapeProtocolTests {
@@ -10,7 +11,7 @@ import Testing
     }
 
     @Test func initialSyncEndsWithSnapshotEndAndIsNeverUpToDate() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice", title: "First")
         try await data.conversation("c-2", user: "bob")
@@ -61,7 +62,7 @@ import Testing
     }
 
     @Test func liveInsertUpdateDeleteCarryTxidsAndMinimalValues() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice")
         let client = ShapeClient(server: server)
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func replicaFullCarriesWholeRowsAndOldValues() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice", title: "Before")
         let client = ShapeClient(server: server)
@@ -137,7 +138,7 @@ import Testing
     }
 
     @Test func updatesMovingRowsInAndOutBecomeInsertsAndDeletes() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice")
         try await data.message("m-1", conversation: "c-1", status: "completed")
@@ -160,7 +161,7 @@ import Testing
     }
 
     @Test func columnsSelectWhatIsSynced() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice", title: "T")
         let client = ShapeClient(server: server)
@@ -181,7 +182,7 @@ import Testing
     }
 
     @Test func staleOrForeignHandlesGet409WithTheCurrentHandle() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let client = ShapeClient(server: server)
         let alice = try await client.subscribe(aliceConversations())
         let bob = try await client.subscribe([("table", "conversations"), ("where", "user_id = $1"), ("params[1]", "bob")])
@@ -197,7 +198,7 @@ import Testing
     }
 
     @Test func everyInvalidParameterIsA400NamingIt() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let client = ShapeClient(server: server)
         let cases: [([(String, String)], String, String)] = [
             ([("offset", "-1")], "table", "can't be blank"),
@@ -243,7 +244,7 @@ import Testing
     }
 
     @Test func theSyncSecretGuardsTheEndpoint() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         for secret in [nil, "wrong", ""] as [String?] {
             let answer = try await ShapeClient(server: server, secret: secret).get(aliceConversations([("offset", "-1")]))
             #expect(answer.status == 401)
@@ -258,7 +259,7 @@ import Testing
     }
 
     @Test func matchingETagGets304AndHeadAndOptionsWork() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path)
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let client = ShapeClient(server: server)
         let first = try await client.get(aliceConversations([("offset", "-1")]))
         let etag = try #require(first.header("etag"))

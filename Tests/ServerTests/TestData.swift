@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ShapeWire
 import Store
+import QACtlTestSupport
 
 /// Writes rows into a server's SQLite file from the test process, through the
 /// store's own writer (so each write has a txid), as a second process would.
