@@ -9,9 +9,9 @@ import Darwin
 
 /// A libpq connection. It is used only by the thread that opened it (libpq
 /// connections are not safe to share between threads), so it is deliberately
-/// not `Sendable`; `ReplicationWorker` and `ReplicationSetup` keep each one on
-/// a single OS thread from `connect` to `close`.
-final class PQConnection {
+/// not `Sendable`; `ReplicationWorker`, `ReplicationSetup` and `qactl tail-txid`'s
+/// catalog queries keep each one on a single OS thread from `connect` to `close`.
+public final class PQConnection {
     private var handle: OpaquePointer?
 
     private init(handle: OpaquePointer) {
@@ -22,7 +22,7 @@ final class PQConnection {
 
     /// Connects with `PQconnectdbParams`, expanding `url` as a connection URI;
     /// `extra` settings (such as `replication=database`) override the URL's.
-    static func connect(url: String, applicationName: String, extra: [(String, String)] = []) throws -> PQConnection {
+    public static func connect(url: String, applicationName: String, extra: [(String, String)] = []) throws -> PQConnection {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw ChangeFeedError(.invalidURL, "'\(redacted(url))' is not a postgres:// or postgresql:// URL")
         }
@@ -59,7 +59,7 @@ final class PQConnection {
     var serverVersion: Int32 { handle.map { PQserverVersion($0) } ?? 0 }
 
     /// libpq's last error message for this connection, trimmed.
-    var lastError: String {
+    public var lastError: String {
         guard let handle, let message = PQerrorMessage(handle) else { return "connection closed" }
         return Self.trimmed(String(cString: message))
     }
@@ -67,7 +67,7 @@ final class PQConnection {
     /// Runs one command and returns its rows as text (nil for NULL).
     /// `parameters` are sent separately from the SQL (`$1`, `$2`, …).
     @discardableResult
-    func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
         let result = try execute(sql, parameters, expecting: [PGRES_TUPLES_OK, PGRES_COMMAND_OK])
         defer { PQclear(result) }
         return Self.rows(result)
@@ -150,7 +150,7 @@ final class PQConnection {
     }
 
     /// Closes the connection (sending libpq's Terminate message). Idempotent.
-    func close() {
+    public func close() {
         if let handle { PQfinish(handle) }
         handle = nil
     }
