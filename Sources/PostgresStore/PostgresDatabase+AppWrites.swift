@@ -16,20 +16,24 @@ extension PostgresDatabase {
     public func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow> {
         let stamp = PostgresText.timestamp(now)
         let logger = self.logger
-        return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: Self.fingerprint([user, title])) { connection, txid in
-            if let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first(where: { _ in true }) {
-                return .conflict(owner == user ? "conversation \(id) already exists with another title" : "conversation id \(id) is taken")
-            }
-            try await connection.query(
-                "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (\(id), \(user), \(title), \(stamp)::timestamptz, \(stamp)::timestamptz)",
-                logger: logger)
-            return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
-        } load: { connection in
+        let loadRow: @Sendable (PostgresConnection) async throws -> ConversationRow? = { connection in
             let query = PostgresQuery(unsafeSQL: "SELECT id, user_id, title, \(Self.utcText("created_at")), \(Self.utcText("updated_at")) FROM conversations WHERE id = $1", binds: Self.binds([id]))
             return try await connection.query(query, logger: logger).decode((String, String, String, String, String).self).first { _ in true }.map {
                 ConversationRow(id: $0.0, userID: $0.1, title: $0.2, createdAt: $0.3, updatedAt: $0.4)
             }
         }
+        // Idempotent on the id for the same user: the same answer, whatever the title.
+        return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: Self.fingerprint([user])) { connection, txid in
+            if let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first(where: { _ in true }) {
+                // Made outside the API: the user's own is theirs again, nothing new to wait for.
+                guard owner == user, let row = try await loadRow(connection) else { return .conflict("conversation id \(id) is taken") }
+                return .repeated(row, txid: 0)
+            }
+            try await connection.query(
+                "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (\(id), \(user), \(title), \(stamp)::timestamptz, \(stamp)::timestamptz)",
+                logger: logger)
+            return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
+        } load: { connection in try await loadRow(connection) }
     }
 
     public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
@@ -59,26 +63,31 @@ extension PostgresDatabase {
 
     /// The same contract as the SQLite store: a repeat with the same
     /// fingerprint gets the stored txid back and writes nothing; another
-    /// fingerprint is a conflict; a refused write rolls back.
+    /// fingerprint is a conflict; a refused write rolls back. An advisory lock
+    /// on (kind, id) makes a duplicate sent while the first is in flight wait
+    /// for it and answer as a repeat.
     private func idempotentWrite<T: Sendable>(
-        kind: String, id: String, user: String, fingerprint: String, retry: Bool = true,
+        kind: String, id: String, user: String, fingerprint: String,
         _ write: @escaping @Sendable (PostgresConnection, UInt64) async throws -> WriteOutcome<T>,
         load: @escaping @Sendable (PostgresConnection) async throws -> T?
     ) async throws -> WriteOutcome<T> {
         let logger = self.logger
-        let earlier = try await client.query("SELECT user_id, fingerprint, txid FROM qactl_requests WHERE kind = \(kind) AND id = \(id)", logger: logger)
-            .decode((String, String, Int64).self).first { _ in true }
-        if let earlier {
-            guard earlier.0 == user, earlier.1 == fingerprint else {
-                return .conflict("\(kind) \(id) was already sent with different content")
-            }
-            guard let row = try await client.withConnection({ try await load($0) }) else {
-                return .conflict("\(kind) \(id) was sent before but is gone")
-            }
-            return .repeated(row, txid: UInt64(earlier.2))
-        }
+        let lockKey = kind + ":" + id
         do {
             let (outcome, _) = try await transaction { connection, txid -> WriteOutcome<T> in
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
+                let earlier = try await connection.query(
+                    "SELECT user_id, fingerprint, txid FROM qactl_requests WHERE kind = \(kind) AND id = \(id)", logger: logger
+                ).decode((String, String, Int64).self).first { _ in true }
+                if let earlier {
+                    guard earlier.0 == user, earlier.1 == fingerprint else {
+                        throw Refusal(outcome: WriteOutcome<T>.conflict("\(kind) \(id) was already sent with different content"))
+                    }
+                    guard let row = try await load(connection) else {
+                        throw Refusal(outcome: WriteOutcome<T>.conflict("\(kind) \(id) was sent before but is gone"))
+                    }
+                    throw Refusal(outcome: WriteOutcome<T>.repeated(row, txid: UInt64(earlier.2)))
+                }
                 let outcome = try await write(connection, txid)
                 guard case .created = outcome else { throw Refusal(outcome: outcome) }
                 try await connection.query(
@@ -89,9 +98,6 @@ extension PostgresDatabase {
             return outcome
         } catch let refusal as Refusal<T> {
             return refusal.outcome
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" && retry {
-            // A concurrent identical request won the race: answer as a repeat.
-            return try await idempotentWrite(kind: kind, id: id, user: user, fingerprint: fingerprint, retry: false, write, load: load)
         }
     }
 

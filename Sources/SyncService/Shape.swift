@@ -12,6 +12,9 @@ final class Shape {
         case failed(String)
     }
 
+    /// The failure reason of a shape dropped by ``SyncService/invalidate(tables:)``.
+    static let invalidated = "invalidated"
+
     let handle: String
     let resolved: ResolvedShape
     let relation: String

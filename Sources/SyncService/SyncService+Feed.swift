@@ -57,13 +57,21 @@ extension SyncService {
         isCaughtUp = true
         let waiting = readinessWaiters
         readinessWaiters.removeAll()
-        for waiter in waiting { waiter.resume() }
+        for waiter in waiting.values { waiter.resume() }
     }
 
-    /// Waits until the startup catch-up is done (or shutdown began).
-    func waitUntilCaughtUp() async {
+    /// Waits until the startup catch-up is done, shutdown began, or `timeout` passed.
+    func waitUntilCaughtUp(timeout: Duration) async {
         guard !isCaughtUp && !isShuttingDown else { return }
-        await withCheckedContinuation { readinessWaiters.append($0) }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        await withCheckedContinuation { continuation in
+            readinessWaiters[id] = continuation
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.readinessWaiters.removeValue(forKey: id)?.resume()
+            }
+        }
     }
 
     /// Routes one committed transaction to the shapes it concerns and wakes

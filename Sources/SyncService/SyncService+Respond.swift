@@ -20,8 +20,9 @@ extension SyncService {
         case .success(let parsed): (request, resolved) = parsed
         }
 
-        await waitUntilCaughtUp()
+        await waitUntilCaughtUp(timeout: configuration.longPollTimeout)
         if isShuttingDown { return reply.unavailable("the sync service is shutting down", retryAfter: 1) }
+        if !isCaughtUp { return reply.unavailable("the sync service is still catching up with the change log", retryAfter: 1) }
 
         let current = shape(for: resolved)
         var shape = current
@@ -32,7 +33,9 @@ extension SyncService {
             shape = named
         }
         await waitForSnapshot(shape)
-        if case .failed = shape.state {
+        if case .failed(let reason) = shape.state {
+            // Invalidated meanwhile (TRUNCATE, schema change): the client refetches its successor.
+            if reason == Shape.invalidated { return reply.mustRefetch(handle: self.shape(for: resolved).handle) }
             return reply.unavailable("Failed to create shape, please retry", retryAfter: 1)
         }
         reply.handle = shape.handle

@@ -79,7 +79,7 @@ extension SyncService {
         let doomed = shapes.values.filter { tables.contains($0.resolved.table.name) }
         for shape in doomed {
             remove(shape)
-            shape.state = .failed("invalidated")
+            shape.state = .failed(Shape.invalidated)
             shape.wakeAll()
         }
         do {

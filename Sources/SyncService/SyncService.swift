@@ -47,7 +47,7 @@ public actor SyncService {
     var nextWaiterID = 0
     var feedWaiter: CheckedContinuation<Void, Never>?
     var feedPoked = false
-    var readinessWaiters: [CheckedContinuation<Void, Never>] = []
+    var readinessWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     var lastApplyLag: Duration?
     var pendingPersists = 0
     var persistWaiters: [CheckedContinuation<Void, Never>] = []
@@ -120,6 +120,6 @@ public actor SyncService {
         feedWaiter = nil
         let waiting = readinessWaiters
         readinessWaiters.removeAll()
-        for waiter in waiting { waiter.resume() }
+        for waiter in waiting.values { waiter.resume() }
     }
 }

@@ -159,6 +159,11 @@ import QACtlTestSupport
         #expect(first.status == 201 && again.status == 201)
         #expect(first.json["txid"] as? Int == again.json["txid"] as? Int)
         #expect(try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: bob).status == 409)
+        // Idempotent on the id for its owner: another title gets the same answer, no second row.
+        let retitled = try await api.post("/conversations", json: ["id": "c-1", "title": "Other"], token: alice)
+        #expect(retitled.status == 201)
+        #expect(retitled.json["txid"] as? Int == first.json["txid"] as? Int)
+        #expect((retitled.json["conversation"] as? [String: Any])?["title"] as? String == "T")
         let generated = try await api.post("/conversations", json: ["title": "No id"], token: alice)
         #expect(generated.status == 201)
         #expect(((generated.json["conversation"] as? [String: Any])?["id"] as? String)?.isEmpty == false)
@@ -172,6 +177,19 @@ import QACtlTestSupport
         changed["content"] = "Why not?"
         #expect(try await api.post("/questions/send", json: changed, token: alice).status == 409)
         #expect(try await api.post("/questions/send", json: question, token: bob).status == 409)
+        // A duplicate sent while the first is in flight (a retry, a double click) is a repeat, not a conflict.
+        let duplicate = #"{"conversationId":"c-1","questionId":"q-dup","answerId":"a-dup","content":"Twice?"}"#
+        let statuses = try await withThrowingTaskGroup(of: (Int, Int?).self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let answer = try await api.post("/questions/send", duplicate, token: alice)
+                    return (answer.status, answer.json["txid"] as? Int)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0.0 == 200 }, "\(statuses)")
+        #expect(Set(statuses.compactMap(\.1)).count == 1)
         var reused = question
         reused["questionId"] = "q-2"
         #expect(try await api.post("/questions/send", json: reused, token: alice).status == 409, "answer id a-1 is taken")
@@ -201,7 +219,7 @@ import QACtlTestSupport
         // Nothing of the refused requests was written.
         let store = try TestData(server: server).store
         let count = try await store.snapshot(of: DataModel.messages, filter: nil).rows.count
-        #expect(count == 2)
+        #expect(count == 4)
         try await server.stop()
     }
 

@@ -50,6 +50,11 @@ struct ElectricUpstream: ShapeUpstream {
         } catch {
             throw APIError.unavailable("the sync service cannot be reached", retryAfter: 1)
         }
+        if response.status.code == 401 {
+            // Electric refused *our* secret: the client's token is fine, so a 401
+            // would only make it fetch new tokens forever.
+            throw APIError(.badGateway, "the sync service refused the gatekeeper's secret (check --electric-secret)", headers: [(.retryAfter, "5")])
+        }
         var fields = HTTPFields()
         for header in response.headers {
             let name = header.name.lowercased()
@@ -59,10 +64,9 @@ struct ElectricUpstream: ShapeUpstream {
         return Response(status: HTTPResponse.Status(code: Int(response.status.code)), headers: fields, body: ResponseBody(asyncSequence: response.body))
     }
 
-    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    /// Percent-encodes everything but RFC 3986's unreserved characters (ASCII only).
     static func encode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 }

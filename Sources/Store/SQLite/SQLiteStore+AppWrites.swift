@@ -47,21 +47,26 @@ extension SQLiteStore {
     /// Creates conversation `id` for `user`; the same request again returns the
     /// original row and txid.
     public func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow> {
-        let fingerprint = Self.fingerprint([user, title])
+        // Idempotent on the id for the same user: the same answer, whatever the title.
+        let fingerprint = Self.fingerprint([user])
+        let loadRow: @Sendable (Database) throws -> ConversationRow? = { db in
+            try Row.fetchOne(db, sql: "SELECT id, user_id, title, created_at, updated_at FROM conversations WHERE id = ?", arguments: [id]).map {
+                ConversationRow(id: $0[0], userID: $0[1], title: $0[2], createdAt: $0[3], updatedAt: $0[4])
+            }
+        }
         return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: fingerprint) { db, txid in
             if let owner = try String.fetchOne(db, sql: "SELECT user_id FROM conversations WHERE id = ?", arguments: [id]) {
-                return .conflict(owner == user ? "conversation \(id) already exists with another title" : "conversation id \(id) is taken")
+                // Made outside the API (no request record): the user's own is theirs
+                // again, with nothing new to wait for (txid 0 is visible to every snapshot).
+                guard owner == user, let row = try loadRow(db) else { return .conflict("conversation id \(id) is taken") }
+                return .repeated(row, txid: 0)
             }
             let stamp = PostgresText.timestamp(now)
             try db.execute(
                 sql: "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, user, title, stamp, stamp])
             return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
-        } load: { db in
-            try Row.fetchOne(db, sql: "SELECT id, user_id, title, created_at, updated_at FROM conversations WHERE id = ?", arguments: [id]).map {
-                ConversationRow(id: $0[0], userID: $0[1], title: $0[2], createdAt: $0[3], updatedAt: $0[4])
-            }
-        }
+        } load: { db in try loadRow(db) }
     }
 
     /// Inserts the question (`user`, `completed`) and its answer placeholder
@@ -93,30 +98,28 @@ extension SQLiteStore {
 
     /// Runs `write` once per (kind, id): a repeat with the same fingerprint gets
     /// the stored txid back and writes nothing; with another fingerprint (other
-    /// user or content) it is a conflict.
+    /// user or content) it is a conflict. The check runs inside the write
+    /// transaction, so a duplicate sent while the first is in flight (a retry, a
+    /// double click) waits for it and then answers as a repeat.
     private func idempotentWrite<T: Sendable>(
-        kind: String, id: String, user: String, fingerprint: String, retry: Bool = true,
+        kind: String, id: String, user: String, fingerprint: String,
         _ write: @escaping @Sendable (Database, UInt64) throws -> WriteOutcome<T>,
         load: @escaping @Sendable (Database) throws -> T?
     ) async throws -> WriteOutcome<T> {
-        // Most requests are new: try the write, and roll it back when it turns
-        // out to be a repeat or a refusal, so nothing is written for those.
-        let earlier = try await pool.read { db -> (user: String, fingerprint: String, txid: Int64)? in
-            try Row.fetchOne(db, sql: "SELECT user_id, fingerprint, txid FROM _qactl_requests WHERE kind = ? AND id = ?", arguments: [kind, id])
-                .map { ($0[0], $0[1], $0[2]) }
-        }
-        if let earlier {
-            guard earlier.user == user, earlier.fingerprint == fingerprint else {
-                return .conflict("\(kind) \(id) was already sent with different content")
-            }
-            let txid = UInt64(earlier.txid)
-            guard let row = try await pool.read({ db in try load(db) }) else {
-                return .conflict("\(kind) \(id) was sent before but is gone")
-            }
-            return .repeated(row, txid: txid)
-        }
         do {
             let (outcome, _) = try await transaction { db, txid -> WriteOutcome<T> in
+                if let earlier = try Row.fetchOne(
+                    db, sql: "SELECT user_id, fingerprint, txid FROM _qactl_requests WHERE kind = ? AND id = ?", arguments: [kind, id]) {
+                    let (owner, print, original): (String, String, Int64) = (earlier[0], earlier[1], earlier[2])
+                    guard owner == user, print == fingerprint else {
+                        throw Refusal(outcome: WriteOutcome<T>.conflict("\(kind) \(id) was already sent with different content"))
+                    }
+                    guard let row = try load(db) else {
+                        throw Refusal(outcome: WriteOutcome<T>.conflict("\(kind) \(id) was sent before but is gone"))
+                    }
+                    // Rolled back: a repeat writes nothing.
+                    throw Refusal(outcome: WriteOutcome<T>.repeated(row, txid: UInt64(original)))
+                }
                 let outcome = try write(db, txid)
                 guard case .created = outcome else { throw Refusal(outcome: outcome) }
                 try db.execute(
@@ -127,9 +130,6 @@ extension SQLiteStore {
             return outcome
         } catch let refusal as Refusal<T> {
             return refusal.outcome
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT && retry {
-            // A concurrent identical request won the race: answer as a repeat.
-            return try await idempotentWrite(kind: kind, id: id, user: user, fingerprint: fingerprint, retry: false, write, load: load)
         }
     }
 
