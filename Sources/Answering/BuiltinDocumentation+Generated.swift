@@ -48,7 +48,8 @@ qactl serve: listening on http://127.0.0.1:8787
   health    curl http://127.0.0.1:8787/healthz
   shapes    http://127.0.0.1:8787/shape (gatekeeper, shape token) → embedded sync service
   sync      http://127.0.0.1:8787/v1/shape?secret=… (for a second gatekeeper or a trusted reader)
-  try       qactl token mint auth --sub alice --data-dir /root/.local/share/qactl
+  answers   builtin, from qactl's own documentation
+  connect   qactl chat --user NAME --server http://127.0.0.1:8787 --data-dir /root/.local/share/qactl
 ```
 
 Options (each also from the environment): `--listen HOST:PORT` (`QACTL_LISTEN`),

@@ -171,7 +171,7 @@ struct ServeCommand: AsyncParsableCommand {
                 case .command(let command): emit("  answers   command: \(command)")
                 case .disabled: emit("  answers   none")
                 }
-                emit("  try       qactl token mint auth --sub alice --data-dir \(configuration.dataDirectory)")
+                emit("  connect   qactl chat --user NAME --server \(base) --data-dir \(configuration.dataDirectory)")
             }
         } catch {
             throw fail("serve: \(error)")
