@@ -151,12 +151,32 @@ extension BenchmarkScenario {
     }
 }
 
-/// Txids the follower has seen, and senders waiting for theirs.
+/// Txids the follower has seen, and senders waiting for theirs (woken when
+/// their txid is posted, so waiting costs the benchmark client no CPU).
 final class TxidBoard: Sendable {
-    private let state = Mutex((seen: Set<Int>(), following: false))
+    private struct State {
+        var seen = Set<Int>()
+        var following = false
+        var waiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
+    }
 
-    func post(_ txids: [Int]) { state.withLock { $0.seen.formUnion(txids) } }
+    private let state = Mutex(State())
+
+    func post(_ txids: [Int]) {
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.seen.formUnion(txids)
+            return txids.flatMap { state.waiters.removeValue(forKey: $0) ?? [] }
+        }
+        for waiter in ready { waiter.resume() }
+    }
+
     func following() { state.withLock { $0.following = true } }
+
+    /// Wakes the waiters of `txid` without it having been seen (their wait timed out).
+    private func giveUp(on txid: Int) {
+        let waiting = state.withLock { $0.waiters.removeValue(forKey: txid) ?? [] }
+        for waiter in waiting { waiter.resume() }
+    }
 
     func waitUntilFollowing() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
@@ -167,10 +187,19 @@ final class TxidBoard: Sendable {
     }
 
     func wait(for txid: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !state.withLock({ $0.seen.contains(txid) }) {
-            guard ContinuousClock.now < deadline else { throw BenchmarkError("txid \(txid) never synced back") }
-            try await Task.sleep(for: .microseconds(200))
+        let timer = Task {
+            try await Task.sleep(for: .seconds(30))
+            self.giveUp(on: txid)
         }
+        defer { timer.cancel() }
+        await withCheckedContinuation { continuation in
+            let seen = state.withLock { state -> Bool in
+                if state.seen.contains(txid) { return true }
+                state.waiters[txid, default: []].append(continuation)
+                return false
+            }
+            if seen { continuation.resume() }
+        }
+        guard state.withLock({ $0.seen.contains(txid) }) else { throw BenchmarkError("txid \(txid) never synced back") }
     }
 }
