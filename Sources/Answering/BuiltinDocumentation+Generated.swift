@@ -359,7 +359,7 @@ Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversat
 
 Options:
 
-- `--server <url>`: The server's base URL (env: QACTL_SERVER; default: http://127.0.0.1:8787).
+- `--server <url>`: The qactl server's base URL (env: QACTL_SERVER; default: http://127.0.0.1:8787).
 - `--user <name>`: Mint an auth token for this user with the data dir's signing key (env: QACTL_USER).
 - `--token <jwt>`: An auth token to use instead of --user (env: QACTL_TOKEN).
 - `--conversation <id>`: Open this conversation (default: your most recent one, else a new one).
@@ -459,9 +459,9 @@ Usage: `qactl tail-txid [--server <url>] [--user <name>] [--token <jwt>] [--conv
 
 Options:
 
-- `--server <url>`: The qactl server (env: QACTL_SERVER; default: http://127.0.0.1:8787).
-- `--user <name>`: Mint an auth token for this user with the data dir's key (env: QACTL_USER).
-- `--token <jwt>`: Use this auth token instead of minting one (env: QACTL_TOKEN).
+- `--server <url>`: The qactl server's base URL (env: QACTL_SERVER; default: http://127.0.0.1:8787).
+- `--user <name>`: Mint an auth token for this user with the data dir's signing key (env: QACTL_USER).
+- `--token <jwt>`: An auth token to use instead of --user (env: QACTL_TOKEN).
 - `--conversation <id>`: Follow the messages of this conversation.
 - `--table <table>`: Follow this table's shape: conversations, the user's conversations (the default).
 - `--database-url <postgres://…>`: Read this PostgreSQL database's replication stream instead of a shape (needs wal_level=logical).

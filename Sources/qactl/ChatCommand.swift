@@ -16,14 +16,7 @@ struct ChatCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The server's base URL (env: QACTL_SERVER; default: \(ChatOptions.defaultServer)).", valueName: "url"))
-    var server: String?
-
-    @Option(help: ArgumentHelp("Mint an auth token for this user with the data dir's signing key (env: QACTL_USER).", valueName: "name"))
-    var user: String?
-
-    @Option(help: ArgumentHelp("An auth token to use instead of --user (env: QACTL_TOKEN).", valueName: "jwt"))
-    var token: String?
+    @OptionGroup var identity: ServerIdentityOptions
 
     @Option(help: ArgumentHelp("Open this conversation (default: your most recent one, else a new one).", valueName: "id"))
     var conversation: String?
@@ -49,9 +42,9 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = ChatOptions(dataDirectory: data.resolved)
-        options.server = server
-        options.user = user
-        options.token = token
+        options.server = identity.server
+        options.user = identity.user
+        options.token = identity.token
         options.conversation = conversation
         options.newTitle = newTitle
         options.ask = ask

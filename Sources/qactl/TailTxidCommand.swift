@@ -25,14 +25,7 @@ struct TailTxidCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The qactl server (env: QACTL_SERVER; default: http://127.0.0.1:8787).", valueName: "url"))
-    var server: String?
-
-    @Option(help: ArgumentHelp("Mint an auth token for this user with the data dir's key (env: QACTL_USER).", valueName: "name"))
-    var user: String?
-
-    @Option(help: ArgumentHelp("Use this auth token instead of minting one (env: QACTL_TOKEN).", valueName: "jwt"))
-    var token: String?
+    @OptionGroup var identity: ServerIdentityOptions
 
     @Option(help: ArgumentHelp("Follow the messages of this conversation.", valueName: "id"))
     var conversation: String?
@@ -63,9 +56,9 @@ struct TailTxidCommand: AsyncParsableCommand {
 
     func run() async throws {
         var arguments = TailArguments(dataDirectory: data.resolved)
-        arguments.server = server
-        arguments.user = user
-        arguments.token = token
+        arguments.server = identity.server
+        arguments.user = identity.user
+        arguments.token = identity.token
         arguments.conversation = conversation
         arguments.table = table
         arguments.databaseURL = databaseURL
