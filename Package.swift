@@ -30,6 +30,7 @@ let package = Package(
         .target(
             name: "Tokens",
             dependencies: [
+                "ShapeWire",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

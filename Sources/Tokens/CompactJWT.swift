@@ -1,4 +1,6 @@
 import Foundation
+// JSONValue is part of Tokens' API (headers, claims, reports).
+@_exported import enum ShapeWire.JSONValue
 
 /// A JWT split into its parts and decoded, but not verified.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import ShapeWire
 
 /// One element of a shape response body, decoded.
 enum IncomingMessage: Sendable, Hashable {
@@ -134,40 +135,6 @@ struct LenientText: Decodable {
         } else {
             let nested = try container.decode(JSONValue.self)
             text = String(decoding: try JSONEncoder().encode(nested), as: UTF8.self)
-        }
-    }
-}
-
-/// Any JSON value; used only to re-encode nested values (json columns sent unquoted) as text.
-private enum JSONValue: Codable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
         }
     }
 }
