@@ -21,15 +21,17 @@ extension SQLiteStore {
     /// At most about `limit` changes are read, but a transaction is never split:
     /// one larger than `limit` is returned alone, whole.
     public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
-        try await pool.read { db in
+        // The commit time comes with each change (one query, not one per transaction).
+        let columns = "c.seq, c.txid, c.tbl, c.op, c.old_row, c.new_row, t.committed_ms FROM _qactl_changes c JOIN _qactl_tx t ON t.txid = c.txid"
+        return try await pool.read { db in
             var rows = try Row.fetchAll(
-                db, sql: "SELECT seq, txid, tbl, op, old_row, new_row FROM _qactl_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                db, sql: "SELECT \(columns) WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
                 arguments: [sequence, limit])
             if rows.count == limit, let lastTxid = rows.last?[1] as Int64? {
                 if rows.first?[1] as Int64? == lastTxid {
                     // One transaction fills the batch: read all of it.
                     rows = try Row.fetchAll(
-                        db, sql: "SELECT seq, txid, tbl, op, old_row, new_row FROM _qactl_changes WHERE seq > ? AND txid = ? ORDER BY seq",
+                        db, sql: "SELECT \(columns) WHERE c.seq > ? AND c.txid = ? ORDER BY c.seq",
                         arguments: [sequence, lastTxid])
                 } else {
                     // The last transaction may continue past the batch: leave it for the next read.
@@ -48,10 +50,14 @@ extension SQLiteStore {
             let txid: Int64 = rows[index][1]
             var end = index
             while end < rows.count, (rows[end][1] as Int64) == txid { end += 1 }
-            // Op positions count from the transaction's first change, which an
-            // earlier read may already have delivered.
-            let first = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM _qactl_changes WHERE txid = ?", arguments: [txid]) ?? rows[index][0]
-            let committed = try Int64.fetchOne(db, sql: "SELECT committed_ms FROM _qactl_tx WHERE txid = ?", arguments: [txid])
+            // Op positions count from the transaction's first change. A txid's
+            // changes are contiguous, so only the batch's first group can have
+            // started in an earlier read; later groups start here.
+            let batchFirst: Int64 = rows[index][0]
+            let first = index == 0
+                ? try Int64.fetchOne(db, sql: "SELECT min(seq) FROM _qactl_changes WHERE txid = ?", arguments: [txid]) ?? batchFirst
+                : batchFirst
+            let committed: Int64? = rows[index][6]
             let changes = try rows[index..<end].map { row -> RowChange in
                 let seq: Int64 = row[0]
                 let table: String = row[2]
