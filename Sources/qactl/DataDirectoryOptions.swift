@@ -15,8 +15,7 @@ struct DataDirectoryOptions: ParsableArguments {
 
     var resolved: String {
         if let dataDirectory { return dataDirectory }
-        if let env = ProcessInfo.processInfo.environment["QACTL_DATA_DIR"], !env.isEmpty { return env }
-        return KeyStore.defaultDataDirectory()
+        return setting(nil, "QACTL_DATA_DIR") ?? KeyStore.defaultDataDirectory()
     }
 
     var keyStore: KeyStore { KeyStore(dataDirectory: resolved) }
@@ -34,4 +33,10 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     init(_ duration: Duration) { self.duration = duration }
 
     var defaultValueDescription: String { DurationText.format(duration) }
+}
+
+/// An option's value, else the environment variable named beside it in cli.md
+/// (an empty variable counts as unset).
+func setting(_ option: String?, _ variable: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
 }

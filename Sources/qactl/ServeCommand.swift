@@ -77,10 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The answerer from the options and the environment; a usage error names what is missing.
-    func answererConfiguration(_ environment: [String: String]) throws -> AnswererConfiguration {
-        func setting(_ option: String?, _ name: String) -> String? {
-            option ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        }
+    func answererConfiguration() throws -> AnswererConfiguration {
         switch (setting(answerer, "QACTL_ANSWERER") ?? "builtin").lowercased() {
         case "builtin":
             return .builtin(knowledgeDirectory: setting(knowledge, "QACTL_KNOWLEDGE"))
@@ -91,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard let model = setting(llmModel, "QACTL_LLM_MODEL") else {
                 throw fail("--answerer openai needs --llm-model", exit: ExitStatus.usage)
             }
-            return .openai(baseURL: url, model: model, apiKey: environment["OPENAI_API_KEY"].flatMap { $0.isEmpty ? nil : $0 })
+            return .openai(baseURL: url, model: model, apiKey: setting(nil, "OPENAI_API_KEY"))
         case "command":
             guard let command = setting(answerCommand, "QACTL_ANSWER_COMMAND") else {
                 throw fail("--answerer command needs --answer-command", exit: ExitStatus.usage)
@@ -103,29 +100,28 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let listenText = listen ?? environment["QACTL_LISTEN"] ?? "127.0.0.1:8787"
+        let listenText = setting(listen, "QACTL_LISTEN") ?? "127.0.0.1:8787"
         guard let colon = listenText.lastIndex(of: ":"), let port = Int(listenText[listenText.index(after: colon)...]), (0...65535).contains(port) else {
             throw fail("--listen \(listenText): expected host:port, e.g. 127.0.0.1:8787", exit: ExitStatus.usage)
         }
         let host = String(listenText[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let levelText = logLevel ?? environment["QACTL_LOG_LEVEL"] ?? "info"
+        let levelText = setting(logLevel, "QACTL_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw fail("--log-level \(levelText): expected trace, debug, info, notice, warning, error or critical", exit: ExitStatus.usage)
         }
-        let secret = syncSecret ?? environment["QACTL_SYNC_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
-        let format = (logFormat ?? environment["QACTL_LOG_FORMAT"] ?? "text").lowercased()
+        let secret = setting(syncSecret, "QACTL_SYNC_SECRET")
+        let format = (setting(logFormat, "QACTL_LOG_FORMAT") ?? "text").lowercased()
         guard format == "text" || format == "json" else {
             throw fail("--log-format \(format): expected text or json", exit: ExitStatus.usage)
         }
-        let electric = electricURL ?? environment["ELECTRIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let electric = setting(electricURL, "ELECTRIC_URL")
         if let electric, URL(string: electric)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw fail("--electric-url \(electric): expected an http:// or https:// URL", exit: ExitStatus.usage)
         }
-        let answererSetting = try answererConfiguration(environment)
+        let answererSetting = try answererConfiguration()
         var databasePath: String?
         var postgresURL: String?
-        if let database = databaseURL ?? environment["QACTL_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+        if let database = setting(databaseURL, "QACTL_DATABASE_URL") {
             if database.hasPrefix("sqlite://") {
                 databasePath = String(database.dropFirst("sqlite://".count))
             } else if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
@@ -134,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw fail("--database-url: expected sqlite://PATH or postgres://user@host:5432/database", exit: ExitStatus.usage)
             }
         }
-        let electricKey = electricSecret ?? environment["ELECTRIC_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        let electricKey = setting(electricSecret, "ELECTRIC_SECRET")
         LoggingSystem.bootstrap { label in
             if format == "json" { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
