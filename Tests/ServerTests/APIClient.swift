@@ -25,6 +25,20 @@ struct APIClient {
         try await post(path, String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self), token: token, headers: headers)
     }
 
+    /// Sends the same `/questions/send` body `times` times at once; the
+    /// statuses and txids, in no particular order.
+    func sendAtOnce(_ body: String, times: Int, token: String) async throws -> [(status: Int, txid: Int?)] {
+        try await withThrowingTaskGroup(of: (status: Int, txid: Int?).self) { group in
+            for _ in 0..<times {
+                group.addTask {
+                    let answer = try await post("/questions/send", body, token: token)
+                    return (answer.status, answer.json["txid"] as? Int)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
     /// Creates a conversation; returns its id.
     @discardableResult
     func conversation(_ id: String, title: String = "Questions", token: String) async throws -> String {

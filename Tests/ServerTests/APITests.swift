@@ -178,16 +178,8 @@ import QACtlTestSupport
         #expect(try await api.post("/questions/send", json: changed, token: alice).status == 409)
         #expect(try await api.post("/questions/send", json: question, token: bob).status == 409)
         // A duplicate sent while the first is in flight (a retry, a double click) is a repeat, not a conflict.
-        let duplicate = #"{"conversationId":"c-1","questionId":"q-dup","answerId":"a-dup","content":"Twice?"}"#
-        let statuses = try await withThrowingTaskGroup(of: (Int, Int?).self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    let answer = try await api.post("/questions/send", duplicate, token: alice)
-                    return (answer.status, answer.json["txid"] as? Int)
-                }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
+        let statuses = try await api.sendAtOnce(
+            #"{"conversationId":"c-1","questionId":"q-dup","answerId":"a-dup","content":"Twice?"}"#, times: 8, token: alice)
         #expect(statuses.allSatisfy { $0.0 == 200 }, "\(statuses)")
         #expect(Set(statuses.compactMap(\.1)).count == 1)
         var reused = question

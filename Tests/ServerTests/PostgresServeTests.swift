@@ -161,16 +161,8 @@ import QACtlTestSupport
         #expect(try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-2", "answerId": "a-2", "content": "x"], token: bob).status == 403)
         #expect(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: bob).0.status == 403)
         // A duplicate in flight is a repeat; an owner's retitled retry the same answer.
-        let duplicate = #"{"conversationId":"c-1","questionId":"q-dup","answerId":"a-dup","content":"Twice?"}"#
-        let statuses = try await withThrowingTaskGroup(of: (Int, Int?).self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    let answer = try await api.post("/questions/send", duplicate, token: alice)
-                    return (answer.status, answer.json["txid"] as? Int)
-                }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
+        let statuses = try await api.sendAtOnce(
+            #"{"conversationId":"c-1","questionId":"q-dup","answerId":"a-dup","content":"Twice?"}"#, times: 8, token: alice)
         #expect(statuses.allSatisfy { $0.0 == 200 }, "\(statuses)")
         #expect(Set(statuses.compactMap(\.1)).count == 1)
         #expect(try await api.post("/conversations", json: ["id": "c-1", "title": "Other"], token: alice).json["txid"] as? Int == first.json["txid"] as? Int)
