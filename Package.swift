@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "SyncService", "Store", "Tokens", "Answering", "PostgresStore",
+                "SyncService", "Store", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -23,6 +23,12 @@ public struct ChangeFeedError: Error, Sendable, Equatable, CustomStringConvertib
         case replicationFailed = "replication_failed"
         /// The server is reachable but not set up for logical replication.
         case serverNotReady = "server_not_ready"
+        /// The persistent slot the feed resumes from is gone (dropped, or
+        /// invalidated by `max_slot_wal_keep_size`) or was moved past the
+        /// feed's position: changes between the feed's position and now are
+        /// lost for good. `ReplicationFeed` recovers with a new slot and a
+        /// `gap` event; a bare connection cannot.
+        case slotLost = "slot_lost"
     }
 
     /// The kind of failure, stable across versions.
@@ -47,7 +53,7 @@ public struct ChangeFeedError: Error, Sendable, Equatable, CustomStringConvertib
     public var isRetryable: Bool {
         switch code {
         case .connectionFailed, .replicationFailed: true
-        case .malformedMessage, .unsupportedMessage, .protocolViolation, .invalidName, .invalidURL, .queryFailed, .serverNotReady: false
+        case .malformedMessage, .unsupportedMessage, .protocolViolation, .invalidName, .invalidURL, .queryFailed, .serverNotReady, .slotLost: false
         }
     }
 }

@@ -38,24 +38,23 @@ public struct PostgresBackend: Sendable {
             let exists = try await client.query(
                 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = \(slot) AND database = current_database()", logger: logger
             ).decode(Int.self).first { _ in true } ?? 0
-            if exists == 0 {
-                let hasHistory = try await log.lastSequence() > 0
-                let hasShapes = !(try await log.loadShapes().isEmpty)
-                if hasHistory || hasShapes {
-                    // A log for another database, or a slot dropped by hand: what
-                    // the log holds may have gaps, so start afresh (clients refetch).
-                    logger.warning("replication slot \(slot) is gone; starting the change log afresh")
-                    try await log.reset()
-                    try await log.setMeta("slot_name", slot)
-                }
+            let confirmedBefore = try await log.meta("confirmed_lsn") != nil
+            let storedChanges = try await log.lastSequence() > 0
+            let storedShapes = try await !log.loadShapes().isEmpty
+            let hasHistory = confirmedBefore || storedChanges || storedShapes
+            if exists == 0 && !hasHistory {
                 try await client.query("SELECT pg_create_logical_replication_slot(\(slot), 'pgoutput')", logger: logger)
             }
+            // Otherwise a missing slot (dropped while qactl was stopped, or a
+            // log made for another database) is a gap: the feed replaces the
+            // slot and the pump has every shape refetched.
             let confirmed = UInt64(try await log.meta("confirmed_lsn").flatMap(Int64.init) ?? 0)
-            // Reconnects forever (backing off to 30 s): a server outlives a
+            // Reconnects forever (backing off to 7.5 s): a server outlives a
             // database restart; /healthz says 503 meanwhile.
             let feed = ReplicationFeed(
-                configuration: ReplicationConfiguration(url: text, slotName: slot, publicationName: publication, temporarySlot: false, startLSN: confirmed),
-                maxConsecutiveFailures: .max)
+                configuration: ReplicationConfiguration(
+                    url: text, slotName: slot, publicationName: publication, temporarySlot: false, startLSN: confirmed, slotMustExist: true),
+                retryDelay: .milliseconds(250), maxConsecutiveFailures: .max)
             return PostgresBackend(database: database, log: log, feed: feed, poolTask: poolTask)
         } catch {
             poolTask.cancel()

@@ -10,55 +10,61 @@ extension PostgresDatabase {
     }
 
     public func conversationOwner(_ id: String) async throws -> String? {
-        try await client.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first { _ in true }
+        try await guarded("looking up a conversation") { [self] in
+            try await client.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first { _ in true }
+        }
     }
 
     public func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow> {
-        let stamp = PostgresText.timestamp(now)
-        let logger = self.logger
-        let loadRow: @Sendable (PostgresConnection) async throws -> ConversationRow? = { connection in
-            let query = PostgresQuery(unsafeSQL: "SELECT id, user_id, title, \(Self.utcText("created_at")), \(Self.utcText("updated_at")) FROM conversations WHERE id = $1", binds: Self.binds([id]))
-            return try await connection.query(query, logger: logger).decode((String, String, String, String, String).self).first { _ in true }.map {
-                ConversationRow(id: $0.0, userID: $0.1, title: $0.2, createdAt: $0.3, updatedAt: $0.4)
+        try await guarded("creating a conversation") { [self] in
+            let stamp = PostgresText.timestamp(now)
+            let logger = self.logger
+            let loadRow: @Sendable (PostgresConnection) async throws -> ConversationRow? = { connection in
+                let query = PostgresQuery(unsafeSQL: "SELECT id, user_id, title, \(Self.utcText("created_at")), \(Self.utcText("updated_at")) FROM conversations WHERE id = $1", binds: Self.binds([id]))
+                return try await connection.query(query, logger: logger).decode((String, String, String, String, String).self).first { _ in true }.map {
+                    ConversationRow(id: $0.0, userID: $0.1, title: $0.2, createdAt: $0.3, updatedAt: $0.4)
+                }
             }
+            // Idempotent on the id for the same user: the same answer, whatever the title.
+            return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: Self.fingerprint([user])) { connection, txid in
+                if let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first(where: { _ in true }) {
+                    // Made outside the API: the user's own is theirs again, nothing new to wait for.
+                    guard owner == user, let row = try await loadRow(connection) else { return .conflict("conversation id \(id) is taken") }
+                    return .repeated(row, txid: 0)
+                }
+                try await connection.query(
+                    "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (\(id), \(user), \(title), \(stamp)::timestamptz, \(stamp)::timestamptz)",
+                    logger: logger)
+                return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
+            } load: { connection in try await loadRow(connection) }
         }
-        // Idempotent on the id for the same user: the same answer, whatever the title.
-        return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: Self.fingerprint([user])) { connection, txid in
-            if let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first(where: { _ in true }) {
-                // Made outside the API: the user's own is theirs again, nothing new to wait for.
-                guard owner == user, let row = try await loadRow(connection) else { return .conflict("conversation id \(id) is taken") }
-                return .repeated(row, txid: 0)
-            }
-            try await connection.query(
-                "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (\(id), \(user), \(title), \(stamp)::timestamptz, \(stamp)::timestamptz)",
-                logger: logger)
-            return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
-        } load: { connection in try await loadRow(connection) }
     }
 
     public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
-        let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        let asked = PostgresText.timestamp(microsecondsSinceEpoch: micros)
-        let placed = PostgresText.timestamp(microsecondsSinceEpoch: micros + 1)
-        let logger = self.logger
-        let fingerprint = Self.fingerprint([user, conversation, answerID, content])
-        return try await idempotentWrite(kind: "question", id: questionID, user: user, fingerprint: fingerprint) { connection, txid in
-            let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR NO KEY UPDATE", logger: logger)
-                .decode(String.self).first { _ in true }
-            guard owner == user else { return .forbidden }
-            let taken = try await connection.query("SELECT id FROM messages WHERE id IN (\(questionID), \(answerID))", logger: logger).decode(String.self).gather()
-            guard taken.isEmpty, questionID != answerID else {
-                return .conflict("message id \(taken.first ?? answerID) is already used")
-            }
-            try await connection.query(
-                """
-                INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
-                VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
-                       (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
-                """, logger: logger)
-            try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
-            return .created(answerID, txid: txid)
-        } load: { _ in answerID }
+        try await guarded("sending a question") { [self] in
+            let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down))
+            let asked = PostgresText.timestamp(microsecondsSinceEpoch: micros)
+            let placed = PostgresText.timestamp(microsecondsSinceEpoch: micros + 1)
+            let logger = self.logger
+            let fingerprint = Self.fingerprint([user, conversation, answerID, content])
+            return try await idempotentWrite(kind: "question", id: questionID, user: user, fingerprint: fingerprint) { connection, txid in
+                let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR NO KEY UPDATE", logger: logger)
+                    .decode(String.self).first { _ in true }
+                guard owner == user else { return .forbidden }
+                let taken = try await connection.query("SELECT id FROM messages WHERE id IN (\(questionID), \(answerID))", logger: logger).decode(String.self).gather()
+                guard taken.isEmpty, questionID != answerID else {
+                    return .conflict("message id \(taken.first ?? answerID) is already used")
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
+                    VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
+                           (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
+                    """, logger: logger)
+                try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
+                return .created(answerID, txid: txid)
+            } load: { _ in answerID }
+        }
     }
 
     /// The same contract as the SQLite store: a repeat with the same

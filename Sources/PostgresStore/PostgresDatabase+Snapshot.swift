@@ -8,39 +8,41 @@ extension PostgresDatabase {
     /// transaction together with `pg_current_snapshot()`: its bounds tell which
     /// replicated transactions the rows already contain.
     func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool) async throws -> TableSnapshot {
-        let logger = self.logger
-        return try await client.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                // The text forms Electric sends (and the replication connection uses).
-                for setting in ["TimeZone = 'UTC'", "DateStyle = 'ISO, DMY'", "IntervalStyle = 'iso_8601'", "extra_float_digits = 1"] {
-                    try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL " + setting), logger: logger)
-                }
-                let bounds = try await connection.query("SELECT pg_current_snapshot()::text", logger: logger).decode(String.self).first { _ in true } ?? ""
-                let (xmin, xmax, xip) = try Self.parseSnapshot(bounds)
-                var rows: [[String: String?]] = []
-                if includeRows {
-                    let names = table.columnNames
-                    var sql = "SELECT " + names.map { "\"\($0)\"::text" }.joined(separator: ", ") + " FROM \"\(table.schema)\".\"\(table.name)\""
-                    var bindings = PostgresBindings()
-                    if let filter {
-                        sql += " WHERE " + filter.sql
-                        bindings = Self.binds(filter.bindings)
+        try await guarded("taking a snapshot", timeout: nil) { [self] in
+            let logger = self.logger
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                do {
+                    // The text forms Electric sends (and the replication connection uses).
+                    for setting in ["TimeZone = 'UTC'", "DateStyle = 'ISO, DMY'", "IntervalStyle = 'iso_8601'", "extra_float_digits = 1"] {
+                        try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL " + setting), logger: logger)
                     }
-                    for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
-                        var values: [String: String?] = [:]
-                        values.reserveCapacity(names.count)
-                        for (name, cell) in zip(names, row) {
-                            values[name] = .some(try cell.decode(String?.self))
+                    let bounds = try await connection.query("SELECT pg_current_snapshot()::text", logger: logger).decode(String.self).first { _ in true } ?? ""
+                    let (xmin, xmax, xip) = try Self.parseSnapshot(bounds)
+                    var rows: [[String: String?]] = []
+                    if includeRows {
+                        let names = table.columnNames
+                        var sql = "SELECT " + names.map { "\"\($0)\"::text" }.joined(separator: ", ") + " FROM \"\(table.schema)\".\"\(table.name)\""
+                        var bindings = PostgresBindings()
+                        if let filter {
+                            sql += " WHERE " + filter.sql
+                            bindings = Self.binds(filter.bindings)
                         }
-                        rows.append(values)
+                        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
+                            var values: [String: String?] = [:]
+                            values.reserveCapacity(names.count)
+                            for (name, cell) in zip(names, row) {
+                                values[name] = .some(try cell.decode(String?.self))
+                            }
+                            rows.append(values)
+                        }
                     }
+                    try await connection.query("COMMIT", logger: logger)
+                    return TableSnapshot(rows: rows, visibility: .transactions(xmin: xmin, xmax: xmax, xip: xip), lsn: 0, xmin: xmin, xmax: xmax, xip: xip)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
                 }
-                try await connection.query("COMMIT", logger: logger)
-                return TableSnapshot(rows: rows, visibility: .transactions(xmin: xmin, xmax: xmax, xip: xip), lsn: 0, xmin: xmin, xmax: xmax, xip: xip)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
             }
         }
     }

@@ -46,7 +46,8 @@ public final class PostgresDatabase: AppStore {
     }
 
     public func isHealthy() async -> Bool {
-        (try? await client.query("SELECT 1", logger: logger).collect().count) == 1
+        let (client, logger) = (self.client, self.logger)
+        return (try? await guarded("a health check", timeout: .seconds(2)) { try await client.query("SELECT 1", logger: logger).collect().count }) == 1
     }
 
     /// Runs the statements of `migrations` not yet applied, each version once,

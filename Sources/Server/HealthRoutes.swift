@@ -1,27 +1,37 @@
+import ChangeFeed
 import Hummingbird
+import ShapeWire
 import Store
 import SyncService
 
-/// `GET /healthz`: 200 when the database answers and the sync service has
-/// caught up, else 503 with the reason.
+/// `GET /healthz`: 200 when the database answers, changes are flowing and the
+/// sync service has caught up; else 503 with the reason.
 struct HealthRoutes {
     let store: any AppStore
     let sync: SyncService?
+    /// PostgreSQL's replication feed, when the server runs on it.
+    let feed: ReplicationFeed?
+    let health: ServerHealth
 
     func register(on router: Router<APIRequestContext>) {
         router.get("/healthz") { _, _ -> Response in
-            var reason: String?
-            if !(await store.isHealthy()) {
-                reason = "the database does not answer"
-            } else if let sync, !(await sync.isReady) {
-                reason = "the sync service is catching up with the change log"
-            }
-            let body = reason.map { "{\"status\":\"unavailable\",\"reason\":\"\($0)\"}" } ?? "{\"status\":\"ok\"}"
+            let reason = await degradedReason()
+            let body = reason.map { JSONText.object([("status", JSONText.quoted("unavailable")), ("reason", JSONText.quoted($0))]) }
+                ?? "{\"status\":\"ok\"}"
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
             headers[.cacheControl] = "no-store"
             if reason != nil { headers[.retryAfter] = "1" }
             return Response(status: reason == nil ? .ok : .serviceUnavailable, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
+    }
+
+    /// Why the server is not fully serving, the most basic cause first.
+    func degradedReason() async -> String? {
+        if !(await store.isHealthy()) { return "the database does not answer" }
+        if let feed, !feed.isConnected { return "replication is down: changes are not reaching the sync service (reconnecting)" }
+        if let rebuilding = health.rebuildReason { return "rebuilding every shape after a gap in the change stream: \(rebuilding)" }
+        if let sync, !(await sync.isReady) { return "the sync service is catching up with the change log" }
+        return nil
     }
 }

@@ -33,6 +33,9 @@ public struct QACtlServer: Sendable {
     let answererClient: HTTPClient?
     let logger: Logger
 
+    /// How long a graceful shutdown may take before running work is cancelled.
+    public static let shutdownGrace: Duration = .seconds(10)
+
     /// Opens the store (creating and migrating it), loads the signing keys
     /// (creating them on first run) and restores the shapes.
     public static func open(_ configuration: ServerConfiguration) async throws -> QACtlServer {
@@ -93,7 +96,8 @@ public struct QACtlServer: Sendable {
         router.add(middleware: ObservabilityMiddleware(metrics: metrics, logger: logger))
         let authenticator = Authenticator(authority: authority)
         if let sync { ShapeRoutes(sync: sync).register(on: router) }
-        HealthRoutes(store: store, sync: sync).register(on: router)
+        let health = ServerHealth()
+        HealthRoutes(store: store, sync: sync, feed: postgres?.feed, health: health).register(on: router)
         ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime).register(on: router)
         Gatekeeper(authenticator: authenticator, upstream: upstream, cancelsOnDisconnect: configuration.electricURL != nil).register(on: router)
         let answers = self.answers
@@ -121,13 +125,22 @@ public struct QACtlServer: Sendable {
         // sync), then the feed (answering live polls), then HTTP.
         var services: [any Service] = [app]
         if let postgres {
-            services.append(ReplicationPump(feed: postgres.feed, log: postgres.log, logger: logger) { [sync] tables in
-                await sync?.invalidate(tables: tables)
-            })
+            let handlers = ReplicationPump.Handlers(
+                invalidateTables: { [sync] tables in await sync?.invalidate(tables: tables) },
+                rebuildAll: { [sync] reason in
+                    health.beginRebuild(reason)
+                    await sync?.invalidateAll()
+                    health.endRebuild()
+                })
+            services.append(ReplicationPump(feed: postgres.feed, log: postgres.log, logger: logger, handlers: handlers))
         }
         if let sync { services.append(SyncFeedService(sync: sync)) }
         if answering { services.append(AnswerService(queue: answers)) }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
+        // A shutdown that waits on something stuck (a database that went away)
+        // is escalated to cancellation.
+        groupConfiguration.maximumGracefulShutdownDuration = Self.shutdownGrace
+        let group = ServiceGroup(configuration: groupConfiguration)
         await shutdown?.attach(group)
         do {
             try await group.run()

@@ -3,7 +3,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case cannotOpen = "cannot_open"
         case migration = "migration"
+        /// The database cannot be reached now (down, restarting, too slow): try again later.
         case unavailable = "unavailable"
+        /// The database refused or failed an operation; the message says why.
+        case failed = "failed"
         case corrupt = "corrupt"
     }
 

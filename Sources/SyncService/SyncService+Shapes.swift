@@ -76,7 +76,16 @@ extension SyncService {
     /// Drops every shape of `tables` (after a TRUNCATE or a schema change):
     /// their clients get a 409 and refetch.
     public func invalidate(tables: [String]) async {
-        let doomed = shapes.values.filter { tables.contains($0.resolved.table.name) }
+        await invalidate(shapes.values.filter { tables.contains($0.resolved.table.name) })
+    }
+
+    /// Drops every shape (after a gap in the change stream): every client
+    /// gets a 409 and refetches from a fresh snapshot.
+    public func invalidateAll() async {
+        await invalidate(Array(shapes.values))
+    }
+
+    private func invalidate(_ doomed: [Shape]) async {
         for shape in doomed {
             remove(shape)
             shape.state = .failed(Shape.invalidated)

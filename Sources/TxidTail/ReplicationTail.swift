@@ -102,6 +102,9 @@ struct ReplicationTail: Sendable {
                 case .checkpoint(let lsn):
                     // Lets the server recycle WAL while the tail runs.
                     connection.confirm(lsn: lsn)
+                case .gap:
+                    // Only a ReplicationFeed over a slot that must exist reports gaps; the tail's slot is temporary.
+                    continue
                 }
             }
             // The events end after stop(), or when the task is cancelled (a signal, the timeout).

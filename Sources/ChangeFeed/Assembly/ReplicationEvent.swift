@@ -21,4 +21,10 @@ public enum ReplicationEvent: Sendable {
     /// each commit and, while idle, from server keepalives, so that confirming
     /// it lets the server recycle WAL even when no published table changes.
     case checkpoint(lsn: UInt64)
+    /// The slot was lost (see `ChangeFeedError.Code.slotLost`) and replaced
+    /// by a new one whose stream starts at `lsn`: transactions committed
+    /// between the last delivered checkpoint and `lsn` will never arrive.
+    /// Everything built from the stream must be rebuilt from a fresh
+    /// snapshot (taken now: the new slot already exists). Confirm `lsn`.
+    case gap(reason: String, lsn: UInt64)
 }

@@ -23,10 +23,19 @@ public struct ReplicationConfiguration: Sendable {
     public var sequenceFloor: Int64
     /// Shown in `pg_stat_replication` and the server log.
     public var applicationName: String
+    /// The slot was created by the consumer, which resumes from its own
+    /// records (`startLSN`): a missing or invalidated slot, or one whose
+    /// confirmed position is past `startLSN`, means changes were lost, so the
+    /// connection fails with `ChangeFeedError.slotLost` instead of creating
+    /// a new slot and carrying on over the gap.
+    public var slotMustExist: Bool
+    /// Set by `ReplicationFeed` after a `slotLost`: drop what is left of the
+    /// slot and create it anew.
+    var replacesLostSlot = false
 
     public init(
         url: String, slotName: String, publicationName: String, temporarySlot: Bool = false,
-        startLSN: UInt64 = 0, sequenceFloor: Int64 = 0, applicationName: String = "qactl"
+        startLSN: UInt64 = 0, sequenceFloor: Int64 = 0, applicationName: String = "qactl", slotMustExist: Bool = false
     ) {
         self.url = url
         self.slotName = slotName
@@ -35,6 +44,7 @@ public struct ReplicationConfiguration: Sendable {
         self.startLSN = startLSN
         self.sequenceFloor = sequenceFloor
         self.applicationName = applicationName
+        self.slotMustExist = slotMustExist
     }
 
     func validate() throws {

@@ -97,6 +97,9 @@ public final class ReplicationConnection: Sendable {
     /// The last `RowChange.sequence` this connection handed out.
     public var lastSequence: Int64 { shared.withLock { $0.lastSequence } }
 
+    /// Where the slot starts streaming, when this connection created it.
+    public var slotCreatedAt: UInt64? { shared.withLock { $0.slotCreatedAt } }
+
     /// Table definitions seen so far, for a reconnect to compare against.
     var relations: [UInt32: PgOutputMessage.Relation] { shared.withLock { $0.relations } }
 

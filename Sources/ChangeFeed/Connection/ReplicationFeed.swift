@@ -8,6 +8,10 @@
 /// the process) started with `startLSN` = the last confirmed checkpoint
 /// receives exactly the transactions after it.
 ///
+/// With `slotMustExist`, a slot that was dropped or invalidated (or moved past
+/// the feed's position) is a gap in the stream, never papered over: the feed
+/// creates a new slot and delivers `gap` before anything the new slot streams.
+///
 /// ```swift
 /// let feed = ReplicationFeed(configuration: configuration)
 /// for try await event in feed.events {
@@ -17,6 +21,8 @@
 public final class ReplicationFeed: Sendable {
     /// The events of every connection, without duplicates. Iterate it once.
     public let events: AsyncThrowingStream<ReplicationEvent, any Error>
+    /// The slot this feed streams from.
+    public let slotName: String
     private let state: Locked<FeedState>
     private let task: Task<Void, Never>
 
@@ -51,6 +57,7 @@ public final class ReplicationFeed: Sendable {
             task.cancel()
         }
         self.events = events
+        self.slotName = configuration.slotName
         self.state = state
         self.task = task
     }
@@ -71,6 +78,9 @@ public final class ReplicationFeed: Sendable {
 
     /// The highest LSN confirmed so far.
     public var confirmedLSN: UInt64 { state.withLock { $0.confirmed } }
+
+    /// Whether a replication connection is streaming now.
+    public var isConnected: Bool { state.withLock { $0.connection != nil } }
 
     /// The current walsender's process id, while connected.
     public var backendPID: Int32? { state.withLock { $0.connection?.backendPID } }
@@ -99,10 +109,13 @@ public final class ReplicationFeed: Sendable {
         var lastCheckpoint = configuration.startLSN
         var failures = 0
         var connectedBefore = false
+        /// Why the slot was found lost, until a new one streams.
+        var lostSlot: String?
         while !state.withLock({ $0.stopRequested }) {
             var attempt = configuration
             attempt.startLSN = state.withLock { $0.confirmed }
             attempt.sequenceFloor = lastSequence
+            attempt.replacesLostSlot = lostSlot != nil
             var connection: ReplicationConnection?
             do {
                 let started = try await ReplicationConnection.start(attempt, relations: relations)
@@ -116,6 +129,15 @@ public final class ReplicationFeed: Sendable {
                 }
                 connectedBefore = true
                 if stopNow { await started.stop() }
+                if let reason = lostSlot, let start = started.slotCreatedAt {
+                    lostSlot = nil
+                    let resumeFrom = state.withLock { state -> UInt64 in
+                        state.confirmed = max(state.confirmed, start)
+                        return state.confirmed
+                    }
+                    lastCheckpoint = max(lastCheckpoint, start)
+                    continuation.yield(.gap(reason: reason, lsn: resumeFrom))
+                }
                 for try await event in started.events {
                     failures = 0
                     guard Self.isNew(event, after: lastCheckpoint) else { continue }
@@ -124,6 +146,11 @@ public final class ReplicationFeed: Sendable {
                 }
                 // The stream ended without an error: stop() or the consumer left.
                 break
+            } catch let error as ChangeFeedError where error.code == .slotLost && lostSlot == nil {
+                // Replaced on the next attempt, at once.
+                lostSlot = error.message
+                state.withLock { $0.connection = nil }
+                continue
             } catch let error as ChangeFeedError where error.isRetryable {
                 failures += 1
                 if failures > maxConsecutiveFailures {
@@ -158,7 +185,7 @@ public final class ReplicationFeed: Sendable {
         case .transaction(let transaction): transaction.lsn >= lastCheckpoint
         case .truncate(_, let lsn): lsn >= lastCheckpoint
         case .checkpoint(let lsn): lsn > lastCheckpoint
-        case .relationChanged: true
+        case .relationChanged, .gap: true
         }
     }
 }

@@ -8,6 +8,8 @@ struct ReplicationSharedState: Sendable {
     /// The assembler's table definitions, for a reconnect to carry over.
     var relations: [UInt32: PgOutputMessage.Relation]
     var lastSequence: Int64
+    /// Where a slot this connection created starts streaming (its consistent point).
+    var slotCreatedAt: UInt64?
 }
 
 /// The libpq side of a `ReplicationConnection`. It is created, used and
@@ -146,8 +148,11 @@ final class ReplicationWorker {
 
     private func ensureSlot(_ connection: PQConnection) throws {
         let name = configuration.slotName
+        // wal_status exists from PostgreSQL 13; 'lost' means max_slot_wal_keep_size removed WAL it needed.
+        let walStatus = connection.serverVersion >= 130000 ? "coalesce(wal_status, '')" : "''"
         let existing = try connection.query(
-            "SELECT slot_type, plugin, (database = current_database())::text FROM pg_replication_slots WHERE slot_name = '\(name)'")
+            "SELECT slot_type, plugin, (database = current_database())::text, \(walStatus), coalesce(confirmed_flush_lsn::text, '') "
+                + "FROM pg_replication_slots WHERE slot_name = '\(name)'")
         if let slot = existing.first {
             guard !configuration.temporarySlot else {
                 throw ChangeFeedError(
@@ -158,19 +163,50 @@ final class ReplicationWorker {
                 throw ChangeFeedError(
                     .invalidName, "slot '\(name)' exists but \(kind); qactl needs a pgoutput slot in this database: drop it or choose another name")
             }
-            return
+            guard configuration.slotMustExist else { return }
+            if configuration.replacesLostSlot {
+                try dropLostSlot(connection)
+            } else if slot[3] == "lost" {
+                throw ChangeFeedError(
+                    .slotLost,
+                    "replication slot '\(name)' was invalidated by the server (wal_status 'lost': it fell more than max_slot_wal_keep_size behind)")
+            } else if configuration.startLSN > 0, let flushed = LSN.parse(slot[4] ?? ""), flushed > configuration.startLSN {
+                throw ChangeFeedError(
+                    .slotLost,
+                    "replication slot '\(name)' is at \(LSN.format(flushed)), past this feed's position \(LSN.format(configuration.startLSN)): "
+                        + "it was recreated or advanced by another program")
+            } else {
+                return
+            }
+        } else if configuration.slotMustExist && !configuration.replacesLostSlot {
+            throw ChangeFeedError(.slotLost, "replication slot '\(name)' no longer exists (dropped by hand, or lost in a failover)")
         }
         // PostgreSQL 15 takes options in parentheses; older servers only the keyword form.
         let snapshot = connection.serverVersion >= 150000 ? "(SNAPSHOT 'nothing')" : "NOEXPORT_SNAPSHOT"
         let temporary = configuration.temporarySlot ? " TEMPORARY" : ""
         do {
-            try connection.query("CREATE_REPLICATION_SLOT \(name)\(temporary) LOGICAL pgoutput \(snapshot)")
-        } catch let error as ChangeFeedError where error.sqlState == "42710" && !configuration.temporarySlot {
+            let created = try connection.query("CREATE_REPLICATION_SLOT \(name)\(temporary) LOGICAL pgoutput \(snapshot)")
+            let start = created.first.flatMap { $0.count > 1 ? $0[1] : nil }.flatMap { LSN.parse($0) }
+            shared.withLock { $0.slotCreatedAt = start }
+        } catch let error as ChangeFeedError where error.sqlState == "42710" && !configuration.temporarySlot && !configuration.slotMustExist {
             // Another process created it between the check and here: use it.
         } catch let error as ChangeFeedError where error.sqlState == "55000" {
             // object_not_in_prerequisite_state: wal_level is not logical, or the like.
             throw ChangeFeedError(
                 .serverNotReady, error.message + " (ReplicationSetup.checkServer() lists what to change)", sqlState: error.sqlState)
+        }
+    }
+
+    /// Drops a slot found lost so that a new one can take its name. A slot
+    /// still held by a walsender (the previous connection, just closing) is a
+    /// retryable failure.
+    private func dropLostSlot(_ connection: PQConnection) throws {
+        do {
+            try connection.query("DROP_REPLICATION_SLOT \(configuration.slotName)")
+        } catch let error as ChangeFeedError where error.sqlState == "42704" {
+            // Gone meanwhile: nothing to drop.
+        } catch let error as ChangeFeedError where error.sqlState == "55006" {
+            throw ChangeFeedError(.replicationFailed, error.message, sqlState: error.sqlState)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Store
 
 /// Per request: a structured log line (request id, method, route, status,
 /// duration; never tokens or query strings), the Prometheus request metrics,
@@ -27,8 +28,11 @@ struct ObservabilityMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch let error as StoreError where error.code == .unavailable {
+            logger.warning("database unavailable", metadata: ["request_id": "\(context.requestID)", "error": "\(error.message)"])
+            response = try APIError.unavailable("the database is unavailable; try again shortly", retryAfter: 1).response(from: request, context: context)
         } catch {
-            logger.error("unexpected error", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+            logger.error("unexpected error", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
             response = try APIError(.internal, "internal error (request \(context.requestID))").response(from: request, context: context)
         }
         if cors { CORS.decorate(&response, origin: origin) }

@@ -8,7 +8,9 @@ import Store
 /// A question's answer is queued only after its transaction committed. The
 /// answer row moves `pending → streaming → completed` (or `failed`, with the
 /// reason in its content); partial content is written at most every 100 ms,
-/// each write its own transaction, so synced clients watch it grow.
+/// each write its own transaction, so synced clients watch it grow. A
+/// database outage delays answers (their writes are retried); a shutdown
+/// leaves them to be resumed by the next start.
 actor AnswerQueue {
     let store: any AppStore
     let answerer: any Answerer
@@ -49,17 +51,37 @@ actor AnswerQueue {
         }
     }
 
-    /// Stops taking work; running answers are cancelled, flush what they have
-    /// and are marked failed with the reason. Queued ones stay `pending` and are
-    /// resumed by the next start.
-    func shutdown() async {
+    /// Stops taking work; running answers are cancelled and save what they
+    /// have. Nothing is marked failed: running and queued answers stay
+    /// unfinished and the next start answers them again.
+    func shutdown(grace: Duration = .seconds(5)) async {
         isShuttingDown = true
         queue.removeAll()
         queued.removeAll()
         for task in running.values { task.cancel() }
-        if !running.isEmpty {
-            await withCheckedContinuation { idleWaiters.append($0) }
+        guard !running.isEmpty else { return }
+        // Bounded: an answer stuck on an unreachable database must not hold
+        // the process. Whatever it had not saved is redone by the next start.
+        let timer = Task {
+            try await Task.sleep(for: grace)
+            self.giveUpWaiting()
         }
+        await withCheckedContinuation { idleWaiters.append($0) }
+        timer.cancel()
+    }
+
+    private func giveUpWaiting() {
+        guard !running.isEmpty else { return }
+        logger.warning(
+            "answers did not stop in time; they stay unfinished and the next start answers them",
+            metadata: ["answer_ids": "\(running.keys.sorted())"])
+        resumeIdleWaiters()
+    }
+
+    private func resumeIdleWaiters() {
+        let waiting = idleWaiters
+        idleWaiters.removeAll()
+        for waiter in waiting { waiter.resume() }
     }
 
     private func startMore() {
@@ -73,11 +95,7 @@ actor AnswerQueue {
     private func finished(_ answerID: String) {
         running[answerID] = nil
         if isShuttingDown {
-            if running.isEmpty {
-                let waiting = idleWaiters
-                idleWaiters.removeAll()
-                for waiter in waiting { waiter.resume() }
-            }
+            if running.isEmpty { resumeIdleWaiters() }
         } else {
             startMore()
         }
@@ -85,9 +103,10 @@ actor AnswerQueue {
 
     private func generate(_ answerID: String) async {
         defer { finished(answerID) }
-        let writer = AnswerWriter(store: store, answerID: answerID, flushInterval: flushInterval)
+        let store = self.store
+        let writer = AnswerWriter(store: store, answerID: answerID, flushInterval: flushInterval, logger: logger)
         do {
-            guard let job = try await store.answerJob(answerID) else { return }
+            guard let job = try await writer.retrying({ try await store.answerJob(answerID) }) else { return }
             try await writer.begin()
             let context = AnswerContext(question: job.question, history: job.history.map { Exchange(question: $0.question, answer: $0.answer) })
             for try await piece in answerer.answer(context) {
@@ -96,15 +115,13 @@ actor AnswerQueue {
             try Task.checkCancellation()
             try await writer.finish()
             metrics?.recordAnswer(outcome: "completed")
+        } catch where Task.isCancelled || error is CancellationError {
+            // Shutting down: the answer stays unfinished with what it has, and
+            // the next start answers it again (as after a crash).
+            await writer.saveForResume()
+            logger.info("answer interrupted by shutdown; the next start resumes it", metadata: ["answer_id": "\(answerID)"])
         } catch {
-            let reason: String
-            if Task.isCancelled || error is CancellationError {
-                reason = "the server shut down before the answer was complete"
-            } else if let failure = error as? AnswerFailure {
-                reason = failure.reason
-            } else {
-                reason = "\(error)"
-            }
+            let reason = (error as? AnswerFailure)?.reason ?? "\(error)"
             logger.warning("answer failed", metadata: ["answer_id": "\(answerID)", "reason": "\(reason)"])
             do {
                 try await writer.fail(reason: reason)

@@ -1,24 +1,49 @@
 import Foundation
+import Logging
 import Store
 
 /// Writes one growing answer: coalesces pieces so that partial content is
 /// written at most once per `flushInterval`, each write its own transaction.
+///
+/// A write that finds the database unavailable (PostgreSQL restarting, say)
+/// is retried with backoff until it succeeds or the task is cancelled, so an
+/// outage delays an answer instead of leaving it stuck half-written.
 final class AnswerWriter {
     let store: any AppStore
     let answerID: String
     let flushInterval: Duration
+    let logger: Logger
     private(set) var content = ""
     private var written = ""
     private var lastFlush = ContinuousClock.now
 
-    init(store: any AppStore, answerID: String, flushInterval: Duration) {
+    init(store: any AppStore, answerID: String, flushInterval: Duration, logger: Logger) {
         self.store = store
         self.answerID = answerID
         self.flushInterval = flushInterval
+        self.logger = logger
+    }
+
+    /// Runs `operation` until it does not fail with `unavailable`; cancellation ends the wait.
+    func retrying<T>(_ operation: () async throws -> T) async throws -> T {
+        var delay: Duration = .milliseconds(250)
+        var warned = false
+        while true {
+            do {
+                return try await operation()
+            } catch let error as StoreError where error.code == .unavailable {
+                if !warned {
+                    logger.warning("the database is unavailable; the answer waits for it", metadata: ["answer_id": "\(answerID)", "error": "\(error)"])
+                    warned = true
+                }
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
     }
 
     func begin() async throws {
-        try await store.updateAnswer(answerID, content: "", status: "streaming")
+        try await retrying { _ = try await store.updateAnswer(answerID, content: "", status: "streaming") }
         lastFlush = ContinuousClock.now
     }
 
@@ -31,23 +56,31 @@ final class AnswerWriter {
 
     private func flush() async throws {
         guard content != written else { return }
-        try await store.updateAnswer(answerID, content: content, status: "streaming")
-        written = content
+        let text = content
+        try await retrying { _ = try await store.updateAnswer(answerID, content: text, status: "streaming") }
+        written = text
         lastFlush = ContinuousClock.now
     }
 
     /// The final write: the complete answer.
     func finish() async throws {
-        let text = content.trimmingCharacters(in: .whitespacesAndNewlines)
-        try await store.updateAnswer(answerID, content: text.isEmpty ? "(The answerer returned an empty answer.)" : content, status: "completed")
+        let text = content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "(The answerer returned an empty answer.)" : content
+        try await retrying { _ = try await store.updateAnswer(answerID, content: text, status: "completed") }
     }
 
-    /// Keeps what was written so far and states why the answer stopped. Runs
-    /// in a task of its own, so a cancelled (shutting-down) caller still writes it.
+    /// Keeps what was written so far and states why the answer stopped.
     func fail(reason: String) async throws {
         let note = "[answer failed: \(reason)]"
         let text = content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? note : content + "\n\n" + note
-        let (store, answerID) = (self.store, self.answerID)
-        try await Task { try await store.updateAnswer(answerID, content: text, status: "failed") }.value
+        try await retrying { _ = try await store.updateAnswer(answerID, content: text, status: "failed") }
+    }
+
+    /// On shutdown: one attempt to save the content so far, leaving the answer
+    /// `streaming` so that the next start answers it again. Runs in a task of
+    /// its own, so the cancelled caller still writes it.
+    func saveForResume() async {
+        guard content != written else { return }
+        let (store, answerID, text) = (self.store, self.answerID, self.content)
+        _ = try? await Task { try await store.updateAnswer(answerID, content: text, status: "streaming") }.value
     }
 }

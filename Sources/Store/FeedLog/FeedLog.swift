@@ -62,10 +62,18 @@ public final class FeedLog: Sendable {
         }
     }
 
-    /// Forgets every change and shape (the log belongs to another database).
-    public func reset() async throws {
+    /// After a gap in the replication stream (a lost slot replaced by one
+    /// that streams from `lsn`): the next transactions are taken whatever the
+    /// last stored position was, and a restart resumes from `lsn`. The
+    /// changes already stored stay; shapes built on them are invalidated by
+    /// the caller.
+    public func startOver(at lsn: UInt64) async throws {
         try await queue.write { db in
-            try db.execute(sql: "DELETE FROM feed_changes; DELETE FROM _qactl_shape_chunks; DELETE FROM _qactl_shapes; DELETE FROM feed_meta")
+            for (key, value) in [("last_lsn", lsn > 0 ? lsn - 1 : 0), ("confirmed_lsn", lsn)] {
+                try db.execute(
+                    sql: "INSERT INTO feed_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    arguments: [key, String(value)])
+            }
         }
     }
 
