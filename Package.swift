@@ -183,7 +183,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test support shared by the test targets that run `qactl` as a process.
-        .target(name: "QACtlTestSupport", path: "Tests/QACtlTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "QACtlTestSupport",
+            dependencies: [
+                "Tokens",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/QACtlTestSupport", swiftSettings: swiftSettings),
+        // Faults from outside: real processes, a throwaway PostgreSQL, each case asserting that
+        // every acknowledged write arrives exactly once and nothing stays stuck.
+        .testTarget(
+            name: "FaultTests",
+            dependencies: ["qactl", "PostgresHarness", "QACtlTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SyncClientTests",
             // "qactl" so that `swift test` builds the server the tests start.

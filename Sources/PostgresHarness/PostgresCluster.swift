@@ -53,7 +53,10 @@ public final class PostgresCluster: @unchecked Sendable {
     private var server: Process?
     private var stopped = false
 
-    private init(port: Int, directory: String, binaries: PostgresBinaries, database: String, server: Process) {
+    private let options: Options
+
+    private init(port: Int, directory: String, binaries: PostgresBinaries, database: String, server: Process, options: Options) {
+        self.options = options
         self.port = port
         self.directory = directory
         self.binaries = binaries
@@ -83,7 +86,8 @@ public final class PostgresCluster: @unchecked Sendable {
                 let port = try freePort()
                 do {
                     let server = try launch(binaries, directory: directory, port: port, options: options)
-                    let cluster = PostgresCluster(port: port, directory: directory, binaries: binaries, database: options.database, server: server)
+                    let cluster = PostgresCluster(
+                        port: port, directory: directory, binaries: binaries, database: options.database, server: server, options: options)
                     do {
                         _ = try cluster.psql("CREATE DATABASE \(quote(options.database))", database: "postgres")
                     } catch {
@@ -157,6 +161,39 @@ public final class PostgresCluster: @unchecked Sendable {
         if let result, result.status != 0, !result.stderr.contains("does not exist"), !result.stderr.contains("not running") {
             throw PostgresHarnessError(.commandFailed, "pg_ctl stop failed: \(result.stderr)")
         }
+    }
+
+    /// Shuts the server down with `pg_ctl stop -m mode` (`smart`, `fast` or
+    /// `immediate`), keeping its data; returns how long the shutdown took.
+    /// Throws if it did not finish within `timeout` seconds (the server is
+    /// then killed, so the cluster can still be started again or stopped).
+    @discardableResult
+    public func shutDown(mode: String, timeout: Int = 60) throws -> Duration {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { throw PostgresHarnessError(.stopped, "the cluster on port \(port) was stopped") }
+        let start = ContinuousClock.now
+        let result = try CommandRunner.run(
+            binaries.path("pg_ctl"), ["stop", "-D", directory + "/data", "-m", mode, "-w", "-t", String(timeout)],
+            as: .clusterOwner, directory: directory)
+        let took = ContinuousClock.now - start
+        if let server {
+            if result.status != 0 { kill(server.processIdentifier, SIGKILL) }
+            server.waitUntilExit()
+        }
+        server = nil
+        guard result.status == 0 else {
+            throw PostgresHarnessError(.commandFailed, "pg_ctl stop -m \(mode) did not finish within \(timeout) s: \(result.stderr)")
+        }
+        return took
+    }
+
+    /// Starts the server again after ``shutDown(mode:timeout:)``, on the same port and data.
+    public func startAgain() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped, server == nil else { return }
+        server = try Self.launch(binaries, directory: directory, port: port, options: options)
     }
 
     private static func launch(_ binaries: PostgresBinaries, directory: String, port: Int, options: Options) throws -> Process {

@@ -114,6 +114,7 @@ struct ReplicationEndToEndTests {
             case .truncate(let tables, _): "truncate \(tables.joined(separator: ","))"
             case .relationChanged(let table): "relationChanged \(table)"
             case .checkpoint: "checkpoint"
+            case .gap: "gap"
             }
         }.filter { $0 != "checkpoint" }
         #expect(kinds == ["transaction", "truncate messages", "relationChanged messages", "transaction"])

@@ -10,7 +10,7 @@ import QACtlTestSupport
 
     @Test func theSeedFlowEndToEnd() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
-        let api = APIClient(server: server)
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
 
         let created = try await api.post("/conversations", json: ["id": "conv-1", "title": "  Questions  "], token: alice)
@@ -30,7 +30,7 @@ import QACtlTestSupport
         #expect(shape?["params"] as? [String] == ["conv-1"])
         #expect(granted.json["expiresAt"] as? String != nil)
 
-        var follow = APIClient.Follow()
+        var follow = ServerAPI.Follow()
         let initial = try await api.follow(&follow, token: shapeToken)
         #expect(initial.status == 200)
         #expect(initial.controls == ["snapshot-end"])
@@ -69,7 +69,7 @@ import QACtlTestSupport
 
     @Test func otherUsersConversationsAndHostileInputRevealNothing() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
-        let api = APIClient(server: server)
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         let bob = try await api.authToken("bob")
         try await api.conversation("alice-c", token: alice)
@@ -102,7 +102,7 @@ import QACtlTestSupport
 
         // The conversations shape is always the caller's own.
         let mine = try #require(try await api.shapeToken(table: "conversations", params: ["userId": "bob"], token: alice).1)
-        var follow = APIClient.Follow()
+        var follow = ServerAPI.Follow()
         try await api.catchUp(&follow, token: mine)
         #expect(follow.messages.map { ($0["value"] as? [String: Any])?["id"] as? String } == ["alice-c"])
         try await server.stop()
@@ -110,12 +110,12 @@ import QACtlTestSupport
 
     @Test func tokensOfTheWrongKindAgeOrAlgorithmAre401() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
-        let api = APIClient(server: server)
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         try await api.conversation("c", token: alice)
         let shapeToken = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c"], token: alice).1)
 
-        var follow = APIClient.Follow()
+        var follow = ServerAPI.Follow()
         try await api.catchUp(&follow, token: shapeToken)
 
         // Expired shape token → 401 with a challenge; a fresh one continues from the same offset.
@@ -150,7 +150,7 @@ import QACtlTestSupport
 
     @Test func writesAreValidatedAndIdempotent() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
-        let api = APIClient(server: server)
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         let bob = try await api.authToken("bob")
 
@@ -217,7 +217,7 @@ import QACtlTestSupport
 
     @Test func browsersGetCORSAndOperatorsGetMetrics() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
-        let api = APIClient(server: server)
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         let origin = "https://chat.example"
         for path in ["/questions/send", "/conversations", "/shapes/auth-token", "/shape"] {
@@ -250,7 +250,7 @@ import QACtlTestSupport
 
     @Test func logsAreStructuredAndNeverCarryTokens() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--log-format", "json", "--log-level", "info"])
-        let api = APIClient(server: server)
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         try await api.conversation("c", token: alice)
         let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c"], token: alice).1)

@@ -22,12 +22,12 @@ import QACtlTestSupport
     }
 
     /// A conversation of alice's and a followed messages shape on it.
-    func conversation(_ server: ServeProcess) async throws -> (APIClient, String, String, APIClient.Follow) {
-        let api = APIClient(server: server)
+    func conversation(_ server: ServeProcess) async throws -> (ServerAPI, String, String, ServerAPI.Follow) {
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         try await api.conversation("c-1", token: alice)
         let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
-        var follow = APIClient.Follow()
+        var follow = ServerAPI.Follow()
         try await api.catchUp(&follow, token: token)
         return (api, alice, token, follow)
     }
@@ -104,7 +104,7 @@ import QACtlTestSupport
         try await server.stop()
         _ = try await blocking { try cluster.psql("INSERT INTO messages VALUES ('while-down', 'c-1', 'alice', 'user', 'completed', 'x', now(), now())", database: name) }
         server = try await serve(url)
-        api = APIClient(server: server)
+        api = ServerAPI(server: server)
         let handle = follow.handle
         for _ in 0..<10 where !follow.messages.contains(where: { ($0["key"] as? String)?.contains("while-down") == true }) {
             let answer = try await api.follow(&follow, token: token, live: true)
@@ -142,7 +142,7 @@ import QACtlTestSupport
     @Test func writesAreIdempotentAndRefusedTheSameWayAsOnSQLite() async throws {
         let (_, url, _) = try await database()
         let server = try await serve(url)
-        let api = APIClient(server: server)
+        let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         let bob = try await api.authToken("bob")
         let first = try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: alice)

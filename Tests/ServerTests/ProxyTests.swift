@@ -14,11 +14,11 @@ import QACtlTestSupport
         let gatekeeper = try await ServeProcess.start(
             dataDirectory: dir.path, arguments: ["--electric-url", upstream.baseURL, "--electric-secret", "upstream-secret"])
         #expect(gatekeeper.stdout.contains("→ Electric at \(upstream.baseURL)"))
-        let api = APIClient(server: gatekeeper)
+        let api = ServerAPI(server: gatekeeper)
         let alice = try await api.authToken("alice")
         try await api.conversation("c-1", token: alice)
         let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
-        var follow = APIClient.Follow()
+        var follow = ServerAPI.Follow()
         try await api.catchUp(&follow, token: token)
 
         let state = follow
@@ -46,7 +46,7 @@ import QACtlTestSupport
         let recorder = try await RecordingUpstream.start()
         let gatekeeper = try await ServeProcess.start(
             dataDirectory: dir.path, arguments: ["--electric-url", recorder.baseURL, "--electric-secret", "top-secret"])
-        let api = APIClient(server: gatekeeper)
+        let api = ServerAPI(server: gatekeeper)
         let alice = try await api.authToken("alice")
         try await api.conversation("c-1", token: alice)
         let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
@@ -83,7 +83,7 @@ import QACtlTestSupport
     @Test func aLivePollWhoseClientLeavesIsCancelledUpstream() async throws {
         let recorder = try await RecordingUpstream.start()
         let gatekeeper = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--electric-url", recorder.baseURL])
-        let api = APIClient(server: gatekeeper)
+        let api = ServerAPI(server: gatekeeper)
         let alice = try await api.authToken("alice")
         try await api.conversation("c-1", token: alice)
         let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
@@ -104,7 +104,7 @@ import QACtlTestSupport
 
     @Test func anUnreachableUpstreamIs503WithRetryAfter() async throws {
         let gatekeeper = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--electric-url", "http://127.0.0.1:9"])
-        let api = APIClient(server: gatekeeper)
+        let api = ServerAPI(server: gatekeeper)
         let alice = try await api.authToken("alice")
         try await api.conversation("c-1", token: alice)
         let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)

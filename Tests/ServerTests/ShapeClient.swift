@@ -16,7 +16,7 @@ struct ShapeClient {
         return components.url!.absoluteString
     }
 
-    func get(_ parameters: [(String, String)], headers: [(String, String)] = []) async throws -> HTTPAnswer {
+    func get(_ parameters: [(String, String)], headers: [(String, String)] = []) async throws -> ServerAnswer {
         try await HTTP.send(url(parameters), headers: headers)
     }
 
@@ -32,7 +32,7 @@ struct ShapeClient {
     }
 
     /// Starts a live poll from where `subscription` stands, in the background.
-    func livePoll(_ subscription: Subscription) -> Task<(HTTPAnswer, Subscription), any Error> {
+    func livePoll(_ subscription: Subscription) -> Task<(ServerAnswer, Subscription), any Error> {
         Task {
             var copy = subscription
             let answer = try await poll(&copy, live: true)
@@ -53,7 +53,7 @@ struct ShapeClient {
 
     /// One request from where `subscription` stands; applies its changes.
     @discardableResult
-    func poll(_ subscription: inout Subscription, live: Bool) async throws -> HTTPAnswer {
+    func poll(_ subscription: inout Subscription, live: Bool) async throws -> ServerAnswer {
         var parameters = subscription.shape + [("offset", subscription.offset)]
         if let handle = subscription.handle, subscription.offset != "-1" { parameters.append(("handle", handle)) }
         if live {

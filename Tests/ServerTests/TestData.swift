@@ -38,3 +38,6 @@ struct TestData {
         try await store.transaction { db, _ in try db.execute(sql: sql, arguments: arguments) }.1
     }
 }
+
+/// The servers of these tests: `qactl serve` processes from the shared test support.
+typealias ServeProcess = TestServer

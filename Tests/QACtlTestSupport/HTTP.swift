@@ -2,38 +2,34 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import QACtlTestSupport
-
-/// The servers of these tests: `qactl serve` processes from the shared test support.
-typealias ServeProcess = TestServer
 
 /// One HTTP exchange, read whole.
-struct HTTPAnswer {
-    let status: Int
-    let headers: [String: String]
-    let body: String
+public struct ServerAnswer: Sendable {
+    public let status: Int
+    public let headers: [String: String]
+    public let body: String
 
     /// The body as a JSON array of message objects.
-    var messages: [[String: Any]] {
+    public var messages: [[String: Any]] {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]]) ?? []
     }
 
-    var json: [String: Any] {
+    public var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
     }
 
     /// Change messages only (no control messages).
-    var changes: [[String: Any]] { messages.filter { $0["key"] != nil } }
+    public var changes: [[String: Any]] { messages.filter { $0["key"] != nil } }
 
-    var controls: [String] {
+    public var controls: [String] {
         messages.compactMap { ($0["headers"] as? [String: Any])?["control"] as? String }
     }
 
-    func header(_ name: String) -> String? { headers[name.lowercased()] }
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
-enum HTTP {
-    static func send(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil, timeout: Duration = .seconds(40)) async throws -> HTTPAnswer {
+public enum HTTP {
+    public static func send(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil, timeout: Duration = .seconds(40)) async throws -> ServerAnswer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -42,6 +38,6 @@ enum HTTP {
         var buffer = try await response.body.collect(upTo: 256 << 20)
         var headerMap: [String: String] = [:]
         for header in response.headers { headerMap[header.name.lowercased()] = header.value }
-        return HTTPAnswer(status: Int(response.status.code), headers: headerMap, body: buffer.readString(length: buffer.readableBytes) ?? "")
+        return ServerAnswer(status: Int(response.status.code), headers: headerMap, body: buffer.readString(length: buffer.readableBytes) ?? "")
     }
 }

@@ -1,33 +1,34 @@
 import Foundation
 import Tokens
-import QACtlTestSupport
 
 /// Calls the JSON API of a running server as a user would, with tokens signed
 /// by the server's own data dir keys.
-struct APIClient {
-    let server: ServeProcess
+public struct ServerAPI: Sendable {
+    public let server: TestServer
 
-    var authority: TokenAuthority {
+    public init(server: TestServer) { self.server = server }
+
+    public var authority: TokenAuthority {
         get throws { try TokenAuthority(store: KeyStore(dataDirectory: server.dataDirectory)) }
     }
 
-    func authToken(_ user: String) async throws -> String {
+    public func authToken(_ user: String) async throws -> String {
         try await authority.mintAuth(subject: user).token
     }
 
-    func post(_ path: String, _ body: String, token: String?, headers: [(String, String)] = []) async throws -> HTTPAnswer {
+    public func post(_ path: String, _ body: String, token: String?, headers: [(String, String)] = []) async throws -> ServerAnswer {
         var all = headers + [("content-type", "application/json")]
         if let token { all.append(("authorization", "Bearer \(token)")) }
         return try await HTTP.send(server.baseURL + path, method: .POST, headers: all, body: body)
     }
 
-    func post(_ path: String, json: [String: Any], token: String?, headers: [(String, String)] = []) async throws -> HTTPAnswer {
+    public func post(_ path: String, json: [String: Any], token: String?, headers: [(String, String)] = []) async throws -> ServerAnswer {
         try await post(path, String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self), token: token, headers: headers)
     }
 
     /// Sends the same `/questions/send` body `times` times at once; the
     /// statuses and txids, in no particular order.
-    func sendAtOnce(_ body: String, times: Int, token: String) async throws -> [(status: Int, txid: Int?)] {
+    public func sendAtOnce(_ body: String, times: Int, token: String) async throws -> [(status: Int, txid: Int?)] {
         try await withThrowingTaskGroup(of: (status: Int, txid: Int?).self) { group in
             for _ in 0..<times {
                 group.addTask {
@@ -41,14 +42,14 @@ struct APIClient {
 
     /// Creates a conversation; returns its id.
     @discardableResult
-    func conversation(_ id: String, title: String = "Questions", token: String) async throws -> String {
+    public func conversation(_ id: String, title: String = "Questions", token: String) async throws -> String {
         let answer = try await post("/conversations", json: ["id": id, "title": title], token: token)
         guard answer.status == 201 else { throw TestFailure("POST /conversations answered \(answer.status): \(answer.body)") }
         return id
     }
 
     /// A shape token for `table` (with `params`), or the refusal.
-    func shapeToken(table: String, params: [String: String]? = nil, token: String) async throws -> (HTTPAnswer, String?) {
+    public func shapeToken(table: String, params: [String: String]? = nil, token: String) async throws -> (ServerAnswer, String?) {
         var body: [String: Any] = ["table": table]
         if let params { body["params"] = params }
         let answer = try await post("/shapes/auth-token", json: body, token: token)
@@ -56,7 +57,7 @@ struct APIClient {
     }
 
     /// `GET /shape` with a shape token and the client's own query parameters.
-    func shape(_ parameters: [(String, String)], token: String?, headers: [(String, String)] = []) async throws -> HTTPAnswer {
+    public func shape(_ parameters: [(String, String)], token: String?, headers: [(String, String)] = []) async throws -> ServerAnswer {
         var components = URLComponents(string: server.baseURL + "/shape")!
         components.queryItems = parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
         var all = headers
@@ -66,14 +67,16 @@ struct APIClient {
 
     /// Follows a gatekeeper shape until up-to-date, then optionally one live poll.
     // @unchecked: a test moves its follow state into a polling task and back; never shared.
-    struct Follow: @unchecked Sendable {
-        var handle = ""
-        var offset = "-1"
-        var cursor = ""
-        var messages: [[String: Any]] = []
+    public struct Follow: @unchecked Sendable {
+        public var handle = ""
+        public var offset = "-1"
+        public var cursor = ""
+        public var messages: [[String: Any]] = []
+
+        public init() {}
     }
 
-    func follow(_ follow: inout Follow, token: String, live: Bool = false, extra: [(String, String)] = []) async throws -> HTTPAnswer {
+    public func follow(_ follow: inout Follow, token: String, live: Bool = false, extra: [(String, String)] = []) async throws -> ServerAnswer {
         var parameters = extra + [("offset", follow.offset)]
         if follow.offset != "-1" { parameters.append(("handle", follow.handle)) }
         if live { parameters += [("live", "true"), ("cursor", follow.cursor)] }
@@ -87,7 +90,7 @@ struct APIClient {
         return answer
     }
 
-    func catchUp(_ state: inout Follow, token: String) async throws {
+    public func catchUp(_ state: inout Follow, token: String) async throws {
         for _ in 0..<50 {
             let answer = try await follow(&state, token: token)
             guard answer.status == 200 else { throw TestFailure("GET /shape answered \(answer.status): \(answer.body)") }

@@ -1,0 +1,110 @@
+import Foundation
+import PostgresHarness
+import QACtlTestSupport
+import Testing
+
+/// Faults of PostgreSQL and its replication slot, from outside, while users write.
+@Suite(.serialized) struct PostgresFaultTests {
+    let dir = TemporaryDirectory()
+
+    @Test func aSlotDroppedWhileRunningIsAGapThatEveryShapeIsRebuiltFrom() async throws {
+        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        defer { scene.finish() }
+        let follower = ShapeFollower(api: scene.api, token: scene.shapeToken)
+        try await eventually("the follower is live") { follower.current.upToDate }
+        let load = scene.load(count: 60, tag: "drop")
+        try await eventually("writes are flowing") { load.current.acknowledged.count >= 20 }
+        try await scene.dropSlot()
+        let tally = await load.finish()
+
+        try await scene.expectEveryAcknowledgedWriteOnce(tally, follower: follower)
+        #expect(follower.current.refetches >= 1, "the live follower was told to refetch (409)")
+        #expect(scene.server.stderr.contains("no longer exists"), "the gap is logged as an error")
+        #expect(scene.server.stderr.contains("every shape is refetched"))
+        try await eventually("healthy again") { try await HTTP.send(scene.server.baseURL + "/healthz").status == 200 }
+        await follower.stop()
+        try await scene.expectCleanStop()
+    }
+
+    @Test func aSlotDroppedWhileStoppedIsTheSameGap() async throws {
+        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        defer { scene.finish() }
+        let first = await scene.load(writers: 2, count: 10, tag: "before").finish()
+        var state = ServerAPI.Follow()
+        try await scene.api.catchUp(&state, token: scene.shapeToken)
+        try await scene.server.stop()
+
+        try await scene.dropSlot()
+        _ = try await blocking { [cluster = scene.cluster] in
+            try cluster.psql("INSERT INTO messages VALUES ('q-while-down', '\(PostgresScene.conversation)', 'alice', 'user', 'completed', 'x', now(), now())")
+        }
+        try await scene.server.restart()
+        // The old handle is refused once the gap is found: its log may miss changes.
+        try await eventually("the old handle gets a 409", timeout: .seconds(15)) {
+            var copy = state
+            return try await scene.api.follow(&copy, token: scene.shapeToken).status == 409
+        }
+        let fresh = try await ShapeFollower.freshSync(api: scene.api, token: scene.shapeToken)
+        #expect(Set(first.acknowledged + ["q-while-down"]).subtracting(fresh.keys).isEmpty)
+        #expect(fresh.values.allSatisfy { $0 == 1 })
+        #expect(scene.server.stderr.contains("no longer exists"))
+
+        // And changes flow again through the new slot.
+        let follower = ShapeFollower(api: scene.api, token: scene.shapeToken)
+        let after = await scene.load(writers: 2, count: 10, tag: "after").finish()
+        try await scene.expectEveryAcknowledgedWriteOnce(after, follower: follower)
+        await follower.stop()
+        try await scene.expectCleanStop()
+    }
+
+    @Test(arguments: ["fast", "immediate"])
+    func postgresRestartedDuringWrites(mode: String) async throws {
+        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        defer { scene.finish() }
+        let follower = ShapeFollower(api: scene.api, token: scene.shapeToken)
+        try await eventually("the follower is live") { follower.current.upToDate }
+        let load = scene.load(count: 80, tag: mode)
+        try await eventually("writes are flowing") { load.current.acknowledged.count >= 20 }
+
+        // A fast shutdown waits for qactl's walsender: qactl must confirm the end of WAL.
+        let took = try await blocking { [cluster = scene.cluster] in try cluster.shutDown(mode: mode, timeout: 30) }
+        #expect(took < .seconds(15), "pg_ctl stop -m \(mode) took \(took)")
+        try await Task.sleep(for: .seconds(2))
+        let down = try await HTTP.send(scene.server.baseURL + "/healthz")
+        #expect(down.status == 503)
+        try await blocking { [cluster = scene.cluster] in try cluster.startAgain() }
+        let tally = await load.finish()
+
+        #expect(tally.unavailable > 0 || tally.acknowledged.count == 4 * 80, "writes during the outage were answered 503")
+        try await scene.expectEveryAcknowledgedWriteOnce(tally, follower: follower)
+        try await scene.expectAnswersFinish()
+        try await eventually("healthy again") { try await HTTP.send(scene.server.baseURL + "/healthz").status == 200 }
+        #expect(!scene.server.stderr.contains("Generic description"), "errors are logged with what happened")
+        await follower.stop()
+        try await scene.expectCleanStop()
+    }
+
+    @Test func sigtermWhilePostgresIsDownEndsTheProcess() async throws {
+        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        defer { scene.finish() }
+        let load = scene.load(writers: 2, count: 1000, tag: "down")
+        try await eventually("writes are flowing") { load.current.acknowledged.count >= 10 }
+        try await blocking { [cluster = scene.cluster] in _ = try cluster.shutDown(mode: "immediate") }
+        try await Task.sleep(for: .seconds(1))
+        let refused = try await scene.api.post(
+            "/questions/send", json: ["conversationId": PostgresScene.conversation, "questionId": "q-x", "answerId": "a-x", "content": "x"], token: scene.alice)
+        #expect(refused.status == 503)
+        #expect(refused.header("retry-after") != nil)
+        try await scene.expectCleanStop()
+        load.stop()
+        _ = await load.finish()
+
+        // What was acknowledged is there after both come back; unfinished answers are resumed.
+        try await blocking { [cluster = scene.cluster] in try cluster.startAgain() }
+        try await scene.server.restart()
+        let fresh = try await ShapeFollower.freshSync(api: scene.api, token: scene.shapeToken)
+        #expect(Set(load.current.acknowledged).subtracting(fresh.keys).isEmpty)
+        try await scene.expectAnswersFinish()
+        try await scene.expectCleanStop()
+    }
+}
