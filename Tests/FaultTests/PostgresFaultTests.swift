@@ -8,7 +8,7 @@ import Testing
     let dir = TemporaryDirectory()
 
     @Test func aSlotDroppedWhileRunningIsAGapThatEveryShapeIsRebuiltFrom() async throws {
-        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        let scene = try await FaultScene.start(dataDirectory: dir.path)
         defer { scene.finish() }
         let follower = ShapeFollower(api: scene.api, token: scene.shapeToken)
         try await eventually("the follower is live") { follower.current.upToDate }
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aSlotDroppedWhileStoppedIsTheSameGap() async throws {
-        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        let scene = try await FaultScene.start(dataDirectory: dir.path)
         defer { scene.finish() }
         let first = await scene.load(writers: 2, count: 10, tag: "before").finish()
         var state = ServerAPI.Follow()
@@ -36,7 +36,7 @@ import Testing
 
         try await scene.dropSlot()
         _ = try await blocking { [cluster = scene.cluster] in
-            try cluster.psql("INSERT INTO messages VALUES ('q-while-down', '\(PostgresScene.conversation)', 'alice', 'user', 'completed', 'x', now(), now())")
+            try cluster.psql("INSERT INTO messages VALUES ('q-while-down', '\(FaultScene.conversation)', 'alice', 'user', 'completed', 'x', now(), now())")
         }
         try await scene.server.restart()
         // The old handle is refused once the gap is found: its log may miss changes.
@@ -59,7 +59,7 @@ import Testing
 
     @Test(arguments: ["fast", "immediate"])
     func postgresRestartedDuringWrites(mode: String) async throws {
-        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        let scene = try await FaultScene.start(dataDirectory: dir.path)
         defer { scene.finish() }
         let follower = ShapeFollower(api: scene.api, token: scene.shapeToken)
         try await eventually("the follower is live") { follower.current.upToDate }
@@ -85,14 +85,14 @@ import Testing
     }
 
     @Test func sigtermWhilePostgresIsDownEndsTheProcess() async throws {
-        let scene = try await PostgresScene.start(dataDirectory: dir.path)
+        let scene = try await FaultScene.start(dataDirectory: dir.path)
         defer { scene.finish() }
         let load = scene.load(writers: 2, count: 1000, tag: "down")
         try await eventually("writes are flowing") { load.current.acknowledged.count >= 10 }
         try await blocking { [cluster = scene.cluster] in _ = try cluster.shutDown(mode: "immediate") }
         try await Task.sleep(for: .seconds(1))
         let refused = try await scene.api.post(
-            "/questions/send", json: ["conversationId": PostgresScene.conversation, "questionId": "q-x", "answerId": "a-x", "content": "x"], token: scene.alice)
+            "/questions/send", json: ["conversationId": FaultScene.conversation, "questionId": "q-x", "answerId": "a-x", "content": "x"], token: scene.alice)
         #expect(refused.status == 503)
         #expect(refused.header("retry-after") != nil)
         try await scene.expectCleanStop()

@@ -10,27 +10,31 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
     }
 }
 
-/// One throwaway PostgreSQL cluster (its own: these tests restart and break
-/// it) and a `qactl serve` on it, with alice's conversation and shape token.
-struct PostgresScene {
-    let cluster: PostgresCluster
+/// A `qactl serve` with alice's conversation and shape token, on the
+/// embedded store or on a throwaway PostgreSQL cluster of its own (these
+/// tests restart and break it).
+struct FaultScene {
+    let postgres: PostgresCluster?
     let server: TestServer
     let api: ServerAPI
     let alice: String
     let shapeToken: String
     static let conversation = "c-faults"
 
-    static func start(dataDirectory: String) async throws -> PostgresScene {
-        let cluster = try await blocking { try PostgresCluster.start() }
-        let server = try await TestServer.start(
-            dataDirectory: dataDirectory, arguments: ["--database-url", cluster.url + "?sslmode=disable", "--log-level", "info"])
+    /// The cluster, for the PostgreSQL cases.
+    var cluster: PostgresCluster { postgres! }
+
+    static func start(dataDirectory: String, onPostgres: Bool = true) async throws -> FaultScene {
+        let cluster = onPostgres ? try await blocking { try PostgresCluster.start() } : nil
+        let database = cluster.map { ["--database-url", $0.url + "?sslmode=disable"] } ?? []
+        let server = try await TestServer.start(dataDirectory: dataDirectory, arguments: database + ["--log-level", "info"])
         let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         try await api.conversation(conversation, token: alice)
         guard let token = try await api.shapeToken(table: "messages", params: ["conversationId": conversation], token: alice).1 else {
             throw TestFailure("no shape token")
         }
-        return PostgresScene(cluster: cluster, server: server, api: api, alice: alice, shapeToken: token)
+        return FaultScene(postgres: cluster, server: server, api: api, alice: alice, shapeToken: token)
     }
 
     func load(writers: Int = 4, count: Int, tag: String) -> WriteLoad {
@@ -78,13 +82,19 @@ struct PostgresScene {
         #expect(fresh.filter { $0.value > 1 }.isEmpty, "duplicated in a fresh sync")
     }
 
-    /// Every answer ends completed (none left pending or streaming) within `timeout`.
+    /// Every answer ends completed (none left pending or streaming) within
+    /// `timeout`, as a fresh sync shows it.
     func expectAnswersFinish(timeout: Duration = .seconds(90)) async throws {
         try await eventually("every answer completed", timeout: timeout) {
-            let open = try await blocking { [cluster] in
-                try cluster.psql("SELECT count(*) FROM messages WHERE role = 'assistant' AND status <> 'completed'")
+            var state = ServerAPI.Follow()
+            try await api.catchUp(&state, token: shapeToken)
+            var status: [String: String] = [:]
+            for message in state.messages {
+                guard let value = message["value"] as? [String: Any], let id = value["id"] as? String else { continue }
+                if let text = value["status"] as? String { status[id] = text }
+                if (message["headers"] as? [String: Any])?["operation"] as? String == "delete" { status[id] = nil }
             }
-            return open == "0"
+            return !status.isEmpty && status.filter { $0.key.hasPrefix("a-") }.values.allSatisfy { $0 == "completed" }
         }
     }
 
@@ -97,6 +107,6 @@ struct PostgresScene {
     }
 
     func finish() {
-        try? cluster.stop()
+        try? postgres?.stop()
     }
 }
