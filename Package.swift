@@ -40,23 +40,28 @@ let package = Package(
         .target(name: "ShapeWire", swiftSettings: swiftSettings),
         // Shape `where` clauses: parser, evaluator, normalised identity, SQL prefilter.
         .target(name: "ShapeWhere", swiftSettings: swiftSettings),
-        // The embedded SQLite store: data model, migrations, txids and the change log.
+        // What flows from a store to the sync service: committed transactions, snapshots and
+        // their visibility, persisted shapes, the ShapeSource protocol. No database library.
+        .target(name: "SyncModel", dependencies: ["ShapeWire", "ShapeWhere"], swiftSettings: swiftSettings),
+        // The app's data model and its write rules (ownership, idempotency), decided once for every store.
+        .target(name: "AppModel", dependencies: ["SyncModel", "ShapeWire"], swiftSettings: swiftSettings),
+        // The embedded SQLite store (migrations, txids, change capture) and PostgreSQL's local replication log.
         .target(
-            name: "Store",
-            dependencies: ["ShapeWire", "ShapeWhere", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "SQLiteStore",
+            dependencies: ["SyncModel", "AppModel", "ShapeWire", "ShapeWhere", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // libpq, for the logical replication stream (postgres-nio cannot do CopyBoth).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, set-up checks.
-        .target(name: "ChangeFeed", dependencies: ["CLibPQ", "Store"], swiftSettings: swiftSettings),
+        .target(name: "ChangeFeed", dependencies: ["CLibPQ", "SyncModel"], swiftSettings: swiftSettings),
         // Throwaway PostgreSQL clusters for tests and CI (as the postgres user when running as root).
         .target(name: "PostgresHarness", swiftSettings: swiftSettings),
         // The production store on PostgreSQL: postgres-nio pool, migrations, writes, snapshots, replication pump.
         .target(
             name: "PostgresStore",
             dependencies: [
-                "Store", "ShapeWire", "ShapeWhere", "ChangeFeed",
+                "SyncModel", "AppModel", "SQLiteStore", "ShapeWire", "ShapeWhere", "ChangeFeed",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,7 +71,7 @@ let package = Package(
         // Shapes: definitions, handles, snapshots, logs, long-polls, the /v1/shape responder.
         .target(
             name: "SyncService",
-            dependencies: ["ShapeWire", "ShapeWhere", "Store", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ShapeWire", "ShapeWhere", "SyncModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Answerers: built-in passage ranking, OpenAI-compatible streaming, a command.
@@ -84,7 +89,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "SyncService", "Store", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire",
+                "SyncService", "SyncModel", "AppModel", "SQLiteStore", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +118,7 @@ let package = Package(
         .target(
             name: "TxidTail",
             dependencies: [
-                "SyncClient", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "Store",
+                "SyncClient", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "SyncModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -133,7 +138,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Server", "Store", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed", "SyncClient",
+                "Server", "SyncModel", "AppModel", "SQLiteStore", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed", "SyncClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -208,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "TxidTailTests",
             // "qactl" so that `swift test` builds the binary the tests run (serve and tail-txid).
-            dependencies: ["TxidTail", "qactl", "PostgresHarness", "SyncClient", "ShapeWire", "Tokens", "Store"],
+            dependencies: ["TxidTail", "qactl", "PostgresHarness", "SyncClient", "ShapeWire", "Tokens", "SyncModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -217,13 +222,13 @@ let package = Package(
             dependencies: ["ChatUI", "SyncClient", "ShapeWire", "qactl", "QACtlTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "SyncModel"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWhereTests", dependencies: ["ShapeWhere"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWireTests", dependencies: ["ShapeWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "qactl", "Store", "ShapeWire", "Tokens", "PostgresHarness", "QACtlTestSupport",
+                "qactl", "SyncModel", "AppModel", "SQLiteStore", "ShapeWire", "Tokens", "PostgresHarness", "QACtlTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

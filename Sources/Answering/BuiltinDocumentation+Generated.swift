@@ -116,6 +116,21 @@ $ qactl serve --database-url postgres://postgres@127.0.0.1:5433/postgres
 qactl: serve: server_not_ready: wal_level is 'replica'; set wal_level = logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL
 ```
 
+### Failure modes
+
+What qactl does when something around it breaks, and what the operator sees.
+Each row is a case of the fault suite (`Tests/FaultTests`), run by `swift test`
+against real processes and a throwaway PostgreSQL cluster.
+
+| fault | what qactl does | what you see |
+|---|---|---|
+| PostgreSQL down or restarting | writes wait at most 5 s for a connection, then answer `503` with `retry-after: 1` (clients retry with the same ids: nothing is written twice); answers being generated wait for the database and carry on; replication reconnects (backing off to 7.5 s) and resumes from its stored position | `/healthz` 503 `the database does not answer`, then `replication is down…` until the feed is back; log lines `database unavailable` with PostgreSQL's reason |
+| `pg_ctl stop -m fast` | the replication connection confirms the end of WAL, so PostgreSQL's shutdown does not wait on qactl | nothing: the shutdown takes well under a second |
+| replication slot dropped or invalidated (`max_slot_wal_keep_size`), while running or while stopped | the lost changes are a gap: qactl creates a new slot, every shape answers `409` and clients refetch from a fresh snapshot, so every committed row is delivered once | an error log line `replication slot '…' no longer exists… every shape is refetched from a fresh snapshot`; `/healthz` 503 until the new slot streams |
+| walsender terminated | reconnects from the stored position; nothing lost or repeated | a reconnect in the log |
+| `SIGTERM` | stops taking requests, answers waiting long-polls, saves shapes; answers being generated keep their text and stay unfinished, and the next start answers them; anything stuck on an unreachable database is given up after 10 s | exit status 0, within 15 s even with PostgreSQL gone |
+| `kill -9` of qactl | nothing acknowledged is lost: writes are committed before they are acknowledged, and the replication slot is confirmed only up to the local log | unfinished answers are resumed at the next start |
+
 ## qactl chat
 
 A terminal client of the service, built on the Swift sync client. Start a server,

@@ -1,8 +1,7 @@
 import Foundation
 import GRDB
 import Server
-import Store
-
+import SQLiteStore
 /// A `qactl serve` running in this process on a free loopback port, over a
 /// fresh data dir that is removed afterwards.
 final class BenchmarkServer: Sendable {
@@ -60,7 +59,7 @@ final class BenchmarkServer: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var store: SQLiteStore {
+    var store: SQLiteDatabase {
         // The benchmark server is always the embedded default.
         guard let sqlite = server.sqlite else { preconditionFailure("the benchmark server runs on SQLite") }
         return sqlite

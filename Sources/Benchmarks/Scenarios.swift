@@ -1,10 +1,9 @@
+import AppModel
 import Foundation
 import NIOCore
 import ShapeWire
-import Store
-import SyncService
 import Synchronization
-
+import SyncService
 /// The benchmark scenarios of `qactl bench`.
 public enum BenchmarkScenario: String, Sendable, CaseIterable {
     case writeToPoll = "write-to-poll"

@@ -1,9 +1,9 @@
+import AppModel
 import ChangeFeed
 import Foundation
 import Logging
 import PostgresNIO
-import Store
-
+import SQLiteStore
 /// Everything `qactl serve` needs on PostgreSQL, set up and checked: the pool,
 /// the schema, the publication, a persistent replication slot for this data
 /// dir, and the local log the replicated transactions go to.

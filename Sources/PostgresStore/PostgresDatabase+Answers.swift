@@ -1,8 +1,7 @@
+import AppModel
 import Foundation
 import PostgresNIO
 import ShapeWire
-import Store
-
 extension PostgresDatabase {
     public func answerJob(_ answerID: String) async throws -> AnswerJob? {
         try await guarded("reading an answer job") { [self] in

@@ -1,7 +1,8 @@
 import Foundation
 import PostgresNIO
 import ShapeWire
-import Store
+import AppModel
+import SyncModel
 
 extension PostgresDatabase {
     /// `timestamptz` as the text Electric sends: `2026-11-29 10:00:00.123456+00`.
@@ -17,6 +18,7 @@ extension PostgresDatabase {
 
     public func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow> {
         try await guarded("creating a conversation") { [self] in
+            let request = WriteRules.Request.conversation(id: id, user: user, title: title)
             let stamp = PostgresText.timestamp(now)
             let logger = self.logger
             let loadRow: @Sendable (PostgresConnection) async throws -> ConversationRow? = { connection in
@@ -25,60 +27,63 @@ extension PostgresDatabase {
                     ConversationRow(id: $0.0, userID: $0.1, title: $0.2, createdAt: $0.3, updatedAt: $0.4)
                 }
             }
-            // Idempotent on the id for the same user: the same answer, whatever the title.
-            return try await idempotentWrite(kind: "conversation", id: id, user: user, fingerprint: Self.fingerprint([user])) { connection, txid in
-                if let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first(where: { _ in true }) {
-                    // Made outside the API: the user's own is theirs again, nothing new to wait for.
-                    guard owner == user, let row = try await loadRow(connection) else { return .conflict("conversation id \(id) is taken") }
+            return try await idempotentWrite(request) { connection, txid in
+                let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(id)", logger: logger).decode(String.self).first { _ in true }
+                switch WriteRules.createConversation(request, existingOwner: owner) {
+                case .taken(let reason):
+                    return .conflict(reason)
+                case .alreadyTheirs:
+                    guard let row = try await loadRow(connection) else { return .conflict("conversation id \(id) is taken") }
                     return .repeated(row, txid: 0)
+                case .insert:
+                    try await connection.query(
+                        "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (\(id), \(user), \(title), \(stamp)::timestamptz, \(stamp)::timestamptz)",
+                        logger: logger)
+                    return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
                 }
-                try await connection.query(
-                    "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (\(id), \(user), \(title), \(stamp)::timestamptz, \(stamp)::timestamptz)",
-                    logger: logger)
-                return .created(ConversationRow(id: id, userID: user, title: title, createdAt: stamp, updatedAt: stamp), txid: txid)
             } load: { connection in try await loadRow(connection) }
         }
     }
 
     public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
         try await guarded("sending a question") { [self] in
-            let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down))
-            let asked = PostgresText.timestamp(microsecondsSinceEpoch: micros)
-            let placed = PostgresText.timestamp(microsecondsSinceEpoch: micros + 1)
+            let request = WriteRules.Request.question(id: questionID, user: user, conversation: conversation, answerID: answerID, content: content)
+            let (asked, placed) = WriteRules.questionTimes(now: now)
             let logger = self.logger
-            let fingerprint = Self.fingerprint([user, conversation, answerID, content])
-            return try await idempotentWrite(kind: "question", id: questionID, user: user, fingerprint: fingerprint) { connection, txid in
+            return try await idempotentWrite(request) { connection, txid in
+                // Locks the conversation row: concurrent sends to it queue instead of deadlocking.
                 let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR NO KEY UPDATE", logger: logger)
                     .decode(String.self).first { _ in true }
-                guard owner == user else { return .forbidden }
                 let taken = try await connection.query("SELECT id FROM messages WHERE id IN (\(questionID), \(answerID))", logger: logger).decode(String.self).gather()
-                guard taken.isEmpty, questionID != answerID else {
-                    return .conflict("message id \(taken.first ?? answerID) is already used")
+                switch WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken) {
+                case .forbidden:
+                    return .forbidden
+                case .conflict(let reason):
+                    return .conflict(reason)
+                case .insert:
+                    try await connection.query(
+                        """
+                        INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
+                        VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
+                               (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
+                        """, logger: logger)
+                    try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
+                    return .created(answerID, txid: txid)
                 }
-                try await connection.query(
-                    """
-                    INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
-                    VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
-                           (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
-                    """, logger: logger)
-                try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
-                return .created(answerID, txid: txid)
             } load: { _ in answerID }
         }
     }
 
-    /// The same contract as the SQLite store: a repeat with the same
-    /// fingerprint gets the stored txid back and writes nothing; another
-    /// fingerprint is a conflict; a refused write rolls back. An advisory lock
-    /// on (kind, id) makes a duplicate sent while the first is in flight wait
-    /// for it and answer as a repeat.
+    /// Runs `write` once per (kind, id), as ``WriteRules`` decides; anything
+    /// but `created` rolls back. An advisory lock on (kind, id) makes a
+    /// duplicate sent while the first is in flight wait for it and answer as a repeat.
     private func idempotentWrite<T: Sendable>(
-        kind: String, id: String, user: String, fingerprint: String,
+        _ request: WriteRules.Request,
         _ write: @escaping @Sendable (PostgresConnection, UInt64) async throws -> WriteOutcome<T>,
         load: @escaping @Sendable (PostgresConnection) async throws -> T?
     ) async throws -> WriteOutcome<T> {
         let logger = self.logger
-        let lockKey = kind + ":" + id
+        let (kind, id, lockKey) = (request.kind, request.id, request.kind + ":" + request.id)
         do {
             let (outcome, _) = try await transaction { connection, txid -> WriteOutcome<T> in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
@@ -86,16 +91,12 @@ extension PostgresDatabase {
                     "SELECT user_id, fingerprint, txid FROM qactl_requests WHERE kind = \(kind) AND id = \(id)", logger: logger
                 ).decode((String, String, Int64).self).first { _ in true }
                 if let earlier {
-                    guard earlier.0 == user, earlier.1 == fingerprint else {
-                        throw Refusal(outcome: WriteOutcome<T>.conflict("\(kind) \(id) was already sent with different content"))
-                    }
-                    guard let row = try await load(connection) else {
-                        throw Refusal(outcome: WriteOutcome<T>.conflict("\(kind) \(id) was sent before but is gone"))
-                    }
-                    throw Refusal(outcome: WriteOutcome<T>.repeated(row, txid: UInt64(earlier.2)))
+                    let record = WriteRules.EarlierRequest(user: earlier.0, fingerprint: earlier.1, txid: UInt64(earlier.2))
+                    throw Refusal(outcome: WriteRules.repeatOf(request, earlier: record, row: try await load(connection)))
                 }
                 let outcome = try await write(connection, txid)
                 guard case .created = outcome else { throw Refusal(outcome: outcome) }
+                let (user, fingerprint) = (request.user, request.fingerprint)
                 try await connection.query(
                     "INSERT INTO qactl_requests(kind, id, user_id, fingerprint, txid) VALUES (\(kind), \(id), \(user), \(fingerprint), \(Int64(txid)))",
                     logger: logger)
@@ -109,10 +110,6 @@ extension PostgresDatabase {
 
     private struct Refusal<T: Sendable>: Error {
         let outcome: WriteOutcome<T>
-    }
-
-    static func fingerprint(_ parts: [String]) -> String {
-        parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
     }
 
     static func binds(_ values: [String?]) -> PostgresBindings {

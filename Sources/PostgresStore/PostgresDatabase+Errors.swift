@@ -1,7 +1,6 @@
 import PostgresNIO
-import Store
 import Synchronization
-
+import SyncModel
 extension PostgresDatabase {
     /// How long one store call may take, waiting for a pooled connection
     /// included. While PostgreSQL is down the pool keeps reconnecting and

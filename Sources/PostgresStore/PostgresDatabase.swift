@@ -1,10 +1,10 @@
+import AppModel
 import Foundation
 import Logging
 import PostgresNIO
 import ShapeWhere
 import ShapeWire
-import Store
-
+import SyncModel
 /// The production store: the data model in PostgreSQL, written through a
 /// postgres-nio connection pool. Every write reads its txid inside its own
 /// transaction as `pg_current_xact_id()::xid` (the 32-bit value logical

@@ -1,7 +1,8 @@
+import AppModel
 import ShapeWhere
 import ShapeWire
-import Store
-
+import SQLiteStore
+import SyncModel
 /// What the sync service reads on PostgreSQL: snapshots from the database, and
 /// the transactions the replication pump has stored in the local ``FeedLog``.
 public struct PostgresShapeSource: ShapeSource {

@@ -1,8 +1,7 @@
 import ChangeFeed
 import Logging
 import ServiceLifecycle
-import Store
-
+import SQLiteStore
 /// Moves PostgreSQL's replication stream into the local ``FeedLog`` and
 /// confirms to the server only what is stored there, so a restart loses
 /// nothing and the slot lets the server recycle WAL behind it.

@@ -1,9 +1,8 @@
+import AppModel
 import ChangeFeed
 import Hummingbird
 import ShapeWire
-import Store
 import SyncService
-
 /// `GET /healthz`: 200 when the database answers, changes are flowing and the
 /// sync service has caught up; else 503 with the reason.
 struct HealthRoutes {

@@ -1,15 +1,16 @@
 import Answering
+import AppModel
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
 import PostgresStore
 import ServiceLifecycle
-import Store
+import SQLiteStore
+import SyncModel
 import SyncService
 import Tokens
 import UnixSignals
-
 /// `qactl serve`: the API, the gatekeeper and the embedded sync service over the
 /// embedded store.
 ///
@@ -21,7 +22,7 @@ public struct QACtlServer: Sendable {
     public let configuration: ServerConfiguration
     public let store: any AppStore
     /// The embedded store, when the server runs on SQLite.
-    public let sqlite: SQLiteStore?
+    public let sqlite: SQLiteDatabase?
     /// PostgreSQL and its replication, when the server runs on it.
     public let postgres: PostgresBackend?
     /// The embedded sync service; nil when a real Electric serves shapes.
@@ -44,13 +45,13 @@ public struct QACtlServer: Sendable {
         let authority = try TokenAuthority(store: KeyStore(dataDirectory: configuration.dataDirectory))
         let store: any AppStore
         let source: any ShapeSource
-        var sqlite: SQLiteStore?
+        var sqlite: SQLiteDatabase?
         var postgres: PostgresBackend?
         if let url = configuration.postgresURL {
             let backend = try await PostgresBackend.open(url: url, dataDirectory: configuration.dataDirectory, logger: logger)
             (store, source, postgres) = (backend.database, backend.source, backend)
         } else {
-            let embedded = try SQLiteStore(path: configuration.databasePath)
+            let embedded = try SQLiteDatabase(path: configuration.databasePath)
             (store, source, sqlite) = (embedded, embedded, embedded)
         }
         var sync: SyncService?

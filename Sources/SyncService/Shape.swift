@@ -1,6 +1,5 @@
 import ShapeWire
-import Store
-
+import SyncModel
 /// One live shape: its snapshot chunks, its log, and the long-polls waiting on it.
 /// Owned by ``SyncService`` (actor-isolated there).
 final class Shape {

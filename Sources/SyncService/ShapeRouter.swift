@@ -1,5 +1,4 @@
-import Store
-
+import SyncModel
 /// Finds the shapes a change can concern without looking at every shape.
 ///
 /// A shape whose `where` has a top-level `column = constant` term is indexed by

@@ -1,7 +1,6 @@
 import Foundation
 import ShapeWire
-import Store
-
+import SyncModel
 extension SyncService {
     /// The live shape for `resolved`, created (and its snapshot started) if needed.
     func shape(for resolved: ResolvedShape) -> Shape {

@@ -1,8 +1,7 @@
 import Foundation
 import Logging
 import ShapeWire
-import Store
-
+import SyncModel
 /// The embedded sync service: every shape, fed with committed transactions in
 /// commit order, answering `/v1/shape` calls.
 ///

@@ -1,5 +1,4 @@
-import Store
-
+import SyncModel
 /// Names the row a PostgreSQL change touched, as `table:key`.
 ///
 /// pgoutput's Relation message flags the replica identity columns, not the

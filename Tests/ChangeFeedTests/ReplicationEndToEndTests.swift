@@ -1,9 +1,7 @@
 import ChangeFeed
 import Foundation
 import PostgresHarness
-import Store
 import Testing
-
 /// A real server (the shared test cluster): writes made with psql come back
 /// through `ReplicationConnection` as whole transactions with their txids.
 struct ReplicationEndToEndTests {

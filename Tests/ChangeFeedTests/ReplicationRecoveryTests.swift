@@ -1,9 +1,7 @@
 import ChangeFeed
 import Foundation
 import PostgresHarness
-import Store
 import Testing
-
 /// A walsender terminated mid-stream: the feed reconnects from the confirmed
 /// position, and a later connection from that position gets exactly what was
 /// not confirmed.

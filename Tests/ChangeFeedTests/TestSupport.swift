@@ -1,9 +1,8 @@
 import ChangeFeed
 import Foundation
 import PostgresHarness
-import Store
+import SyncModel
 import Testing
-
 extension [UInt8] {
     /// Bytes from a hex string (fixtures); an odd or non-hex string fails the test.
     init(hex: String) {

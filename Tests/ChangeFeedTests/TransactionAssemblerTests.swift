@@ -1,7 +1,5 @@
 import ChangeFeed
-import Store
 import Testing
-
 /// The assembler on captured streams and on hand-made messages.
 struct TransactionAssemblerTests {
     private typealias M = PgOutputMessage

@@ -1,9 +1,8 @@
+import AppModel
 import Foundation
-import Testing
-import Store
-import Tokens
 import QACtlTestSupport
-
+import Testing
+import Tokens
 /// The API and the gatekeeper over HTTP against a running `qactl serve`.
 @Suite(.serialized) struct APITests {
     let dir = TemporaryDirectory()
@@ -159,11 +158,10 @@ import QACtlTestSupport
         #expect(first.status == 201 && again.status == 201)
         #expect(first.json["txid"] as? Int == again.json["txid"] as? Int)
         #expect(try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: bob).status == 409)
-        // Idempotent on the id for its owner: another title gets the same answer, no second row.
+        // The same id with another title is another request: refused, nothing changed.
         let retitled = try await api.post("/conversations", json: ["id": "c-1", "title": "Other"], token: alice)
-        #expect(retitled.status == 201)
-        #expect(retitled.json["txid"] as? Int == first.json["txid"] as? Int)
-        #expect((retitled.json["conversation"] as? [String: Any])?["title"] as? String == "T")
+        #expect(retitled.status == 409)
+        #expect(try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: alice).json["txid"] as? Int == first.json["txid"] as? Int)
         let generated = try await api.post("/conversations", json: ["title": "No id"], token: alice)
         #expect(generated.status == 201)
         #expect(((generated.json["conversation"] as? [String: Any])?["id"] as? String)?.isEmpty == false)

@@ -1,16 +1,15 @@
 import Foundation
 import GRDB
-import ShapeWire
-import Store
 import QACtlTestSupport
-
+import ShapeWire
+import SQLiteStore
 /// Writes rows into a server's SQLite file from the test process, through the
 /// store's own writer (so each write has a txid), as a second process would.
 struct TestData {
-    let store: SQLiteStore
+    let store: SQLiteDatabase
 
     init(server: ServeProcess) throws {
-        store = try SQLiteStore(path: server.dataDirectory + "/qactl.sqlite")
+        store = try SQLiteDatabase(path: server.dataDirectory + "/qactl.sqlite")
     }
 
     static func now() -> String { PostgresText.timestamp(Date()) }

@@ -1,5 +1,5 @@
 import Foundation
-import Store
+import SyncModel
 import Testing
 @testable import TxidTail
 

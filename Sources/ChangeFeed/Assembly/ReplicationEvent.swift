@@ -1,5 +1,4 @@
-import Store
-
+import SyncModel
 /// What the PostgreSQL change feed hands on, in commit order.
 ///
 /// A commit produces, in this order: a `relationChanged` for each table whose

@@ -1,5 +1,4 @@
-import Store
-
+import SyncModel
 /// Turns decoded pgoutput messages into `ReplicationEvent`s: whole committed
 /// transactions with named columns, plus truncates, schema changes and
 /// checkpoints. Pure and synchronous, so it is tested without a server.

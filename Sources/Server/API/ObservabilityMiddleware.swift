@@ -2,8 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import Store
-
+import SyncModel
 /// Per request: a structured log line (request id, method, route, status,
 /// duration; never tokens or query strings), the Prometheus request metrics,
 /// an `x-request-id` header, and CORS on the JSON API routes.

@@ -1,9 +1,8 @@
+import AppModel
 import Foundation
 import Hummingbird
 import ShapeWire
-import Store
 import Tokens
-
 /// `POST /shapes/auth-token`: exchanges an auth token for a shape token that
 /// grants exactly one shape the caller may read.
 struct ShapeTokenRoutes {

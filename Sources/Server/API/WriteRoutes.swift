@@ -1,8 +1,7 @@
+import AppModel
 import Foundation
 import Hummingbird
 import ShapeWire
-import Store
-
 /// `POST /conversations` and `POST /questions/send`: each one transaction whose
 /// txid is read inside it and returned as a JSON number.
 struct WriteRoutes {

@@ -1,8 +1,7 @@
 import Answering
+import AppModel
 import Foundation
 import Logging
-import Store
-
 /// Generates answers in the background with bounded concurrency.
 ///
 /// A question's answer is queued only after its transaction committed. The

@@ -1,7 +1,7 @@
+import AppModel
 import Foundation
 import Logging
-import Store
-
+import SyncModel
 /// Writes one growing answer: coalesces pieces so that partial content is
 /// written at most once per `flushInterval`, each write its own transaction.
 ///

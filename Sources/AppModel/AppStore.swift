@@ -1,7 +1,5 @@
 import Foundation
-import ShapeWhere
 import ShapeWire
-
 /// The writes and reads of the API and the answer workers, on either store.
 public protocol AppStore: Sendable {
     /// The owner of conversation `id`, or nil when there is no such conversation.
@@ -33,28 +31,4 @@ extension AppStore {
     public func updateAnswer(_ answerID: String, content: String, status: String) async throws -> UInt64? {
         try await updateAnswer(answerID, content: content, status: status, now: Date())
     }
-}
-
-/// What the sync service reads: snapshots, committed transactions in commit
-/// order from a durable log, and a catalog where shapes survive restarts.
-public protocol ShapeSource: Sendable {
-    var tables: [TableSchema] { get }
-    /// The SQL dialect snapshot filters are written in.
-    var sqlDialect: SQLDialect { get }
-    /// The rows of `table` passing `filter` (none when `includeRows` is false),
-    /// with what the snapshot already contains.
-    func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool) async throws -> TableSnapshot
-    /// The newest sequence in the change log (0 when empty).
-    func lastSequence() async throws -> Int64
-    /// The newest commit position known.
-    func lastLSN() async throws -> UInt64
-    /// Whole committed transactions with changes after `sequence`, in commit order.
-    func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction]
-    /// Runs `observer` after each commit the log learns about in this process.
-    func onCommit(_ observer: @escaping @Sendable () -> Void)
-    /// Housekeeping the feed does whenever it has caught up.
-    func whenCaughtUp() async throws
-    func saveShape(_ record: ShapeRecord) async throws
-    func deleteShapes(_ handles: [String]) async throws
-    func loadShapes() async throws -> [ShapeRecord]
 }

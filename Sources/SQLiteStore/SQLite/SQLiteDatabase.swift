@@ -1,19 +1,20 @@
+import AppModel
 import Foundation
 import GRDB
 import ShapeWhere
 import ShapeWire
 import Synchronization
-
+import SyncModel
 /// The embedded store: one SQLite file in WAL mode, safe to share with other
 /// processes (a second `qactl serve`, the `sqlite3` shell).
 ///
 /// ```swift
-/// let store = try SQLiteStore(path: "/tmp/qactl.sqlite")
+/// let store = try SQLiteDatabase(path: "/tmp/qactl.sqlite")
 /// let (_, txid) = try await store.transaction { db in
 ///     try db.execute(sql: "INSERT INTO conversations …")
 /// }
 /// ```
-public final class SQLiteStore: AppStore, ShapeSource {
+public final class SQLiteDatabase: AppStore, ShapeSource {
     public let path: String
     let pool: DatabasePool
     /// Called after each of this process's write transactions commits.

@@ -1,6 +1,6 @@
+import AppModel
 import GRDB
 import ShapeWire
-
 /// The embedded store's schema, as versioned migrations.
 ///
 /// Change capture is done by triggers, so a row written by any program (the

@@ -1,5 +1,4 @@
 import Foundation
-
 /// A shape as persisted, so that it survives a restart with its handle,
 /// snapshot and position: its log is rebuilt from the change log after
 /// `replayFrom`, skipping what `visibility` says the snapshot holds.

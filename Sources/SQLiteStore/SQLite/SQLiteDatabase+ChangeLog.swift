@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import ShapeWire
-
-extension SQLiteStore {
+import SyncModel
+extension SQLiteDatabase {
     /// The newest change's sequence (0 when there is none).
     public func lastSequence() async throws -> Int64 {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM _qactl_changes") ?? 0 }
@@ -100,7 +100,7 @@ extension SQLiteStore {
     }
 }
 
-extension SQLiteStore {
+extension SQLiteDatabase {
     /// Closes transactions other programs left open (see ``closeExternalTransactions()``).
     public func whenCaughtUp() async throws {
         if try await hasOpenExternalTransaction() { try await closeExternalTransactions() }

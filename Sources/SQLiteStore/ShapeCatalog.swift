@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-
+import SyncModel
 /// Where shapes are kept across restarts: `_qactl_shapes` and their snapshot
 /// chunks, in whichever SQLite file the store keeps its change log.
 struct ShapeCatalog: Sendable {

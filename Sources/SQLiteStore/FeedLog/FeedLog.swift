@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import ShapeWire
 import Synchronization
-
+import SyncModel
 /// The durable log of transactions replicated from PostgreSQL, in a SQLite file
 /// of the data dir. The sync service rebuilds shape logs from it after a
 /// restart, so the replication slot is only confirmed up to what is stored here.
@@ -40,7 +40,7 @@ public final class FeedLog: Sendable {
             }
             try migrator.migrate(queue)
         } catch {
-            throw StoreError(.cannotOpen, "cannot open the replication log \(path): \(SQLiteStore.describe(error))")
+            throw StoreError(.cannotOpen, "cannot open the replication log \(path): \(SQLiteDatabase.describe(error))")
         }
     }
 
@@ -138,7 +138,7 @@ public final class FeedLog: Sendable {
                 let changes = try rows[index..<end].map { row in
                     RowChange(
                         table: row[5], operation: RowChange.Operation(rawValue: row[6]) ?? .update,
-                        old: try SQLiteStore.decodeRow(row[7]), new: try SQLiteStore.decodeRow(row[8]),
+                        old: try SQLiteDatabase.decodeRow(row[7]), new: try SQLiteDatabase.decodeRow(row[8]),
                         opPosition: row[4], sequence: row[0])
                 }
                 transactions.append(CommittedTransaction(

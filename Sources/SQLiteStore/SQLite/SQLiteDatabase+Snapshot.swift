@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import ShapeWhere
 import ShapeWire
-
-extension SQLiteStore {
+import SyncModel
+extension SQLiteDatabase {
     /// The rows of `table` passing `filter`, read in one read transaction
     /// together with the change-log position they reflect.
     ///

@@ -1,0 +1,25 @@
+import ShapeWhere
+import ShapeWire
+/// What the sync service reads: snapshots, committed transactions in commit
+/// order from a durable log, and a catalog where shapes survive restarts.
+public protocol ShapeSource: Sendable {
+    var tables: [TableSchema] { get }
+    /// The SQL dialect snapshot filters are written in.
+    var sqlDialect: SQLDialect { get }
+    /// The rows of `table` passing `filter` (none when `includeRows` is false),
+    /// with what the snapshot already contains.
+    func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool) async throws -> TableSnapshot
+    /// The newest sequence in the change log (0 when empty).
+    func lastSequence() async throws -> Int64
+    /// The newest commit position known.
+    func lastLSN() async throws -> UInt64
+    /// Whole committed transactions with changes after `sequence`, in commit order.
+    func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction]
+    /// Runs `observer` after each commit the log learns about in this process.
+    func onCommit(_ observer: @escaping @Sendable () -> Void)
+    /// Housekeeping the feed does whenever it has caught up.
+    func whenCaughtUp() async throws
+    func saveShape(_ record: ShapeRecord) async throws
+    func deleteShapes(_ handles: [String]) async throws
+    func loadShapes() async throws -> [ShapeRecord]
+}
