@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "TxidTailTests",
             // "qactl" so that `swift test` builds the binary the tests run (serve and tail-txid).
-            dependencies: ["TxidTail", "qactl", "PostgresHarness", "SyncClient", "ShapeWire", "Tokens", "SyncModel"],
+            dependencies: ["TxidTail", "qactl", "PostgresHarness", "SyncClient", "ShapeWire", "Tokens", "SyncModel", "ChangeFeed"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

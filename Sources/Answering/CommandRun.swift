@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import Logging
 
 #if canImport(Glibc)
@@ -44,7 +45,7 @@ final class CommandRun: Sendable {
     private let maximumOutputBytes: Int
     private let logger: Logger
     private let continuation: AsyncThrowingStream<String, any Error>.Continuation
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     init(
         process: ChildProcess,

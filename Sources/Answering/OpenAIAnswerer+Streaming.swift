@@ -2,13 +2,19 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 extension OpenAIAnswerer {
-    /// What the watchdog needs to know about one request.
-    struct Progress {
-        var started: ContinuousClock.Instant
+    /// What the watchdog needs to know about one request, shared by the
+    /// reading task and the watchdog.
+    final class Progress: Sendable {
+        let started = ContinuousClock.now
+        private let lastBytesAt = Mutex<ContinuousClock.Instant?>(nil)
+
         /// When bytes of the answer last arrived; nil until the first ones do.
-        var lastBytes: ContinuousClock.Instant?
+        var lastBytes: ContinuousClock.Instant? { lastBytesAt.withLock { $0 } }
+
+        func sawBytes() { lastBytesAt.withLock { $0 = .now } }
     }
 
     /// Error bodies are read up to this size; the message is at the start anyway.
@@ -25,7 +31,7 @@ extension OpenAIAnswerer {
         } catch {
             throw AnswerFailure("could not encode the request for the model server: \(error)")
         }
-        let progress = Locked(Progress(started: .now, lastBytes: nil))
+        let progress = Progress()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.exchange(request, progress: progress, emit: emit) }
             group.addTask { try await self.watch(progress) }
@@ -38,13 +44,13 @@ extension OpenAIAnswerer {
 
     /// Throws when the answer has not started within ``requestTimeout`` or has been silent
     /// for ``stallTimeout``; runs until cancelled otherwise.
-    private func watch(_ progress: Locked<Progress>) async throws {
+    private func watch(_ progress: Progress) async throws {
         // The deadline moves whenever bytes arrive, so look again at this interval rather
         // than sleeping until a deadline that may have moved (or shrunk, at the first bytes).
         let shortest = min(stallTimeout, requestTimeout)
         let interval = max(shortest / 4, .milliseconds(10))
         while true {
-            let (deadline, failure) = progress.withLock { progress in
+            let (deadline, failure) = { () -> (ContinuousClock.Instant, AnswerFailure) in
                 if let last = progress.lastBytes {
                     return (last + stallTimeout, AnswerFailure(
                         "the model's stream stalled: nothing arrived for \(Wording.duration(stallTimeout))"
@@ -53,7 +59,7 @@ extension OpenAIAnswerer {
                 return (progress.started + requestTimeout, AnswerFailure(
                     "the model server did not answer within \(Wording.duration(requestTimeout))"
                 ))
-            }
+            }()
             let now = ContinuousClock.now
             if now >= deadline { throw failure }
             try await Task.sleep(until: min(deadline, now + interval), clock: .continuous)
@@ -62,7 +68,7 @@ extension OpenAIAnswerer {
 
     private func exchange(
         _ request: HTTPClientRequest,
-        progress: Locked<Progress>,
+        progress: Progress,
         emit: @Sendable (String) -> Void
     ) async throws {
         let response: HTTPClientResponse
@@ -90,7 +96,7 @@ extension OpenAIAnswerer {
 
     private func readEventStream(
         _ response: HTTPClientResponse,
-        progress: Locked<Progress>,
+        progress: Progress,
         emit: @Sendable (String) -> Void
     ) async throws {
         var parser = ServerSentEventParser()
@@ -126,7 +132,7 @@ extension OpenAIAnswerer {
 
         do {
             reading: for try await buffer in response.body {
-                progress.withLock { $0.lastBytes = .now }
+                progress.sawBytes()
                 for event in parser.feed(buffer.readableBytesView) {
                     try handle(event)
                     // Nothing after [DONE] matters; leaving the loop releases the connection.
@@ -166,11 +172,11 @@ extension OpenAIAnswerer {
     }
 
     /// Reads at most `limit` bytes of the body; the rest is left unread.
-    private func readBody(_ response: HTTPClientResponse, limit: Int, progress: Locked<Progress>) async throws -> Data {
+    private func readBody(_ response: HTTPClientResponse, limit: Int, progress: Progress) async throws -> Data {
         var body = Data()
         do {
             for try await buffer in response.body {
-                progress.withLock { $0.lastBytes = .now }
+                progress.sawBytes()
                 body.append(contentsOf: buffer.readableBytesView.prefix(limit - body.count))
                 if body.count >= limit { break }
             }

@@ -1,3 +1,4 @@
+import ChangeFeed
 import Foundation
 import NIOSSL
 import PostgresNIO
@@ -34,10 +35,8 @@ public struct PostgresURL: Sendable {
         }
     }
 
-    /// The URL with the password removed, for messages and logs.
-    public var redacted: String {
-        "postgres://\(user)@\(host):\(port)/\(database)"
-    }
+    /// The URL with its password masked, for messages and logs.
+    public var redacted: String { DatabaseURL.redacted(url) }
 
     func clientConfiguration() -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS

@@ -14,8 +14,8 @@ extension ShapeRequest {
         }
 
         for (name, value) in query {
-            if name.hasPrefix("params[") && name.hasSuffix("]") {
-                let key = name.dropFirst("params[".count).dropLast()
+            if name.hasPrefix(ShapeParameter.paramsPrefix) && name.hasSuffix("]") {
+                let key = name.dropFirst(ShapeParameter.paramsPrefix.count).dropLast()
                 if let number = Int(key), number >= 1, key.allSatisfy(\.isNumber) {
                     params[number] = value
                 } else {
@@ -31,60 +31,62 @@ extension ShapeRequest {
 
         // offset, handle, live
         var offset: RequestedOffset?
-        if let text = values["offset"] {
+        if let text = values[ShapeParameter.offset] {
             offset = RequestedOffset(text)
-            if offset == nil { reject("offset", "has invalid format") }
+            if offset == nil { reject(ShapeParameter.offset, "has invalid format") }
         } else {
-            reject("offset", "can't be blank")
+            reject(ShapeParameter.offset, "can't be blank")
         }
-        let live = values["live"].map { $0 != "false" } ?? false
-        var handle = values["handle"].flatMap { $0.isEmpty ? nil : $0 }
+        let liveText = values[ShapeParameter.live]
+        let live = liveText == "true"
+        if let liveText, liveText != "true", liveText != "false" { reject(ShapeParameter.live, "must be true or false") }
+        var handle = values[ShapeParameter.handle].flatMap { $0.isEmpty ? nil : $0 }
         switch offset {
         case .offset(.beforeAll)?:
             handle = nil
-            if live { reject("live", "can't be true when offset == -1") }
+            if live { reject(ShapeParameter.live, "can't be true when offset == -1") }
         case .now?:
             handle = nil
-            if live { reject("live", "can't be true when offset is 'now'") }
+            if live { reject(ShapeParameter.live, "can't be true when offset is 'now'") }
         case .offset?:
-            if handle == nil { reject("handle", "can't be blank when offset != -1") }
+            if handle == nil { reject(ShapeParameter.handle, "can't be blank when offset != -1") }
         case nil:
             break
         }
 
-        let replica = ShapeDefinition.Replica(rawValue: values["replica"] ?? "default")
-        if replica == nil { reject("replica", "is invalid") }
-        let logMode = ShapeDefinition.LogMode(rawValue: values["log"] ?? "full")
-        if logMode == nil { reject("log", "is invalid") }
+        let replica = ShapeDefinition.Replica(rawValue: values[ShapeParameter.replica] ?? "default")
+        if replica == nil { reject(ShapeParameter.replica, "is invalid") }
+        let logMode = ShapeDefinition.LogMode(rawValue: values[ShapeParameter.log] ?? "full")
+        if logMode == nil { reject(ShapeParameter.log, "is invalid") }
 
         // table and columns
         var table: TableSchema?
-        if let text = values["table"], !text.isEmpty {
+        if let text = values[ShapeParameter.table], !text.isEmpty {
             switch SQLIdentifier.parseQualified(text) {
             case .success(let (schema, name)):
                 table = tables.first { $0.schema == schema && $0.name == name }
                 if table == nil {
-                    reject("table", "Table \"\(schema)\".\"\(name)\" does not exist. If the table name contains capitals or special characters you must quote it.")
+                    reject(ShapeParameter.table, "Table \"\(schema)\".\"\(name)\" does not exist. If the table name contains capitals or special characters you must quote it.")
                 }
             case .failure(let reason):
-                reject("table", reason.message)
+                reject(ShapeParameter.table, reason.message)
             }
         } else {
-            reject("table", "can't be blank")
+            reject(ShapeParameter.table, "can't be blank")
         }
 
         var columns: [String]?
-        if let table, let text = values["columns"] {
+        if let table, let text = values[ShapeParameter.columns] {
             switch SQLIdentifier.parseList(text) {
             case .failure(let reason):
-                reject("columns", reason.message)
+                reject(ShapeParameter.columns, reason.message)
             case .success(let names):
                 let unknown = names.filter { table.column($0) == nil }
                 let missing = table.primaryKey.filter { !names.contains($0) }
                 if !unknown.isEmpty {
-                    reject("columns", "The following columns are not found on the table: \(unknown.joined(separator: ", "))")
+                    reject(ShapeParameter.columns, "The following columns are not found on the table: \(unknown.joined(separator: ", "))")
                 } else if !missing.isEmpty {
-                    reject("columns", "The list of columns must include all primary key columns, missing: \(missing.joined(separator: ", "))")
+                    reject(ShapeParameter.columns, "The list of columns must include all primary key columns, missing: \(missing.joined(separator: ", "))")
                 } else {
                     // Table order, each once: the same selection is the same shape.
                     columns = table.columnNames.filter(names.contains)
@@ -95,7 +97,7 @@ extension ShapeRequest {
         guard invalid.errors.isEmpty, let offset, let table, let replica, let logMode else {
             return .failure(invalid)
         }
-        let whereText = values["where"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        let whereText = values[ShapeParameter.where].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         let definition = ShapeDefinition(
             table: table.name, whereText: whereText, params: (0..<params.count).map { params[$0 + 1] ?? "" },
             columns: columns, replica: replica, log: logMode)
@@ -106,7 +108,7 @@ extension ShapeRequest {
             invalid.errors["where", default: []].append(error.message)
             return .failure(invalid)
         }
-        let request = ShapeRequest(definition: definition, offset: offset, handle: handle, live: live, cursor: values["cursor"])
+        let request = ShapeRequest(definition: definition, offset: offset, handle: handle, live: live, cursor: values[ShapeParameter.cursor])
         return .success((request, resolved))
     }
 }

@@ -8,7 +8,7 @@ extension SyncService {
         var reply = ShapeReply(origin: call.origin)
         if call.method == .options { return reply.preflight() }
         if !trusted {
-            let given = call.query.last { $0.name == "secret" || $0.name == "api_secret" }?.value
+            let given = call.query.last { $0.name == ShapeParameter.secret || $0.name == ShapeParameter.apiSecret }?.value
             guard let secret = configuration.secret, let given, constantTimeEquals(given, secret) else {
                 return reply.unauthorized()
             }
@@ -69,7 +69,8 @@ extension SyncService {
                 await waitForChange(shape, after: shape.lastOffset, timeout: configuration.longPollTimeout / 2)
             }
             if readFrom > shape.lastOffset {
-                return reply.invalid(["offset": ["out of bounds for this shape"]])
+                let error = ShapeRequestError.offsetOutOfBounds
+                return reply.invalid([error.field: [error.message]])
             }
         }
         var (entries, reachesEnd) = shape.log.read(after: readFrom)

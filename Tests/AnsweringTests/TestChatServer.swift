@@ -2,13 +2,14 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 @testable import Answering
 
 /// A chat completions server on 127.0.0.1 (port chosen by the system) that speaks the real
 /// streaming format. The first path segment picks the behaviour, so one base URL per
 /// scenario: `http://127.0.0.1:PORT/<scenario>/v1`.
-struct TestChatServer: Sendable {
+final class TestChatServer: Sendable {
     /// One request as the server received it.
     struct Request: Sendable {
         var method: String
@@ -39,9 +40,13 @@ struct TestChatServer: Sendable {
     }
 
     let port: Int
-    let requests: Locked<[Request]>
+    let requests = Mutex<[Request]>([])
     /// How many connections have ended (closed by either side).
-    let closedConnections: Locked<Int>
+    let closedConnections = Mutex(0)
+
+    init(port: Int) {
+        self.port = port
+    }
 
     func baseURL(_ scenario: Scenario) -> String { "http://127.0.0.1:\(port)/\(scenario.rawValue)/v1" }
 
@@ -57,7 +62,7 @@ struct TestChatServer: Sendable {
                 }
             }
         let server = TestChatServer(
-            port: listener.channel.localAddress?.port ?? 0, requests: Locked([]), closedConnections: Locked(0))
+            port: listener.channel.localAddress?.port ?? 0)
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask {
                 try await listener.executeThenClose { connections in

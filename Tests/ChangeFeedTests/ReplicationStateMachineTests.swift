@@ -90,10 +90,10 @@ struct ReplicationStateMachineTests {
     }
 
     @Test func urlPasswordsAreRedacted() {
-        #expect(PQConnection.redacted("postgres://u:secret@h:5432/d") == "postgres://u:***@h:5432/d")
-        #expect(PQConnection.redacted("postgres://u@h/d") == "postgres://u@h/d")
-        #expect(PQConnection.redacted("postgres://h:5432/d?user=a@b") == "postgres://h:5432/d?user=a@b")
-        #expect(PQConnection.redacted("postgresql://h/d?user=u&password=pw&sslmode=require")
+        #expect(DatabaseURL.redacted("postgres://u:secret@h:5432/d") == "postgres://u:***@h:5432/d")
+        #expect(DatabaseURL.redacted("postgres://u@h/d") == "postgres://u@h/d")
+        #expect(DatabaseURL.redacted("postgres://h:5432/d?user=a@b") == "postgres://h:5432/d?user=a@b")
+        #expect(DatabaseURL.redacted("postgresql://h/d?user=u&password=pw&sslmode=require")
             == "postgresql://h/d?user=u&password=***&sslmode=require")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SyncModel
 import Testing
+import ChangeFeed
 @testable import TxidTail
 
 /// Keys and lines of PostgreSQL changes, and the 32-bit xid arithmetic.

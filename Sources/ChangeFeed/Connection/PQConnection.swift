@@ -24,7 +24,7 @@ public final class PQConnection {
     /// `extra` settings (such as `replication=database`) override the URL's.
     public static func connect(url: String, applicationName: String, extra: [(String, String)] = []) throws -> PQConnection {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-            throw ChangeFeedError(.invalidURL, "'\(redacted(url))' is not a postgres:// or postgresql:// URL")
+            throw ChangeFeedError(.invalidURL, "'\(DatabaseURL.redacted(url))' is not a postgres:// or postgresql:// URL")
         }
         // libpq applies settings in order, later ones winning: defaults first,
         // then the URL, then what this connection must have.
@@ -44,7 +44,7 @@ public final class PQConnection {
         }
         let connection = PQConnection(handle: handle)
         guard PQstatus(handle) == CONNECTION_OK else {
-            throw ChangeFeedError(.connectionFailed, "cannot connect to \(redacted(url)): \(connection.lastError)")
+            throw ChangeFeedError(.connectionFailed, "cannot connect to \(DatabaseURL.redacted(url)): \(connection.lastError)")
         }
         // libpq prints server notices ("… does not exist, skipping") to stderr
         // by default; they are not errors, and a server's output is not the place.
@@ -198,23 +198,5 @@ public final class PQConnection {
     private static func firstLine(_ sql: String) -> String {
         let line = sql.split(separator: "\n").first.map(String.init) ?? sql
         return line.count > 80 ? String(line.prefix(77)) + "..." : line
-    }
-
-    /// The URL without its password (in the user part or a `password=`
-    /// parameter), for messages.
-    static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return url }
-        var result = url
-        let authorityEnd = url[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" } ?? url.endIndex
-        if let at = url[scheme.upperBound..<authorityEnd].lastIndex(of: "@"),
-            let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
-        {
-            result = String(url[..<colon]) + ":***" + String(url[at...])
-        }
-        guard let query = result.firstIndex(of: "?") else { return result }
-        let parameters = result[result.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
-            pair.hasPrefix("password=") ? "password=***" : String(pair)
-        }
-        return String(result[...query]) + parameters.joined(separator: "&")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs blocking libpq work on its own OS thread, so that no Swift-concurrency
 /// cooperative thread ever waits in `poll()` or a network round trip.
@@ -20,7 +21,7 @@ enum OSThread {
 
 /// A one-shot signal that a thread has finished, awaited by `stop()`.
 final class ThreadCompletion: Sendable {
-    private let state = Locked<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// Marks the thread finished and wakes every waiter. Later calls do nothing.
     func finish() {

@@ -11,8 +11,6 @@ import Tokens
 /// parameters are dropped from what it sends; its `Authorization` header never
 /// goes upstream.
 struct Gatekeeper {
-    /// Protocol parameters a client may set.
-    static let forwarded: Set<String> = ["offset", "handle", "live", "cursor", "log", "replica", "columns", "expired_handle", "cache-buster"]
 
     let authenticator: Authenticator
     let upstream: any ShapeUpstream
@@ -21,11 +19,11 @@ struct Gatekeeper {
 
     /// The upstream query: the client's protocol parameters, then the token's shape.
     static func query(client: ShapeRequest.Query, grant: ShapeGrant) -> ShapeRequest.Query {
-        var query = client.filter { forwarded.contains($0.name) }
-        query.append((name: "table", value: grant.table))
-        query.append((name: "where", value: grant.where))
+        var query = client.filter { ShapeParameter.clientControlled.contains($0.name) }
+        query.append((name: ShapeParameter.table, value: grant.table))
+        query.append((name: ShapeParameter.where, value: grant.where))
         for (index, value) in grant.params.enumerated() {
-            query.append((name: "params[\(index + 1)]", value: value))
+            query.append((name: ShapeParameter.param(index + 1), value: value))
         }
         return query
     }
@@ -40,7 +38,7 @@ struct Gatekeeper {
             let call = ShapeCall(
                 method: request.method == .head ? .head : .get, query: Self.query(client: clientQuery, grant: grant),
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
-            let live = clientQuery.last { $0.name == "live" }.map { $0.value != "false" } ?? false
+            let live = clientQuery.last { $0.name == ShapeParameter.live }?.value == "true"
             var response: Response
             if live && cancelsOnDisconnect {
                 // Hummingbird closes the connection after such a response; say so.

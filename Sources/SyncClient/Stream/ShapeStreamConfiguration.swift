@@ -1,3 +1,5 @@
+import ShapeWire
+
 /// How to reach one shape and how to behave when things go wrong.
 ///
 /// Through qactl's gatekeeper (the token says which shape):
@@ -17,7 +19,7 @@
 /// ```
 public struct ShapeStreamConfiguration: Sendable {
     /// Query parameters the stream sets itself; passing them in ``parameters`` is an error.
-    public static let reservedParameters: Set<String> = ["offset", "handle", "live", "cursor", "cache-buster", "expired_handle"]
+    public static let reservedParameters: Set<String> = ShapeParameter.streamControlled
 
     /// The shape endpoint (`…/shape` or `…/v1/shape`), without query.
     public var url: String

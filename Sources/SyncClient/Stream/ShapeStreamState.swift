@@ -66,18 +66,18 @@ struct ShapeStreamState {
     }
 
     func nextRequest() -> Request {
-        var query: [(String, String)] = [("offset", offset.description)]
+        var query: [(String, String)] = [(ShapeParameter.offset, offset.description)]
         var sentHandle: String?
         if !offset.isBeforeAllOffsets, let handle {
-            query.append(("handle", handle))
+            query.append((ShapeParameter.handle, handle))
             sentHandle = handle
         }
         if isLive {
-            query.append(("live", "true"))
-            query.append(("cursor", cursor ?? ""))
+            query.append((ShapeParameter.live, "true"))
+            query.append((ShapeParameter.cursor, cursor ?? ""))
         }
-        if let expiredHandle { query.append(("expired_handle", expiredHandle)) }
-        if let cacheBuster { query.append(("cache-buster", cacheBuster)) }
+        if let expiredHandle { query.append((ShapeParameter.expiredHandle, expiredHandle)) }
+        if let cacheBuster { query.append((ShapeParameter.cacheBuster, cacheBuster)) }
         return Request(query: query, isLive: isLive, offset: offset.description, handle: sentHandle)
     }
 
@@ -92,10 +92,10 @@ struct ShapeStreamState {
             if let handle { expiredHandle = handle }
             return mustRefetch("the server expired shape handle \(handle ?? "(none)") (409)")
         case 400:
-            let text = String(decoding: response.body.prefix(2000), as: UTF8.self)
-            if text.contains("out of bounds") {
+            if ShapeRequestError(body: response.body) == .offsetOutOfBounds {
                 return mustRefetch("offset \(offset) is out of bounds for this shape (400)")
             }
+            let text = String(decoding: response.body.prefix(2000), as: UTF8.self)
             throw ShapeStreamError(.badRequest, "the shape server refused the request: \(text)", status: 400)
         case 401:
             return .refreshToken

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Query parameter names of the shape protocol, next to ``ShapeHeader``.
+public enum ShapeParameter {
+    public static let offset = "offset"
+    public static let handle = "handle"
+    public static let live = "live"
+    public static let cursor = "cursor"
+    public static let table = "table"
+    public static let `where` = "where"
+    public static let columns = "columns"
+    public static let replica = "replica"
+    public static let log = "log"
+    public static let secret = "secret"
+    /// Electric's older name for `secret`.
+    public static let apiSecret = "api_secret"
+    public static let expiredHandle = "expired_handle"
+    public static let cacheBuster = "cache-buster"
+    public static let paramsPrefix = "params["
+
+    /// `params[n]`, the n-th (from 1) value of a `where` clause's `$n`.
+    public static func param(_ number: Int) -> String { "params[\(number)]" }
+
+    /// What a client of the gatekeeper may set: protocol positions and
+    /// options, never the table, `where`, params or secret.
+    public static let clientControlled: Set<String> = [offset, handle, live, cursor, log, replica, columns, expiredHandle, cacheBuster]
+
+    /// What a shape stream sets itself on every request; the rest of a
+    /// stream's parameters (the shape) are the caller's.
+    public static let streamControlled: Set<String> = [offset, handle, live, cursor, cacheBuster, expiredHandle]
+}
+
+/// A 400 answer of the shape protocol that a client acts on rather than
+/// reports: its body is `{"message": …, "errors": {field: [message]}}`.
+public enum ShapeRequestError: Sendable, Equatable {
+    /// The offset is past the shape's log (the shape was rebuilt): refetch.
+    case offsetOutOfBounds
+
+    public var field: String {
+        switch self {
+        case .offsetOutOfBounds: ShapeParameter.offset
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .offsetOutOfBounds: "out of bounds for this shape"
+        }
+    }
+
+    /// The error a 400 body reports, when it is one of these.
+    public init?(body: some Collection<UInt8>) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let errors = object["errors"] as? [String: Any]
+        else { return nil }
+        let known: [ShapeRequestError] = [.offsetOutOfBounds]
+        guard let match = known.first(where: { (errors[$0.field] as? [String])?.contains($0.message) == true }) else { return nil }
+        self = match
+    }
+}
