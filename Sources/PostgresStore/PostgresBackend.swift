@@ -33,28 +33,26 @@ public struct PostgresBackend: Sendable {
         do {
             try await database.migrate()
             try await setup.ensurePublication(publication, tables: DataModel.tables.map(\.name))
-            // The slot must exist before any snapshot is taken: a transaction
-            // committed between a snapshot and the slot's creation would be in neither.
-            let exists = try await client.query(
-                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = \(slot) AND database = current_database()", logger: logger
-            ).decode(Int.self).first { _ in true } ?? 0
-            let confirmedBefore = try await log.meta("confirmed_lsn") != nil
+            // A log with a position or shapes resumes: its slot must exist, and
+            // a missing one is a gap the feed reports. A fresh log has no
+            // position: the feed creates the slot, before any snapshot is taken
+            // (open returns only once it streams), so no commit falls between.
+            let confirmedBefore = try await log.meta("confirmed_lsn").flatMap(UInt64.init)
             let storedChanges = try await log.lastSequence() > 0
             let storedShapes = try await !log.loadShapes().isEmpty
-            let hasHistory = confirmedBefore || storedChanges || storedShapes
-            if exists == 0 && !hasHistory {
-                try await client.query("SELECT pg_create_logical_replication_slot(\(slot), 'pgoutput')", logger: logger)
-            }
-            // Otherwise a missing slot (dropped while qactl was stopped, or a
-            // log made for another database) is a gap: the feed replaces the
-            // slot and the pump has every shape refetched.
-            let confirmed = UInt64(try await log.meta("confirmed_lsn").flatMap(Int64.init) ?? 0)
+            let startLSN = confirmedBefore ?? (storedChanges || storedShapes ? 1 : 0)
             // Reconnects forever (backing off to 7.5 s): a server outlives a
             // database restart; /healthz says 503 meanwhile.
             let feed = ReplicationFeed(
                 configuration: ReplicationConfiguration(
-                    url: text, slotName: slot, publicationName: publication, temporarySlot: false, startLSN: confirmed, slotMustExist: true),
+                    url: text, slotName: slot, publicationName: publication, temporarySlot: false, startLSN: startLSN, slotMustExist: true),
                 retryDelay: .milliseconds(250), maxConsecutiveFailures: .max)
+            do {
+                try await feed.waitUntilStreaming(timeout: .seconds(30))
+            } catch {
+                await feed.stop()
+                throw error
+            }
             return PostgresBackend(database: database, log: log, feed: feed, poolTask: poolTask)
         } catch {
             poolTask.cancel()

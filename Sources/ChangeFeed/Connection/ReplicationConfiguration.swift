@@ -23,11 +23,12 @@ public struct ReplicationConfiguration: Sendable {
     public var sequenceFloor: Int64
     /// Shown in `pg_stat_replication` and the server log.
     public var applicationName: String
-    /// The slot was created by the consumer, which resumes from its own
-    /// records (`startLSN`): a missing or invalidated slot, or one whose
-    /// confirmed position is past `startLSN`, means changes were lost, so the
-    /// connection fails with `ChangeFeedError.slotLost` instead of creating
-    /// a new slot and carrying on over the gap.
+    /// The slot belongs to a consumer that resumes from its own records
+    /// (`startLSN`): once it has a position, a missing or invalidated slot, or
+    /// one whose confirmed position is past `startLSN`, means changes were
+    /// lost, so the connection fails with `ChangeFeedError.slotLost` instead
+    /// of creating a new slot and carrying on over the gap. A consumer with
+    /// no position yet (`startLSN` 0) gets the slot created.
     public var slotMustExist: Bool
     /// Set by `ReplicationFeed` after a `slotLost`: drop what is left of the
     /// slot and create it anew.

@@ -25,6 +25,7 @@ public final class ReplicationFeed: Sendable {
     public let slotName: String
     private let state: Locked<FeedState>
     private let task: Task<Void, Never>
+    private let firstStart: FirstStart
 
     struct FeedState: Sendable {
         var confirmed: UInt64
@@ -43,9 +44,10 @@ public final class ReplicationFeed: Sendable {
     public init(configuration: ReplicationConfiguration, retryDelay: Duration = .seconds(1), maxConsecutiveFailures: Int = 10) {
         let state = Locked(FeedState(confirmed: configuration.startLSN))
         let (events, continuation) = AsyncThrowingStream.makeStream(of: ReplicationEvent.self, throwing: (any Error).self)
+        let firstStart = FirstStart()
         let task = Task {
             await Self.run(
-                configuration: configuration, state: state, continuation: continuation,
+                configuration: configuration, state: state, continuation: continuation, firstStart: firstStart,
                 retryDelay: retryDelay, maxConsecutiveFailures: maxConsecutiveFailures)
         }
         continuation.onTermination = { _ in
@@ -57,6 +59,7 @@ public final class ReplicationFeed: Sendable {
             task.cancel()
         }
         self.events = events
+        self.firstStart = firstStart
         self.slotName = configuration.slotName
         self.state = state
         self.task = task
@@ -78,6 +81,13 @@ public final class ReplicationFeed: Sendable {
 
     /// The highest LSN confirmed so far.
     public var confirmedLSN: UInt64 { state.withLock { $0.confirmed } }
+
+    /// Returns once the first connection streams (its slot exists, created
+    /// if the consumer had none); throws the error that ended the feed
+    /// before that, or `connectionFailed` after `timeout`.
+    public func waitUntilStreaming(timeout: Duration) async throws {
+        try await firstStart.wait(timeout: timeout)
+    }
 
     /// Whether a replication connection is streaming now.
     public var isConnected: Bool { state.withLock { $0.connection != nil } }
@@ -101,9 +111,11 @@ public final class ReplicationFeed: Sendable {
 
     private static func run(
         configuration: ReplicationConfiguration, state: Locked<FeedState>,
-        continuation: AsyncThrowingStream<ReplicationEvent, any Error>.Continuation,
+        continuation: AsyncThrowingStream<ReplicationEvent, any Error>.Continuation, firstStart: FirstStart,
         retryDelay: Duration, maxConsecutiveFailures: Int
     ) async {
+        var outcome: Result<Void, any Error> = .failure(ChangeFeedError(.connectionFailed, "the replication feed stopped before it streamed"))
+        defer { firstStart.finish(outcome) }
         var relations: [UInt32: PgOutputMessage.Relation] = [:]
         var lastSequence = configuration.sequenceFloor
         var lastCheckpoint = configuration.startLSN
@@ -129,15 +141,22 @@ public final class ReplicationFeed: Sendable {
                 }
                 connectedBefore = true
                 if stopNow { await started.stop() }
-                if let reason = lostSlot, let start = started.slotCreatedAt {
-                    lostSlot = nil
+                if let start = started.slotCreatedAt {
+                    // A new slot: its start is the consumer's position from now on.
                     let resumeFrom = state.withLock { state -> UInt64 in
                         state.confirmed = max(state.confirmed, start)
                         return state.confirmed
                     }
-                    lastCheckpoint = max(lastCheckpoint, start)
-                    continuation.yield(.gap(reason: reason, lsn: resumeFrom))
+                    lastCheckpoint = max(lastCheckpoint, resumeFrom)
+                    if let reason = lostSlot {
+                        lostSlot = nil
+                        continuation.yield(.gap(reason: reason, lsn: resumeFrom))
+                    } else {
+                        continuation.yield(.checkpoint(lsn: resumeFrom))
+                    }
                 }
+                outcome = .success(())
+                firstStart.finish(outcome)
                 for try await event in started.events {
                     failures = 0
                     guard Self.isNew(event, after: lastCheckpoint) else { continue }
@@ -154,10 +173,12 @@ public final class ReplicationFeed: Sendable {
             } catch let error as ChangeFeedError where error.isRetryable {
                 failures += 1
                 if failures > maxConsecutiveFailures {
+                    outcome = .failure(error)
                     continuation.finish(throwing: error)
                     return
                 }
             } catch {
+                outcome = .failure(error)
                 continuation.finish(throwing: error)
                 return
             }
@@ -186,6 +207,41 @@ public final class ReplicationFeed: Sendable {
         case .truncate(_, let lsn): lsn >= lastCheckpoint
         case .checkpoint(let lsn): lsn > lastCheckpoint
         case .relationChanged, .gap: true
+        }
+    }
+}
+
+/// The outcome of a feed's first connection, awaited by ``ReplicationFeed/waitUntilStreaming(timeout:)``.
+final class FirstStart: Sendable {
+    private let state = Locked<(outcome: Result<Void, ChangeFeedError>?, waiters: [CheckedContinuation<Void, any Error>])>((nil, []))
+
+    /// Records the first outcome (later ones are ignored) and wakes every waiter.
+    func finish(_ outcome: Result<Void, any Error>) {
+        let feedOutcome = outcome.mapError { error in
+            error as? ChangeFeedError ?? ChangeFeedError(.connectionFailed, "\(error)")
+        }
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            guard state.outcome == nil else { return [] }
+            state.outcome = feedOutcome
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(with: feedOutcome.mapError { $0 }) }
+    }
+
+    func wait(timeout: Duration) async throws {
+        let timer = Task { [self] in
+            try await Task.sleep(for: timeout)
+            finish(.failure(ChangeFeedError(
+                .connectionFailed, "no replication connection within \(timeout.components.seconds) s (is the server reachable and accepting replication connections?)")))
+        }
+        defer { timer.cancel() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Void, ChangeFeedError>? in
+                if state.outcome == nil { state.waiters.append(continuation) }
+                return state.outcome
+            }
+            if let outcome { continuation.resume(with: outcome.mapError { $0 }) }
         }
     }
 }

@@ -178,7 +178,7 @@ final class ReplicationWorker {
             } else {
                 return
             }
-        } else if configuration.slotMustExist && !configuration.replacesLostSlot {
+        } else if configuration.slotMustExist && !configuration.replacesLostSlot && configuration.startLSN > 0 {
             throw ChangeFeedError(.slotLost, "replication slot '\(name)' no longer exists (dropped by hand, or lost in a failover)")
         }
         // PostgreSQL 15 takes options in parentheses; older servers only the keyword form.
