@@ -51,6 +51,9 @@ let package = Package(
             dependencies: ["SyncModel", "AppModel", "ShapeWire", "ShapeWhere", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // What qactl's commands share on this machine: the data dir layout, settings from the
+        // environment, a user's tokens from the local keys, exit statuses.
+        .target(name: "LocalSetup", dependencies: ["Tokens"], swiftSettings: swiftSettings),
         // libpq, for the logical replication stream (postgres-nio cannot do CopyBoth).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, set-up checks.
@@ -89,7 +92,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "SyncService", "SyncModel", "AppModel", "SQLiteStore", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire",
+                "SyncService", "SyncModel", "AppModel", "SQLiteStore", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire", "LocalSetup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +121,7 @@ let package = Package(
         .target(
             name: "TxidTail",
             dependencies: [
-                "SyncClient", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "SyncModel",
+                "SyncClient", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "SyncModel", "LocalSetup",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -128,7 +131,7 @@ let package = Package(
         .target(
             name: "ChatUI",
             dependencies: [
-                "SyncClient", "Tokens", "ShapeWire",
+                "SyncClient", "Tokens", "ShapeWire", "LocalSetup",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -147,12 +150,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Man pages rendered from the command tree that `qactl --experimental-dump-help` prints.
-        .target(name: "CLIDocs", swiftSettings: swiftSettings),
+        .target(name: "CLIDocs", dependencies: ["LocalSetup"], swiftSettings: swiftSettings),
         // Argument parsing only: every subcommand builds a configuration and calls a library.
         .executableTarget(
             name: "qactl",
             dependencies: [
                 "Tokens",
+                "LocalSetup",
                 "CLIDocs",
                 "Server",
                 "PostgresStore",

@@ -1,3 +1,4 @@
+import LocalSetup
 import Foundation
 
 /// Generates every documentation file from the built `qactl` itself: a man page
@@ -8,13 +9,7 @@ public struct DocsGenerator: Sendable {
     /// Pinned so the committed pages only change when the commands do.
     public static let manualDate = "November 29, 2026"
 
-    public static let exitStatus: [(code: Int, meaning: String)] = [
-        (0, "Success."),
-        (1, "Failure."),
-        (2, "Usage error, or input that is not what the command reads (such as a malformed token)."),
-        (3, "Authentication or authorisation refused."),
-        (4, "Timed out."),
-    ]
+    public static let exitStatus: [(code: Int, meaning: String)] = ExitStatus.allCases.map { (Int($0.rawValue), $0.meaning) }
 
     public let executable: String
 

@@ -1,3 +1,4 @@
+import LocalSetup
 import SyncClient
 
 /// Why `qactl chat` stopped: a message a person can act on, and the exit code
@@ -35,13 +36,13 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// 1, 2, 3 or 4, as cli.md specifies.
-    public var exitCode: Int32 {
+    /// The process exit status (cli.md).
+    public var exitStatus: ExitStatus {
         switch kind {
-        case .failure: 1
-        case .usage: 2
-        case .refused: 3
-        case .timedOut: 4
+        case .failure: .failure
+        case .usage: .usage
+        case .refused: .refused
+        case .timedOut: .timedOut
         }
     }
 

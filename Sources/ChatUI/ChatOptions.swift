@@ -1,4 +1,5 @@
 import Foundation
+import LocalSetup
 
 /// What `qactl chat` was asked to do, as parsed from its command line; unset
 /// values fall back to the environment (`QACTL_SERVER`, `QACTL_USER`,
@@ -88,9 +89,7 @@ struct ChatSettings: Sendable {
     /// both terminals (and `TERM` is not `dumb`). Usage errors name the option.
     init(_ options: ChatOptions, terminal: Bool) throws(ChatError) {
         let environment = options.environment
-        func env(_ name: String) -> String? {
-            environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func env(_ name: String) -> String? { Setting.value(nil, name, environment: environment) }
         var server = options.server ?? env("QACTL_SERVER") ?? ChatOptions.defaultServer
         while server.hasSuffix("/") { server.removeLast() }
         guard let url = URL(string: server), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
@@ -140,7 +139,7 @@ struct ChatSettings: Sendable {
         guard options.timeout > .zero else { throw ChatError(.usage, "--timeout must be more than zero") }
         json = options.json
         dataDirectory = options.dataDirectory
-        replicaDirectory = options.replicaDirectory ?? env("QACTL_REPLICA_DIR") ?? (options.dataDirectory as NSString).appendingPathComponent("replicas")
+        replicaDirectory = options.replicaDirectory ?? env("QACTL_REPLICA_DIR") ?? DataDirectory(options.dataDirectory).replicas
         timeout = options.timeout
         colour = terminal && env("NO_COLOR") == nil
     }

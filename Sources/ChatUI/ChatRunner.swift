@@ -9,7 +9,7 @@ import Darwin
 /// ```swift
 /// var options = ChatOptions(dataDirectory: dataDirectory)
 /// options.user = "alice"
-/// try await ChatRunner(options: options).run()   // throws ChatError: print its message, exit with its exitCode
+/// try await ChatRunner(options: options).run()   // throws ChatError: print its message, exit with its exitStatus
 /// ```
 ///
 /// Which mode runs: `--ask` sends one question and prints the answer; with
@@ -26,7 +26,7 @@ public struct ChatRunner: Sendable {
 
     /// Runs until the user quits, the `--ask` answer settles, or a failure.
     /// Returns normally for exit code 0; every failure is a ``ChatError``
-    /// whose ``ChatError/exitCode`` is the one to exit with. The terminal is
+    /// whose ``ChatError/exitStatus`` is the one to exit with. The terminal is
     /// restored before this returns or throws.
     public func run() async throws(ChatError) {
         let terminal = Terminal.isTerminal(STDIN_FILENO) && Terminal.isTerminal(STDOUT_FILENO)

@@ -18,9 +18,10 @@ public struct PostgresBackend: Sendable {
 
     /// Checks the server (wal_level, free slots, privileges), migrates, and
     /// starts replication from where this data dir's log left off.
-    public static func open(url text: String, dataDirectory: String, logger: Logger) async throws -> PostgresBackend {
+    /// `logPath`: the local replication log (`DataDirectory.replicationLog`).
+    public static func open(url text: String, logPath: String, logger: Logger) async throws -> PostgresBackend {
         let url = try PostgresURL(text)
-        let log = try FeedLog(path: dataDirectory + "/postgres-feed.sqlite")
+        let log = try FeedLog(path: logPath)
         let slot = try await slotName(log)
         let setup = ReplicationSetup(url: text)
         // One clear message per problem, with the fix, before anything else.

@@ -3,6 +3,7 @@ import AppModel
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import LocalSetup
 import Logging
 import PostgresStore
 import ServiceLifecycle
@@ -42,13 +43,13 @@ public struct QACtlServer: Sendable {
     public static func open(_ configuration: ServerConfiguration) async throws -> QACtlServer {
         var logger = Logger(label: "qactl")
         logger.logLevel = configuration.logLevel
-        let authority = try TokenAuthority(store: KeyStore(dataDirectory: configuration.dataDirectory))
+        let authority = try TokenAuthority(store: DataDirectory(configuration.dataDirectory).keyStore)
         let store: any AppStore
         let source: any ShapeSource
         var sqlite: SQLiteDatabase?
         var postgres: PostgresBackend?
         if let url = configuration.postgresURL {
-            let backend = try await PostgresBackend.open(url: url, dataDirectory: configuration.dataDirectory, logger: logger)
+            let backend = try await PostgresBackend.open(url: url, logPath: DataDirectory(configuration.dataDirectory).replicationLog, logger: logger)
             (store, source, postgres) = (backend.database, backend.source, backend)
         } else {
             let embedded = try SQLiteDatabase(path: configuration.databasePath)

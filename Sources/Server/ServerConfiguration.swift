@@ -1,3 +1,4 @@
+import LocalSetup
 import Logging
 
 /// Everything `qactl serve` needs to start.
@@ -43,7 +44,7 @@ public struct ServerConfiguration: Sendable {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
-        self.databasePath = databasePath ?? dataDirectory + "/qactl.sqlite"
+        self.databasePath = databasePath ?? DataDirectory(dataDirectory).embeddedDatabase
         self.syncSecret = syncSecret
         self.longPollTimeout = longPollTimeout
         self.chunkBytes = chunkBytes

@@ -23,15 +23,6 @@ public struct KeyStore: Sendable {
         self.dataDirectory = dataDirectory
     }
 
-    /// `$XDG_DATA_HOME/qactl`, else `~/.local/share/qactl`.
-    public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
-            return xdg + "/qactl"
-        }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.local/share/qactl"
-    }
-
     public var keysDirectory: String { dataDirectory + "/keys" }
 
     public func path(for kind: TokenKind) -> String { keysDirectory + "/\(kind.rawValue).json" }
@@ -81,9 +72,15 @@ public struct KeyStore: Sendable {
 
     // MARK: - Files
 
+    /// Creates `path` and any missing parents (each 0700: a fresh account has
+    /// no `~/.local/share` yet); existing directories are left as they are.
     private func ensureDirectory(_ path: String) throws(KeyStoreError) {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
-            throw KeyStoreError(path: path, "cannot create directory (\(String(cString: strerror(errno))))")
+        var prefix = ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += (prefix.isEmpty && !path.hasPrefix("/") ? "" : "/") + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw KeyStoreError(path: prefix, "cannot create directory (\(String(cString: strerror(errno))))")
+            }
         }
     }
 

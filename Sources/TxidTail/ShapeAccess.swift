@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LocalSetup
 import NIOCore
 import ShapeWire
 import SyncClient
@@ -22,21 +23,18 @@ struct ShapeAccess: Sendable {
         case .token(let token):
             api = APIClient(baseURL: source.server, authToken: token, httpClient: httpClient)
         case .user(let user, let directory):
-            let keys: KeySet?
+            let minter: LocalUserTokens
             do {
-                keys = try KeyStore(dataDirectory: directory).load(.auth)
-            } catch {
-                throw TailError(.keysUnavailable, "cannot read the signing keys: \(error)")
-            }
-            guard let keys, keys.signingKey != nil else {
+                minter = try LocalUserTokens(user: user, dataDirectory: DataDirectory(directory))
+            } catch .noSigningKey(let keysDirectory) {
                 throw TailError(
                     .keysUnavailable,
-                    "no auth signing key in \(directory)/keys; --user signs its token with the server's key, so pass the data dir "
+                    "no auth signing key in \(keysDirectory); --user signs its token with the server's key, so pass the data dir "
                         + "that qactl serve uses (--data-dir or QACTL_DATA_DIR), or give --token JWT")
+            } catch {
+                throw TailError(.keysUnavailable, error.description)
             }
-            // Only auth tokens are minted here: no shape keys are needed.
-            let authority = TokenAuthority(authKeys: keys, shapeKeys: KeySet(kind: .shape, keys: []))
-            api = APIClient(baseURL: source.server, httpClient: httpClient) { try await authority.mintAuth(subject: user).token }
+            api = APIClient(baseURL: source.server, httpClient: httpClient) { try await minter.token() }
         }
     }
 

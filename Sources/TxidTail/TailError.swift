@@ -1,3 +1,4 @@
+import LocalSetup
 /// Why `qactl tail-txid` ended without success: a stable code for scripts, a
 /// message a person can act on, and the exit status `cli.md` assigns.
 ///
@@ -45,13 +46,13 @@ public struct TailError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// The process exit status of `cli.md`: 2 usage, 3 refused, 4 timed out, else 1.
-    public var exitStatus: Int32 {
+    /// The process exit status (cli.md): usage, refused, timed out, else failure.
+    public var exitStatus: ExitStatus {
         switch code {
-        case .usage: 2
-        case .refused: 3
-        case .timedOut: 4
-        case .unreachable, .keysUnavailable, .shapeFailed, .databaseNotReady, .databaseFailed, .rolledBack, .interrupted: 1
+        case .usage: .usage
+        case .refused: .refused
+        case .timedOut: .timedOut
+        case .unreachable, .keysUnavailable, .shapeFailed, .databaseNotReady, .databaseFailed, .rolledBack, .interrupted: .failure
         }
     }
 

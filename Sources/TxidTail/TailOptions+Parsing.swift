@@ -1,4 +1,5 @@
 import Foundation
+import LocalSetup
 
 /// The values of `qactl tail-txid`'s options as given, before they are checked.
 /// Environment variables are read by ``TailOptions/init(_:environment:stdoutIsTerminal:)``.
@@ -39,7 +40,7 @@ extension TailOptions {
     /// the environment. Throws ``TailError`` with code `usage` naming the
     /// option at fault.
     public init(_ arguments: TailArguments, environment: [String: String], stdoutIsTerminal: Bool) throws(TailError) {
-        func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func env(_ name: String) -> String? { Setting.value(nil, name, environment: environment) }
         func usage(_ message: String) -> TailError { TailError(.usage, message) }
 
         let from: StartPoint

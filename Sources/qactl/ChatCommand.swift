@@ -1,3 +1,4 @@
+import LocalSetup
 import ArgumentParser
 import ChatUI
 import Foundation
@@ -54,7 +55,7 @@ struct ChatCommand: AsyncParsableCommand {
         do {
             try await ChatRunner(options: options).run()
         } catch {
-            throw fail(error.message, exit: ExitCode(error.exitCode))
+            throw fail(error.message, exit: error.exitStatus)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LocalSetup
 import Tokens
 
 /// `--data-dir`, shared by every command that reads the local keys or database.
@@ -13,12 +14,11 @@ struct DataDirectoryOptions: ParsableArguments {
     )
     var dataDirectory: String?
 
-    var resolved: String {
-        if let dataDirectory { return dataDirectory }
-        return setting(nil, "QACTL_DATA_DIR") ?? KeyStore.defaultDataDirectory()
-    }
+    var directory: DataDirectory { DataDirectory.resolve(option: dataDirectory) }
 
-    var keyStore: KeyStore { KeyStore(dataDirectory: resolved) }
+    var resolved: String { directory.path }
+
+    var keyStore: KeyStore { directory.keyStore }
 }
 
 /// A duration option value such as `5m`, `30s`, `250ms`.
@@ -33,10 +33,4 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     init(_ duration: Duration) { self.duration = duration }
 
     var defaultValueDescription: String { DurationText.format(duration) }
-}
-
-/// An option's value, else the environment variable named beside it in cli.md
-/// (an empty variable counts as unset).
-func setting(_ option: String?, _ variable: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-    option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
 }

@@ -1,3 +1,4 @@
+import LocalSetup
 import Foundation
 import ArgumentParser
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LocalSetup
 import Logging
 import PostgresStore
 import Server
@@ -78,19 +79,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The answerer from the options and the environment; a usage error names what is missing.
     func answererConfiguration() throws -> AnswererConfiguration {
-        switch (setting(answerer, "QACTL_ANSWERER") ?? "builtin").lowercased() {
+        switch (Setting.value(answerer, "QACTL_ANSWERER") ?? "builtin").lowercased() {
         case "builtin":
-            return .builtin(knowledgeDirectory: setting(knowledge, "QACTL_KNOWLEDGE"))
+            return .builtin(knowledgeDirectory: Setting.value(knowledge, "QACTL_KNOWLEDGE"))
         case "openai":
-            guard let url = setting(llmURL, "QACTL_LLM_URL") else {
+            guard let url = Setting.value(llmURL, "QACTL_LLM_URL") else {
                 throw fail("--answerer openai needs --llm-url (e.g. http://127.0.0.1:8080/v1)", exit: ExitStatus.usage)
             }
-            guard let model = setting(llmModel, "QACTL_LLM_MODEL") else {
+            guard let model = Setting.value(llmModel, "QACTL_LLM_MODEL") else {
                 throw fail("--answerer openai needs --llm-model", exit: ExitStatus.usage)
             }
-            return .openai(baseURL: url, model: model, apiKey: setting(nil, "OPENAI_API_KEY"))
+            return .openai(baseURL: url, model: model, apiKey: Setting.value(nil, "OPENAI_API_KEY"))
         case "command":
-            guard let command = setting(answerCommand, "QACTL_ANSWER_COMMAND") else {
+            guard let command = Setting.value(answerCommand, "QACTL_ANSWER_COMMAND") else {
                 throw fail("--answerer command needs --answer-command", exit: ExitStatus.usage)
             }
             return .command(command)
@@ -100,28 +101,28 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let listenText = setting(listen, "QACTL_LISTEN") ?? "127.0.0.1:8787"
+        let listenText = Setting.value(listen, "QACTL_LISTEN") ?? "127.0.0.1:8787"
         guard let colon = listenText.lastIndex(of: ":"), let port = Int(listenText[listenText.index(after: colon)...]), (0...65535).contains(port) else {
             throw fail("--listen \(listenText): expected host:port, e.g. 127.0.0.1:8787", exit: ExitStatus.usage)
         }
         let host = String(listenText[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let levelText = setting(logLevel, "QACTL_LOG_LEVEL") ?? "info"
+        let levelText = Setting.value(logLevel, "QACTL_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw fail("--log-level \(levelText): expected trace, debug, info, notice, warning, error or critical", exit: ExitStatus.usage)
         }
-        let secret = setting(syncSecret, "QACTL_SYNC_SECRET")
-        let format = (setting(logFormat, "QACTL_LOG_FORMAT") ?? "text").lowercased()
+        let secret = Setting.value(syncSecret, "QACTL_SYNC_SECRET")
+        let format = (Setting.value(logFormat, "QACTL_LOG_FORMAT") ?? "text").lowercased()
         guard format == "text" || format == "json" else {
             throw fail("--log-format \(format): expected text or json", exit: ExitStatus.usage)
         }
-        let electric = setting(electricURL, "ELECTRIC_URL")
+        let electric = Setting.value(electricURL, "ELECTRIC_URL")
         if let electric, URL(string: electric)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw fail("--electric-url \(electric): expected an http:// or https:// URL", exit: ExitStatus.usage)
         }
         let answererSetting = try answererConfiguration()
         var databasePath: String?
         var postgresURL: String?
-        if let database = setting(databaseURL, "QACTL_DATABASE_URL") {
+        if let database = Setting.value(databaseURL, "QACTL_DATABASE_URL") {
             if database.hasPrefix("sqlite://") {
                 databasePath = String(database.dropFirst("sqlite://".count))
             } else if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
@@ -130,7 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw fail("--database-url: expected sqlite://PATH or postgres://user@host:5432/database", exit: ExitStatus.usage)
             }
         }
-        let electricKey = setting(electricSecret, "ELECTRIC_SECRET")
+        let electricKey = Setting.value(electricSecret, "ELECTRIC_SECRET")
         LoggingSystem.bootstrap { label in
             if format == "json" { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)

@@ -1,3 +1,4 @@
+import LocalSetup
 import ArgumentParser
 
 /// `--server`, `--user` and `--token`: which qactl server a client command talks

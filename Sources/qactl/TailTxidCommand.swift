@@ -1,3 +1,4 @@
+import LocalSetup
 import ArgumentParser
 import Foundation
 import TxidTail
@@ -75,7 +76,7 @@ struct TailTxidCommand: AsyncParsableCommand {
         do {
             _ = try await TxidTail.run(options)
         } catch let error as TailError {
-            throw fail("tail-txid: \(error.description)", exit: ExitCode(error.exitStatus))
+            throw fail("tail-txid: \(error.description)", exit: error.exitStatus)
         } catch {
             throw fail("tail-txid: \(error)")
         }

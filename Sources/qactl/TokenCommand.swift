@@ -1,3 +1,4 @@
+import LocalSetup
 import ArgumentParser
 
 struct TokenCommand: AsyncParsableCommand {

@@ -61,7 +61,7 @@ struct ChatSettingsTests {
             }
             Issue.record("no error for \(mistake)")
         } catch {
-            #expect(error.kind == .usage && error.exitCode == 2)
+            #expect(error.kind == .usage && error.exitStatus.rawValue == 2)
             #expect(error.message.contains(mention))
         }
     }

@@ -73,10 +73,10 @@ struct TailLineTests {
     }
 
     @Test func errorsCarryTheirExitStatus() {
-        #expect(TailError(.usage, "").exitStatus == 2)
-        #expect(TailError(.refused, "").exitStatus == 3)
-        #expect(TailError(.timedOut, "").exitStatus == 4)
-        #expect(TailError(.rolledBack, "").exitStatus == 1)
+        #expect(TailError(.usage, "").exitStatus.rawValue == 2)
+        #expect(TailError(.refused, "").exitStatus.rawValue == 3)
+        #expect(TailError(.timedOut, "").exitStatus.rawValue == 4)
+        #expect(TailError(.rolledBack, "").exitStatus.rawValue == 1)
         #expect(TailError(.timedOut, "txid 3 not seen").description == "timed_out: txid 3 not seen")
     }
 }

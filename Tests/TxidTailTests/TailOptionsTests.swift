@@ -14,7 +14,7 @@ struct TailOptionsTests {
             _ = try options(edit, environment: environment)
             return nil
         } catch {
-            return error.code == .usage && error.exitStatus == 2 ? error.message : "not a usage error: \(error)"
+            return error.code == .usage && error.exitStatus.rawValue == 2 ? error.message : "not a usage error: \(error)"
         }
     }
 

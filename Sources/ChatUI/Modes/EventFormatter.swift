@@ -76,7 +76,7 @@ enum EventFormatter {
         case .confirmed(let send, let txid, let roundTrip):
             return object("confirmed", ids(send) + [("txid", String(txid)), ("ms", String(milliseconds(roundTrip)))])
         case .rolledBack(let send, let error):
-            return object("rolledBack", ids(send) + [("error", string(error.message)), ("exitCode", String(error.exitCode))])
+            return object("rolledBack", ids(send) + [("error", string(error.message)), ("exitCode", String(error.exitStatus.rawValue))])
         case .message(let message):
             return object("message", describe(message) + [("content", string(message.content)), ("optimistic", String(message.isOptimistic))])
         case .chunk(let message, let text, let replaced):

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import LocalSetup
 import Tokens
 
 /// Who the chat client is: the user id (the auth token's `sub`) and where the
@@ -11,18 +11,13 @@ final class ChatIdentity: Sendable {
     /// For messages: "--token" or "--user alice (keys in DIR)".
     let origin: String
     private let fixedToken: String?
-    private let authority: TokenAuthority?
-    private let minted = Mutex<(token: String, expiresAt: Date)?>(nil)
+    private let minter: LocalUserTokens?
 
-    /// Minted tokens live this long, and are replaced this long before they expire.
-    static let mintedLifetime: Duration = .seconds(12 * 3600)
-    static let renewMargin: TimeInterval = 300
-
-    private init(user: String, origin: String, fixedToken: String?, authority: TokenAuthority?) {
+    private init(user: String, origin: String, fixedToken: String?, minter: LocalUserTokens?) {
         self.user = user
         self.origin = origin
         self.fixedToken = fixedToken
-        self.authority = authority
+        self.minter = minter
     }
 
     /// The identity from `--token` or `--user`; one actionable message when neither works.
@@ -37,27 +32,24 @@ final class ChatIdentity: Sendable {
             guard let subject = jwt.claims["sub"]?.stringValue, !subject.isEmpty else {
                 throw ChatError(.usage, "--token: the token names no user (no sub claim)")
             }
-            return ChatIdentity(user: subject, origin: "--token", fixedToken: jwt.text, authority: nil)
+            return ChatIdentity(user: subject, origin: "--token", fixedToken: jwt.text, minter: nil)
         }
         guard let user else {
             throw ChatError(
                 .usage,
                 "chat needs an identity: pass --user NAME (mints a token with the signing key in \(dataDirectory), where `qactl serve` keeps it) or --token JWT (from `qactl token mint auth --sub NAME`)")
         }
-        let store = KeyStore(dataDirectory: dataDirectory)
-        let keys: KeySet?
+        let minter: LocalUserTokens
         do {
-            keys = try store.load(.auth)
-        } catch {
-            throw ChatError(.failure, "--user \(user): cannot read the signing keys: \(error.description)")
-        }
-        guard let keys, keys.signingKey != nil else {
+            minter = try LocalUserTokens(user: user, dataDirectory: DataDirectory(dataDirectory))
+        } catch .noSigningKey(let keysDirectory) {
             throw ChatError(
                 .refused,
-                "--user \(user): no signing key in \(store.keysDirectory); run `qactl serve --data-dir \(dataDirectory)` once (it creates the keys), pass the server's --data-dir, or use --token JWT")
+                "--user \(user): no signing key in \(keysDirectory); run `qactl serve --data-dir \(dataDirectory)` once (it creates the keys), pass the server's --data-dir, or use --token JWT")
+        } catch {
+            throw ChatError(.failure, "--user \(user): \(error)")
         }
-        let authority = TokenAuthority(authKeys: keys, shapeKeys: KeySet(kind: .shape, keys: []))
-        let identity = ChatIdentity(user: user, origin: "--user \(user) (keys in \(dataDirectory))", fixedToken: nil, authority: authority)
+        let identity = ChatIdentity(user: user, origin: "--user \(user) (keys in \(dataDirectory))", fixedToken: nil, minter: minter)
         do {
             _ = try await identity.token()
         } catch {
@@ -69,13 +61,8 @@ final class ChatIdentity: Sendable {
     /// The auth token for the next API call.
     func token() async throws -> String {
         if let fixedToken { return fixedToken }
-        if let current = minted.withLock({ $0 }), current.expiresAt.timeIntervalSinceNow > Self.renewMargin {
-            return current.token
-        }
-        guard let authority else { throw ChatError(.refused, "no auth token") }
-        let fresh = try await authority.mintAuth(subject: user, lifetime: Self.mintedLifetime)
-        minted.withLock { $0 = (fresh.token, fresh.expiresAt) }
-        return fresh.token
+        guard let minter else { throw ChatError(.refused, "no auth token") }
+        return try await minter.token()
     }
 
     /// What to tell a person whose token the server refused.
