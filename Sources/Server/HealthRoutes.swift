@@ -1,6 +1,7 @@
 import AppModel
 import ChangeFeed
 import Hummingbird
+import LocalSetup
 import ShapeWire
 import SyncService
 /// `GET /healthz`: 200 when the database answers, changes are flowing and the
@@ -11,6 +12,7 @@ struct HealthRoutes {
     /// PostgreSQL's replication feed, when the server runs on it.
     let feed: ReplicationFeed?
     let health: ServerHealth
+    let dataDirectory: DataDirectory
 
     func register(on router: Router<APIRequestContext>) {
         router.get("/healthz") { _, _ -> Response in
@@ -28,6 +30,7 @@ struct HealthRoutes {
     /// Why the server is not fully serving, the most basic cause first.
     func degradedReason() async -> String? {
         if !(await store.isHealthy()) { return "the database does not answer" }
+        if let problem = dataDirectory.writabilityProblem() { return problem }
         if let feed, !feed.isConnected { return "replication is down: changes are not reaching the sync service (reconnecting)" }
         if let rebuilding = health.rebuildReason { return "rebuilding every shape after a gap in the change stream: \(rebuilding)" }
         if let sync, !(await sync.isReady) { return "the sync service is catching up with the change log" }

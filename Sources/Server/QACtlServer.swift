@@ -34,6 +34,8 @@ public struct QACtlServer: Sendable {
     /// The answerer's HTTP client, if it has one (shut down with the server).
     let answererClient: HTTPClient?
     let logger: Logger
+    /// Held while this server runs the embedded sync service on its data dir.
+    let servingLock: ServingLock?
 
     /// How long a graceful shutdown may take before running work is cancelled.
     public static let shutdownGrace: Duration = .seconds(10)
@@ -43,13 +45,19 @@ public struct QACtlServer: Sendable {
     public static func open(_ configuration: ServerConfiguration) async throws -> QACtlServer {
         var logger = Logger(label: "qactl")
         logger.logLevel = configuration.logLevel
-        let authority = try TokenAuthority(store: DataDirectory(configuration.dataDirectory).keyStore)
+        let data = DataDirectory(configuration.dataDirectory)
+        // Only one change feed per data dir; a gatekeeper in front of it (--electric-url) runs none.
+        let servingLock = configuration.electricURL == nil ? try data.lockForServing() : nil
+        if let problem = data.writabilityProblem() {
+            throw DataDirectoryError(description: problem + "; qactl keeps its database, keys and shapes there")
+        }
+        let authority = try TokenAuthority(store: data.keyStore)
         let store: any AppStore
         let source: any ShapeSource
         var sqlite: SQLiteDatabase?
         var postgres: PostgresBackend?
         if let url = configuration.postgresURL {
-            let backend = try await PostgresBackend.open(url: url, logPath: DataDirectory(configuration.dataDirectory).replicationLog, logger: logger)
+            let backend = try await PostgresBackend.open(url: url, logPath: data.replicationLog, logger: logger)
             (store, source, postgres) = (backend.database, backend.source, backend)
         } else {
             let embedded = try SQLiteDatabase(path: configuration.databasePath)
@@ -69,7 +77,7 @@ public struct QACtlServer: Sendable {
         let answers = AnswerQueue(store: store, answerer: answerer, concurrency: configuration.answerConcurrency, logger: logger, metrics: metrics)
         return QACtlServer(
             configuration: configuration, store: store, sqlite: sqlite, postgres: postgres, sync: sync, authority: authority, metrics: metrics, answers: answers,
-            answererClient: answererClient, logger: logger)
+            answererClient: answererClient, logger: logger, servingLock: servingLock)
     }
 
     /// Serves until one of `shutdownSignals` arrives or `shutdown` is triggered.
@@ -99,7 +107,8 @@ public struct QACtlServer: Sendable {
         let authenticator = Authenticator(authority: authority)
         if let sync { ShapeRoutes(sync: sync).register(on: router) }
         let health = ServerHealth()
-        HealthRoutes(store: store, sync: sync, feed: postgres?.feed, health: health).register(on: router)
+        HealthRoutes(store: store, sync: sync, feed: postgres?.feed, health: health, dataDirectory: DataDirectory(configuration.dataDirectory))
+            .register(on: router)
         ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime).register(on: router)
         Gatekeeper(authenticator: authenticator, upstream: upstream, cancelsOnDisconnect: configuration.electricURL != nil).register(on: router)
         let answers = self.answers

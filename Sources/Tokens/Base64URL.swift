@@ -9,6 +9,9 @@ enum Base64URL {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Strict: only the canonical spelling decodes (the unused low bits of
+    /// the last character must be zero), so one value has one text and a
+    /// token cannot be altered without changing its bytes.
     static func decode(_ text: Substring) -> Data? {
         guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             return nil
@@ -20,6 +23,7 @@ enum Base64URL {
         case 3: base64 += "="
         default: return nil
         }
-        return Data(base64Encoded: base64)
+        guard let data = Data(base64Encoded: base64), encode(data) == text else { return nil }
+        return data
     }
 }

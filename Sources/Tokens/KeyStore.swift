@@ -72,9 +72,13 @@ public struct KeyStore: Sendable {
 
     // MARK: - Files
 
+    private func ensureDirectory(_ path: String) throws(KeyStoreError) {
+        try Self.createPrivateDirectory(path)
+    }
+
     /// Creates `path` and any missing parents (each 0700: a fresh account has
     /// no `~/.local/share` yet); existing directories are left as they are.
-    private func ensureDirectory(_ path: String) throws(KeyStoreError) {
+    public static func createPrivateDirectory(_ path: String) throws(KeyStoreError) {
         var prefix = ""
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             prefix += (prefix.isEmpty && !path.hasPrefix("/") ? "" : "/") + component

@@ -89,6 +89,10 @@ public struct TokenAuthority: Sendable {
             let what = alg.lowercased() == "none" ? "alg none (an unsigned token) is never accepted" : "algorithm \(alg) is not accepted (only \(SigningKey.algorithm))"
             throw TokenError(.unsupportedAlgorithm, what)
         }
+        // RFC 7515 §4.1.11: a critical extension the verifier does not implement must be refused (qactl implements none).
+        if jwt.header["crit"] != nil {
+            throw TokenError(.malformed, "the header lists critical extensions (crit), which qactl does not implement")
+        }
         guard let kid = jwt.keyID else { throw TokenError(.unknownKey, "the token names no key (no kid in its header)") }
         let otherKind: TokenKind = kind == .auth ? .shape : .auth
         let signedByOtherKind: Bool
@@ -123,6 +127,10 @@ public struct TokenAuthority: Sendable {
         }
         guard let subject = jwt.claims["sub"]?.stringValue, !subject.isEmpty else {
             throw TokenError(.missingClaim, "the token has no sub (user id)")
+        }
+        // A user id is compared and stored as text: control characters (NUL cuts it short in C APIs) have no place in it.
+        guard !subject.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw TokenError(.malformed, "the sub (user id) contains control characters")
         }
         guard let expiresAt = jwt.expiresAt else { throw TokenError(.missingClaim, "the token has no exp (expiry)") }
         guard let issuedAt = jwt.issuedAt else { throw TokenError(.missingClaim, "the token has no iat (issue time)") }

@@ -28,6 +28,19 @@ struct TokenCommandTests {
         return input + "." + b64(Data(mac))
     }
 
+    @Test func aFreshAccountGetsItsDataDirCreatedPrivate() throws {
+        // A new account: HOME exists, ~/.local/share does not yet.
+        let environment = ["HOME": dir.path, "XDG_DATA_HOME": ""]
+        let minted = try QACtlProcess.run(["token", "mint", "auth", "--sub", "alice"], environment: environment)
+        #expect(minted.status == 0, "\(minted.stderr)")
+        let verified = try QACtlProcess.run(["token", "decode", "-", "--verify"], stdin: minted.stdout, environment: environment)
+        #expect(verified.status == 0, "\(verified.stderr)")
+        for path in [".local", ".local/share", ".local/share/qactl", ".local/share/qactl/keys"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: dir.path + "/" + path)
+            #expect((attributes[.posixPermissions] as? Int) == 0o700, "\(path)")
+        }
+    }
+
     @Test func mintThenDecodeVerifyPrintsHeaderClaimsExpiryAndValid() throws {
         let token = try mintAuth()
         let result = try decode(token)

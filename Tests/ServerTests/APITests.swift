@@ -86,6 +86,12 @@ import Tokens
             let answer = try await api.shapeToken(table: "messages", params: ["conversationId": hostile], token: alice).0
             #expect(answer.status == 403, "\(hostile.prefix(20))")
         }
+        // A NUL (or other control character) never reaches the ownership check: the id is refused whole.
+        for smuggled in ["alice-c\u{0}x", "alice-c\u{0}", "alice-c\n"] {
+            let answer = try await api.shapeToken(table: "messages", params: ["conversationId": smuggled], token: alice)
+            #expect(answer.0.status == 400, "\(smuggled.debugDescription)")
+            #expect(answer.1 == nil)
+        }
         #expect(try await api.shapeToken(table: "secrets", token: alice).0.status == 403)
         #expect(try await api.post("/questions/send", json: ["conversationId": "bob-c", "questionId": "aq", "answerId": "aa", "content": "hi"], token: alice).status == 403)
 

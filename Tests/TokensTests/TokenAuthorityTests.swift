@@ -67,6 +67,26 @@ struct TokenAuthorityTests {
         #expect(await reason(altered, as: .auth) == .badSignature)
     }
 
+    @Test func refusesCriticalExtensionsAndNonCanonicalEncodings() async {
+        let critical = ForgedToken.sign(.auth, with: authKey, header: ["alg": "HS256", "kid": authKey.kid, "crit": ["exp"]])
+        #expect(await reason(critical, as: .auth) == .malformed)
+        // A 32-byte HMAC is 43 base64url characters; the last carries 2 unused bits.
+        // Setting them decodes to the same bytes but is another text: refused.
+        let token = ForgedToken.sign(.auth, with: authKey)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let last = token.last!
+        let index = alphabet.firstIndex(of: last)!
+        let twin = String(token.dropLast()) + String(alphabet[index | 1])
+        #expect(await reason(token, as: .auth) == nil)
+        #expect(await reason(twin, as: .auth) == .malformed)
+    }
+
+    @Test func refusesControlCharactersInTheUserID() async {
+        var claims = ForgedToken.claims(.auth)
+        claims["sub"] = "alice\u{0}admin"
+        #expect(await reason(ForgedToken.sign(.auth, with: authKey, claims: claims), as: .auth) == .malformed)
+    }
+
     @Test func refusesTheOtherKind() async throws {
         let auth = try await authority.mintAuth(subject: "alice").token
         #expect(await reason(auth, as: .shape) == .wrongKind)

@@ -16,6 +16,7 @@ public final class FeedLog: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "qactl-feed"
+        try SQLiteFile.prepare(path, what: "the replication log")
         do {
             // WAL, as the embedded store: a commit costs one WAL sync, reads never wait for writes.
             queue = try DatabasePool(path: path, configuration: configuration)
@@ -42,6 +43,7 @@ public final class FeedLog: Sendable {
         } catch {
             throw StoreError(.cannotOpen, "cannot open the replication log \(path): \(SQLiteDatabase.describe(error))")
         }
+        try SQLiteFile.check(queue, path: path, what: "the replication log")
     }
 
     var catalog: ShapeCatalog { ShapeCatalog(writer: queue) }

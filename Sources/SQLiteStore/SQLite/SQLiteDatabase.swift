@@ -27,15 +27,13 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.label = "qactl"
+        try SQLiteFile.prepare(path, what: "the database")
         do {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            }
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError(.cannotOpen, "cannot open the SQLite database \(path): \(Self.describe(error))")
         }
+        try SQLiteFile.check(pool, path: path, what: "the database")
         do {
             try SQLiteSchema.migrator().migrate(pool)
         } catch {
@@ -60,7 +58,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     /// Runs `body` in one write transaction, numbered before `body` runs, and
     /// returns its result with the transaction's txid once it has committed.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Database, UInt64) throws -> T) async throws -> (T, UInt64) {
-        let outcome = try await pool.writeWithoutTransaction { db in
+        let outcome = try await Self.classifyingErrors { try await pool.writeWithoutTransaction { db in
             var outcome: (T, UInt64)?
             try db.inTransaction(.immediate) {
                 // A transaction some other program left open is complete: it committed.
@@ -74,9 +72,27 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             }
             guard let outcome else { throw StoreError(.unavailable, "the write transaction did not commit") }
             return outcome
-        }
+        } }
         for observer in commitObservers.withLock({ $0 }) { observer() }
         return outcome
+    }
+
+    /// Runs `operation`, turning the SQLite failures of the disk under it
+    /// (full, read-only, I/O errors, a lock held too long) into `unavailable`
+    /// store errors: the write did not happen, and the same request may
+    /// succeed later. Callers answer 503 with `retry-after`.
+    static func classifyingErrors<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_FULL: throw StoreError(.unavailable, "the disk of the database is full: \(describe(error))")
+            case .SQLITE_READONLY: throw StoreError(.unavailable, "the database cannot be written (read-only): \(describe(error))")
+            case .SQLITE_IOERR, .SQLITE_CANTOPEN: throw StoreError(.unavailable, "the database's disk failed: \(describe(error))")
+            case .SQLITE_BUSY, .SQLITE_LOCKED: throw StoreError(.unavailable, "the database is locked by another program: \(describe(error))")
+            default: throw error
+            }
+        }
     }
 
     var catalog: ShapeCatalog { ShapeCatalog(writer: pool) }

@@ -21,6 +21,10 @@ struct ShapeTokenRoutes {
                 guard let object = given as? [String: Any] else { throw APIError(.invalidRequest, "params must be an object of strings") }
                 for (name, value) in object {
                     guard let text = value as? String else { throw APIError(.invalidRequest, "params.\(name) must be a string") }
+                    // NUL and other control characters would be cut or mangled on their way into SQL.
+                    guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                        throw APIError(.invalidRequest, "params.\(name) must not contain control characters")
+                    }
                     params[name] = text
                 }
             }

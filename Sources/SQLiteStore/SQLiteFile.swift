@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import SyncModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The checks and permissions every SQLite file of the data dir gets before
+/// and after it is opened: private to its owner (0600, as the keys), never
+/// an empty file taken for a new database, never a damaged one served.
+enum SQLiteFile {
+    /// Before opening: creates the parent directory (0700) and a missing file
+    /// (0600, so SQLite's WAL and shared-memory files get the same mode);
+    /// refuses an existing file of 0 bytes, which is a database that was
+    /// truncated or replaced, not a new one.
+    static func prepare(_ path: String, what: String) throws(StoreError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError(.cannotOpen, "cannot create the directory \(directory) for \(what): \(error.localizedDescription)")
+            }
+        }
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_size > 0 else {
+                throw StoreError(
+                    .corrupt,
+                    "\(what) \(path) is an empty file (0 bytes): it is not a database, and starting afresh would drop what clients have synced. "
+                        + "Restore it from a backup, or move it away to start with a new, empty database")
+            }
+            _ = chmod(path, 0o600)
+            return
+        }
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError(.cannotOpen, "cannot create \(what) \(path): \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+    }
+
+    /// After opening: `PRAGMA quick_check`, so a damaged file is refused at
+    /// start instead of failing requests at random later.
+    static func check(_ pool: DatabasePool, path: String, what: String) throws(StoreError) {
+        let verdict: [String]
+        do {
+            verdict = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        } catch {
+            throw StoreError(.corrupt, "\(what) \(path) cannot be checked: \(SQLiteDatabase.describe(error))")
+        }
+        guard verdict == ["ok"] else {
+            throw StoreError(
+                .corrupt,
+                "\(what) \(path) is damaged (PRAGMA quick_check: \(verdict.prefix(3).joined(separator: "; "))). Restore it from a backup")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import QACtlTestSupport
+import Testing
+
+/// The embedded store's data dir damaged, shared, read-only or full.
+@Suite(.serialized) struct DataDirFaultTests {
+    let dir = TemporaryDirectory()
+
+    @Test func anEmptyOrDamagedDatabaseIsRefusedAndKept() async throws {
+        let scene = try await FaultScene.start(dataDirectory: dir.path, onPostgres: false)
+        try await scene.expectCleanStop()
+        let database = dir.path + "/qactl.sqlite"
+        let attributes = try FileManager.default.attributesOfItem(atPath: database)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600, "the database is private, as the keys are")
+
+        // Everything into the main file, so the bytes below are the whole database.
+        try checkpoint(database)
+        // Truncated to nothing: not a new database.
+        let original = try Data(contentsOf: URL(fileURLWithPath: database))
+        try Data().write(to: URL(fileURLWithPath: database))
+        let empty = try serveRefusal(dataDirectory: dir.path)
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("empty file"), "\(empty.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)).isEmpty, "the file is left for the operator")
+
+        // Garbage where the header was: refused the same way, nothing overwritten.
+        var garbage = original
+        garbage.replaceSubrange(0..<100, with: Data(repeating: 0x5A, count: 100))
+        try garbage.write(to: URL(fileURLWithPath: database))
+        let damaged = try serveRefusal(dataDirectory: dir.path)
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.contains(database), "\(damaged.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == garbage)
+
+        // Restored: it serves what it had.
+        try original.write(to: URL(fileURLWithPath: database))
+        try await scene.server.restart()
+        let fresh = try await ShapeFollower.freshSync(api: scene.api, token: scene.shapeToken)
+        #expect(fresh.isEmpty)
+        try await scene.expectCleanStop()
+    }
+
+    @Test func aSecondServerOnTheSameDataDirIsRefused() async throws {
+        let scene = try await FaultScene.start(dataDirectory: dir.path, onPostgres: false)
+        let second = try serveRefusal(dataDirectory: dir.path)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another qactl serve (pid"), "\(second.stderr)")
+        // The first one is unharmed.
+        #expect(try await HTTP.send(scene.server.baseURL + "/healthz").status == 200)
+        try await scene.expectCleanStop()
+    }
+
+    /// A file system cannot be remounted read-only under a running server (its
+    /// files are open for writing), so this checks the start; the running
+    /// server's /healthz makes the same check.
+    @Test(.enabled(if: TmpfsMount.isAvailable, "needs root to mount a tmpfs"))
+    func aReadOnlyDataDirIsRefusedAtStart() async throws {
+        let mount = try TmpfsMount(kilobytes: 16 * 1024)
+        let scene = try await FaultScene.start(dataDirectory: mount.path, onPostgres: false)
+        try await scene.expectCleanStop()
+        try mount.remount(readOnly: true)
+        let refused = try serveRefusal(dataDirectory: mount.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not writable") || refused.stderr.contains("Read-only"), "\(refused.stderr)")
+    }
+
+    @Test(.enabled(if: TmpfsMount.isAvailable, "needs root to mount a tmpfs"))
+    func aFullDiskDelaysWritesAndLosesNothing() async throws {
+        let mount = try TmpfsMount(kilobytes: 8 * 1024)
+        let scene = try await FaultScene.start(dataDirectory: mount.path, onPostgres: false)
+        let follower = ShapeFollower(api: scene.api, token: scene.shapeToken)
+        try await eventually("the follower is live") { follower.current.upToDate }
+        let load = scene.load(writers: 2, count: 60, tag: "full")
+        try await eventually("writes are flowing") { load.current.acknowledged.count >= 10 }
+
+        // Fill the file system; writes are refused with 503 while it is full.
+        let filler = mount.path + "/filler"
+        FileManager.default.createFile(atPath: filler, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
+        let block = Data(repeating: 0, count: 64 * 1024)
+        while (try? handle.write(contentsOf: block)) != nil {}
+        try? handle.close()
+        try await eventually("writes meet the full disk", timeout: .seconds(30)) { load.current.unavailable > 0 }
+        try FileManager.default.removeItem(atPath: filler)
+        let tally = await load.finish()
+
+        try await scene.expectEveryAcknowledgedWriteOnce(tally, follower: follower)
+        try await scene.expectAnswersFinish()
+        await follower.stop()
+        try await scene.expectCleanStop()
+    }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)` with the sqlite3 shell.
+    func checkpoint(_ database: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [database, "PRAGMA wal_checkpoint(TRUNCATE);"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+}
