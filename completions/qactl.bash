@@ -186,7 +186,7 @@ _qactl() {
 
 _qactl_serve() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--new-database --version -h --help)
     repeating_options=()
     non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --data-dir)
     __qactl_offer_flags_options 0

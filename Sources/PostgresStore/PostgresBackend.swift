@@ -19,9 +19,9 @@ public struct PostgresBackend: Sendable {
     /// Checks the server (wal_level, free slots, privileges), migrates, and
     /// starts replication from where this data dir's log left off.
     /// `logPath`: the local replication log (`DataDirectory.replicationLog`).
-    public static func open(url text: String, logPath: String, logger: Logger) async throws -> PostgresBackend {
+    public static func open(url text: String, logPath: String, startAfresh: Bool = false, logger: Logger) async throws -> PostgresBackend {
         let url = try PostgresURL(text)
-        let log = try FeedLog(path: logPath)
+        let log = try FeedLog(path: logPath, startAfresh: startAfresh)
         let slot = try await slotName(log)
         let setup = ReplicationSetup(url: text)
         // One clear message per problem, with the fix, before anything else.
@@ -42,6 +42,7 @@ public struct PostgresBackend: Sendable {
             let storedChanges = try await log.lastSequence() > 0
             let storedShapes = try await !log.loadShapes().isEmpty
             let startLSN = confirmedBefore ?? (storedChanges || storedShapes ? 1 : 0)
+            if startLSN == 0 { try await warnAboutIdleSlots(except: slot, client: client, logger: logger) }
             // Reconnects forever (backing off to 7.5 s): a server outlives a
             // database restart; /healthz says 503 meanwhile.
             let feed = ReplicationFeed(
@@ -58,6 +59,23 @@ public struct PostgresBackend: Sendable {
         } catch {
             poolTask.cancel()
             throw error
+        }
+    }
+
+    /// A fresh log starts a new slot; a slot of an earlier log (deleted, or a
+    /// data dir gone) would keep WAL on the server for ever. Named, not
+    /// dropped: another qactl may still own it.
+    static func warnAboutIdleSlots(except slot: String, client: PostgresClient, logger: Logger) async throws {
+        let idle = try await client.query(
+            """
+            SELECT slot_name, coalesce(pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)), '?')
+            FROM pg_replication_slots
+            WHERE slot_name LIKE 'qactl\\_%' AND slot_name NOT LIKE 'qactl\\_tail\\_%' AND NOT active AND slot_name <> \(slot) AND database = current_database()
+            """, logger: logger
+        ).decode((String, String).self).gather()
+        for (name, retained) in idle {
+            logger.warning(
+                "replication slot \(name) is not in use and keeps \(retained) of WAL on the server; if no qactl data dir uses it any more, drop it: SELECT pg_drop_replication_slot('\(name)')")
         }
     }
 

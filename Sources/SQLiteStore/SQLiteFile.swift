@@ -13,10 +13,12 @@ import Darwin
 /// an empty file taken for a new database, never a damaged one served.
 enum SQLiteFile {
     /// Before opening: creates the parent directory (0700) and a missing file
-    /// (0600, so SQLite's WAL and shared-memory files get the same mode);
-    /// refuses an existing file of 0 bytes, which is a database that was
-    /// truncated or replaced, not a new one.
-    static func prepare(_ path: String, what: String) throws(StoreError) {
+    /// (0600, so SQLite's WAL and shared-memory files get the same mode).
+    /// Refuses, unless `startAfresh`, a file of 0 bytes (a database that was
+    /// truncated or replaced) and a missing file that this data dir had
+    /// before (its `.created` marker is there): either would silently start
+    /// an empty database under clients that synced the old one.
+    static func prepare(_ path: String, what: String, startAfresh: Bool) throws(StoreError) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
@@ -25,22 +27,39 @@ enum SQLiteFile {
                 throw StoreError(.cannotOpen, "cannot create the directory \(directory) for \(what): \(error.localizedDescription)")
             }
         }
+        let marker = path + ".created"
         var info = stat()
         if stat(path, &info) == 0 {
-            guard info.st_size > 0 else {
+            if info.st_size > 0 {
+                _ = chmod(path, 0o600)
+                if !FileManager.default.fileExists(atPath: marker) { writeMarker(marker) }
+                return
+            }
+            guard startAfresh else {
                 throw StoreError(
                     .corrupt,
                     "\(what) \(path) is an empty file (0 bytes): it is not a database, and starting afresh would drop what clients have synced. "
-                        + "Restore it from a backup, or move it away to start with a new, empty database")
+                        + "Restore it from a backup, or start with a new, empty one with --new-database")
             }
-            _ = chmod(path, 0o600)
-            return
+            unlink(path)
+        } else if !startAfresh, let created = try? String(contentsOfFile: marker, encoding: .utf8) {
+            throw StoreError(
+                .corrupt,
+                "\(what) \(path) is missing, but this data dir had one (created \(created.trimmingCharacters(in: .whitespacesAndNewlines))). "
+                    + "Restore it from a backup, or start with a new, empty one with --new-database (clients then refetch everything)")
         }
+        for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StoreError(.cannotOpen, "cannot create \(what) \(path): \(String(cString: strerror(errno)))")
         }
         close(descriptor)
+        writeMarker(marker)
+    }
+
+    private static func writeMarker(_ marker: String) {
+        let text = ISO8601DateFormatter().string(from: Date()) + "\n"
+        FileManager.default.createFile(atPath: marker, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }
 
     /// After opening: `PRAGMA quick_check`, so a damaged file is refused at

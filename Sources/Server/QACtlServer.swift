@@ -57,10 +57,10 @@ public struct QACtlServer: Sendable {
         var sqlite: SQLiteDatabase?
         var postgres: PostgresBackend?
         if let url = configuration.postgresURL {
-            let backend = try await PostgresBackend.open(url: url, logPath: data.replicationLog, logger: logger)
+            let backend = try await PostgresBackend.open(url: url, logPath: data.replicationLog, startAfresh: configuration.newDatabase, logger: logger)
             (store, source, postgres) = (backend.database, backend.source, backend)
         } else {
-            let embedded = try SQLiteDatabase(path: configuration.databasePath)
+            let embedded = try SQLiteDatabase(path: configuration.databasePath, startAfresh: configuration.newDatabase)
             (store, source, sqlite) = (embedded, embedded, embedded)
         }
         var sync: SyncService?

@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     public var answerConcurrency: Int
     /// Longest an answer may take (command and openai answerers).
     public var answerTimeout: Duration
+    /// Consent to start with a new, empty database (or replication log)
+    /// where the data dir's is missing or empty.
+    public var newDatabase = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,

@@ -70,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("shape-chunk-bytes"), help: ArgumentHelp("Snapshot and log responses close at about this many bytes.", valueName: "bytes"))
     var shapeChunkBytes = 10 << 20
 
+    @Flag(name: .customLong("new-database"), help: "Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.")
+    var newDatabase = false
+
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
@@ -139,10 +142,12 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
 
-        let configuration = ServerConfiguration(host: host, port: port, dataDirectory: data.resolved, databasePath: databasePath, syncSecret: secret,
+        var settings = ServerConfiguration(host: host, port: port, dataDirectory: data.resolved, databasePath: databasePath, syncSecret: secret,
             longPollTimeout: longPollTimeout.duration, chunkBytes: shapeChunkBytes, logLevel: level,
             shapeTokenLifetime: shapeTokenTTL.duration, electricURL: electric, electricSecret: electricKey,
             postgresURL: postgresURL, answerer: answererSetting, answerConcurrency: answerConcurrency, answerTimeout: answerTimeout.duration)
+        settings.newDatabase = newDatabase
+        let configuration = settings
         do {
             let server = try await QACtlServer.open(configuration)
             try await server.run { host, port in

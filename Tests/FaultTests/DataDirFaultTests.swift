@@ -100,3 +100,54 @@ import Testing
         process.waitUntilExit()
     }
 }
+
+/// A database or replication log deleted while qactl was stopped.
+@Suite(.serialized) struct DeletedStoreTests {
+    let dir = TemporaryDirectory()
+
+    @Test func aDeletedDatabaseIsRefusedUntilTheOperatorConsents() async throws {
+        let scene = try await FaultScene.start(dataDirectory: dir.path, onPostgres: false)
+        let before = await scene.load(writers: 1, count: 5, tag: "gone").finish()
+        #expect(before.acknowledged.count == 5)
+        var state = ServerAPI.Follow()
+        try await scene.api.catchUp(&state, token: scene.shapeToken)
+        try await scene.expectCleanStop()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.path + "/qactl.sqlite" + suffix) }
+
+        let refused = try serveRefusal(dataDirectory: dir.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is missing, but this data dir had one"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--new-database"))
+
+        // Consent: a new, empty database; the old handle is refused, so the client refetches.
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--new-database"])
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation(FaultScene.conversation, token: alice)
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": FaultScene.conversation], token: alice).1)
+        #expect(try await api.follow(&state, token: token).status == 409)
+        #expect(try await ShapeFollower.freshSync(api: api, token: token).isEmpty)
+        #expect(try await server.stop() == 0)
+    }
+
+    @Test func aDeletedReplicationLogIsRefusedThenRebuiltWithEveryRowOnce() async throws {
+        let scene = try await FaultScene.start(dataDirectory: dir.path)
+        defer { scene.finish() }
+        let before = await scene.load(writers: 2, count: 10, tag: "log").finish()
+        try await scene.expectCleanStop()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.path + "/postgres-feed.sqlite" + suffix) }
+        let database = ["--database-url", scene.cluster.url + "?sslmode=disable"]
+        let refused = try serveRefusal(dataDirectory: dir.path, arguments: database)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("replication log"), "\(refused.stderr)")
+
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: database + ["--new-database", "--log-level", "info"])
+        // The old log's slot is named for the operator, not dropped behind their back.
+        #expect(server.stderr.contains("is not in use and keeps"), "\(server.stderr)")
+        let api = ServerAPI(server: server)
+        let fresh = try await ShapeFollower.freshSync(api: api, token: scene.shapeToken)
+        #expect(Set(before.acknowledged).subtracting(fresh.keys).isEmpty)
+        #expect(fresh.values.allSatisfy { $0 == 1 })
+        #expect(try await server.stop() == 0)
+    }
+}

@@ -11,12 +11,12 @@ public final class FeedLog: Sendable {
     let queue: DatabasePool
     private let observers = Mutex<[@Sendable () -> Void]>([])
 
-    public init(path: String) throws(StoreError) {
+    public init(path: String, startAfresh: Bool = false) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "qactl-feed"
-        try SQLiteFile.prepare(path, what: "the replication log")
+        try SQLiteFile.prepare(path, what: "the replication log", startAfresh: startAfresh)
         do {
             // WAL, as the embedded store: a commit costs one WAL sync, reads never wait for writes.
             queue = try DatabasePool(path: path, configuration: configuration)

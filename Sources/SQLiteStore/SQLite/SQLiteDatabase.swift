@@ -20,14 +20,16 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     /// Called after each of this process's write transactions commits.
     private let commitObservers = Mutex<[@Sendable () -> Void]>([])
 
-    public init(path: String) throws(StoreError) {
+    /// `startAfresh`: consent to a new, empty database where the data dir's
+    /// is missing or empty (see ``SQLiteFile``).
+    public init(path: String, startAfresh: Bool = false) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
         // Other processes may hold the write lock for a while (the sqlite3 shell).
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.label = "qactl"
-        try SQLiteFile.prepare(path, what: "the database")
+        try SQLiteFile.prepare(path, what: "the database", startAfresh: startAfresh)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
