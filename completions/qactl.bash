@@ -188,7 +188,7 @@ _qactl_serve() {
     repeating_flags=()
     non_repeating_flags=(--new-database --version -h --help)
     repeating_options=()
-    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --data-dir)
+    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --data-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -242,6 +242,12 @@ _qactl_serve() {
         return
         ;;
     '--shape-chunk-bytes')
+        return
+        ;;
+    '--max-connections')
+        return
+        ;;
+    '--idle-timeout')
         return
         ;;
     '--data-dir')

@@ -23,7 +23,7 @@ function __qactl_parse_tokens -S
         __qactl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'database-url=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'answerer=' 'knowledge=' 'llm-url=' 'llm-model=' 'answer-command=' 'answer-concurrency=' 'answer-timeout=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'new-database' 'data-dir=' 'version' 'h/help'
+            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'database-url=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'answerer=' 'knowledge=' 'llm-url=' 'llm-model=' 'answer-command=' 'answer-concurrency=' 'answer-timeout=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'max-connections=' 'idle-timeout=' 'new-database' 'data-dir=' 'version' 'h/help'
         case 'chat'
             __qactl_parse_subcommand 0 'server=' 'user=' 'token=' 'conversation=' 'new=' 'ask=' 'json' 'timeout=' 'replica-dir=' 'data-dir=' 'version' 'h/help'
         case 'token'
@@ -126,6 +126,8 @@ complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "q
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" answer-timeout' -l 'answer-timeout' -d 'Longest an openai or command answer may take.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" long-poll-timeout' -l 'long-poll-timeout' -d 'How long a live /v1/shape request waits for changes.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-chunk-bytes' -l 'shape-chunk-bytes' -d 'Snapshot and log responses close at about this many bytes.' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" max-connections' -l 'max-connections' -d 'Client connections open at once, at most (lowered to what the file descriptor limit leaves room for).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" idle-timeout' -l 'idle-timeout' -d 'How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" new-database' -l 'new-database' -d 'Start with a new, empty database when the data dir\'s database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" version' -l 'version' -d 'Show the version.'

@@ -345,7 +345,7 @@ Run the service: API, shape-token gatekeeper and sync service on an embedded SQL
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 
-Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--new-database] [--data-dir <path>]`
+Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--new-database] [--data-dir <path>]`
 
 Options:
 
@@ -366,6 +366,8 @@ Options:
 - `--answer-timeout <duration>`: Longest an openai or command answer may take. Default: 2m.
 - `--long-poll-timeout <duration>`: How long a live /v1/shape request waits for changes. Default: 20s.
 - `--shape-chunk-bytes <bytes>`: Snapshot and log responses close at about this many bytes. Default: 10485760.
+- `--max-connections <n>`: Client connections open at once, at most (lowered to what the file descriptor limit leaves room for). Default: 4096.
+- `--idle-timeout <duration>`: How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed. Default: 30s.
 - `--new-database`: Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
 

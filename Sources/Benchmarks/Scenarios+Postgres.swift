@@ -4,6 +4,7 @@ import NIOCore
 import PostgresHarness
 import PostgresStore
 import Synchronization
+
 extension BenchmarkScenario {
     /// Runs `body` with a throwaway PostgreSQL cluster (wal_level=logical), stopped afterwards.
     static func withCluster<T>(_ body: (PostgresCluster, String) async throws -> T) async throws -> T {

@@ -2,6 +2,7 @@ import AppModel
 import Foundation
 import PostgresNIO
 import ShapeWire
+
 extension PostgresDatabase {
     public func answerJob(_ answerID: String) async throws -> AnswerJob? {
         try await guarded("reading an answer job") { [self] in

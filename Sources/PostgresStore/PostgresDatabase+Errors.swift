@@ -1,6 +1,7 @@
 import PostgresNIO
 import Synchronization
 import SyncModel
+
 extension PostgresDatabase {
     /// How long one store call may take, waiting for a pooled connection
     /// included. While PostgreSQL is down the pool keeps reconnecting and

@@ -2,6 +2,7 @@ import PostgresNIO
 import ShapeWhere
 import ShapeWire
 import SyncModel
+
 extension PostgresDatabase {
     /// The rows of `table` passing `filter`, read in one REPEATABLE READ
     /// transaction together with `pg_current_snapshot()`: its bounds tell which

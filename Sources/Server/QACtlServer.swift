@@ -109,14 +109,15 @@ public struct QACtlServer: Sendable {
         let health = ServerHealth()
         HealthRoutes(store: store, sync: sync, feed: postgres?.feed, health: health, dataDirectory: DataDirectory(configuration.dataDirectory))
             .register(on: router)
-        ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime).register(on: router)
+        ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime, bodyTimeout: configuration.idleTimeout)
+            .register(on: router)
         Gatekeeper(authenticator: authenticator, upstream: upstream, cancelsOnDisconnect: configuration.electricURL != nil).register(on: router)
         let answers = self.answers
         let answering: Bool
         if case .disabled = configuration.answerer { answering = false } else { answering = true }
         WriteRoutes(authenticator: authenticator, store: store, onQuestion: { answerID, _ in
             if answering { Task { await answers.enqueue(answerID) } }
-        }).register(on: router)
+        }, bodyTimeout: configuration.idleTimeout).register(on: router)
         let metrics = self.metrics
         router.get("/metrics") { _, _ -> Response in
             var fields = HTTPFields()
@@ -125,8 +126,13 @@ public struct QACtlServer: Sendable {
         }
 
         let host = configuration.host
+        let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
         let app = Application(
             router: router,
+            // The idle timeout also bounds a request head that never completes (a slow or stuck client).
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [limiter.handler()],
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000 + configuration.idleTimeout.components.attoseconds / 1_000_000_000))),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "qactl"),
             onServerRunning: { channel in
                 await onListening(host, channel.localAddress?.port ?? 0)

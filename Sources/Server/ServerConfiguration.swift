@@ -30,6 +30,12 @@ public struct ServerConfiguration: Sendable {
     /// Consent to start with a new, empty database (or replication log)
     /// where the data dir's is missing or empty.
     public var newDatabase = false
+    /// Client connections open at once, at most (lowered to what the file
+    /// descriptor limit leaves room for).
+    public var maxConnections = 4096
+    /// How long a connection may sit without a complete request (between
+    /// requests, in the middle of a request head or body) before it is closed.
+    public var idleTimeout: Duration = .seconds(30)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,

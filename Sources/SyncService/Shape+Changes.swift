@@ -1,5 +1,6 @@
 import ShapeWire
 import SyncModel
+
 extension Shape {
     /// The log entries `transaction` produces for this shape, in op order, with
     /// `last: true` on the final one. Updates that move a row into the shape

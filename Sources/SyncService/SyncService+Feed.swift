@@ -1,6 +1,7 @@
 import Foundation
 import ShapeWire
 import SyncModel
+
 extension SyncService {
     /// Follows the change log until shutdown or cancellation: woken by ``poke()``
     /// after in-process commits, and polling for commits of other processes.

@@ -1,6 +1,7 @@
 import Foundation
 import ShapeWire
 import SyncModel
+
 extension SyncService {
     /// The live shape for `resolved`, created (and its snapshot started) if needed.
     func shape(for resolved: ResolvedShape) -> Shape {

@@ -1,5 +1,6 @@
 import Foundation
 import SyncModel
+
 extension TransactionLine {
     /// The line for a transaction from PostgreSQL's replication stream: its
     /// 32-bit xid, commit LSN, counts, tables and keys, and the delay from its

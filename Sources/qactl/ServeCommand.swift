@@ -70,6 +70,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("shape-chunk-bytes"), help: ArgumentHelp("Snapshot and log responses close at about this many bytes.", valueName: "bytes"))
     var shapeChunkBytes = 10 << 20
 
+    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Client connections open at once, at most (lowered to what the file descriptor limit leaves room for).", valueName: "n"))
+    var maxConnections = 4096
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed.", valueName: "duration"))
+    var idleTimeout = DurationArgument(.seconds(30))
+
     @Flag(name: .customLong("new-database"), help: "Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.")
     var newDatabase = false
 
@@ -147,6 +153,9 @@ struct ServeCommand: AsyncParsableCommand {
             shapeTokenLifetime: shapeTokenTTL.duration, electricURL: electric, electricSecret: electricKey,
             postgresURL: postgresURL, answerer: answererSetting, answerConcurrency: answerConcurrency, answerTimeout: answerTimeout.duration)
         settings.newDatabase = newDatabase
+        guard maxConnections > 0 else { throw fail("--max-connections must be at least 1", exit: ExitStatus.usage) }
+        settings.maxConnections = maxConnections
+        settings.idleTimeout = idleTimeout.duration
         let configuration = settings
         do {
             let server = try await QACtlServer.open(configuration)

@@ -3,6 +3,7 @@ import Foundation
 import PostgresHarness
 import SyncModel
 import Testing
+
 extension [UInt8] {
     /// Bytes from a hex string (fixtures); an odd or non-hex string fails the test.
     init(hex: String) {

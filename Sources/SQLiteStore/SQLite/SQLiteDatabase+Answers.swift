@@ -2,6 +2,7 @@ import AppModel
 import Foundation
 import GRDB
 import ShapeWire
+
 extension SQLiteDatabase {
     /// What answer `answerID` needs, or nil when it is not an unfinished answer.
     public func answerJob(_ answerID: String) async throws -> AnswerJob? {

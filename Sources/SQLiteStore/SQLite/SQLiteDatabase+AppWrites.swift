@@ -2,6 +2,7 @@ import AppModel
 import Foundation
 import GRDB
 import ShapeWire
+
 extension SQLiteDatabase {
     /// The owner of conversation `id`, or nil when there is no such conversation.
     public func conversationOwner(_ id: String) async throws -> String? {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ShapeWire
 import SyncModel
+
 extension SQLiteDatabase {
     /// The newest change's sequence (0 when there is none).
     public func lastSequence() async throws -> Int64 {

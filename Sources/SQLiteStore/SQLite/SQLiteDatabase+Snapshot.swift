@@ -3,6 +3,7 @@ import GRDB
 import ShapeWhere
 import ShapeWire
 import SyncModel
+
 extension SQLiteDatabase {
     /// The rows of `table` passing `filter`, read in one read transaction
     /// together with the change-log position they reflect.

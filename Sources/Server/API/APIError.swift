@@ -12,6 +12,8 @@ struct APIError: Error, HTTPResponseError {
         case notFound = "not_found"
         case conflict
         case payloadTooLarge = "payload_too_large"
+        case requestTimeout = "request_timeout"
+        case uriTooLong = "uri_too_long"
         case rateLimited = "rate_limited"
         case unavailable
         case badGateway = "bad_gateway"
@@ -25,6 +27,8 @@ struct APIError: Error, HTTPResponseError {
             case .notFound: .notFound
             case .conflict: .conflict
             case .payloadTooLarge: .contentTooLarge
+            case .requestTimeout: .requestTimeout
+            case .uriTooLong: .uriTooLong
             case .rateLimited: .tooManyRequests
             case .unavailable: .serviceUnavailable
             case .badGateway: .badGateway

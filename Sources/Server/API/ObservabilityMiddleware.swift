@@ -15,6 +15,17 @@ struct ObservabilityMiddleware: RouterMiddleware {
     let metrics: ServerMetrics
     let logger: Logger
 
+    /// Longest request target accepted (URLs longer are refused with 414).
+    static let maximumURILength = 8 * 1024
+
+    /// HTTP/1.1 requires a Host header (RFC 9112 §3.2); URLs have a sane length.
+    static func checkRequestLine(_ request: Request) throws {
+        guard request.head.authority?.isEmpty == false else { throw APIError(.invalidRequest, "the request has no Host header") }
+        guard request.uri.description.utf8.count <= maximumURILength else {
+            throw APIError(.uriTooLong, "the URL is longer than \(maximumURILength / 1024) KiB")
+        }
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let origin = request.headers[.origin]
@@ -24,6 +35,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         }
         var response: Response
         do {
+            try Self.checkRequestLine(request)
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)

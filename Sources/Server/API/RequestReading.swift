@@ -12,11 +12,25 @@ extension Request {
         return token.isEmpty ? nil : token
     }
 
-    /// The body as a JSON object: 413 over `limit` bytes, 400 when it is not a JSON object.
-    mutating func jsonObject(limit: Int = 64 * 1024) async throws -> [String: Any] {
+    /// The body as a JSON object: 413 over `limit` bytes, 408 when it does
+    /// not arrive whole within `timeout` (a client trickling it), 400 when it
+    /// is not a JSON object.
+    mutating func jsonObject(limit: Int = 64 * 1024, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+        let body = self.body
         let buffer: ByteBuffer
         do {
-            buffer = try await collectBody(upTo: limit)
+            buffer = try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+                group.addTask { try await body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw APIError(.requestTimeout, "the request body did not arrive within \(timeout.components.seconds) s")
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw CancellationError() }
+                return first
+            }
+        } catch let error as APIError {
+            throw error
         } catch {
             throw APIError(.payloadTooLarge, "the request body is larger than \(limit / 1024) KiB")
         }

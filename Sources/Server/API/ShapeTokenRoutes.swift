@@ -9,12 +9,14 @@ struct ShapeTokenRoutes {
     let authenticator: Authenticator
     let store: any AppStore
     let lifetime: Duration
+    /// Longest a request body may take to arrive.
+    var bodyTimeout: Duration = .seconds(30)
 
     func register(on router: Router<APIRequestContext>) {
         router.post("/shapes/auth-token") { request, _ -> Response in
             var request = request
             let user = try await authenticator.verify(request, as: .auth).subject
-            let body = try await request.jsonObject()
+            let body = try await request.jsonObject(timeout: bodyTimeout)
             guard let table = body["table"] as? String else { throw APIError(.invalidRequest, "table is required and must be a string") }
             var params: [String: String] = [:]
             if let given = body["params"], !(given is NSNull) {

@@ -9,12 +9,14 @@ struct WriteRoutes {
     let store: any AppStore
     /// Called with (answer id, conversation id) once a question is committed.
     let onQuestion: @Sendable (String, String) -> Void
+    /// Longest a request body may take to arrive.
+    var bodyTimeout: Duration = .seconds(30)
 
     func register(on router: Router<APIRequestContext>) {
         router.post("/conversations") { request, _ -> Response in
             var request = request
             let user = try await authenticator.verify(request, as: .auth).subject
-            let body = try await request.jsonObject()
+            let body = try await request.jsonObject(timeout: bodyTimeout)
             let id = try Field.id(body, "id", required: false) ?? UUID().uuidString.lowercased()
             let title = try Field.text(body, "title", characters: 1...200)
             switch try await store.createConversation(id: id, user: user, title: title) {
@@ -31,7 +33,7 @@ struct WriteRoutes {
         router.post("/questions/send") { request, _ -> Response in
             var request = request
             let user = try await authenticator.verify(request, as: .auth).subject
-            let body = try await request.jsonObject()
+            let body = try await request.jsonObject(timeout: bodyTimeout)
             let conversation = try Field.id(body, "conversationId") ?? ""
             let question = try Field.id(body, "questionId") ?? ""
             let answer = try Field.id(body, "answerId") ?? ""

@@ -1,0 +1,57 @@
+import Foundation
+import QACtlTestSupport
+import Testing
+
+/// Clients that misbehave at the HTTP level: slow, half-finished, too many,
+/// too long, too old. Each gets a clear answer or a closed socket, and the
+/// server keeps serving everyone else.
+@Suite(.serialized) struct HTTPAbuseTests {
+    let dir = TemporaryDirectory()
+
+    @Test func slowAndSurplusConnectionsAreClosedAndHealthStaysReachable() async throws {
+        let server = try await TestServer.start(
+            dataDirectory: dir.path, arguments: ["--max-connections", "20", "--idle-timeout", "5s", "--log-level", "info"])
+        // Half a request line each: the first 20 take every slot.
+        var slow: [RawSocket] = []
+        for _ in 0..<20 {
+            let socket = try RawSocket(port: server.port)
+            socket.send("GET /hea")
+            slow.append(socket)
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let surplus = try RawSocket(port: server.port)
+        surplus.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(surplus.read(timeout: .seconds(1)).closed, "a connection over the limit is closed at once")
+        #expect(server.stderr.contains("connection limit reached"))
+
+        // The idle timeout frees the slots: half a request line is not held for minutes.
+        #expect(slow[0].read(timeout: .seconds(10)).closed)
+        try await eventually("healthz answers again", timeout: .seconds(10)) {
+            (try? await HTTP.send(server.baseURL + "/healthz", timeout: .seconds(2)).status) == 200
+        }
+        try await server.stop()
+    }
+
+    @Test func oldHostlessLongAndTrickledRequestsGetHTTPAnswers() async throws {
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--idle-timeout", "2s"])
+        let old = try RawSocket(port: server.port)
+        old.send("GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
+        let oldAnswer = old.read(timeout: .seconds(3))
+        #expect(oldAnswer.text.contains("200 OK") && oldAnswer.closed, "HTTP/1.0 without keep-alive closes after the answer")
+
+        let hostless = try RawSocket(port: server.port)
+        hostless.send("GET /healthz HTTP/1.1\r\n\r\n")
+        #expect(hostless.read(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 400"))
+
+        let long = try RawSocket(port: server.port)
+        long.send("GET /healthz?x=" + String(repeating: "a", count: 70_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(long.read(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 414"))
+
+        let alice = try server.authToken("alice")
+        let trickle = try RawSocket(port: server.port)
+        trickle.send("POST /conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
+        let trickled = trickle.read(timeout: .seconds(5))
+        #expect(trickled.text.hasPrefix("HTTP/1.1 408") || trickled.closed, "\(trickled.text.prefix(80))")
+        try await server.stop()
+    }
+}
