@@ -111,7 +111,7 @@ public struct QACtlServer: Sendable {
             .register(on: router)
         ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime, bodyTimeout: configuration.idleTimeout)
             .register(on: router)
-        Gatekeeper(authenticator: authenticator, upstream: upstream, cancelsOnDisconnect: configuration.electricURL != nil).register(on: router)
+        Gatekeeper(authenticator: authenticator, upstream: upstream).register(on: router)
         let answers = self.answers
         let answering: Bool
         if case .disabled = configuration.answerer { answering = false } else { answering = true }

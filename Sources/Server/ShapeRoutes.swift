@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import ShapeWire
 import SyncService
 
 extension Response {
@@ -37,10 +38,8 @@ struct ShapeRoutes {
     func register(on router: Router<APIRequestContext>) {
         let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, _ in
             guard let call = ShapeCall(request) else { return Response(status: .methodNotAllowed) }
-            // A long-poll whose client went away keeps its waiter until the hold
-            // ends (20 s at most): cancelling on inbound close would cost every
-            // response its keep-alive connection.
-            return Response(await sync.respond(call, trusted: false))
+            let live = call.query.last { $0.name == ShapeParameter.live }?.value == "true"
+            return try await request.respond(live: live) { Response(await sync.respond(call, trusted: false)) }
         }
         router.get("/v1/shape", use: handler)
         router.head("/v1/shape", use: handler)

@@ -54,4 +54,30 @@ import Testing
         #expect(trickled.text.hasPrefix("HTTP/1.1 408") || trickled.closed, "\(trickled.text.prefix(80))")
         try await server.stop()
     }
+
+    @Test func aLivePollWhoseClientLeavesIsDroppedAtOnce() async throws {
+        let server = try await TestServer.start(dataDirectory: dir.path)
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-1", token: alice)
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        var state = ServerAPI.Follow()
+        try await api.catchUp(&state, token: token)
+
+        func waitingPolls() async throws -> Int? {
+            let metrics = try await HTTP.send(server.baseURL + "/metrics").body
+            let line = metrics.split(separator: "\n").first { $0.contains("shape_live_polls") && !$0.hasPrefix("#") }
+            return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) }
+        }
+        let socket = try RawSocket(port: server.port)
+        socket.send(
+            "GET /shape?offset=\(state.offset)&handle=\(state.handle)&live=true&cursor=\(state.cursor) HTTP/1.1\r\n"
+                + "Host: x\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        try await eventually("the poll waits", timeout: .seconds(5)) { try await waitingPolls() == 1 }
+        let left = ContinuousClock.now
+        socket.disconnect()
+        try await eventually("the poll is dropped with its client", timeout: .seconds(5)) { try await waitingPolls() == 0 }
+        #expect(ContinuousClock.now - left < .seconds(5), "not held for the whole 20 s hold")
+        try await server.stop()
+    }
 }

@@ -14,8 +14,6 @@ struct Gatekeeper {
 
     let authenticator: Authenticator
     let upstream: any ShapeUpstream
-    /// Whether live requests are cancelled upstream when the client goes away.
-    let cancelsOnDisconnect: Bool
 
     /// The upstream query: the client's protocol parameters, then the token's shape.
     static func query(client: ShapeRequest.Query, grant: ShapeGrant) -> ShapeRequest.Query {
@@ -39,14 +37,7 @@ struct Gatekeeper {
                 method: request.method == .head ? .head : .get, query: Self.query(client: clientQuery, grant: grant),
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
             let live = clientQuery.last { $0.name == ShapeParameter.live }?.value == "true"
-            var response: Response
-            if live && cancelsOnDisconnect {
-                // Hummingbird closes the connection after such a response; say so.
-                response = try await request.body.consumeWithCancellationOnInboundClose { _ in try await upstream.fetch(call) }
-                response.headers[.connection] = "close"
-            } else {
-                response = try await upstream.fetch(call)
-            }
+            var response = try await request.respond(live: live) { try await upstream.fetch(call) }
             response.headers[values: .vary] = ["authorization"]
             CORS.decorate(&response, origin: origin)
             return response

@@ -39,6 +39,9 @@ struct ObservabilityMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch is CancellationError {
+            // A live poll whose client left: nobody reads this answer.
+            response = Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
         } catch let error as StoreError where error.code == .unavailable {
             logger.warning("database unavailable", metadata: ["request_id": "\(context.requestID)", "error": "\(error.message)"])
             response = try APIError.unavailable("the database is unavailable; try again shortly", retryAfter: 1).response(from: request, context: context)

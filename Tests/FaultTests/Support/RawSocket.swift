@@ -9,7 +9,7 @@ import Darwin
 /// A plain TCP connection to the server, for what no HTTP client sends:
 /// half a request line, HTTP/1.0, no Host, a trickled body.
 final class RawSocket {
-    let descriptor: Int32
+    private(set) var descriptor: Int32
 
     init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -26,7 +26,14 @@ final class RawSocket {
         }
     }
 
-    deinit { close(descriptor) }
+    deinit { disconnect() }
+
+    /// Closes the connection (once).
+    func disconnect() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
 
     func send(_ text: String) {
         let bytes = Array(text.utf8)
