@@ -58,9 +58,14 @@ Options (each also from the environment): `--listen HOST:PORT` (`QACTL_LISTEN`),
 shapes), `--electric-url`/`--electric-secret` (`ELECTRIC_URL`, `ELECTRIC_SECRET`: put a
 real Electric behind the gatekeeper), `--shape-token-ttl` (default `5m`),
 `--long-poll-timeout` (default `20s`), `--shape-chunk-bytes`, `--log-level`,
-`--log-format text|json`. SIGINT/SIGTERM shut it down cleanly: waiting live polls are
-answered, shapes are saved, nothing is half-written. Shapes survive a restart: a
-client that comes back with its handle and offset continues where it was.
+`--log-format text|json`, `--idle-timeout` (default `30s`: a connection without a
+complete request, or a body that stops arriving, is closed), `--max-connections`
+(default 4096, lowered to what the file descriptor limit leaves room for),
+`--new-database` (consent to start afresh when the data dir's database is missing or
+empty). SIGINT/SIGTERM shut it down cleanly: waiting live polls are answered, shapes
+are saved, nothing is half-written. Shapes survive a restart: a client that comes back
+with its handle and offset continues where it was. One server runs the sync service
+on a data dir at a time (`serve.lock`); a gatekeeper with `--electric-url` may share it.
 
 ### The API, by hand
 
@@ -91,8 +96,11 @@ $ curl -s -X POST localhost:8787/shapes/auth-token -H "authorization: Bearer $BO
 {"error":{"code":"forbidden","message":"No permission to access messages of this conversation"}}
 ```
 
-`GET /healthz` answers `{"status":"ok"}`; `GET /metrics` is Prometheus text (requests
-by route and status with latency histograms, shapes, live polls, replication lag).
+`GET /healthz` answers `{"status":"ok"}`, or `503` with `retry-after: 1` and the
+reason: `the database does not answer`, `the data dir … is not writable`, `replication
+is down…`, `rebuilding every shape after a gap in the change stream…`, `the sync
+service is catching up…`. `GET /metrics` is Prometheus text (requests by route and
+status with latency histograms, shapes, live polls, replication lag).
 
 ### On PostgreSQL
 
@@ -129,7 +137,12 @@ against real processes and a throwaway PostgreSQL cluster.
 | replication slot dropped or invalidated (`max_slot_wal_keep_size`), while running or while stopped | the lost changes are a gap: qactl creates a new slot, every shape answers `409` and clients refetch from a fresh snapshot, so every committed row is delivered once | an error log line `replication slot '…' no longer exists… every shape is refetched from a fresh snapshot`; `/healthz` 503 until the new slot streams |
 | walsender terminated | reconnects from the stored position; nothing lost or repeated | a reconnect in the log |
 | `SIGTERM` | stops taking requests, answers waiting long-polls, saves shapes; answers being generated keep their text and stay unfinished, and the next start answers them; anything stuck on an unreachable database is given up after 10 s | exit status 0, within 15 s even with PostgreSQL gone |
-| `kill -9` of qactl | nothing acknowledged is lost: writes are committed before they are acknowledged, and the replication slot is confirmed only up to the local log | unfinished answers are resumed at the next start |
+| `kill -9` of qactl (both stores) | nothing acknowledged is lost: writes are committed before they are acknowledged, and the replication slot is confirmed only up to the local log | unfinished answers are resumed at the next start |
+| `qactl.sqlite` (or `postgres-feed.sqlite`) emptied, damaged or deleted while stopped | refuses to start rather than serve an empty database under clients that synced the old one (`PRAGMA quick_check` at start; a `.created` marker remembers that the file existed); `--new-database` starts afresh and clients refetch | `serve: the database … is an empty file…` / `…is missing, but this data dir had one…`, exit 1; on PostgreSQL the old log's idle slot is named so you can drop it |
+| data dir read-only, or its disk full | refuses to start on a read-only data dir; while running, writes that meet a full or read-only disk answer `503` with `retry-after` and nothing is half-written, answers wait | `/healthz` 503 `the data dir … is not writable` |
+| a second `qactl serve` on the same data dir | refused: two change feeds on one database would each claim its transactions | `another qactl serve (pid N) runs the sync service on the data dir …`, exit 1 |
+| slow, idle or surplus connections | a connection without a complete request for `--idle-timeout` is closed, a body that stops arriving gets `408`, connections over `--max-connections` are closed at once; a live poll whose client leaves is dropped at once | a `connection limit reached` log line; `/healthz` stays reachable |
+| a real Electric behind `--electric-url` that hangs, resets or answers garbage | the gatekeeper answers `502`/`503`/`504` with a JSON error in bounded time (the hold plus 15 s); writes are unaffected | the error in the log |
 
 ## qactl chat
 

@@ -81,6 +81,9 @@ import Testing
         while (try? handle.write(contentsOf: block)) != nil {}
         try? handle.close()
         try await eventually("writes meet the full disk", timeout: .seconds(30)) { load.current.unavailable > 0 }
+        let health = try await HTTP.send(scene.server.baseURL + "/healthz")
+        #expect(health.status == 503)
+        #expect(health.body.contains("not writable"), "\(health.body)")
         try FileManager.default.removeItem(atPath: filler)
         let tally = await load.finish()
 
