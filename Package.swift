@@ -53,7 +53,12 @@ let package = Package(
         ),
         // What qactl's commands share on this machine: the data dir layout, settings from the
         // environment, a user's tokens from the local keys, exit statuses.
-        .target(name: "LocalSetup", dependencies: ["Tokens"], swiftSettings: swiftSettings),
+        .target(
+            name: "LocalSetup",
+            dependencies: ["Tokens", .product(name: "UnixSignals", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings),
+        // pipe2 and posix_spawn's close-from, which Swift's Glibc module does not declare.
+        .target(name: "CProcessShims"),
         // libpq, for the logical replication stream (postgres-nio cannot do CopyBoth).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, set-up checks.
@@ -81,6 +86,7 @@ let package = Package(
         .target(
             name: "Answering",
             dependencies: [
+                "CProcessShims",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

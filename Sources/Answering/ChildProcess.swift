@@ -1,3 +1,5 @@
+import CProcessShims
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -76,7 +78,7 @@ struct ChildProcess: Sendable {
         flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
         #else
         // Descriptors some library opened without close-on-exec must not leak into the command.
-        if let closeFrom = GNUExtensions.addCloseFrom { _ = closeFrom(&actions, 3) }
+        _ = qactl_spawn_add_close_from(&actions, 3)
         #endif
         posix_spawnattr_setflags(&attributes, Int16(flags))
         posix_spawnattr_setpgroup(&attributes, 0)
@@ -107,19 +109,7 @@ struct ChildProcess: Sendable {
     /// own standard streams closed.
     private static func makePipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
-        #if canImport(Darwin)
-        guard pipe(&fds) == 0 else { throw SpawnError(description: "pipe failed: \(String(cString: strerror(errno)))") }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        #else
-        if let pipe2 = GNUExtensions.pipe2 {
-            guard pipe2(&fds, Int32(O_CLOEXEC)) == 0 else {
-                throw SpawnError(description: "pipe failed: \(String(cString: strerror(errno)))")
-            }
-        } else {
-            guard pipe(&fds) == 0 else { throw SpawnError(description: "pipe failed: \(String(cString: strerror(errno)))") }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        }
-        #endif
+        guard qactl_pipe_cloexec(&fds) == 0 else { throw SpawnError(description: "pipe failed: \(String(cString: strerror(errno)))") }
         for index in fds.indices where fds[index] < 3 {
             let moved = fcntl(fds[index], F_DUPFD_CLOEXEC, 3)
             guard moved >= 0 else {
@@ -136,26 +126,3 @@ struct ChildProcess: Sendable {
         for fd in fds where fd >= 0 { close(fd) }
     }
 }
-
-#if !canImport(Darwin)
-/// glibc functions that its headers declare only with `_GNU_SOURCE`, which Swift's Glibc
-/// module does not define; looked up at run time instead (nil on a libc without them).
-private enum GNUExtensions {
-    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-
-    /// `pipe2(2)`: both ends close-on-exec from the start, with no window in which a child
-    /// spawned by another thread could inherit them.
-    static let pipe2: Pipe2? = symbol("pipe2", as: Pipe2.self)
-
-    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34): closes every descriptor from
-    /// the given one up in the child.
-    static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np", as: AddCloseFrom.self)
-
-    private static func symbol<Function>(_ name: String, as type: Function.Type) -> Function? {
-        // A null handle is RTLD_DEFAULT: the symbol as the program itself would resolve it.
-        guard let address = dlsym(nil, name) else { return nil }
-        return unsafeBitCast(address, to: type)
-    }
-}
-#endif

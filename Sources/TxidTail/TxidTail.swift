@@ -1,4 +1,5 @@
 import Foundation
+import LocalSetup
 
 /// `qactl tail-txid`: prints one line per committed transaction, from a
 /// shape (through a running `qactl serve`) or straight from PostgreSQL's
@@ -35,17 +36,23 @@ public enum TxidTail {
             }
         }
         stop.onStop { work.cancel() }
-        let trap = trapSignals ? SignalTrap { number in
-            if !stop.stop(.signal(number)) {
-                output.note("\(SignalTrap.name(number)) again: still cleaning up; SIGKILL stops at once but may leave the publication behind")
+        // A write to a closed stdout must fail with EPIPE (which stops the tail), not kill the process.
+        if trapSignals { signal(SIGPIPE, SIG_IGN) }
+        let signals = trapSignals ? await SignalStream([.sigint, .sigterm]) : nil
+        let signalHandling = Task {
+            guard let signals else { return }
+            for await received in signals.signals where !stop.stop(.signal(received.rawValue)) {
+                output.note("\(SignalStream.name(received)) again: still cleaning up; SIGKILL stops at once but may leave the publication behind")
             }
-        } : nil
+        }
         let result = await withTaskCancellationHandler {
             await work.result
         } onCancel: {
             work.cancel()
         }
-        trap?.remove()
+        signalHandling.cancel()
+        signals?.stop()
+        if trapSignals { signal(SIGPIPE, SIG_DFL) }
         let stoppedEarly = stop.reason != nil || Task.isCancelled
         switch result {
         case .success(.stopped) where options.awaitTxid != nil:
@@ -66,9 +73,17 @@ public enum TxidTail {
         }
     }
 
+    static func signalName(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        default: "signal \(number)"
+        }
+    }
+
     private static func interrupted(_ options: TailOptions, reason: TailStop.Reason?) -> TailError {
         let cause = switch reason {
-        case .signal(let number)?: "\(SignalTrap.name(number)) stopped the tail"
+        case .signal(let number)?: "\(Self.signalName(number)) stopped the tail"
         case .outputClosed?: "the output was closed"
         case nil: "the tail was cancelled"
         }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import LocalSetup
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -23,7 +24,7 @@ struct InteractiveMode {
 
     func run() async throws {
         let terminal = Terminal()
-        let signals = SignalWatcher([SIGINT, SIGTERM, SIGHUP, SIGWINCH])
+        let signals = await SignalStream([.sigint, .sigterm, .sighup, .sigwinch])
         try terminal.enterFullScreen()
         defer {
             terminal.leaveFullScreen()
@@ -37,7 +38,7 @@ struct InteractiveMode {
         let choice = settings.choice
         let producers = [
             Task { for await key in keys.keys { continuation.yield(.key(key)) } },
-            Task { for await number in signals.signals { continuation.yield(.signal(number)) } },
+            Task { for await signal in signals.signals { continuation.yield(.signal(signal.rawValue)) } },
             Task { for await state in await session.states(latestOnly: true) { continuation.yield(.state(state)) } },
             // Starts the session, then carries out inputs one at a time, in order:
             // what is typed before the conversation is open waits for it. Sends

@@ -1,3 +1,4 @@
+import LocalSetup
 import Foundation
 
 #if canImport(Glibc)
@@ -61,7 +62,7 @@ struct PlainMode {
 
     private func converse(with session: ChatSession) async throws {
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
-        let signals = SignalWatcher([SIGINT, SIGTERM, SIGHUP])
+        let signals = await SignalStream([.sigint, .sigterm, .sighup])
         defer { signals.stop() }
         let readers = [
             Task {
@@ -69,7 +70,7 @@ struct PlainMode {
                 continuation.yield(.endOfInput)
             },
             Task {
-                for await number in signals.signals { continuation.yield(.signal(number)) }
+                for await signal in signals.signals { continuation.yield(.signal(signal.rawValue)) }
             },
         ]
         defer { for reader in readers { reader.cancel() } }
