@@ -325,8 +325,43 @@ or authorisation refused, 4 timed out.
 over HTTP, write with the `sqlite3` shell, and restart them. The PostgreSQL tests
 start their own throwaway cluster (`initdb` into a temp dir, `wal_level=logical`, a
 free port; run as the `postgres` user when the tests run as root) and stop it
-afterwards; `qactl chat` is driven through a pseudo-terminal. About 380 tests, half a
-minute on two cores once built.
+afterwards; `qactl chat` is driven through a pseudo-terminal. The fault suite
+(`Tests/FaultTests`) breaks things from outside while users write: PostgreSQL
+restarted or its slot dropped, qactl killed, files deleted or emptied, a full or
+read-only disk (a small tmpfs, when the tests run as root), slow and surplus
+connections, a broken upstream Electric. About 400 tests, a minute on two cores once
+built.
+
+## Architecture
+
+One SwiftPM target per concern. Server-side and client-side modules never import
+each other; they meet in `ShapeWire`.
+
+| module | owns | imports |
+|---|---|---|
+| `ShapeWire` | the wire format: offsets, messages, headers and parameter names, schema, value text, JSON text | Foundation |
+| `ShapeWhere` | the `where` language: parser, evaluator, normalised identity, SQL prefilter | — |
+| `Tokens` | auth and shape claims, key store, mint/verify | jwt-kit |
+| `LocalSetup` | what the commands share on one machine: data dir layout, settings from the environment, a user's tokens from the local keys, exit statuses, signal streams | `Tokens`, UnixSignals |
+| `SyncModel` | what a store hands the sync service: committed transactions, snapshots and their visibility, persisted shapes, `ShapeSource`, `StoreError` | `ShapeWire`, `ShapeWhere` |
+| `AppModel` | the data model and `WriteRules` (ownership, idempotency), decided once for both stores; `AppStore` | `SyncModel` |
+| `SQLiteStore` | the embedded store (`SQLiteDatabase`: migrations, txids, change capture) and PostgreSQL's local replication log (`FeedLog`) | GRDB |
+| `ChangeFeed` | committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, slot gaps | `CLibPQ`, `SyncModel` |
+| `PostgresStore` | the PostgreSQL store (postgres-nio), bounded calls, the replication pump into the `FeedLog` | `ChangeFeed`, `SQLiteStore`, `AppModel` |
+| `SyncService` | shapes: registry, snapshots, logs, long-polls, `/v1/shape` responder | `SyncModel` |
+| `Answering` | answerers: builtin passages, OpenAI-compatible streaming, a command | `CProcessShims` |
+| `Server` | the Hummingbird app: routes, gatekeeper, health, metrics, answer queue, limits | all server modules |
+| `SyncClient` | `ShapeStream`, collections, optimistic transactions, `awaitTxId`, live queries, replicas | `ShapeWire`, AsyncHTTPClient, GRDB |
+| `ChatUI`, `TxidTail` | `qactl chat` and `qactl tail-txid` | `SyncClient`, `LocalSetup` |
+| `qactl` | argument parsing only: each command builds a configuration and calls a library | everything |
+
+A write: `POST /questions/send` → `WriteRoutes` (auth token checked) → `AppStore`
+(`SQLiteDatabase` or `PostgresDatabase`) runs one transaction that asks `WriteRules`
+and reads its txid → `200 {txid}`; the answer queue starts after the commit. A read:
+the commit reaches the change log (SQLite triggers, or pgoutput → `ReplicationPump` →
+`FeedLog`) → `SyncService` routes the transaction to the shapes it matches and wakes
+their long-polls → `GET /shape` (shape token checked by the `Gatekeeper`, which takes
+table, `where` and params from the token only) → the Electric wire format.
 
 ## Docs
 

@@ -1,5 +1,5 @@
 import ShapeWire
-/// The tables qactl syncs (api.md "Data model"). Every value is stored and synced
+/// The tables qactl syncs (the README, "The API, by hand"). Every value is stored and synced
 /// in its Postgres text form, so a row reads the same from SQLite and Postgres.
 public enum DataModel {
     public static let conversations = TableSchema(name: "conversations", columns: [

@@ -1,6 +1,6 @@
 import Foundation
 import ShapeWire
-/// The API's write rules (api.md), decided once for every store: a store
+/// The API's write rules (README, "The API, by hand"), decided once for every store: a store
 /// reads the facts inside its write transaction, asks these rules, and
 /// carries out the verdict. Nothing here touches a database.
 public enum WriteRules {

@@ -2,7 +2,7 @@ import LocalSetup
 import SyncClient
 
 /// Why `qactl chat` stopped: a message a person can act on, and the exit code
-/// cli.md assigns to that kind of failure.
+/// the README assigns to that kind of failure.
 ///
 /// ```swift
 /// do {
@@ -36,7 +36,7 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// The process exit status (cli.md).
+    /// The process exit status (README, exit codes).
     public var exitStatus: ExitStatus {
         switch kind {
         case .failure: .failure

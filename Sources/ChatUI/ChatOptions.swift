@@ -3,7 +3,7 @@ import LocalSetup
 
 /// What `qactl chat` was asked to do, as parsed from its command line; unset
 /// values fall back to the environment (`QACTL_SERVER`, `QACTL_USER`,
-/// `QACTL_TOKEN`, `QACTL_REPLICA_DIR`) and then to the defaults of cli.md.
+/// `QACTL_TOKEN`, `QACTL_REPLICA_DIR`) and then to the defaults the README lists.
 ///
 /// ```swift
 /// var options = ChatOptions(dataDirectory: "/home/me/.local/share/qactl")
@@ -35,7 +35,7 @@ public struct ChatOptions: Sendable {
     /// The environment the unset options are read from.
     public var environment: [String: String]
 
-    /// Options with the defaults of cli.md: nothing set but the data dir, a two-minute `--ask` timeout.
+    /// Options with the defaults the README lists: nothing set but the data dir, a two-minute `--ask` timeout.
     public init(dataDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.server = nil
         self.user = nil

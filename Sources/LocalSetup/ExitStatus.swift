@@ -1,4 +1,4 @@
-/// The exit statuses of every qactl command (cli.md).
+/// The exit statuses of every qactl command (README, exit codes).
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case success = 0
     case failure = 1

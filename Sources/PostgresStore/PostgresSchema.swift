@@ -1,4 +1,4 @@
-/// The data model of api.md in PostgreSQL, as versioned migrations.
+/// The data model (AppModel's DataModel) in PostgreSQL, as versioned migrations.
 enum PostgresSchema {
     static let migrations: [(Int, [String])] = [
         (1, [

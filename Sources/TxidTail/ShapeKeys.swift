@@ -3,7 +3,7 @@ import SyncClient
 
 /// Reads a change's primary-key values, by the `pk_index` columns of the
 /// shape's `electric-schema`. The row key itself (`"public"."messages"/"m-1"`)
-/// is opaque to clients (shape-protocol.md §4), so it is only the fallback.
+/// is opaque to clients of Electric's shape protocol, so it is only the fallback.
 ///
 /// ```swift
 /// let keys = ShapeKeys(schema: #"{"id":{"type":"text","pk_index":0},"title":{"type":"text"}}"#)

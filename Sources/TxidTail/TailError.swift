@@ -1,6 +1,6 @@
 import LocalSetup
 /// Why `qactl tail-txid` ended without success: a stable code for scripts, a
-/// message a person can act on, and the exit status `cli.md` assigns.
+/// message a person can act on, and the exit status the README lists.
 ///
 /// ```swift
 /// do {
@@ -46,7 +46,7 @@ public struct TailError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// The process exit status (cli.md): usage, refused, timed out, else failure.
+    /// The process exit status (README, exit codes): usage, refused, timed out, else failure.
     public var exitStatus: ExitStatus {
         switch code {
         case .usage: .usage

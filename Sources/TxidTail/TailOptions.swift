@@ -37,7 +37,7 @@ public struct TailOptions: Sendable, Equatable {
 
     /// `http://127.0.0.1:8787`, as for `qactl chat`.
     public static let defaultServer = "http://127.0.0.1:8787"
-    /// How long `--await` waits by default (shape-protocol.md §7).
+    /// How long `--await` waits by default.
     public static let defaultTimeout: Duration = .seconds(5)
 
     /// Shape or PostgreSQL.

@@ -10,7 +10,7 @@ public enum TailOutcome: Sendable, Equatable {
 public enum AwaitEvidence: String, Sendable, Equatable {
     /// A change carrying the txid arrived.
     case change
-    /// A shape's `snapshot-end` bounds show the txid as already visible (shape-protocol.md §7).
+    /// A shape's `snapshot-end` bounds show the txid as already visible.
     case snapshot
     /// PostgreSQL reports the transaction committed before the slot existed (`pg_xact_status`).
     case committed

@@ -2,7 +2,7 @@ import Synchronization
 import Tokens
 
 /// The txids a tail has printed, shared with the `--timeout` timer so that a
-/// timeout can name what was seen meanwhile (shape-protocol.md §7).
+/// timeout can name what was seen meanwhile.
 final class TailProgress: Sendable {
     private let seen = Mutex<[UInt64]>([])
 

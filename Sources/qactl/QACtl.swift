@@ -17,7 +17,7 @@ struct QACtl: AsyncParsableCommand {
     )
 
     /// Runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)
-    /// to exit code 2, as cli.md specifies.
+    /// to exit code 2, as the README's exit codes say.
     static func main() async {
         do {
             var command = try parseAsRoot()
