@@ -15,15 +15,11 @@ struct HealthRoutes {
     let dataDirectory: DataDirectory
 
     func register(on router: Router<APIRequestContext>) {
-        router.get("/healthz") { _, _ -> Response in
-            let reason = await degradedReason()
-            let body = reason.map { JSONText.object([("status", JSONText.quoted("unavailable")), ("reason", JSONText.quoted($0))]) }
-                ?? "{\"status\":\"ok\"}"
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json; charset=utf-8"
-            headers[.cacheControl] = "no-store"
-            if reason != nil { headers[.retryAfter] = "1" }
-            return Response(status: reason == nil ? .ok : .serviceUnavailable, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        router.get("/healthz") { _, _ -> EditedResponse<HealthReport> in
+            guard let reason = await degradedReason() else { return HealthReport(status: "ok", reason: nil).uncached() }
+            return EditedResponse(
+                status: .serviceUnavailable, headers: [.cacheControl: "no-store", .retryAfter: "1"],
+                response: HealthReport(status: "unavailable", reason: reason))
         }
     }
 

@@ -102,28 +102,18 @@ public struct QACtlServer: Sendable {
             throw StoreError(.unavailable, "no sync service is configured")
         }
 
-        let router = Router(context: APIRequestContext.self)
-        router.add(middleware: ObservabilityMiddleware(metrics: metrics, logger: logger))
-        let authenticator = Authenticator(authority: authority)
-        if let sync { ShapeRoutes(sync: sync).register(on: router) }
         let health = ServerHealth()
-        HealthRoutes(store: store, sync: sync, feed: postgres?.feed, health: health, dataDirectory: DataDirectory(configuration.dataDirectory))
-            .register(on: router)
-        ShapeTokenRoutes(authenticator: authenticator, store: store, lifetime: configuration.shapeTokenLifetime, bodyTimeout: configuration.idleTimeout)
-            .register(on: router)
-        Gatekeeper(authenticator: authenticator, upstream: upstream).register(on: router)
         let answers = self.answers
         let answering: Bool
         if case .disabled = configuration.answerer { answering = false } else { answering = true }
-        WriteRoutes(authenticator: authenticator, store: store, onQuestion: { answerID, _ in
-            if answering { Task { await answers.enqueue(answerID) } }
-        }, bodyTimeout: configuration.idleTimeout).register(on: router)
-        let metrics = self.metrics
-        router.get("/metrics") { _, _ -> Response in
-            var fields = HTTPFields()
-            fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition(sync: sync))))
-        }
+        let router = buildRouter(RouterDependencies(
+            store: store, authority: authority, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,
+            dataDirectory: DataDirectory(configuration.dataDirectory), shapeTokenLifetime: configuration.shapeTokenLifetime,
+            bodyTimeout: configuration.idleTimeout,
+            onQuestion: { answerID, _ in
+                if answering { Task { await answers.enqueue(answerID) } }
+            },
+            logger: logger))
 
         let host = configuration.host
         let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)

@@ -1,11 +1,14 @@
 import Hummingbird
 import Logging
+import Tokens
 
 /// The request context of every route: the core storage plus the request id
 /// that log lines and error reports carry.
 struct APIRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let requestID: String
+    /// Who the request's token says the caller is (set by ``TokenAuthMiddleware``).
+    var identity: VerifiedToken?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

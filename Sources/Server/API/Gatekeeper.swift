@@ -12,7 +12,6 @@ import Tokens
 /// goes upstream.
 struct Gatekeeper {
 
-    let authenticator: Authenticator
     let upstream: any ShapeUpstream
 
     /// The upstream query: the client's protocol parameters, then the token's shape.
@@ -26,11 +25,12 @@ struct Gatekeeper {
         return query
     }
 
-    func register(on router: Router<APIRequestContext>) {
-        let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, _ in
+    /// Behind ``TokenAuthMiddleware`` with shape tokens.
+    func register(on router: some RouterMethods<APIRequestContext>) {
+        let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, context in
             let origin = request.headers[.origin]
             if request.method == .options { return CORS.preflight(origin: origin, methods: "GET, HEAD, OPTIONS") }
-            let token = try await authenticator.verify(request, as: .shape)
+            let token = try context.requireIdentity()
             guard let grant = token.shape else { throw APIError.unauthorized("the shape token grants no shape") }
             let clientQuery = ShapeCall.parseQuery(request.uri.query ?? "")
             let call = ShapeCall(

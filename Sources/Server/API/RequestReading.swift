@@ -22,10 +22,10 @@ extension Request {
         return token.isEmpty ? nil : token
     }
 
-    /// The body as a JSON object: 413 over `limit` bytes, 408 when it does
-    /// not arrive whole within `timeout` (a client trickling it), 400 when it
-    /// is not a JSON object.
-    mutating func jsonObject(limit: Int = 64 * 1024, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+    /// The body decoded as `T` from a JSON object: 413 over `limit` bytes,
+    /// 408 when it does not arrive whole within `timeout` (a client trickling
+    /// it), 400 naming the field when it is not the object `T` describes.
+    func decodeJSON<T: Decodable>(as type: T.Type, limit: Int = 64 * 1024, timeout: Duration = .seconds(30)) async throws -> T {
         let body = self.body
         let buffer: ByteBuffer
         do {
@@ -45,10 +45,31 @@ extension Request {
             throw APIError(.payloadTooLarge, "the request body is larger than \(limit / 1024) KiB")
         }
         guard buffer.readableBytes > 0 else { throw APIError(.invalidRequest, "the request body is empty; send a JSON object") }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
+        let data = Data(buffer.readableBytesView)
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
             throw APIError(.invalidRequest, "the request body is not a JSON object")
         }
-        return object
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError(.invalidRequest, Self.describe(error))
+        }
+    }
+
+    /// "content is required", "params.x must be a string": the field, then what is wrong with it.
+    static func describe(_ error: DecodingError) -> String {
+        func name(_ path: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+            (path + (last.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(name(context.codingPath, key)) is required"
+        case .valueNotFound(_, let context): return "\(name(context.codingPath)) is required"
+        case .typeMismatch(let type, let context):
+            let what = type == String.self ? "a string" : type == [String: String].self ? "an object of strings" : "of another type"
+            return "\(name(context.codingPath)) must be \(what)"
+        case .dataCorrupted(let context): return "\(name(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "the request body is not valid: \(error)"
+        }
     }
 }
 
@@ -71,22 +92,17 @@ struct Authenticator: Sendable {
 /// Field rules of the write routes.
 enum Field {
     /// Ids: 1..64 characters of `[A-Za-z0-9_-]` (UUIDs fit).
-    static func id(_ object: [String: Any], _ name: String, required: Bool = true) throws -> String? {
-        guard let value = object[name], !(value is NSNull) else {
-            if required { throw APIError(.invalidRequest, "\(name) is required") }
-            return nil
-        }
-        guard let text = value as? String, (1...64).contains(text.utf8.count),
-            text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 })
+    static func id(_ value: String, _ name: String) throws -> String {
+        guard (1...64).contains(value.utf8.count),
+            value.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 })
         else {
             throw APIError(.invalidRequest, "\(name) must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -")
         }
-        return text
+        return value
     }
 
-    /// Text trimmed of surrounding white space, `range` bytes (or characters) long.
-    static func text(_ object: [String: Any], _ name: String, bytes range: ClosedRange<Int>? = nil, characters: ClosedRange<Int>? = nil) throws -> String {
-        guard let raw = object[name] as? String else { throw APIError(.invalidRequest, "\(name) is required and must be a string") }
+    /// Text trimmed of surrounding white space, `range` bytes (or characters) long, without NUL.
+    static func text(_ raw: String, _ name: String, bytes range: ClosedRange<Int>? = nil, characters: ClosedRange<Int>? = nil) throws -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if let range, !range.contains(text.utf8.count) {
             throw APIError(.invalidRequest, "\(name) must be \(range.lowerBound) to \(range.upperBound) bytes of UTF-8 after trimming")

@@ -1,40 +1,34 @@
 import AppModel
 import Foundation
 import Hummingbird
-import ShapeWire
 import Tokens
+
 /// `POST /shapes/auth-token`: exchanges an auth token for a shape token that
-/// grants exactly one shape the caller may read.
+/// grants exactly one shape the caller may read. Behind ``TokenAuthMiddleware``
+/// with auth tokens.
 struct ShapeTokenRoutes {
-    let authenticator: Authenticator
+    let authority: TokenAuthority
     let store: any AppStore
     let lifetime: Duration
     /// Longest a request body may take to arrive.
     var bodyTimeout: Duration = .seconds(30)
 
-    func register(on router: Router<APIRequestContext>) {
-        router.post("/shapes/auth-token") { request, _ -> Response in
-            var request = request
-            let user = try await authenticator.verify(request, as: .auth).subject
-            let body = try await request.jsonObject(timeout: bodyTimeout)
-            guard let table = body["table"] as? String else { throw APIError(.invalidRequest, "table is required and must be a string") }
-            var params: [String: String] = [:]
-            if let given = body["params"], !(given is NSNull) {
-                guard let object = given as? [String: Any] else { throw APIError(.invalidRequest, "params must be an object of strings") }
-                for (name, value) in object {
-                    guard let text = value as? String else { throw APIError(.invalidRequest, "params.\(name) must be a string") }
-                    // NUL and other control characters would be cut or mangled on their way into SQL.
-                    guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                        throw APIError(.invalidRequest, "params.\(name) must not contain control characters")
-                    }
-                    params[name] = text
+    func register(on router: some RouterMethods<APIRequestContext>) {
+        router.post("/shapes/auth-token") { request, context -> EditedResponse<ShapeTokenIssued> in
+            let user = try context.requireIdentity().subject
+            let body = try await request.decodeJSON(as: ShapeTokenRequest.self, timeout: bodyTimeout)
+            let params = body.params ?? [:]
+            for (name, text) in params {
+                // NUL and other control characters would be cut or mangled on their way into SQL.
+                guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw APIError(.invalidRequest, "params.\(name) must not contain control characters")
                 }
             }
             let grant: ShapeGrant
             do {
-                grant = try ShapeGrant.rule(table: table, params: params, subject: user)
+                grant = try ShapeGrant.rule(table: body.table, params: params, subject: user)
             } catch let error as ShapeGrant.RuleError {
-                if case .unknownTable = error { throw APIError(.forbidden, "No permission to sync table \(table)") }
+                if case .unknownTable = error { throw APIError(.forbidden, "No permission to sync table \(body.table)") }
                 throw APIError(.invalidRequest, error.description)
             }
             if grant.table == "messages" {
@@ -45,27 +39,11 @@ struct ShapeTokenRoutes {
                     throw APIError(.forbidden, "No permission to access messages of this conversation")
                 }
             }
-            let minted = try await authenticator.authority.mintShape(subject: user, shape: grant, lifetime: lifetime)
-            let shape = JSONText.object([
-                ("table", JSONText.quoted(grant.table)), ("where", JSONText.quoted(grant.where)),
-                ("params", "[" + grant.params.map(JSONText.quoted).joined(separator: ",") + "]"),
-            ])
-            let json = JSONText.object([
-                ("token", JSONText.quoted(minted.token)),
-                ("expiresAt", JSONText.quoted(ISO8601DateFormatter().string(from: minted.expiresAt))),
-                ("shape", shape),
-            ])
-            return Response.json(json)
+            let minted = try await authority.mintShape(subject: user, shape: grant, lifetime: lifetime)
+            return ShapeTokenIssued(
+                token: minted.token, expiresAt: ISO8601DateFormatter().string(from: minted.expiresAt),
+                shape: .init(table: grant.table, where: grant.where, params: grant.params)
+            ).uncached()
         }
-    }
-}
-
-extension Response {
-    /// A JSON response that no cache keeps.
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json; charset=utf-8"
-        fields[.cacheControl] = "no-store"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -1,28 +1,26 @@
 import AppModel
 import Foundation
 import Hummingbird
-import ShapeWire
+
 /// `POST /conversations` and `POST /questions/send`: each one transaction whose
-/// txid is read inside it and returned as a JSON number.
+/// txid is read inside it and returned as a JSON number. Behind
+/// ``TokenAuthMiddleware`` with auth tokens.
 struct WriteRoutes {
-    let authenticator: Authenticator
     let store: any AppStore
     /// Called with (answer id, conversation id) once a question is committed.
     let onQuestion: @Sendable (String, String) -> Void
     /// Longest a request body may take to arrive.
     var bodyTimeout: Duration = .seconds(30)
 
-    func register(on router: Router<APIRequestContext>) {
-        router.post("/conversations") { request, _ -> Response in
-            var request = request
-            let user = try await authenticator.verify(request, as: .auth).subject
-            let body = try await request.jsonObject(timeout: bodyTimeout)
-            let id = try Field.id(body, "id", required: false) ?? UUID().uuidString.lowercased()
-            let title = try Field.text(body, "title", characters: 1...200)
+    func register(on router: some RouterMethods<APIRequestContext>) {
+        router.post("/conversations") { request, context -> EditedResponse<ConversationCreated> in
+            let user = try context.requireIdentity().subject
+            let body = try await request.decodeJSON(as: CreateConversationRequest.self, timeout: bodyTimeout)
+            let id = try body.id.map { try Field.id($0, "id") } ?? UUID().uuidString.lowercased()
+            let title = try Field.text(body.title, "title", characters: 1...200)
             switch try await store.createConversation(id: id, user: user, title: title) {
             case .created(let row, let txid), .repeated(let row, let txid):
-                let conversation = String(decoding: try JSONEncoder().encode(row), as: UTF8.self)
-                return Response.json(JSONText.object([("conversation", conversation), ("txid", String(txid))]), status: .created)
+                return ConversationCreated(conversation: row, txid: txid).uncached(.created)
             case .conflict(let reason):
                 throw APIError(.conflict, reason)
             case .forbidden:
@@ -30,21 +28,20 @@ struct WriteRoutes {
             }
         }
 
-        router.post("/questions/send") { request, _ -> Response in
-            var request = request
-            let user = try await authenticator.verify(request, as: .auth).subject
-            let body = try await request.jsonObject(timeout: bodyTimeout)
-            let conversation = try Field.id(body, "conversationId") ?? ""
-            let question = try Field.id(body, "questionId") ?? ""
-            let answer = try Field.id(body, "answerId") ?? ""
-            let content = try Field.text(body, "content", bytes: 1...32_768)
+        router.post("/questions/send") { request, context -> EditedResponse<QuestionSent> in
+            let user = try context.requireIdentity().subject
+            let body = try await request.decodeJSON(as: SendQuestionRequest.self, timeout: bodyTimeout)
+            let conversation = try Field.id(body.conversationId, "conversationId")
+            let question = try Field.id(body.questionId, "questionId")
+            let answer = try Field.id(body.answerId, "answerId")
+            let content = try Field.text(body.content, "content", bytes: 1...32_768)
             switch try await store.sendQuestion(conversation: conversation, questionID: question, answerID: answer, user: user, content: content) {
             case .created(_, let txid):
                 // Answer generation starts only now that the commit is durable.
                 onQuestion(answer, conversation)
-                return Response.json("{\"success\":true,\"txid\":\(txid)}")
+                return QuestionSent(txid: txid).uncached()
             case .repeated(_, let txid):
-                return Response.json("{\"success\":true,\"txid\":\(txid)}")
+                return QuestionSent(txid: txid).uncached()
             case .conflict(let reason):
                 throw APIError(.conflict, reason)
             case .forbidden:

@@ -1,0 +1,54 @@
+import AppModel
+import ChangeFeed
+import Hummingbird
+import LocalSetup
+import Logging
+import SyncService
+import Tokens
+
+/// What the routes need: built by ``QACtlServer/run``, or by a test.
+struct RouterDependencies: Sendable {
+    var store: any AppStore
+    var authority: TokenAuthority
+    /// Where `/shape` reads: the embedded sync service or a real Electric.
+    var upstream: any ShapeUpstream
+    /// The embedded sync service (`/v1/shape`, health, metrics); nil behind a real Electric.
+    var sync: SyncService?
+    var metrics: ServerMetrics
+    var health: ServerHealth
+    var feed: ReplicationFeed?
+    var dataDirectory: DataDirectory
+    var shapeTokenLifetime: Duration
+    var bodyTimeout: Duration
+    /// Called with (answer id, conversation id) once a question is committed.
+    var onQuestion: @Sendable (String, String) -> Void
+    var logger: Logger
+}
+
+/// Every route of `qactl serve`, as Hummingbird's templates build them:
+/// observability first, then public routes, then the routes behind each kind
+/// of token.
+func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics, logger: dependencies.logger))
+    let authenticator = Authenticator(authority: dependencies.authority)
+
+    HealthRoutes(store: dependencies.store, sync: dependencies.sync, feed: dependencies.feed, health: dependencies.health, dataDirectory: dependencies.dataDirectory)
+        .register(on: router)
+    let (metrics, sync) = (dependencies.metrics, dependencies.sync)
+    router.get("/metrics") { _, _ -> Response in
+        var fields = HTTPFields()
+        fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition(sync: sync))))
+    }
+    if let sync { ShapeRoutes(sync: sync).register(on: router) }
+
+    let withAuthToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .auth))
+    ShapeTokenRoutes(authority: dependencies.authority, store: dependencies.store, lifetime: dependencies.shapeTokenLifetime, bodyTimeout: dependencies.bodyTimeout)
+        .register(on: withAuthToken)
+    WriteRoutes(store: dependencies.store, onQuestion: dependencies.onQuestion, bodyTimeout: dependencies.bodyTimeout).register(on: withAuthToken)
+
+    let withShapeToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .shape))
+    Gatekeeper(upstream: dependencies.upstream).register(on: withShapeToken)
+    return router
+}
