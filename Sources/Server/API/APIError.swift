@@ -49,6 +49,26 @@ struct APIError: Error, HTTPResponseError {
 
     var status: HTTPResponse.Status { code.status }
 
+    /// One of Hummingbird's own errors, in the API's error shape.
+    init(_ error: HTTPError) {
+        let code: Code = switch error.status.code {
+        case 400: .invalidRequest
+        case 401: .unauthorized
+        case 403: .forbidden
+        case 404, 405: .notFound
+        case 408: .requestTimeout
+        case 409: .conflict
+        case 413: .payloadTooLarge
+        case 414: .uriTooLong
+        case 429: .rateLimited
+        case 502: .badGateway
+        case 503: .unavailable
+        default: .internal
+        }
+        let message = error.body ?? (error.status.code == 404 ? "no such route" : error.status.reasonPhrase)
+        self.init(code, message, headers: error.headers.map { ($0.name, $0.value) })
+    }
+
     /// 401 with the `www-authenticate` challenge that tells clients to fetch a new token.
     static func unauthorized(_ message: String, expired: Bool = false) -> APIError {
         let detail = expired ? "invalid_token\", error_description=\"expired_token" : "invalid_token"

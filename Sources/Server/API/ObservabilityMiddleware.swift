@@ -37,6 +37,11 @@ struct ObservabilityMiddleware: RouterMiddleware {
         do {
             try Self.checkRequestLine(request)
             response = try await next(request, context)
+        } catch let error as APIError {
+            response = try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            // Hummingbird's own refusals (no such route, a body over the limit) in the API's error shape.
+            response = try APIError(error).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch is CancellationError {
