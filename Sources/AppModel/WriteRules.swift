@@ -11,10 +11,13 @@ public enum WriteRules {
         public let user: String
         /// Equal for the same request sent again, different for anything else.
         public let fingerprint: String
+        /// What an earlier version recorded for the same request (conversations
+        /// were keyed on the user alone), still taken as a repeat.
+        public var legacyFingerprint: String?
 
         /// `POST /conversations`: the same id, user and title again is a repeat.
         public static func conversation(id: String, user: String, title: String) -> Request {
-            Request(kind: "conversation", id: id, user: user, fingerprint: fingerprint([user, title]))
+            Request(kind: "conversation", id: id, user: user, fingerprint: fingerprint([user, title]), legacyFingerprint: fingerprint([user]))
         }
 
         /// `POST /questions/send`, keyed by the question id.
@@ -45,7 +48,8 @@ public enum WriteRules {
     /// the original result and txid back (nothing is written), anything else
     /// is a conflict. `row` is the earlier result as it is now.
     public static func repeatOf<Row: Sendable>(_ request: Request, earlier: EarlierRequest, row: Row?) -> WriteOutcome<Row> {
-        guard earlier.user == request.user, earlier.fingerprint == request.fingerprint else {
+        let sameRequest = earlier.fingerprint == request.fingerprint || (request.legacyFingerprint.map { $0 == earlier.fingerprint } ?? false)
+        guard earlier.user == request.user, sameRequest else {
             return .conflict("\(request.kind) \(request.id) was already sent with different content")
         }
         guard let row else { return .conflict("\(request.kind) \(request.id) was sent before but is gone") }

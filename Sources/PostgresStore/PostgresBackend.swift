@@ -11,19 +11,33 @@ public struct PostgresBackend: Sendable {
     public static let publication = "qactl"
 
     public let database: PostgresDatabase
-    public let log: FeedLog
-    public let feed: ReplicationFeed
+    /// The local replication log and the feed into it; nil for a gatekeeper
+    /// in front of a real Electric, which reads no changes itself.
+    public let log: FeedLog?
+    public let feed: ReplicationFeed?
     /// Runs the connection pool; cancelled when the server stops.
     public let poolTask: Task<Void, Never>
 
     /// Checks the server (wal_level, free slots, privileges), migrates, and
     /// starts replication from where this data dir's log left off.
     /// `logPath`: the local replication log (`DataDirectory.replicationLog`).
-    public static func open(url text: String, logPath: String, startAfresh: Bool = false, logger: Logger) async throws -> PostgresBackend {
+    public static func open(url text: String, logPath: String, startAfresh: Bool = false, replicate: Bool = true, logger: Logger) async throws -> PostgresBackend {
         let url = try PostgresURL(text)
+        let setup = ReplicationSetup(url: text)
+        guard replicate else {
+            let database = PostgresDatabase(url: url, logger: logger)
+            let client = database.client
+            let poolTask = Task { await client.run() }
+            do {
+                try await database.migrate()
+            } catch {
+                poolTask.cancel()
+                throw error
+            }
+            return PostgresBackend(database: database, log: nil, feed: nil, poolTask: poolTask)
+        }
         let log = try FeedLog(path: logPath, startAfresh: startAfresh)
         let slot = try await slotName(log)
-        let setup = ReplicationSetup(url: text)
         // One clear message per problem, with the fix, before anything else.
         _ = try await setup.checkServer(slotName: slot)
 
@@ -50,7 +64,9 @@ public struct PostgresBackend: Sendable {
                     url: text, slotName: slot, publicationName: publication, temporarySlot: false, startLSN: startLSN, slotMustExist: true),
                 retryDelay: .milliseconds(250), maxConsecutiveFailures: .max)
             do {
-                try await feed.waitUntilStreaming(timeout: .seconds(30))
+                // Longer than PostgreSQL's default wal_sender_timeout (60 s): after a crash of
+                // this host the old walsender holds the slot until then.
+                try await feed.waitUntilStreaming(timeout: .seconds(90))
             } catch {
                 await feed.stop()
                 throw error
@@ -87,5 +103,6 @@ public struct PostgresBackend: Sendable {
         return name
     }
 
-    public var source: PostgresShapeSource { PostgresShapeSource(database: database, log: log) }
+    /// What the embedded sync service reads; nil without replication.
+    public var source: PostgresShapeSource? { log.map { PostgresShapeSource(database: database, log: $0) } }
 }

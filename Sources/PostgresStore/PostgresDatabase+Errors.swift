@@ -29,11 +29,15 @@ extension PostgresDatabase {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     outcome.attach(continuation)
-                    Task { outcome.resume(with: await call.result) }
-                    Task {
-                        try? await Task.sleep(for: timeout)
+                    let timer = Task {
+                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
                         outcome.resume(with: .failure(StoreError(.unavailable, "PostgreSQL did not answer \(operation) within \(timeout.components.seconds) s")))
                         call.cancel()
+                    }
+                    Task {
+                        let result = await call.result
+                        timer.cancel()
+                        outcome.resume(with: result)
                     }
                 }
             } onCancel: {

@@ -28,36 +28,39 @@ enum SQLiteFile {
             }
         }
         let marker = path + ".created"
+        let hadDatabase = FileManager.default.fileExists(atPath: marker)
         var info = stat()
         if stat(path, &info) == 0 {
-            if info.st_size > 0 {
-                _ = chmod(path, 0o600)
-                if !FileManager.default.fileExists(atPath: marker) { writeMarker(marker) }
-                return
-            }
-            guard startAfresh else {
-                throw StoreError(
-                    .corrupt,
-                    "\(what) \(path) is an empty file (0 bytes): it is not a database, and starting afresh would drop what clients have synced. "
-                        + "Restore it from a backup, or start with a new, empty one with --new-database")
-            }
-            unlink(path)
-        } else if !startAfresh, let created = try? String(contentsOfFile: marker, encoding: .utf8) {
+            _ = chmod(path, 0o600)
+            // An empty file is a database only when this data dir never finished making one here
+            // (a first start that was interrupted); SQLite takes it as a new database.
+            guard info.st_size == 0, hadDatabase, !startAfresh else { return }
             throw StoreError(
                 .corrupt,
-                "\(what) \(path) is missing, but this data dir had one (created \(created.trimmingCharacters(in: .whitespacesAndNewlines))). "
+                "\(what) \(path) is an empty file (0 bytes): it is not a database, and starting afresh would drop what clients have synced. "
+                    + "Restore it from a backup, or start with a new, empty one with --new-database")
+        }
+        if hadDatabase && !startAfresh {
+            let created = ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            throw StoreError(
+                .corrupt,
+                "\(what) \(path) is missing, but this data dir had one (created \(created)). "
                     + "Restore it from a backup, or start with a new, empty one with --new-database (clients then refetch everything)")
         }
         for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
-        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        let descriptor = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StoreError(.cannotOpen, "cannot create \(what) \(path): \(String(cString: strerror(errno)))")
         }
         close(descriptor)
-        writeMarker(marker)
     }
 
-    private static func writeMarker(_ marker: String) {
+    /// After the database opened and passed its checks: remembers that this
+    /// data dir has one, so a later start can tell a deleted or emptied file
+    /// from a first start.
+    static func markCreated(_ path: String) {
+        let marker = path + ".created"
+        guard !FileManager.default.fileExists(atPath: marker) else { return }
         let text = ISO8601DateFormatter().string(from: Date()) + "\n"
         FileManager.default.createFile(atPath: marker, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }

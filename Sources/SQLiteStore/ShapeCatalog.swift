@@ -47,6 +47,11 @@ struct ShapeCatalog: Sendable {
         }
     }
 
+    /// Forgets every persisted shape, inside the caller's transaction.
+    static func deleteAll(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM _qactl_shape_chunks; DELETE FROM _qactl_shapes")
+    }
+
     func delete(_ handles: [String]) async throws {
         guard !handles.isEmpty else { return }
         try await writer.write { db in

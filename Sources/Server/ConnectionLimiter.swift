@@ -104,11 +104,14 @@ final class ConnectionLimiter: Sendable {
     }
 }
 
-/// HTTP/1.0 closes the connection after each response unless the request
-/// asked for keep-alive. The HTTP types below the decoder carry no version,
-/// so this handler, right after the decoder, turns such a request into an
-/// explicit `connection: close`, which the rest of the server honours.
+/// What HTTP/1.0 means for the rest of the server, which sees HTTP types
+/// without a version: the connection closes after each response unless the
+/// request asked for keep-alive (an explicit `connection: close` is added,
+/// which the server honours), and a missing Host is allowed (marked with
+/// ``versionHeader``, which a client cannot set itself).
 final class HTTP10KeepAlive: ChannelInboundHandler, RemovableChannelHandler {
+    static let versionHeader = "qactl-http-version"
+
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
 
@@ -119,11 +122,15 @@ final class HTTP10KeepAlive: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data), head.version == .http1_0, !head.isKeepAlive else {
+        guard case .head(var head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
         }
-        head.headers.replaceOrAdd(name: "connection", value: "close")
+        head.headers.remove(name: Self.versionHeader)
+        if head.version == .http1_0 {
+            head.headers.add(name: Self.versionHeader, value: "1.0")
+            if !head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        }
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }

@@ -48,23 +48,26 @@ public struct QACtlServer: Sendable {
         let data = DataDirectory(configuration.dataDirectory)
         // Only one change feed per data dir; a gatekeeper in front of it (--electric-url) runs none.
         let servingLock = configuration.electricURL == nil ? try data.lockForServing() : nil
+        try data.createIfMissing()
         if let problem = data.writabilityProblem() {
             throw DataDirectoryError(description: problem + "; qactl keeps its database, keys and shapes there")
         }
         let authority = try TokenAuthority(store: data.keyStore)
         let store: any AppStore
-        let source: any ShapeSource
+        let source: (any ShapeSource)?
         var sqlite: SQLiteDatabase?
         var postgres: PostgresBackend?
         if let url = configuration.postgresURL {
-            let backend = try await PostgresBackend.open(url: url, logPath: data.replicationLog, startAfresh: configuration.newDatabase, logger: logger)
+            let backend = try await PostgresBackend.open(
+                url: url, logPath: data.replicationLog, startAfresh: configuration.newDatabase,
+                replicate: configuration.electricURL == nil, logger: logger)
             (store, source, postgres) = (backend.database, backend.source, backend)
         } else {
             let embedded = try SQLiteDatabase(path: configuration.databasePath, startAfresh: configuration.newDatabase)
             (store, source, sqlite) = (embedded, embedded, embedded)
         }
         var sync: SyncService?
-        if configuration.electricURL == nil {
+        if configuration.electricURL == nil, let source {
             let service = SyncService(
                 store: source,
                 configuration: .init(secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes),
@@ -131,7 +134,7 @@ public struct QACtlServer: Sendable {
         // Shut down in reverse order: answers first (their last writes still
         // sync), then the feed (answering live polls), then HTTP.
         var services: [any Service] = [app]
-        if let postgres {
+        if let postgres, let feed = postgres.feed, let log = postgres.log {
             let handlers = ReplicationPump.Handlers(
                 invalidateTables: { [sync] tables in await sync?.invalidate(tables: tables) },
                 rebuildAll: { [sync] reason in
@@ -139,7 +142,7 @@ public struct QACtlServer: Sendable {
                     await sync?.invalidateAll()
                     health.endRebuild()
                 })
-            services.append(ReplicationPump(feed: postgres.feed, log: postgres.log, logger: logger, handlers: handlers))
+            services.append(ReplicationPump(feed: feed, log: log, logger: logger, handlers: handlers))
         }
         if let sync { services.append(SyncFeedService(sync: sync)) }
         if answering { services.append(AnswerService(queue: answers)) }

@@ -38,7 +38,7 @@ struct ShapeRoutes {
     func register(on router: Router<APIRequestContext>) {
         let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, _ in
             guard let call = ShapeCall(request) else { return Response(status: .methodNotAllowed) }
-            let live = call.query.last { $0.name == ShapeParameter.live }?.value == "true"
+            let live = ShapeParameter.asksLive(call.query)
             return try await request.respond(live: live) { Response(await sync.respond(call, trusted: false)) }
         }
         router.get("/v1/shape", use: handler)

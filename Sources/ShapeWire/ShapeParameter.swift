@@ -18,6 +18,11 @@ public enum ShapeParameter {
     public static let cacheBuster = "cache-buster"
     public static let paramsPrefix = "params["
 
+    /// Whether a request's query asks for a live long-poll (`live=true`; the last one counts).
+    public static func asksLive(_ query: some BidirectionalCollection<(name: String, value: String)>) -> Bool {
+        query.last { $0.name == live }?.value == "true"
+    }
+
     /// `params[n]`, the n-th (from 1) value of a `where` clause's `$n`.
     public static func param(_ number: Int) -> String { "params[\(number)]" }
 

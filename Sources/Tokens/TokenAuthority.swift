@@ -61,6 +61,9 @@ public struct TokenAuthority: Sendable {
         guard let key = keys(kind).signingKey else {
             throw TokenError(.unknownKey, "there is no \(kind.rawValue) signing key")
         }
+        guard !subject.isEmpty, !ClaimText.hasControlCharacters(subject) else {
+            throw TokenError(.malformed, "a user id (sub) must be non-empty text without control characters")
+        }
         let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expires = issued.addingTimeInterval(lifetime.secondsValue.rounded(.up))
         var claims = extra
@@ -129,7 +132,7 @@ public struct TokenAuthority: Sendable {
             throw TokenError(.missingClaim, "the token has no sub (user id)")
         }
         // A user id is compared and stored as text: control characters (NUL cuts it short in C APIs) have no place in it.
-        guard !subject.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !ClaimText.hasControlCharacters(subject) else {
             throw TokenError(.malformed, "the sub (user id) contains control characters")
         }
         guard let expiresAt = jwt.expiresAt else { throw TokenError(.missingClaim, "the token has no exp (expiry)") }

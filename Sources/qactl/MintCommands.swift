@@ -23,6 +23,7 @@ struct MintAuthCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !sub.isEmpty else { throw ValidationError("--sub must not be empty") }
+        guard !ClaimText.hasControlCharacters(sub) else { throw ValidationError("--sub must not contain control characters") }
     }
 
     func run() async throws {
@@ -67,9 +68,7 @@ struct MintShapeCommand: AsyncParsableCommand {
             values[String(param[..<equals])] = String(param[param.index(after: equals)...])
         }
         guard !sub.isEmpty else { throw fail("--sub must not be empty", exit: ExitStatus.usage) }
-        guard !sub.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw fail("--sub must not contain control characters", exit: ExitStatus.usage)
-        }
+        guard !ClaimText.hasControlCharacters(sub) else { throw fail("--sub must not contain control characters", exit: ExitStatus.usage) }
         let shape: ShapeGrant
         do {
             shape = try ShapeGrant.rule(table: table, params: values, subject: sub)

@@ -39,6 +39,10 @@ import Testing
         let oldAnswer = old.read(timeout: .seconds(3))
         #expect(oldAnswer.text.contains("200 OK") && oldAnswer.closed, "HTTP/1.0 without keep-alive closes after the answer")
 
+        let oldHostless = try RawSocket(port: server.port)
+        oldHostless.send("GET /healthz HTTP/1.0\r\n\r\n")
+        #expect(oldHostless.read(timeout: .seconds(3)).text.contains("200 OK"), "HTTP/1.0 needs no Host (health checkers)")
+
         let hostless = try RawSocket(port: server.port)
         hostless.send("GET /healthz HTTP/1.1\r\n\r\n")
         #expect(hostless.read(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 400"))

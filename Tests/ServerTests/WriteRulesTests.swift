@@ -27,6 +27,15 @@ struct WriteRulesTests {
         }
     }
 
+    @Test func aConversationRecordedBeforeTitlesCountedIsStillARepeat() {
+        let request = WriteRules.Request.conversation(id: "c", user: "alice", title: "T")
+        let old = WriteRules.EarlierRequest(user: "alice", fingerprint: "5:alice", txid: 3)
+        guard case .repeated(_, txid: 3) = WriteRules.repeatOf(request, earlier: old, row: "c") else {
+            Issue.record("a retry of a conversation created by an earlier version is a repeat")
+            return
+        }
+    }
+
     @Test func fingerprintsKeepTheirPartsApart() {
         #expect(WriteRules.Request.conversation(id: "c", user: "ab", title: "c") != WriteRules.Request.conversation(id: "c", user: "a", title: "bc"))
         #expect(WriteRules.Request.conversation(id: "c", user: "a", title: "T") != WriteRules.Request.conversation(id: "c", user: "a", title: "U"))

@@ -32,6 +32,8 @@ public final class ReplicationFeed: Sendable {
         var connection: ReplicationConnection?
         var stopRequested = false
         var reconnects = 0
+        /// Why the last connection attempt failed, for a start that times out.
+        var lastFailure: String?
     }
 
     /// Starts connecting at once; failures show up in `events`.
@@ -86,7 +88,8 @@ public final class ReplicationFeed: Sendable {
     /// if the consumer had none); throws the error that ended the feed
     /// before that, or `connectionFailed` after `timeout`.
     public func waitUntilStreaming(timeout: Duration) async throws {
-        try await firstStart.wait(timeout: timeout)
+        let state = self.state
+        try await firstStart.wait(timeout: timeout) { state.withLock { $0.lastFailure } }
     }
 
     /// Whether a replication connection is streaming now.
@@ -132,8 +135,12 @@ public final class ReplicationFeed: Sendable {
             do {
                 let started = try await ReplicationConnection.start(attempt, relations: relations)
                 connection = started
+                let created = started.slotCreatedAt
                 let stopNow = state.withLock { state -> Bool in
                     state.connection = started
+                    // A new slot: its start is the consumer's position from now on, even
+                    // below the old one (a failover to a standby that was behind).
+                    if let created { state.confirmed = created }
                     // A confirmation made while this connection was starting.
                     started.confirm(lsn: state.confirmed)
                     if connectedBefore { state.reconnects += 1 }
@@ -141,18 +148,13 @@ public final class ReplicationFeed: Sendable {
                 }
                 connectedBefore = true
                 if stopNow { await started.stop() }
-                if let start = started.slotCreatedAt {
-                    // A new slot: its start is the consumer's position from now on.
-                    let resumeFrom = state.withLock { state -> UInt64 in
-                        state.confirmed = max(state.confirmed, start)
-                        return state.confirmed
-                    }
-                    lastCheckpoint = max(lastCheckpoint, resumeFrom)
+                if let created {
+                    lastCheckpoint = created
                     if let reason = lostSlot {
                         lostSlot = nil
-                        continuation.yield(.gap(reason: reason, lsn: resumeFrom))
+                        continuation.yield(.gap(reason: reason, lsn: created))
                     } else {
-                        continuation.yield(.checkpoint(lsn: resumeFrom))
+                        continuation.yield(.checkpoint(lsn: created))
                     }
                 }
                 outcome = .success(())
@@ -171,6 +173,7 @@ public final class ReplicationFeed: Sendable {
                 state.withLock { $0.connection = nil }
                 continue
             } catch let error as ChangeFeedError where error.isRetryable {
+                state.withLock { $0.lastFailure = error.message }
                 failures += 1
                 if failures > maxConsecutiveFailures {
                     outcome = .failure(error)
@@ -229,11 +232,12 @@ final class FirstStart: Sendable {
         for waiter in waiters { waiter.resume(with: feedOutcome.mapError { $0 }) }
     }
 
-    func wait(timeout: Duration) async throws {
+    /// `lastFailure` says why, when the wait times out.
+    func wait(timeout: Duration, lastFailure: @escaping @Sendable () -> String?) async throws {
         let timer = Task { [self] in
             try await Task.sleep(for: timeout)
-            finish(.failure(ChangeFeedError(
-                .connectionFailed, "no replication connection within \(timeout.components.seconds) s (is the server reachable and accepting replication connections?)")))
+            let why = lastFailure().map { ": the last attempt failed with \($0)" } ?? " (is the server reachable and accepting replication connections?)"
+            finish(.failure(ChangeFeedError(.connectionFailed, "no replication connection within \(timeout.components.seconds) s\(why)")))
         }
         defer { timer.cancel() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

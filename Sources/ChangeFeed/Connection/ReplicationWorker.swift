@@ -106,8 +106,12 @@ final class ReplicationWorker {
     /// "active for PID …": usually the walsender of a connection to the same
     /// slot that just closed, which the server releases a moment later.
     private func startReplication(_ connection: PQConnection) throws {
+        // A slot this connection just created streams from its own start: asking
+        // for an older consumer position (a failover to a standby that is behind)
+        // would make the server skip what the new slot holds before it.
+        let start = shared.current.slotCreatedAt != nil ? 0 : configuration.startLSN
         let command =
-            "START_REPLICATION SLOT \(configuration.slotName) LOGICAL \(LSN.format(configuration.startLSN)) "
+            "START_REPLICATION SLOT \(configuration.slotName) LOGICAL \(LSN.format(start)) "
             + "(proto_version '1', publication_names '\(configuration.publicationName)')"
         var attempts = 0
         while true {
@@ -187,7 +191,11 @@ final class ReplicationWorker {
         do {
             let created = try connection.query("CREATE_REPLICATION_SLOT \(name)\(temporary) LOGICAL pgoutput \(snapshot)")
             let start = created.first.flatMap { $0.count > 1 ? $0[1] : nil }.flatMap { LSN.parse($0) }
-            shared.withLock { $0.slotCreatedAt = start }
+            shared.withLock { state in
+                state.slotCreatedAt = start
+                // Nothing of the new slot is processed yet: report its start, never an older consumer's position past it.
+                if let start { state.confirmed = start }
+            }
         } catch let error as ChangeFeedError where error.sqlState == "42710" && !configuration.temporarySlot && !configuration.slotMustExist {
             // Another process created it between the check and here: use it.
         } catch let error as ChangeFeedError where error.sqlState == "55000" {

@@ -44,6 +44,7 @@ public final class FeedLog: Sendable {
             throw StoreError(.cannotOpen, "cannot open the replication log \(path): \(SQLiteDatabase.describe(error))")
         }
         try SQLiteFile.check(queue, path: path, what: "the replication log")
+        SQLiteFile.markCreated(path)
     }
 
     var catalog: ShapeCatalog { ShapeCatalog(writer: queue) }
@@ -60,22 +61,25 @@ public final class FeedLog: Sendable {
 
     public func setMeta(_ key: String, _ value: String) async throws {
         try await queue.write { db in
-            try db.execute(sql: "INSERT INTO feed_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+            try Self.setMeta(db, key, value)
         }
     }
 
+    private static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT INTO feed_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+    }
+
     /// After a gap in the replication stream (a lost slot replaced by one
-    /// that streams from `lsn`): the next transactions are taken whatever the
-    /// last stored position was, and a restart resumes from `lsn`. The
-    /// changes already stored stay; shapes built on them are invalidated by
-    /// the caller.
+    /// that streams from `lsn`), in one transaction: every persisted shape is
+    /// forgotten (they may miss changes; a crash right after this must not
+    /// bring them back), the next transactions are taken whatever the last
+    /// stored position was, and a restart resumes from `lsn`. The caller then
+    /// drops the shapes it holds in memory.
     public func startOver(at lsn: UInt64) async throws {
         try await queue.write { db in
-            for (key, value) in [("last_lsn", lsn > 0 ? lsn - 1 : 0), ("confirmed_lsn", lsn)] {
-                try db.execute(
-                    sql: "INSERT INTO feed_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [key, String(value)])
-            }
+            try ShapeCatalog.deleteAll(db)
+            try Self.setMeta(db, "last_lsn", String(lsn > 0 ? lsn - 1 : 0))
+            try Self.setMeta(db, "confirmed_lsn", String(lsn))
         }
     }
 
@@ -94,9 +98,7 @@ public final class FeedLog: Sendable {
                     arguments: [Int64(transaction.txid), Int64(transaction.lsn), transaction.committedAtMilliseconds, change.opPosition,
                                 change.table, change.operation.rawValue, Self.encode(change.old), Self.encode(change.new)])
             }
-            try db.execute(
-                sql: "INSERT INTO feed_meta(key, value) VALUES ('last_lsn', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                arguments: [String(transaction.lsn)])
+            try Self.setMeta(db, "last_lsn", String(transaction.lsn))
             return true
         }
         if stored { for observer in observers.withLock({ $0 }) { observer() } }

@@ -41,6 +41,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
         } catch {
             throw StoreError(.migration, "cannot migrate the SQLite database \(path): \(Self.describe(error))")
         }
+        SQLiteFile.markCreated(path)
     }
 
     static func describe(_ error: any Error) -> String {

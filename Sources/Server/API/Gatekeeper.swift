@@ -36,7 +36,7 @@ struct Gatekeeper {
             let call = ShapeCall(
                 method: request.method == .head ? .head : .get, query: Self.query(client: clientQuery, grant: grant),
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
-            let live = clientQuery.last { $0.name == ShapeParameter.live }?.value == "true"
+            let live = ShapeParameter.asksLive(clientQuery)
             var response = try await request.respond(live: live) { try await upstream.fetch(call) }
             response.headers[values: .vary] = ["authorization"]
             CORS.decorate(&response, origin: origin)

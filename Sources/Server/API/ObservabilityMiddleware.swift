@@ -18,9 +18,11 @@ struct ObservabilityMiddleware: RouterMiddleware {
     /// Longest request target accepted (URLs longer are refused with 414).
     static let maximumURILength = 8 * 1024
 
-    /// HTTP/1.1 requires a Host header (RFC 9112 §3.2); URLs have a sane length.
+    /// HTTP/1.1 requires a Host header (RFC 9112 §3.2; 1.0 does not, and health
+    /// checkers still send it); URLs have a sane length.
     static func checkRequestLine(_ request: Request) throws {
-        guard request.head.authority?.isEmpty == false else { throw APIError(.invalidRequest, "the request has no Host header") }
+        let http10 = HTTPField.Name(HTTP10KeepAlive.versionHeader).map { request.headers[$0] == "1.0" } ?? false
+        guard request.head.authority?.isEmpty == false || http10 else { throw APIError(.invalidRequest, "the request has no Host header") }
         guard request.uri.description.utf8.count <= maximumURILength else {
             throw APIError(.uriTooLong, "the URL is longer than \(maximumURILength / 1024) KiB")
         }

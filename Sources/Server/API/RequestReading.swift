@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Tokens
 
 extension Request {
@@ -39,9 +40,7 @@ extension Request {
                 guard let first = try await group.next() else { throw CancellationError() }
                 return first
             }
-        } catch let error as APIError {
-            throw error
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, "the request body is larger than \(limit / 1024) KiB")
         }
         guard buffer.readableBytes > 0 else { throw APIError(.invalidRequest, "the request body is empty; send a JSON object") }

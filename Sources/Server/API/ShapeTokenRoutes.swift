@@ -20,7 +20,7 @@ struct ShapeTokenRoutes {
             let params = body.params ?? [:]
             for (name, text) in params {
                 // NUL and other control characters would be cut or mangled on their way into SQL.
-                guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                guard !ClaimText.hasControlCharacters(text) else {
                     throw APIError(.invalidRequest, "params.\(name) must not contain control characters")
                 }
             }

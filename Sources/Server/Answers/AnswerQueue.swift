@@ -2,6 +2,7 @@ import Answering
 import AppModel
 import Foundation
 import Logging
+import SyncModel
 /// Generates answers in the background with bounded concurrency.
 ///
 /// A question's answer is queued only after its transaction committed. The
@@ -41,12 +42,22 @@ actor AnswerQueue {
         startMore()
     }
 
-    /// Queues every answer a previous run left unfinished.
+    /// Queues every answer a previous run left unfinished; while the database
+    /// is unavailable it tries again (backing off to 5 s) until shutdown.
     func resumeUnfinished() async {
-        do {
-            for answerID in try await store.unfinishedAnswers() { enqueue(answerID) }
-        } catch {
-            logger.error("could not look for unfinished answers", metadata: ["error": "\(error)"])
+        var delay: Duration = .milliseconds(250)
+        while !isShuttingDown {
+            do {
+                for answerID in try await store.unfinishedAnswers() { enqueue(answerID) }
+                return
+            } catch let error as StoreError where error.code == .unavailable {
+                logger.warning("the database is unavailable; unfinished answers are looked for again", metadata: ["error": "\(error)"])
+                guard (try? await Task.sleep(for: delay)) != nil else { return }
+                delay = min(delay * 2, .seconds(5))
+            } catch {
+                logger.error("could not look for unfinished answers", metadata: ["error": "\(error)"])
+                return
+            }
         }
     }
 

@@ -7,9 +7,11 @@ struct AnswerService: Service {
     let queue: AnswerQueue
 
     func run() async throws {
-        await queue.resumeUnfinished()
+        // Looked for alongside, so a database that is down at the time cannot hold up shutdown.
+        let resume = Task { await queue.resumeUnfinished() }
         // Park until shutdown begins; the work itself runs in the queue's tasks.
         try? await gracefulShutdown()
+        resume.cancel()
         await queue.shutdown()
     }
 }
