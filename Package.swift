@@ -207,6 +207,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/QACtlTestSupport", swiftSettings: swiftSettings),
+        // Every route of the server in process (HummingbirdTesting), over a real SQLite store.
+        .testTarget(
+            name: "ServerRouterTests",
+            dependencies: [
+                "Server", "SQLiteStore", "SyncService", "Tokens", "LocalSetup",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Faults from outside: real processes, a throwaway PostgreSQL, each case asserting that
         // every acknowledged write arrives exactly once and nothing stays stuck.
         .testTarget(

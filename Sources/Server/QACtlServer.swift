@@ -132,8 +132,11 @@ public struct QACtlServer: Sendable {
             },
             logger: logger)
         // Shut down in reverse order: answers first (their last writes still
-        // sync), then the feed (answering live polls), then HTTP.
-        var services: [any Service] = [app]
+        // sync), then the feed (answering live polls), then HTTP, and the
+        // PostgreSQL pool last, so everything before it can still write.
+        var services: [any Service] = []
+        if let postgres { services.append(PoolService(task: postgres.poolTask)) }
+        services.append(app)
         if let postgres, let feed = postgres.feed, let log = postgres.log {
             let handlers = ReplicationPump.Handlers(
                 invalidateTables: { [sync] tables in await sync?.invalidate(tables: tables) },
@@ -152,18 +155,22 @@ public struct QACtlServer: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = Self.shutdownGrace
         let group = ServiceGroup(configuration: groupConfiguration)
         await shutdown?.attach(group)
+        var failure: (any Error)?
         do {
             try await group.run()
         } catch {
-            try? await httpClient?.shutdown()
-            try? await answererClient?.shutdown()
-            postgres?.poolTask.cancel()
-            throw error
+            failure = error
         }
+        // One way out, whether the group ended cleanly or not.
         try? await httpClient?.shutdown()
         try? await answererClient?.shutdown()
         postgres?.poolTask.cancel()
-        try sqlite?.close()
+        do {
+            try sqlite?.close()
+        } catch where failure == nil {
+            failure = error
+        }
+        if let failure { throw failure }
     }
 }
 

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LocalSetup
+import Logging
+import SQLiteStore
+@testable import Server
+import SyncService
+import Synchronization
+import Tokens
+
+/// The whole router of `qactl serve` over a real SQLite store and sync
+/// service in a temp data dir, driven in process (no sockets, no process
+/// start): the fast way to cover every route.
+final class RouterFixture: Sendable {
+    let directory: String
+    let store: SQLiteDatabase
+    let sync: SyncService
+    let authority: TokenAuthority
+    let questions = QuestionLog()
+    private let feed: Task<Void, Never>
+
+    init() async throws {
+        directory = NSTemporaryDirectory() + "/qactl-router-" + UUID().uuidString.lowercased()
+        store = try SQLiteDatabase(path: directory + "/qactl.sqlite")
+        sync = SyncService(store: store, configuration: .init(secret: "s3cret", longPollTimeout: .seconds(1)))
+        try await sync.start()
+        let sync = self.sync
+        feed = Task { await sync.run() }
+        authority = try TokenAuthority(store: KeyStore(dataDirectory: directory))
+    }
+
+    var router: Router<APIRequestContext> {
+        let questions = self.questions
+        return buildRouter(RouterDependencies(
+            store: store, authority: authority, upstream: EmbeddedUpstream(sync: sync), sync: sync, metrics: ServerMetrics(),
+            health: ServerHealth(), feed: nil, dataDirectory: DataDirectory(directory), shapeTokenLifetime: .seconds(300),
+            bodyTimeout: .seconds(5), onQuestion: { answer, _ in questions.record(answer) }, logger: Logger(label: "router-tests")))
+    }
+
+    /// Runs `body` against the router; the fixture is torn down afterwards.
+    func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: router)
+        do {
+            try await app.test(.router, body)
+        } catch {
+            await finish()
+            throw error
+        }
+        await finish()
+    }
+
+    func token(_ user: String) async throws -> String { try await authority.mintAuth(subject: user).token }
+
+    private func finish() async {
+        await sync.shutdown()
+        feed.cancel()
+        try? store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// The answers the routes asked to be generated.
+final class QuestionLog: Sendable {
+    private let answers = Mutex<[String]>([])
+    func record(_ answer: String) { answers.withLock { $0.append(answer) } }
+    var recorded: [String] { answers.withLock { $0 } }
+}
+
+extension TestResponse {
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:] }
+    var error: [String: Any]? { json["error"] as? [String: Any] }
+    var text: String { String(buffer: body) }
+}
+
+func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
