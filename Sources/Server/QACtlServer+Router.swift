@@ -52,3 +52,22 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     Gatekeeper(upstream: dependencies.upstream).register(on: withShapeToken)
     return router
 }
+
+/// The HTTP server around `router`: where it listens, the idle timeout (which
+/// also bounds a request head that never completes), the connection cap and
+/// HTTP/1.0's rules. `onListening` gets the bound port.
+func buildApplication(
+    router: Router<APIRequestContext>, configuration: ServerConfiguration, logger: Logger,
+    onListening: @escaping @Sendable (Int) async -> Void
+) -> some ApplicationProtocol {
+    let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
+    let idle = configuration.idleTimeout.components
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [limiter.handler()],
+            idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "qactl"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+        logger: logger)
+}

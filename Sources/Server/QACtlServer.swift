@@ -119,18 +119,9 @@ public struct QACtlServer: Sendable {
             logger: logger))
 
         let host = configuration.host
-        let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
-        let app = Application(
-            router: router,
-            // The idle timeout also bounds a request head that never completes (a slow or stuck client).
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [limiter.handler()],
-                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000 + configuration.idleTimeout.components.attoseconds / 1_000_000_000))),
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "qactl"),
-            onServerRunning: { channel in
-                await onListening(host, channel.localAddress?.port ?? 0)
-            },
-            logger: logger)
+        let app = buildApplication(router: router, configuration: configuration, logger: logger) { port in
+            await onListening(host, port)
+        }
         // Shut down in reverse order: answers first (their last writes still
         // sync), then the feed (answering live polls), then HTTP, and the
         // PostgreSQL pool last, so everything before it can still write.

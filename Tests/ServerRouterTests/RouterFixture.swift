@@ -27,6 +27,9 @@ final class RouterFixture: Sendable {
         try await sync.start()
         let sync = self.sync
         feed = Task { await sync.run() }
+        // Serving starts once the sync service has caught up with the (empty) change log.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !(await sync.isReady), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         authority = try TokenAuthority(store: KeyStore(dataDirectory: directory))
     }
 

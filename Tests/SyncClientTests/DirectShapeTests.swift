@@ -25,11 +25,12 @@ import QACtlTestSupport
         #expect(created.conversation["user_id"] == "alice")
         try await conversations.awaitTxId(created.txid)
         #expect(Set(await conversations.rows.keys) == ["c-1", "c-3"])
-        // Stopping cancels the 20 s long-poll in flight at once.
+        // Stopping cancels the 20 s long-poll in flight instead of waiting it out
+        // (a loaded machine may take a few seconds to get there).
         try await Task.sleep(for: .milliseconds(300))
         let stopping = ContinuousClock.now
         await conversations.stop()
-        #expect(ContinuousClock.now - stopping < .seconds(2))
+        #expect(ContinuousClock.now - stopping < .seconds(10))
         #expect(await conversations.status == .idle)
         try await server.stop()
     }

@@ -79,15 +79,21 @@ struct APIError: Error, HTTPResponseError {
         APIError(.unavailable, message, headers: [(.retryAfter, String(retryAfter))])
     }
 
-    var body: String {
-        JSONText.object([("error", JSONText.object([("code", JSONText.quoted(code.rawValue)), ("message", JSONText.quoted(message))]))])
+    /// `{"error": {"code", "message"}}`.
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+        }
+
+        let error: Detail
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json; charset=utf-8"
-        fields[.cacheControl] = "no-store"
-        for (name, value) in headers { fields[name] = value }
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        var response = try context.responseEncoder.encode(Body(error: .init(code: code.rawValue, message: message)), from: request, context: context)
+        response.status = status
+        response.headers[.cacheControl] = "no-store"
+        for (name, value) in headers { response.headers[name] = value }
+        return response
     }
 }
