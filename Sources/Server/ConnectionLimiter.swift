@@ -15,6 +15,8 @@ import Darwin
 /// once; the first refusal in a burst is logged.
 final class ConnectionLimiter: Sendable {
     let limit: Int
+    /// Whether each open connection's client is still there.
+    let presences = ClientPresenceRegistry()
     private let open = Atomic<Int>(0)
     private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
     let logger: Logger
@@ -70,6 +72,7 @@ final class ConnectionLimiter: Sendable {
         typealias InboundIn = NIOAny
         let limiter: ConnectionLimiter
         private var admitted = false
+        private var presence: ClientPresence?
 
         init(limiter: ConnectionLimiter) {
             self.limiter = limiter
@@ -91,12 +94,21 @@ final class ConnectionLimiter: Sendable {
                 admitted = false
                 limiter.release()
             }
+            presence?.markGone()
+            limiter.presences.remove(context.channel)
             context.fireChannelInactive()
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            // The client closed its side: nobody will read what a waiting request answers.
+            if case ChannelEvent.inputClosed = event { presence?.markGone() }
+            context.fireUserInboundEventTriggered(event)
         }
 
         private func admit(_ context: ChannelHandlerContext) {
             if limiter.admit() {
                 admitted = true
+                presence = limiter.presences.register(context.channel)
             } else {
                 context.close(promise: nil)
             }

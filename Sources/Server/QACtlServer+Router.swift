@@ -23,6 +23,9 @@ struct RouterDependencies: Sendable {
     /// Called with (answer id, conversation id) once a question is committed.
     var onQuestion: @Sendable (String, String) -> Void
     var logger: Logger
+    /// Whether each connection's client is still there (the connection limiter
+    /// tracks it); nil in process, where there are no connections.
+    var presences: ClientPresenceRegistry? = nil
 }
 
 /// Every route of `qactl serve`, as Hummingbird's templates build them:
@@ -41,7 +44,7 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
         fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition(sync: sync))))
     }
-    if let sync { ShapeRoutes(sync: sync).register(on: router) }
+    if let sync { ShapeRoutes(sync: sync, presences: dependencies.presences).register(on: router) }
 
     let withAuthToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .auth))
     ShapeTokenRoutes(authority: dependencies.authority, store: dependencies.store, lifetime: dependencies.shapeTokenLifetime, bodyTimeout: dependencies.bodyTimeout)
@@ -49,7 +52,7 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     WriteRoutes(store: dependencies.store, onQuestion: dependencies.onQuestion, bodyTimeout: dependencies.bodyTimeout).register(on: withAuthToken)
 
     let withShapeToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .shape))
-    Gatekeeper(upstream: dependencies.upstream).register(on: withShapeToken)
+    Gatekeeper(upstream: dependencies.upstream, presences: dependencies.presences).register(on: withShapeToken)
     return router
 }
 
@@ -57,10 +60,9 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
 /// also bounds a request head that never completes), the connection cap and
 /// HTTP/1.0's rules. `onListening` gets the bound port.
 func buildApplication(
-    router: Router<APIRequestContext>, configuration: ServerConfiguration, logger: Logger,
+    router: Router<APIRequestContext>, limiter: ConnectionLimiter, configuration: ServerConfiguration, logger: Logger,
     onListening: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
-    let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
     let idle = configuration.idleTimeout.components
     return Application(
         router: router,

@@ -109,6 +109,7 @@ public struct QACtlServer: Sendable {
         let answers = self.answers
         let answering: Bool
         if case .disabled = configuration.answerer { answering = false } else { answering = true }
+        let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
         let router = buildRouter(RouterDependencies(
             store: store, authority: authority, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,
             dataDirectory: DataDirectory(configuration.dataDirectory), shapeTokenLifetime: configuration.shapeTokenLifetime,
@@ -116,10 +117,10 @@ public struct QACtlServer: Sendable {
             onQuestion: { answerID, _ in
                 if answering { Task { await answers.enqueue(answerID) } }
             },
-            logger: logger))
+            logger: logger, presences: limiter.presences))
 
         let host = configuration.host
-        let app = buildApplication(router: router, configuration: configuration, logger: logger) { port in
+        let app = buildApplication(router: router, limiter: limiter, configuration: configuration, logger: logger) { port in
             await onListening(host, port)
         }
         // Shut down in reverse order: answers first (their last writes still

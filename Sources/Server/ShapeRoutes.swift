@@ -34,12 +34,13 @@ extension ShapeCall {
 /// `/v1/shape`: the embedded sync service, guarded by the sync secret.
 struct ShapeRoutes {
     let sync: SyncService
+    let presences: ClientPresenceRegistry?
 
     func register(on router: Router<APIRequestContext>) {
-        let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, _ in
+        let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, context in
             guard let call = ShapeCall(request) else { return Response(status: .methodNotAllowed) }
             let live = ShapeParameter.asksLive(call.query)
-            return try await request.respond(live: live) { Response(await sync.respond(call, trusted: false)) }
+            return try await presences.respond(live: live, on: context.channel) { Response(await sync.respond(call, trusted: false)) }
         }
         router.get("/v1/shape", use: handler)
         router.head("/v1/shape", use: handler)

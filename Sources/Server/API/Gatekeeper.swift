@@ -13,6 +13,8 @@ import Tokens
 struct Gatekeeper {
 
     let upstream: any ShapeUpstream
+    /// Whether each connection's client is still there (nil: no cancellation, as in router tests).
+    let presences: ClientPresenceRegistry?
 
     /// The upstream query: the client's protocol parameters, then the token's shape.
     static func query(client: ShapeRequest.Query, grant: ShapeGrant) -> ShapeRequest.Query {
@@ -37,7 +39,7 @@ struct Gatekeeper {
                 method: request.method == .head ? .head : .get, query: Self.query(client: clientQuery, grant: grant),
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
             let live = ShapeParameter.asksLive(clientQuery)
-            var response = try await request.respond(live: live) { try await upstream.fetch(call) }
+            var response = try await presences.respond(live: live, on: context.channel) { try await upstream.fetch(call) }
             response.headers[values: .vary] = ["authorization"]
             CORS.decorate(&response, origin: origin)
             return response

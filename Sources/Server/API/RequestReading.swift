@@ -4,15 +4,6 @@ import NIOCore
 import Tokens
 
 extension Request {
-    /// Runs `respond`; for a live long-poll, cancels it as soon as the client
-    /// goes away, so no waiter outlives its client. Hummingbird then closes
-    /// the connection after the response, which the response says.
-    func respond(live: Bool, _ respond: @Sendable () async throws -> Response) async throws -> Response {
-        guard live else { return try await respond() }
-        var response = try await body.consumeWithCancellationOnInboundClose { _ in try await respond() }
-        response.headers[.connection] = "close"
-        return response
-    }
 
     /// The bearer token of the `Authorization` header, if any.
     var bearerToken: String? {
