@@ -73,10 +73,10 @@ on a data dir at a time (`serve.lock`); a gatekeeper with `--electric-url` may s
 $ TOKEN=$(qactl token mint auth --sub alice)
 $ curl -s -X POST localhost:8787/conversations -H "authorization: Bearer $TOKEN" \
     -d '{"id":"c-1","title":"Getting started"}'
-{"conversation":{"title":"Getting started","id":"c-1","user_id":"alice","created_at":"2026-11-29 03:53:32.396239+00","updated_at":"2026-11-29 03:53:32.396239+00"},"txid":1}
+{"conversation":{"created_at":"2026-12-01 16:36:48.219052+00","id":"c-1","title":"Getting started","updated_at":"2026-12-01 16:36:48.219052+00","user_id":"alice"},"txid":1}
 $ curl -s -X POST localhost:8787/shapes/auth-token -H "authorization: Bearer $TOKEN" \
     -d '{"table":"messages","params":{"conversationId":"c-1"}}'
-{"token":"eyJraWQiOiJzaGFwZS0y…","expiresAt":"2026-11-29T03:58:32Z","shape":{"table":"messages","where":"conversation_id = $1","params":["c-1"]}}
+{"expiresAt":"2026-12-01T16:41:48Z","shape":{"params":["c-1"],"table":"messages","where":"conversation_id = $1"},"token":"eyJraWQiOiJzaGFwZS0y…"}
 $ curl -s -X POST localhost:8787/questions/send -H "authorization: Bearer $TOKEN" \
     -d '{"conversationId":"c-1","questionId":"q-1","answerId":"a-1","content":"How do I mint a shape token?"}'
 {"success":true,"txid":2}
@@ -232,16 +232,16 @@ PostgreSQL cluster, so they need its server binaries). Release build
 ```console
 $ qactl bench
 scenario       measured                                   baseline (same run)                              ratio   target                              met
-write-to-poll  p50 0.68 ms, p99 1.04 ms, sqlite_write_p50 0.30 ms, http_round_trip_p50 0.52 ms sqlite write + loopback round trip (p50): 0.82 ms 0.83    p50 < 2 ms, p99 < 10 ms             yes
-send-to-visible p50 2.59 ms, p99 5.86 ms, send_p50 1.37 ms send + loopback round trip (p50): 2.07 ms        1.25    p50 < 3 ms                          yes
-fanout         delivered 2000 of 2000, p50 0.68 ms, p99 2.35 ms interval between writes: 2.00 ms                 1.18    every write delivered, p99 < 50 ms  yes
-routing        p50_10_shapes 0.69 ms, p50_10000_shapes 0.87 ms p50 with 10 shapes: 0.69 ms                      1.26    10000 shapes within 2× of 10        yes
-initial-sync   rows_per_second 176785 rows/s, seconds 0.57 s, second_client_rows_per_second 1197928 rows/s raw SQLite read of the table: 589287 rows/s      0.30    ≥ 100,000 rows/s                    yes
-pg-send-to-visible p50 4.52 ms, p99 6.68 ms, send_p50 3.65 ms send + loopback round trip (p50): 4.65 ms        0.97    p50 < 5 ms                          yes
-pg-sustained   confirmed_sends_per_second 460.3 /s        the same transaction straight on PostgreSQL: 633.7 /s 0.73    ≥ 70% of the raw rate               yes
-pg-decode      rows_per_second 197754 rows/s              pg_recvlogical: 189871 rows/s                    1.04    ≥ 50% of pg_recvlogical             yes
-client-snapshot rows_per_second 598140 rows/s              the same rows into a plain dictionary: 2502023 rows/s 0.24    ≥ 200,000 rows/s                    yes
-live-query     p50 0.22 ms, p99 0.28 ms                   applying the same change without a live query (p50): 0.00 ms 117.43  < 1 ms                              yes
+write-to-poll  p50 0.72 ms, p99 1.31 ms, sqlite_write_p50 0.32 ms, http_round_trip_p50 0.65 ms sqlite write + loopback round trip (p50): 0.97 ms 0.75    p50 < 2 ms, p99 < 10 ms             yes
+send-to-visible p50 2.67 ms, p99 4.93 ms, send_p50 1.54 ms send + loopback round trip (p50): 2.52 ms        1.06    p50 < 3 ms                          yes
+fanout         delivered 2000 of 2000, p50 0.78 ms, p99 2.47 ms interval between writes: 2.00 ms                 1.23    every write delivered, p99 < 50 ms  yes
+routing        p50_10_shapes 0.84 ms, p50_10000_shapes 0.81 ms p50 with 10 shapes: 0.84 ms                      0.97    10000 shapes within 2× of 10        yes
+initial-sync   rows_per_second 191580 rows/s, seconds 0.52 s, second_client_rows_per_second 2400244 rows/s raw SQLite read of the table: 634931 rows/s      0.30    ≥ 100,000 rows/s                    yes
+pg-send-to-visible p50 4.77 ms, p99 7.73 ms, send_p50 3.59 ms send + loopback round trip (p50): 5.08 ms        0.94    p50 < 5 ms                          yes
+pg-sustained   confirmed_sends_per_second 432.8 /s        the same transaction straight on PostgreSQL: 593.6 /s 0.73    ≥ 70% of the raw rate               yes
+pg-decode      rows_per_second 211110 rows/s              pg_recvlogical: 173365 rows/s                    1.22    ≥ 50% of pg_recvlogical             yes
+client-snapshot rows_per_second 553629 rows/s              the same rows into a plain dictionary: 2539904 rows/s 0.22    ≥ 200,000 rows/s                    yes
+live-query     p50 0.22 ms, p99 0.36 ms                   applying the same change without a live query (p50): 0.00 ms 117.30  < 1 ms                              yes
 ```
 
 `write-to-poll`: a write's change reaches a parked live long-poll (target p50 < 2 ms,
