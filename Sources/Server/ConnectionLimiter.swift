@@ -63,8 +63,6 @@ final class ConnectionLimiter: Sendable {
         open.wrappingSubtract(1, ordering: .relaxed)
     }
 
-    var openConnections: Int { open.load(ordering: .relaxed) }
-
     /// The per-connection handler: admits on activation, releases on close.
     func handler() -> Handler { Handler(limiter: self) }
 
