@@ -38,7 +38,4 @@ public final class SignalStream: Sendable {
         forwarding.cancel()
         for watchedSignal in watched { signal(watchedSignal.rawValue, SIG_DFL) }
     }
-
-    /// `SIGINT`, `SIGTERM`, …
-    public static func name(_ signal: UnixSignal) -> String { signal.description }
 }

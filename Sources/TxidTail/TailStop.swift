@@ -5,7 +5,8 @@ import Synchronization
 /// Stopping cancels the tail's task, whose clean-up then runs as usual.
 final class TailStop: Sendable {
     enum Reason: Equatable, Sendable {
-        case signal(Int32)
+        /// A signal, by name (`SIGINT`).
+        case signal(String)
         case outputClosed
     }
 

@@ -41,8 +41,8 @@ public enum TxidTail {
         let signals = trapSignals ? await SignalStream([.sigint, .sigterm]) : nil
         let signalHandling = Task {
             guard let signals else { return }
-            for await received in signals.signals where !stop.stop(.signal(received.rawValue)) {
-                output.note("\(SignalStream.name(received)) again: still cleaning up; SIGKILL stops at once but may leave the publication behind")
+            for await received in signals.signals where !stop.stop(.signal(received.description)) {
+                output.note("\(received) again: still cleaning up; SIGKILL stops at once but may leave the publication behind")
             }
         }
         let result = await withTaskCancellationHandler {
@@ -73,17 +73,9 @@ public enum TxidTail {
         }
     }
 
-    static func signalName(_ number: Int32) -> String {
-        switch number {
-        case SIGINT: "SIGINT"
-        case SIGTERM: "SIGTERM"
-        default: "signal \(number)"
-        }
-    }
-
     private static func interrupted(_ options: TailOptions, reason: TailStop.Reason?) -> TailError {
         let cause = switch reason {
-        case .signal(let number)?: "\(Self.signalName(number)) stopped the tail"
+        case .signal(let name)?: "\(name) stopped the tail"
         case .outputClosed?: "the output was closed"
         case nil: "the tail was cancelled"
         }
