@@ -26,14 +26,14 @@ extension PostgresDatabase {
             guard let timeout else { return try await body() }
             let call = Task { try await body() }
             let outcome = OneShot<T>()
+            let timer = Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                outcome.resume(with: .failure(StoreError(.unavailable, "PostgreSQL did not answer \(operation) within \(timeout.components.seconds) s")))
+                call.cancel()
+            }
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     outcome.attach(continuation)
-                    let timer = Task {
-                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                        outcome.resume(with: .failure(StoreError(.unavailable, "PostgreSQL did not answer \(operation) within \(timeout.components.seconds) s")))
-                        call.cancel()
-                    }
                     Task {
                         let result = await call.result
                         timer.cancel()
@@ -42,6 +42,7 @@ extension PostgresDatabase {
                 }
             } onCancel: {
                 call.cancel()
+                timer.cancel()
                 outcome.resume(with: .failure(CancellationError()))
             }
         } catch let error as CancellationError {

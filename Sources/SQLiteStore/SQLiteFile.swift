@@ -14,10 +14,11 @@ import Darwin
 enum SQLiteFile {
     /// Before opening: creates the parent directory (0700) and a missing file
     /// (0600, so SQLite's WAL and shared-memory files get the same mode).
-    /// Refuses, unless `startAfresh`, a file of 0 bytes (a database that was
-    /// truncated or replaced) and a missing file that this data dir had
-    /// before (its `.created` marker is there): either would silently start
-    /// an empty database under clients that synced the old one.
+    /// Refuses, unless `startAfresh`, a file of 0 bytes or a missing file
+    /// where this data dir had a database (its `.created` marker is there):
+    /// either would silently start an empty database under clients that
+    /// synced the old one. An empty file without the marker is a first start
+    /// that was interrupted, and becomes a new database.
     static func prepare(_ path: String, what: String, startAfresh: Bool) throws(StoreError) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -34,7 +35,12 @@ enum SQLiteFile {
             _ = chmod(path, 0o600)
             // An empty file is a database only when this data dir never finished making one here
             // (a first start that was interrupted); SQLite takes it as a new database.
-            guard info.st_size == 0, hadDatabase, !startAfresh else { return }
+            guard info.st_size == 0 else { return }
+            guard hadDatabase, !startAfresh else {
+                // A new database in the empty file: nothing of an old one may be replayed into it.
+                for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
+                return
+            }
             throw StoreError(
                 .corrupt,
                 "\(what) \(path) is an empty file (0 bytes): it is not a database, and starting afresh would drop what clients have synced. "

@@ -65,7 +65,12 @@ extension Optional where Wrapped == ClientPresenceRegistry {
     /// Runs `respond`; a live long-poll is cancelled as soon as its client
     /// goes away, so no waiter outlives its client.
     func respond(live: Bool, on channel: any Channel, _ respond: @escaping @Sendable () async throws -> Response) async throws -> Response {
-        guard live, let presence = self?.presence(of: channel) else { return try await respond() }
+        guard live, let registry = self else { return try await respond() }
+        guard let presence = registry.presence(of: channel) else {
+            // The connection dropped (a reset) before the request got here: nobody waits for the answer.
+            if !channel.isActive { throw CancellationError() }
+            return try await respond()
+        }
         return try await presence.whilePresent(respond)
     }
 }

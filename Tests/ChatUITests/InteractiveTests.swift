@@ -4,7 +4,7 @@ import QACtlTestSupport
 
 /// The full-screen client on a pseudo-terminal, read back through a VT100 screen.
 @Suite(.serialized) struct InteractiveTests {
-    private static let slowAnswer = ["--answerer", "command", "--answer-command", "sleep 1; echo The answer is 42."]
+    private static let slowAnswer = ["--answerer", "command", "--answer-command", "sleep 3; echo The answer is 42."]
 
     private func restored(_ terminal: PseudoTerminal) -> Bool {
         let flags = terminal.localFlags
@@ -29,8 +29,8 @@ import QACtlTestSupport
         terminal.type("What is a shape? 日本語 👍")
         try await terminal.waitForScreen("the composer") { $0.line(29) == "> What is a shape? 日本語 👍" }
         terminal.type("\r")
-        // The question and its placeholder at once, the question above; the answer takes a second.
-        try await terminal.waitForScreen("the optimistic exchange", timeout: .seconds(5)) {
+        // The question and its placeholder at once, the question above; the answer takes seconds.
+        try await terminal.waitForScreen("the optimistic exchange", timeout: .seconds(10)) {
             $0.text.contains("What is a shape? 日本語 👍") && $0.text.contains("Generating answer…")
         }
         let lines = (0..<30).map { terminal.screen.line($0) }

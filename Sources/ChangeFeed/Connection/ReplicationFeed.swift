@@ -34,6 +34,11 @@ public final class ReplicationFeed: Sendable {
         var reconnects = 0
         /// Why the last connection attempt failed, for a start that times out.
         var lastFailure: String?
+        /// After a gap: the new slot's start, the only position accepted until
+        /// the consumer confirms it. Checkpoints of the lost slot still queued
+        /// ahead of the gap would otherwise report positions the new slot never
+        /// delivered, and a reconnect would skip them.
+        var pendingSlotStart: UInt64?
     }
 
     /// Starts connecting at once; failures show up in `events`.
@@ -75,6 +80,10 @@ public final class ReplicationFeed: Sendable {
     /// reported to the server, and where the next reconnect resumes.
     public func confirm(lsn: UInt64) {
         let connection = state.withLock { state -> ReplicationConnection? in
+            if let pending = state.pendingSlotStart {
+                guard lsn == pending else { return nil }
+                state.pendingSlotStart = nil
+            }
             state.confirmed = max(state.confirmed, lsn)
             return state.connection
         }
@@ -140,7 +149,10 @@ public final class ReplicationFeed: Sendable {
                     state.connection = started
                     // A new slot: its start is the consumer's position from now on, even
                     // below the old one (a failover to a standby that was behind).
-                    if let created { state.confirmed = created }
+                    if let created {
+                        state.confirmed = created
+                        if lostSlot != nil { state.pendingSlotStart = created }
+                    }
                     // A confirmation made while this connection was starting.
                     started.confirm(lsn: state.confirmed)
                     if connectedBefore { state.reconnects += 1 }

@@ -49,13 +49,18 @@ extension Request {
     /// "content is required", "params.x must be a string": the field, then what is wrong with it.
     static func describe(_ error: DecodingError) -> String {
         func name(_ path: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
-            (path + (last.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+            let field = (path + (last.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+            return field.isEmpty ? "the request body" : field
         }
         switch error {
         case .keyNotFound(let key, let context): return "\(name(context.codingPath, key)) is required"
         case .valueNotFound(_, let context): return "\(name(context.codingPath)) is required"
         case .typeMismatch(let type, let context):
-            let what = type == String.self ? "a string" : type == [String: String].self ? "an object of strings" : "of another type"
+            let what = switch type {
+            case is String.Type: "a string"
+            case is [String: String].Type, is [String: Any].Type: "an object of strings"
+            default: "of another type"
+            }
             return "\(name(context.codingPath)) must be \(what)"
         case .dataCorrupted(let context): return "\(name(context.codingPath)): \(context.debugDescription)"
         @unknown default: return "the request body is not valid: \(error)"
