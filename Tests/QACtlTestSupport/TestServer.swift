@@ -194,3 +194,11 @@ public func eventually(
     }
     throw TestFailure("timed out: \(message())")
 }
+
+/// Runs blocking work (psql, pg_ctl, initdb) on a thread of its own, off the
+/// cooperative pool.
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

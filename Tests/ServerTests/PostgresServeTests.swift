@@ -195,10 +195,3 @@ import QACtlTestSupport
         #expect(output.split(separator: "\n").count <= 3, "a clear message, not a trace: \(output)")
     }
 }
-
-/// Runs blocking harness work (psql, initdb) off the cooperative thread pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}

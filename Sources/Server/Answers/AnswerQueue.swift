@@ -2,7 +2,6 @@ import Answering
 import AppModel
 import Foundation
 import Logging
-import SyncModel
 /// Generates answers in the background with bounded concurrency.
 ///
 /// A question's answer is queued only after its transaction committed. The
@@ -43,21 +42,16 @@ actor AnswerQueue {
     }
 
     /// Queues every answer a previous run left unfinished; while the database
-    /// is unavailable it tries again (backing off to 5 s) until shutdown.
+    /// is unavailable it tries again until that works or the task is cancelled.
     func resumeUnfinished() async {
-        var delay: Duration = .milliseconds(250)
-        while !isShuttingDown {
-            do {
-                for answerID in try await store.unfinishedAnswers() { enqueue(answerID) }
-                return
-            } catch let error as StoreError where error.code == .unavailable {
-                logger.warning("the database is unavailable; unfinished answers are looked for again", metadata: ["error": "\(error)"])
-                guard (try? await Task.sleep(for: delay)) != nil else { return }
-                delay = min(delay * 2, .seconds(5))
-            } catch {
-                logger.error("could not look for unfinished answers", metadata: ["error": "\(error)"])
-                return
-            }
+        do {
+            let store = self.store
+            let unfinished = try await StoreRetry.untilAvailable(logger: logger, "looking for unfinished answers") { try await store.unfinishedAnswers() }
+            for answerID in unfinished { enqueue(answerID) }
+        } catch is CancellationError {
+            return
+        } catch {
+            logger.error("could not look for unfinished answers", metadata: ["error": "\(error)"])
         }
     }
 

@@ -1,7 +1,6 @@
 import AppModel
 import Foundation
 import Logging
-import SyncModel
 /// Writes one growing answer: coalesces pieces so that partial content is
 /// written at most once per `flushInterval`, each write its own transaction.
 ///
@@ -26,20 +25,7 @@ final class AnswerWriter {
 
     /// Runs `operation` until it does not fail with `unavailable`; cancellation ends the wait.
     func retrying<T>(_ operation: () async throws -> T) async throws -> T {
-        var delay: Duration = .milliseconds(250)
-        var warned = false
-        while true {
-            do {
-                return try await operation()
-            } catch let error as StoreError where error.code == .unavailable {
-                if !warned {
-                    logger.warning("the database is unavailable; the answer waits for it", metadata: ["answer_id": "\(answerID)", "error": "\(error)"])
-                    warned = true
-                }
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
-        }
+        try await StoreRetry.untilAvailable(logger: logger, "answer \(answerID)", operation)
     }
 
     func begin() async throws {

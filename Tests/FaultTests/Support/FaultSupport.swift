@@ -3,13 +3,6 @@ import PostgresHarness
 import QACtlTestSupport
 import Testing
 
-/// Runs blocking work (psql, pg_ctl) off the cooperative pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 /// A `qactl serve` with alice's conversation and shape token, on the
 /// embedded store or on a throwaway PostgreSQL cluster of its own (these
 /// tests restart and break it).
