@@ -76,6 +76,15 @@ public enum WriteRules {
         /// Not the caller's conversation (or none): refused like a missing one.
         case forbidden
         case conflict(String)
+
+        /// What the store answers instead of inserting; nil to insert.
+        public func refusal<Row: Sendable>(as row: Row.Type = Row.self) -> WriteOutcome<Row>? {
+            switch self {
+            case .insert: nil
+            case .forbidden: .forbidden
+            case .conflict(let reason): .conflict(reason)
+            }
+        }
     }
 
     /// `taken`: which of the question and answer ids already name a message.

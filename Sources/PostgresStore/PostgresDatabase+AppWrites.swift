@@ -55,21 +55,16 @@ extension PostgresDatabase {
                 let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR NO KEY UPDATE", logger: logger)
                     .decode(String.self).first { _ in true }
                 let taken = try await connection.query("SELECT id FROM messages WHERE id IN (\(questionID), \(answerID))", logger: logger).decode(String.self).gather()
-                switch WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken) {
-                case .forbidden:
-                    return .forbidden
-                case .conflict(let reason):
-                    return .conflict(reason)
-                case .insert:
-                    try await connection.query(
-                        """
-                        INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
-                        VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
-                               (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
-                        """, logger: logger)
-                    try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
-                    return .created(answerID, txid: txid)
-                }
+                let verdict = WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken)
+                if let refusal = verdict.refusal(as: String.self) { return refusal }
+                try await connection.query(
+                    """
+                    INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
+                    VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
+                           (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
+                    """, logger: logger)
+                try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
+                return .created(answerID, txid: txid)
             } load: { _ in answerID }
         }
     }

@@ -43,22 +43,17 @@ extension SQLiteDatabase {
         return try await idempotentWrite(request) { db, txid in
             let owner = try String.fetchOne(db, sql: "SELECT user_id FROM conversations WHERE id = ?", arguments: [conversation])
             let taken = try String.fetchAll(db, sql: "SELECT id FROM messages WHERE id IN (?, ?)", arguments: [questionID, answerID])
-            switch WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken) {
-            case .forbidden:
-                return .forbidden
-            case .conflict(let reason):
-                return .conflict(reason)
-            case .insert:
-                let (asked, placed) = WriteRules.questionTimes(now: now)
-                try db.execute(
-                    sql: """
-                        INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
-                        VALUES (?, ?, ?, 'user', 'completed', ?, ?, ?), (?, ?, ?, 'assistant', 'pending', '', ?, ?)
-                        """,
-                    arguments: [questionID, conversation, user, content, asked, asked, answerID, conversation, user, placed, placed])
-                try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [placed, conversation])
-                return .created(answerID, txid: txid)
-            }
+            let verdict = WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken)
+            if let refusal = verdict.refusal(as: String.self) { return refusal }
+            let (asked, placed) = WriteRules.questionTimes(now: now)
+            try db.execute(
+                sql: """
+                    INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
+                    VALUES (?, ?, ?, 'user', 'completed', ?, ?, ?), (?, ?, ?, 'assistant', 'pending', '', ?, ?)
+                    """,
+                arguments: [questionID, conversation, user, content, asked, asked, answerID, conversation, user, placed, placed])
+            try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [placed, conversation])
+            return .created(answerID, txid: txid)
         } load: { _ in answerID }
     }
 
