@@ -405,7 +405,7 @@ Options:
 - `--electric-url <url>`: A real Electric to put behind the gatekeeper instead of the embedded sync service (env: ELECTRIC_URL).
 - `--electric-secret <secret>`: The secret the gatekeeper sends to Electric (env: ELECTRIC_SECRET).
 - `--shape-token-ttl <duration>`: Lifetime of the shape tokens /shapes/auth-token issues. Default: 5m.
-- `--answerer <kind>`: builtin (passages of --knowledge), openai (an OpenAI-compatible server) or command (env: QACTL_ANSWERER).
+- `--answerer <kind>`: builtin (passages of --knowledge), openai (an OpenAI-compatible server), command, or none (answers stay pending for an outside worker to write) (env: QACTL_ANSWERER).
 - `--knowledge <dir>`: Folder of Markdown and text files the builtin answerer answers from (env: QACTL_KNOWLEDGE; default: qactl's own documentation).
 - `--llm-url <url>`: Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1 (env: QACTL_LLM_URL; key from OPENAI_API_KEY).
 - `--llm-model <name>`: Model name for the openai answerer (env: QACTL_LLM_MODEL).
@@ -551,7 +551,7 @@ Usage: `qactl bench [<scenario> ...] [--quick] [--json]`
 
 Options:
 
-- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, fanout, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode, client-snapshot, live-query.
+- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, sustained, fanout, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode, client-snapshot, live-query.
 - `--quick`: Smaller sizes, for a quick smoke run (targets apply to the full sizes).
 - `--json`: Print one JSON object per scenario.
 

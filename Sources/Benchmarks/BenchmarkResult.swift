@@ -36,6 +36,10 @@ struct Samples {
         values.append(Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
     }
 
+    mutating func merge(_ other: Samples) {
+        values += other.values
+    }
+
     mutating func add(milliseconds: Double) {
         values.append(milliseconds)
     }

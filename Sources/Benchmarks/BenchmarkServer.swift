@@ -26,7 +26,7 @@ final class BenchmarkServer: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configuration = ServerConfiguration(
             host: "127.0.0.1", port: 0, dataDirectory: directory, syncSecret: secret, logLevel: .error, postgresURL: postgresURL,
-            answerer: answering ? .builtin(knowledgeDirectory: nil) : .disabled)
+            answerer: answering ? .builtin(knowledgeDirectory: nil) : .none)
         let server = try await QACtlServer.open(configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let shutdown = ShutdownSwitch()

@@ -18,52 +18,6 @@ extension BenchmarkScenario {
         return try await body(cluster, cluster.url + "?sslmode=disable")
     }
 
-    /// Sends with sync confirmation, 8 in flight, against the same transaction
-    /// run straight on PostgreSQL with the same concurrency.
-    static func pgSustained(sends: Int) async throws -> BenchmarkResult {
-        try await withCluster { _, url in
-            try await BenchmarkServer.with(postgresURL: url, answering: false) { bench in
-                let client = bench.client
-                let token = try await bench.server.authority.mintAuth(subject: "bench").token
-                let auth = [("authorization", "Bearer \(token)"), ("content-type", "application/json")]
-                _ = try await client.send("/conversations", method: .POST, headers: auth, body: #"{"id":"c-api","title":"Bench"}"#)
-                let concurrency = 8
-
-                // Baseline: the same transaction, straight on PostgreSQL.
-                let store = bench.server.store
-                let rawStart = ContinuousClock.now
-                try await inParallel(sends, concurrency) { index in
-                    _ = try await store.sendQuestion(conversation: "c-api", questionID: "rq-\(index)", answerID: "ra-\(index)", user: "bench", content: "How do I mint a shape token?")
-                }
-                let rawRate = Double(sends) / (ContinuousClock.now - rawStart).secondsValue
-
-                // Through the API, each send waiting until its txid has synced back.
-                let granted = try await client.send("/shapes/auth-token", method: .POST, headers: auth, body: #"{"table":"messages","params":{"conversationId":"c-api"}}"#)
-                guard let object = try JSONSerialization.jsonObject(with: Data(granted.body.readableBytesView)) as? [String: Any],
-                    let shapeToken = object["token"] as? String
-                else { throw BenchmarkError("no shape token") }
-                let seen = TxidBoard()
-                let follower = Task { try await follow(client, token: shapeToken, into: seen) }
-                try await seen.waitUntilFollowing()
-                let start = ContinuousClock.now
-                try await inParallel(sends, concurrency) { index in
-                    let sent = try await client.send("/questions/send", method: .POST, headers: auth, body: question("s-\(index)"))
-                    guard let reply = try JSONSerialization.jsonObject(with: Data(sent.body.readableBytesView)) as? [String: Any],
-                        let txid = reply["txid"] as? Int
-                    else { throw BenchmarkError("send answered \(sent.status)") }
-                    try await seen.wait(for: txid)
-                }
-                let rate = Double(sends) / (ContinuousClock.now - start).secondsValue
-                follower.cancel()
-                return BenchmarkResult(
-                    scenario: "pg-sustained", summary: "\(sends) sends, \(concurrency) in flight, each confirmed by the sync stream (PostgreSQL)",
-                    figures: [.init(name: "confirmed_sends_per_second", value: rate, unit: "/s")],
-                    baseline: .init(name: "the same transaction straight on PostgreSQL", value: rawRate, unit: "/s"),
-                    ratio: rate / rawRate, target: "≥ 70% of the raw rate", met: rate >= 0.7 * rawRate)
-            }
-        }
-    }
-
     /// Decodes the same WAL as `pg_recvlogical` does, from slots made before it was written.
     static func pgDecode(rows: Int) async throws -> BenchmarkResult {
         try await withCluster { cluster, url in
@@ -117,23 +71,37 @@ extension BenchmarkScenario {
         }
     }
 
-    /// Follows the conversation's shape through the gatekeeper, posting every txid seen.
-    static func follow(_ client: BenchmarkClient, token: String, into board: TxidBoard) async throws {
+    /// Follows the conversation's shape through the gatekeeper, posting every
+    /// txid seen; `following` is counted once the shape is live. A 409 starts
+    /// over from the new handle, as Electric's clients do.
+    static func follow(_ client: BenchmarkClient, token: String, into board: TxidBoard, following: Int = 0) async throws {
         var state = (handle: "", offset: "-1", cursor: "")
         let auth = [("authorization", "Bearer \(token)")]
-        var live = false
+        var live = false, counted = false
         while !Task.isCancelled {
             var path = "/shape?offset=\(state.offset)"
             if state.offset != "-1" { path += "&handle=\(state.handle)" }
             if live { path += "&live=true&cursor=\(state.cursor)" }
             let answer = try await client.get(path, headers: auth)
+            if answer.status == 409 {
+                state = (answer.headers["electric-handle"] ?? "", "-1", "")
+                live = false
+                continue
+            }
+            guard answer.status == 200 else {
+                if Task.isCancelled { return }
+                throw BenchmarkError("a live follower's /shape answered \(answer.status): \(String(buffer: answer.body).prefix(200))")
+            }
             state.handle = answer.headers["electric-handle"] ?? state.handle
             state.offset = answer.headers["electric-offset"] ?? state.offset
             state.cursor = answer.headers["electric-cursor"] ?? state.cursor
             board.post(txids(in: String(buffer: answer.body)))
             if answer.headers["electric-up-to-date"] != nil {
                 live = true
-                board.following()
+                if !counted {
+                    counted = true
+                    board.following()
+                }
             }
         }
     }
@@ -155,7 +123,7 @@ extension BenchmarkScenario {
 final class TxidBoard: Sendable {
     private struct State {
         var seen = Set<Int>()
-        var following = false
+        var following = 0
         var waiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
     }
 
@@ -169,7 +137,7 @@ final class TxidBoard: Sendable {
         for waiter in ready { waiter.resume() }
     }
 
-    func following() { state.withLock { $0.following = true } }
+    func following() { state.withLock { $0.following += 1 } }
 
     /// Wakes the waiters of `txid` without it having been seen (their wait timed out).
     private func giveUp(on txid: Int) {
@@ -177,9 +145,10 @@ final class TxidBoard: Sendable {
         for waiter in waiting { waiter.resume() }
     }
 
-    func waitUntilFollowing() async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !state.withLock({ $0.following }) {
+    /// Waits until `count` followers are live.
+    func waitUntilFollowing(count: Int = 1) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while state.withLock({ $0.following }) < count {
             guard ContinuousClock.now < deadline else { throw BenchmarkError("the shape never became live") }
             try await Task.sleep(for: .milliseconds(1))
         }

@@ -108,7 +108,7 @@ public struct QACtlServer: Sendable {
         let health = ServerHealth()
         let answers = self.answers
         let answering: Bool
-        if case .disabled = configuration.answerer { answering = false } else { answering = true }
+        if case .none = configuration.answerer { answering = false } else { answering = true }
         let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
         let router = buildRouter(RouterDependencies(
             store: store, authority: authority, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,

@@ -32,6 +32,13 @@ struct ShapeLog: Sendable {
         }
     }
 
+    /// Whether any entry follows `offset`. (A waiting poll asks this rather
+    /// than holding a slice: a slice kept across the wait would pin the log's
+    /// buffer and make every append copy it.)
+    func hasEntries(after offset: Offset) -> Bool {
+        (entries.last?.offset).map { $0 > offset } ?? false
+    }
+
     /// Entries after `offset` up to the end of their chunk, and whether they
     /// reach the end of the log.
     func read(after offset: Offset) -> (entries: ArraySlice<Entry>, reachesEnd: Bool) {

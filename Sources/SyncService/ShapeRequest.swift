@@ -42,9 +42,53 @@ public struct ShapeCall: Sendable {
         }
     }
 
-    private static func decode(_ text: Substring) -> String {
-        let plusDecoded = text.replacingOccurrences(of: "+", with: " ")
-        return plusDecoded.removingPercentEncoding ?? plusDecoded
+    /// Form decoding (`+` is a space, `%XX` a byte) over the UTF-8 bytes: every
+    /// request is parsed, so no Foundation string bridging. Text whose escapes
+    /// are broken or do not make UTF-8 is kept as given (with `+` decoded).
+    static func decode(_ text: Substring) -> String {
+        let input = text.utf8
+        guard input.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(input.count)
+        var plusOnly: [UInt8] = []
+        plusOnly.reserveCapacity(input.count)
+        var valid = true
+        var index = input.startIndex
+        while index != input.endIndex {
+            let byte = input[index]
+            plusOnly.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                let high = input.index(after: index)
+                guard high != input.endIndex, input.index(after: high) != input.endIndex,
+                    let h = hexValue(input[high]), let l = hexValue(input[input.index(after: high)])
+                else {
+                    valid = false
+                    bytes.append(byte)
+                    break
+                }
+                bytes.append(h << 4 | l)
+                plusOnly.append(input[high])
+                plusOnly.append(input[input.index(after: high)])
+                index = input.index(after: high)
+            default:
+                bytes.append(byte)
+            }
+            index = input.index(after: index)
+        }
+        guard valid, let decoded = String(validating: bytes, as: UTF8.self) else { return String(decoding: plusOnly, as: UTF8.self) }
+        return decoded
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 

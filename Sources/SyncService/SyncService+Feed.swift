@@ -6,6 +6,15 @@ extension SyncService {
     /// Follows the change log until shutdown or cancellation: woken by ``poke()``
     /// after in-process commits, and polling for commits of other processes.
     public func run() async {
+        // One ticker for commits of other processes, instead of a timer per wait.
+        let interval = configuration.pollInterval
+        let ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.wakeFeed()
+            }
+        }
+        defer { ticker.cancel() }
         while !isShuttingDown && !Task.isCancelled {
             do {
                 let transactions = try await store.transactions(afterSequence: position, limit: 5000)
@@ -25,7 +34,12 @@ extension SyncService {
 
     /// Tells the feed that a transaction was just committed in this process.
     public nonisolated func poke() {
-        Task { await self.wakeFeed() }
+        // One hop in flight is enough: it wakes the feed for every commit before it.
+        guard !pokeInFlight.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Task {
+            self.pokeInFlight.store(false, ordering: .releasing)
+            await self.wakeFeed()
+        }
     }
 
     func wakeFeed() {
@@ -42,14 +56,7 @@ extension SyncService {
             feedPoked = false
             return
         }
-        let interval = configuration.pollInterval
-        await withCheckedContinuation { continuation in
-            feedWaiter = continuation
-            Task {
-                try? await Task.sleep(for: interval)
-                self.wakeFeed()
-            }
-        }
+        await withCheckedContinuation { feedWaiter = $0 }
         feedPoked = false
     }
 

@@ -73,14 +73,13 @@ extension SyncService {
                 return reply.invalid([error.field: [error.message]])
             }
         }
-        var (entries, reachesEnd) = shape.log.read(after: readFrom)
-        if entries.isEmpty && request.live {
+        if request.live && !shape.log.hasEntries(after: readFrom) {
             await waitForChange(shape, after: readFrom, timeout: configuration.longPollTimeout)
             guard shapes[shape.handle] === shape else {
                 return reply.mustRefetch(handle: handleByIdentity[shape.resolved.identity])
             }
-            (entries, reachesEnd) = shape.log.read(after: readFrom)
         }
+        let (entries, reachesEnd) = shape.log.read(after: readFrom)
         if request.live {
             reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))
             reply.schema = nil

@@ -118,23 +118,39 @@ extension SyncService {
     }
 
     /// Waits until `shape` has log entries after `offset`, `timeout` passes, the
-    /// shape goes away, the service shuts down or the caller is cancelled.
+    /// shape goes away, the service shuts down or the caller is cancelled (a
+    /// client that left frees its waiter at once).
     func waitForChange(_ shape: Shape, after offset: Offset, timeout: Duration) async {
-        guard !isShuttingDown, shape.lastOffset <= offset else { return }
+        guard !isShuttingDown, shape.lastOffset <= offset, !Task.isCancelled else { return }
         nextWaiterID += 1
         let id = nextWaiterID
         let handle = shape.handle
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 shape.waiters[id] = continuation
-                Task {
-                    try? await Task.sleep(for: timeout)
-                    self.resumeWaiter(handle, id)
-                }
+                deadlines.add(.init(deadline: .now + timeout, handle: handle, id: id), hold: timeout)
+                startDeadlineSweeper()
             }
         } onCancel: {
             Task { await self.resumeWaiter(handle, id) }
         }
+    }
+
+    /// Starts the one task that times parked polls out, if it is not running;
+    /// it ends when no poll is parked.
+    private func startDeadlineSweeper() {
+        guard !sweeperRunning else { return }
+        sweeperRunning = true
+        Task { await self.sweepDeadlines() }
+    }
+
+    private func sweepDeadlines() async {
+        while let next = deadlines.earliest {
+            // At most a second at a time: a shorter hold may arrive meanwhile.
+            try? await Task.sleep(until: min(next, .now + .seconds(1)), clock: .continuous)
+            for entry in deadlines.takeDue(at: .now) { resumeWaiter(entry.handle, entry.id) }
+        }
+        sweeperRunning = false
     }
 
     /// Waits until the snapshot of `shape` is done (or failed).

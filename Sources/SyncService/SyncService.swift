@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShapeWire
+import Synchronization
 import SyncModel
 /// The embedded sync service: every shape, fed with committed transactions in
 /// commit order, answering `/v1/shape` calls.
@@ -48,6 +49,9 @@ public actor SyncService {
     var feedPoked = false
     var readinessWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     var lastApplyLag: Duration?
+    var deadlines = WaiterDeadlines()
+    nonisolated let pokeInFlight = Atomic(false)
+    var sweeperRunning = false
     var pendingPersists = 0
     var persistWaiters: [CheckedContinuation<Void, Never>] = []
 

@@ -20,6 +20,7 @@ public struct TokenAuthority: Sendable {
     /// One single-key collection per kid, built on first use and reused: a
     /// server verifies a token on every request.
     private let collections = KeyCollections()
+    private let recentlyVerified = VerifiedTokenCache()
 
     public init(authKeys: KeySet, shapeKeys: KeySet, issuer: String = defaultIssuer, leeway: Duration = defaultLeeway) {
         self.authKeys = authKeys
@@ -82,8 +83,13 @@ public struct TokenAuthority: Sendable {
 
     /// Verifies `token` as a token of `kind`.
     public func verify(_ token: String, as kind: TokenKind, now: Date = Date()) async throws(TokenError) -> VerifiedToken {
+        if let known = recentlyVerified.lookup(token, kind: kind, now: now) { return known }
         let jwt = try CompactJWT(token)
-        return try await verify(jwt, as: kind, now: now)
+        let verified = try await verify(jwt, as: kind, now: now)
+        let slack = leeway.secondsValue
+        let validFrom = max(jwt.notBefore ?? verified.issuedAt, verified.issuedAt).addingTimeInterval(-slack)
+        recentlyVerified.store(token, .init(token: verified, validFrom: validFrom, validUntil: verified.expiresAt.addingTimeInterval(slack)))
+        return verified
     }
 
     public func verify(_ jwt: CompactJWT, as kind: TokenKind, now: Date = Date()) async throws(TokenError) -> VerifiedToken {

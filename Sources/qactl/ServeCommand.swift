@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("shape-token-ttl"), help: ArgumentHelp("Lifetime of the shape tokens /shapes/auth-token issues.", valueName: "duration"))
     var shapeTokenTTL = DurationArgument(.seconds(300))
 
-    @Option(help: ArgumentHelp("builtin (passages of --knowledge), openai (an OpenAI-compatible server) or command (env: QACTL_ANSWERER).", valueName: "kind"))
+    @Option(help: ArgumentHelp("builtin (passages of --knowledge), openai (an OpenAI-compatible server), command, or none (answers stay pending for an outside worker to write) (env: QACTL_ANSWERER).", valueName: "kind"))
     var answerer: String?
 
     @Option(help: ArgumentHelp("Folder of Markdown and text files the builtin answerer answers from (env: QACTL_KNOWLEDGE; default: qactl's own documentation).", valueName: "dir"))
@@ -104,8 +104,10 @@ struct ServeCommand: AsyncParsableCommand {
                 throw fail("--answerer command needs --answer-command", exit: ExitStatus.usage)
             }
             return .command(command)
+        case "none":
+            return .none
         case let other:
-            throw fail("--answerer \(other): expected builtin, openai or command", exit: ExitStatus.usage)
+            throw fail("--answerer \(other): expected builtin, openai, command or none", exit: ExitStatus.usage)
         }
     }
 
@@ -180,7 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
                 case .builtin(let directory): emit("  answers   builtin, from \(directory ?? "qactl's own documentation")")
                 case .openai(let url, let model, _): emit("  answers   openai, \(model) at \(url)")
                 case .command(let command): emit("  answers   command: \(command)")
-                case .disabled: emit("  answers   none")
+                case .none: emit("  answers   none (answers stay pending for an outside worker)")
                 }
                 emit("  connect   qactl chat --user NAME --server \(base) --data-dir \(configuration.dataDirectory)")
             }

@@ -17,6 +17,7 @@ import SyncModel
 public final class SQLiteDatabase: AppStore, ShapeSource {
     public let path: String
     let pool: DatabasePool
+    private let groupCommit: GroupCommit
     /// Called after each of this process's write transactions commits.
     private let commitObservers = Mutex<[@Sendable () -> Void]>([])
 
@@ -42,6 +43,10 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             throw StoreError(.migration, "cannot migrate the SQLite database \(path): \(Self.describe(error))")
         }
         SQLiteFile.markCreated(path)
+        groupCommit = GroupCommit(writer: pool) { db in
+            // A transaction some other program left open is complete: it committed.
+            try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1").execute()
+        }
     }
 
     static func describe(_ error: any Error) -> String {
@@ -58,24 +63,19 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
         commitObservers.withLock { $0.append(observer) }
     }
 
-    /// Runs `body` in one write transaction, numbered before `body` runs, and
-    /// returns its result with the transaction's txid once it has committed.
+    /// Runs `body` in a write transaction of its own, numbered before `body`
+    /// runs, and returns its result with the transaction's txid once it has
+    /// committed. Concurrent calls share one SQLite transaction and fsync
+    /// (``GroupCommit``), each still its own transaction to the change log:
+    /// its own txid, rolled back alone if `body` throws.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Database, UInt64) throws -> T) async throws -> (T, UInt64) {
-        let outcome = try await Self.classifyingErrors { try await pool.writeWithoutTransaction { db in
-            var outcome: (T, UInt64)?
-            try db.inTransaction(.immediate) {
-                // A transaction some other program left open is complete: it committed.
-                try db.execute(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1")
-                try db.execute(sql: "INSERT INTO _qactl_tx(open, origin, committed_ms) VALUES (1, 'qactl', \(SQLiteSchema.nowMilliseconds))")
-                let txid = UInt64(db.lastInsertedRowID)
-                let result = try body(db, txid)
-                try db.execute(sql: "UPDATE _qactl_tx SET open = 0 WHERE txid = ?", arguments: [Int64(txid)])
-                outcome = (result, txid)
-                return .commit
-            }
-            guard let outcome else { throw StoreError(.unavailable, "the write transaction did not commit") }
-            return outcome
-        } }
+        let outcome = try await groupCommit.write { db -> (T, UInt64) in
+            try db.cachedStatement(sql: "INSERT INTO _qactl_tx(open, origin, committed_ms) VALUES (1, 'qactl', \(SQLiteSchema.nowMilliseconds))").execute()
+            let txid = UInt64(db.lastInsertedRowID)
+            let result = try body(db, txid)
+            try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE txid = ?").execute(arguments: [Int64(txid)])
+            return (result, txid)
+        }
         for observer in commitObservers.withLock({ $0 }) { observer() }
         return outcome
     }
@@ -87,14 +87,19 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     static func classifyingErrors<T>(_ operation: () async throws -> T) async throws -> T {
         do {
             return try await operation()
-        } catch let error as DatabaseError {
-            switch error.resultCode {
-            case .SQLITE_FULL: throw StoreError(.unavailable, "the disk of the database is full: \(describe(error))")
-            case .SQLITE_READONLY: throw StoreError(.unavailable, "the database cannot be written (read-only): \(describe(error))")
-            case .SQLITE_IOERR, .SQLITE_CANTOPEN: throw StoreError(.unavailable, "the database's disk failed: \(describe(error))")
-            case .SQLITE_BUSY, .SQLITE_LOCKED: throw StoreError(.unavailable, "the database is locked by another program: \(describe(error))")
-            default: throw error
-            }
+        } catch {
+            throw classify(error)
+        }
+    }
+
+    static func classify(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode {
+        case .SQLITE_FULL: return StoreError(.unavailable, "the disk of the database is full: \(describe(error))")
+        case .SQLITE_READONLY: return StoreError(.unavailable, "the database cannot be written (read-only): \(describe(error))")
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN: return StoreError(.unavailable, "the database's disk failed: \(describe(error))")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError(.unavailable, "the database is locked by another program: \(describe(error))")
+        default: return error
         }
     }
 

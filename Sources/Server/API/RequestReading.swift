@@ -10,8 +10,9 @@ extension Request {
         guard let header = headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        // Trimmed by hand: this runs on every request, and Foundation's trim bridges.
+        let token = parts[1].drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+        return token.isEmpty ? nil : String(token)
     }
 
     /// The body decoded as `T` from a JSON object: 413 over `limit` bytes,

@@ -10,8 +10,9 @@ public enum AnswererConfiguration: Sendable {
     case openai(baseURL: String, model: String, apiKey: String?)
     /// A command that reads the question on stdin and writes the answer.
     case command(String)
-    /// No answers (benchmarks of the write path only; not offered by `qactl serve`).
-    case disabled
+    /// No answer worker: answers stay `pending` for an outside worker (an app's
+    /// own model service writing the answer rows), which qactl syncs like any write.
+    case none
 
     /// Builds the answerer; the HTTP client it may need is returned for shutdown.
     func make(timeout: Duration, logger: Logger) throws -> (any Answerer, HTTPClient?) {
@@ -25,7 +26,7 @@ public enum AnswererConfiguration: Sendable {
             return (OpenAIAnswerer(baseURL: baseURL, model: model, apiKey: apiKey, httpClient: client, requestTimeout: timeout), client)
         case .command(let command):
             return (CommandAnswerer(command: command, timeout: timeout, logger: logger), nil)
-        case .disabled:
+        case .none:
             return (BuiltinAnswerer(knowledge: KnowledgeBase(documents: [])), nil)
         }
     }

@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import PostgresHarness
+import Synchronization
+
+/// The best real tool doing a send's write at the same concurrency, measured
+/// in the same run: `pgbench` on PostgreSQL, raw SQLite on the embedded side.
+struct WriteBaseline {
+    var transactionsPerSecond: Double
+    var latencyMilliseconds: Double
+    var tool: String
+
+    /// A send's transaction as `pgbench` runs it: the txid and the two inserts.
+    static let pgbenchScript = """
+        BEGIN;
+        SELECT pg_current_xact_id()::xid;
+        INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at) VALUES ('q-' || gen_random_uuid(), 'pb-' || :client_id, 'bench', 'user', 'completed', 'How do I mint a shape token?', now(), now());
+        INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at) VALUES ('a-' || gen_random_uuid(), 'pb-' || :client_id, 'bench', 'assistant', 'pending', '', now(), now());
+        COMMIT;
+
+        """
+
+    /// `pgbench -c clients` (prepared statements) on a database of its own in
+    /// `cluster`, with qactl's two tables as qactl creates them.
+    static func pgbench(_ cluster: PostgresCluster, clients: Int, seconds: Int) throws -> WriteBaseline {
+        _ = try cluster.createDatabase("baseline")
+        try cluster.psql("""
+            CREATE TABLE conversations (id text PRIMARY KEY, user_id text NOT NULL, title text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+            CREATE INDEX conversations_user ON conversations(user_id, created_at);
+            CREATE TABLE messages (id text PRIMARY KEY, conversation_id text NOT NULL REFERENCES conversations(id), user_id text NOT NULL,
+                role text NOT NULL CHECK (role IN ('user', 'assistant')), status text NOT NULL CHECK (status IN ('pending', 'streaming', 'completed', 'failed')),
+                content text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+            CREATE INDEX messages_conversation ON messages(conversation_id, created_at);
+            ALTER TABLE conversations REPLICA IDENTITY FULL;
+            ALTER TABLE messages REPLICA IDENTITY FULL;
+            INSERT INTO conversations SELECT 'pb-' || i, 'bench', 'Bench', now(), now() FROM generate_series(0, \(clients - 1)) AS i;
+            """, database: "baseline")
+        let script = NSTemporaryDirectory() + "qactl-pgbench-\(UUID().uuidString).sql"
+        try pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: cluster.binaries.path("pgbench"))
+        process.arguments = ["-n", "-M", "prepared", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-T", "\(seconds)", "-f", script,
+                             cluster.url(database: "baseline")]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let tps = number(after: "tps = ", in: text), let latency = number(after: "latency average = ", in: text)
+        else { throw BenchmarkError("pgbench failed (exit \(process.terminationStatus)): \(text.suffix(300))") }
+        return WriteBaseline(transactionsPerSecond: tps, latencyMilliseconds: latency, tool: "pgbench -c \(clients), same transaction")
+    }
+
+    private static func number(after label: String, in text: String) -> Double? {
+        guard let range = text.range(of: label) else { return nil }
+        return Double(text[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+    }
+
+    /// `threads` threads writing the same two rows per transaction straight
+    /// into a SQLite file with the durability qactl's store has (WAL, the
+    /// library's default synchronous level, an immediate transaction each).
+    static func rawSQLite(threads: Int, seconds: Double) throws -> WriteBaseline {
+        let path = NSTemporaryDirectory() + "qactl-bench-raw-\(UUID().uuidString).sqlite"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        var configuration = Configuration()
+        // SQLite's busy handler is not fair: with many writers one may wait long.
+        configuration.busyMode = .timeout(120)
+        configuration.foreignKeysEnabled = true
+        let setup = try DatabaseQueue(path: path, configuration: configuration)
+        try setup.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: """
+                CREATE TABLE conversations (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+                CREATE TABLE messages (id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL REFERENCES conversations(id), user_id TEXT NOT NULL,
+                    role TEXT NOT NULL, status TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+                CREATE INDEX messages_conversation ON messages(conversation_id, created_at);
+                """)
+            for index in 0..<threads {
+                try db.execute(sql: "INSERT INTO conversations VALUES (?, 'bench', 'Bench', '2026-12-01', '2026-12-01')", arguments: ["pb-\(index)"])
+            }
+        }
+        try setup.close()
+        let connection = configuration
+        let totals = Mutex((count: 0, latencies: Samples()))
+        let deadline = Date().addingTimeInterval(seconds)
+        let group = DispatchGroup()
+        let failure = Mutex<(any Error)?>(nil)
+        for index in 0..<threads {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    let queue = try DatabaseQueue(path: path, configuration: connection)
+                    var count = 0, latencies = Samples(), sequence = 0
+                    while Date() < deadline {
+                        sequence += 1
+                        let start = ContinuousClock.now
+                        try queue.inTransaction(.immediate) { db in
+                            try db.execute(
+                                sql: """
+                                    INSERT INTO messages VALUES (?, ?, 'bench', 'user', 'completed', 'How do I mint a shape token?', '2026-12-01', '2026-12-01'),
+                                    (?, ?, 'bench', 'assistant', 'pending', '', '2026-12-01', '2026-12-01')
+                                    """,
+                                arguments: ["q-\(index)-\(sequence)", "pb-\(index)", "a-\(index)-\(sequence)", "pb-\(index)"])
+                            return .commit
+                        }
+                        latencies.add(ContinuousClock.now - start)
+                        count += 1
+                    }
+                    try queue.close()
+                    totals.withLock { $0.count += count; $0.latencies.merge(latencies) }
+                } catch {
+                    failure.withLock { $0 = error }
+                }
+            }
+        }
+        group.wait()
+        if let error = failure.withLock({ $0 }) { throw BenchmarkError("the raw SQLite baseline failed: \(error)") }
+        let (count, latencies) = totals.withLock { $0 }
+        return WriteBaseline(transactionsPerSecond: Double(count) / seconds, latencyMilliseconds: latencies.percentile(50),
+                             tool: "raw SQLite, \(threads) threads, same transaction")
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import Synchronization
+import SyncModel
+
+/// Group commit for the embedded store: writes that arrive while one SQLite
+/// transaction is running wait, and then share the next one (one BEGIN, one
+/// COMMIT, one fsync). Each write still runs in a savepoint of its own, so a
+/// write that throws is rolled back alone and the others commit; each gets
+/// its own result (and, through ``SQLiteDatabase/transaction(_:)``, its own
+/// txid). Nothing waits for company: an idle store runs a lone write at once.
+final class GroupCommit: Sendable {
+    /// One write waiting for a batch.
+    private struct Job: Sendable {
+        let work: @Sendable (Database) throws -> any Sendable
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var draining = false
+    }
+
+    /// The most writes one transaction takes; the rest wait for the next one.
+    static let maximumBatch = 256
+
+    private let writer: DatabasePool
+    /// Runs first in every batch (before the first savepoint).
+    private let prologue: @Sendable (Database) throws -> Void
+    private let queue = Mutex(Queue())
+
+    init(writer: DatabasePool, prologue: @escaping @Sendable (Database) throws -> Void) {
+        self.writer = writer
+        self.prologue = prologue
+    }
+
+    /// Runs `work` in the next batch; returns its result once the batch committed.
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let value = try await withCheckedThrowingContinuation { continuation in
+            let startDrain = queue.withLock { queue -> Bool in
+                queue.jobs.append(Job(work: { try work($0) }, continuation: continuation))
+                guard !queue.draining else { return false }
+                queue.draining = true
+                return true
+            }
+            if startDrain { Task { await self.drain() } }
+        }
+        guard let result = value as? T else { preconditionFailure("a group-commit job returned \(type(of: value)), not \(T.self)") }
+        return result
+    }
+
+    /// Runs batches until no write is waiting.
+    private func drain() async {
+        while true {
+            let batch = queue.withLock { queue -> [Job] in
+                let taken = Array(queue.jobs.prefix(Self.maximumBatch))
+                queue.jobs.removeFirst(taken.count)
+                if taken.isEmpty { queue.draining = false }
+                return taken
+            }
+            guard !batch.isEmpty else { return }
+            await run(batch)
+        }
+    }
+
+    private func run(_ batch: [Job]) async {
+        let outcomes: [Result<any Sendable, any Error>]
+        do {
+            outcomes = try await SQLiteDatabase.classifyingErrors {
+                try await writer.writeWithoutTransaction { db in
+                    var outcomes: [Result<any Sendable, any Error>] = []
+                    try db.inTransaction(.immediate) {
+                        try prologue(db)
+                        for job in batch {
+                            outcomes.append(Self.inSavepoint(db, job.work))
+                        }
+                        return .commit
+                    }
+                    return outcomes
+                }
+            }
+        } catch {
+            // BEGIN or COMMIT failed: none of the batch happened.
+            for job in batch { job.continuation.resume(throwing: error) }
+            return
+        }
+        for (job, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .success(let value): job.continuation.resume(returning: value)
+            case .failure(let error): job.continuation.resume(throwing: SQLiteDatabase.classify(error))
+            }
+        }
+    }
+
+    /// Runs `work` in a savepoint, rolled back if it throws.
+    private static func inSavepoint(_ db: Database, _ work: (Database) throws -> any Sendable) -> Result<any Sendable, any Error> {
+        Result {
+            var value: (any Sendable)?
+            try db.inSavepoint {
+                value = try work(db)
+                return .commit
+            }
+            guard let value else { throw StoreError(.failed, "a write in a group commit returned nothing") }
+            return value
+        }
+    }
+}

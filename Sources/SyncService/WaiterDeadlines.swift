@@ -1,0 +1,55 @@
+/// When parked long-polls time out, kept in arrival order: one sweeper task
+/// serves them all, so a poll answered early leaves no timer task behind
+/// (at thousands of polls a second, a sleeping task per poll was tens of
+/// thousands of tasks alive at once).
+struct WaiterDeadlines {
+    struct Entry {
+        let deadline: ContinuousClock.Instant
+        let handle: String
+        let id: Int
+    }
+
+    /// One queue per hold length: within a queue, deadlines only grow.
+    private var queues: [Duration: Queue] = [:]
+
+    struct Queue {
+        var entries: [Entry] = []
+        var head = 0
+
+        var first: Entry? { head < entries.count ? entries[head] : nil }
+
+        mutating func popFirst() {
+            head += 1
+            // Drop the consumed front once it is most of the storage.
+            if head >= 1024 && head * 2 >= entries.count {
+                entries.removeFirst(head)
+                head = 0
+            }
+        }
+    }
+
+    var isEmpty: Bool { queues.isEmpty }
+
+    mutating func add(_ entry: Entry, hold: Duration) {
+        queues[hold, default: Queue()].entries.append(entry)
+    }
+
+    /// The earliest deadline of any waiter.
+    var earliest: ContinuousClock.Instant? {
+        queues.values.compactMap(\.first?.deadline).min()
+    }
+
+    /// Removes and returns the entries due at `now`.
+    mutating func takeDue(at now: ContinuousClock.Instant) -> [Entry] {
+        var due: [Entry] = []
+        for hold in Array(queues.keys) {
+            guard var queue = queues.removeValue(forKey: hold) else { continue }
+            while let first = queue.first, first.deadline <= now {
+                due.append(first)
+                queue.popFirst()
+            }
+            if queue.first != nil { queues[hold] = queue }
+        }
+        return due
+    }
+}
