@@ -11,8 +11,10 @@ extension Request {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         // Trimmed by hand: this runs on every request, and Foundation's trim bridges.
-        let token = parts[1].drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-        return token.isEmpty ? nil : String(token)
+        var token = parts[1].utf8[...]
+        while let first = token.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { token = token.dropFirst() }
+        while let last = token.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { token = token.dropLast() }
+        return token.isEmpty ? nil : String(Substring(token))
     }
 
     /// The body decoded as `T` from a JSON object: 413 over `limit` bytes,
