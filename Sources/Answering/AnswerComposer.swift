@@ -215,11 +215,12 @@ struct AnswerComposer {
     /// The code block that best shows how to run what the question asks about, shortened; only
     /// from a section the answer already draws on.
     private func codeBlock(from candidates: [Candidate], near chosen: [Candidate], query: AnswerQuery) -> Candidate? {
-        let blocks = candidates.filter { code in
-            code.unit.isCode && code.score > 0 && chosen.contains { $0.section == code.section }
-        }
         func follows(_ code: Candidate) -> Bool {
             chosen.contains { $0.position == code.position && $0.unit.block + 1 == code.unit.block }
+        }
+        // Relevant code from a section already used, or the example right after a chosen sentence.
+        let blocks = candidates.filter { code in
+            code.unit.isCode && ((code.score > 0 && chosen.contains { $0.section == code.section }) || follows(code))
         }
         let best = blocks.max { a, b in
             (a.score, follows(a) ? 1 : 0, -a.sectionRank) < (b.score, follows(b) ? 1 : 0, -b.sectionRank)
