@@ -25,6 +25,8 @@ struct AnswerComposer {
     var longestWholeSentence = 70
     /// …of at most this many words.
     var longSentenceWords = 50
+    /// Table rows and list items longer than this are cut too.
+    var longestWholeItem = 100
 
     /// A unit of a candidate passage, with where it stands and how well it answers.
     private struct Candidate {
@@ -45,7 +47,7 @@ struct AnswerComposer {
         let query = AnswerQuery(question, index: index)
         let hits = index.ranked(question, limit: 12, minimumCoverage: 0)
         let answering = hits.filter { $0.passage.coverage >= answerCoverage }
-        guard let best = bestSection(answering, query: query) else { return notKnown(hits) }
+        guard let best = definingPassage(query) ?? bestSection(answering, query: query) else { return notKnown(hits) }
 
         // A second section only when it covers the same subject: the README's and the command
         // guide's sections on one command, say. Its heading must name something asked about.
@@ -71,12 +73,27 @@ struct AnswerComposer {
     private func bestSection(_ hits: [PassageIndex.RankedPassage], query: AnswerQuery) -> PassageIndex.RankedPassage? {
         guard let top = hits.first else { return nil }
         let close = hits.filter { $0.passage.score >= top.passage.score * closeScore }
+        // Not for "what is X": the section that defines X is seldom the one titled X (that one
+        // tells how to make or use X).
+        let bonus = query.asksWhatSomethingIs ? 0 : headingBonus
         func adjusted(_ hit: PassageIndex.RankedPassage) -> Double {
             let heading = AnswerQuery.terms(of: hit.passage.heading ?? "")
-            return hit.passage.score * (1 + headingBonus * query.share(of: heading))
+            return hit.passage.score * (1 + bonus * query.share(of: heading))
         }
         // max(by:) keeps the first of equals, so ties stay in BM25 order.
         return close.max { adjusted($0) < adjusted($1) }
+    }
+
+    /// For "what is X": the first passage that introduces X in emphasis, the way a document
+    /// defines its terms, wherever BM25 ranks it (an introduction is long, and scores low).
+    private func definingPassage(_ query: AnswerQuery) -> PassageIndex.RankedPassage? {
+        guard query.asksWhatSomethingIs else { return nil }
+        let index = knowledge.index
+        for position in 0..<index.passageCount {
+            guard let passage = index.passage(at: position), query.defines(in: passage.passage.text) else { continue }
+            return passage
+        }
+        return nil
     }
 
     // MARK: Candidates
@@ -95,9 +112,11 @@ struct AnswerComposer {
                 let usage = query.asksHowToRun && unit.kind == .sentence && unit.text.hasPrefix("Usage: `")
                 guard Self.suits(unit, query) || usage else { continue }
                 let terms = AnswerQuery.terms(of: unit.isTranscript ? Self.commandText(unit.text) : unit.text)
-                var score = query.score(terms: terms, ignoring: headingTerms)
-                // A section's opening sentence usually says what its subject is.
-                if query.asksWhatSomethingIs, isSectionStart, ordinal == 0 { score = max(score, 0.01) * 1.5 }
+                var score = query.score(terms: terms, muting: headingTerms)
+                // A section's opening sentence usually says what its subject is; a sentence that
+                // names it in emphasis defines it.
+                if query.asksWhatSomethingIs, isSectionStart, ordinal == 0 { score *= 1.5 }
+                if query.asksWhatSomethingIs, query.defines(in: unit.text) { score = score * 2 + 1 }
                 // Passages next to the best one only fill in; they should not outweigh it.
                 if position != hit.position { score *= 0.9 }
                 result.append(
@@ -105,11 +124,6 @@ struct AnswerComposer {
                         unit: unit, sectionRank: rank, section: section, position: position, ordinal: ordinal,
                         score: score, terms: terms))
             }
-        }
-        // A question made only of the heading's words ("what does qactl tail-txid do"): every
-        // sentence of the section is about it, so rank them by all the words instead.
-        if !result.contains(where: { $0.score > 0.01 }) {
-            for offset in result.indices { result[offset].score += query.score(terms: result[offset].terms, ignoring: []) }
         }
         return result
     }
@@ -206,7 +220,9 @@ struct AnswerComposer {
     /// The unit, cut at clause boundaries to the clauses that matter when it is longer than
     /// a sentence a reader takes in at once (an enumeration of options, say).
     private func fitted(_ candidate: Candidate, query: AnswerQuery, toWords budget: Int) -> Candidate {
-        guard candidate.unit.wordCount > longestWholeSentence, !candidate.unit.isCode else { return candidate }
+        // A table row or list item is one thing (a fault and what it does); it may run longer.
+        let longest = candidate.unit.kind == .sentence ? longestWholeSentence : longestWholeItem
+        guard candidate.unit.wordCount > longest, !candidate.unit.isCode else { return candidate }
         var fitted = candidate
         fitted.unit.text = ClauseTrimmer.trim(candidate.unit.text, toWords: min(budget, longSentenceWords)) { query.score($0).score }
         return fitted

@@ -49,7 +49,7 @@ extension BuiltinEvaluation {
         Question("qactl chat --ask exited with status 4. Why?", .troubleshooting, [readme("qactl chat"), guide("qactl chat"), guide("Exit codes")]),
         Question("Why is asking for another user's conversation forbidden?", .troubleshooting, [readme("The API, by hand")]),
         // The sync model
-        Question("How does a client know its optimistic write has synced?", .syncModel, [readme("qactl"), readme("The Swift sync client"), readme("qactl chat")]),
+        Question("How does a client know its optimistic write has synced?", .syncModel, [readme("qactl"), guide("qactl"), readme("The Swift sync client"), readme("qactl chat")]),
         Question("How are snapshots taken on PostgreSQL?", .syncModel, [readme("On PostgreSQL")]),
         Question("What happens to clients after a TRUNCATE?", .syncModel, [readme("On PostgreSQL")]),
         Question("How does a write reach a client's live poll?", .syncModel, [readme("Architecture")]),

@@ -59,7 +59,7 @@ struct TextAnalyzer {
 
     /// Common English words that say nothing about the topic, including the way questions
     /// are phrased ("how do I", "what is", "can you", "what do I need to use", "what happens
-    /// when"). "down" is not one of them: "PostgreSQL is down" is a topic.
+    /// when", "how does it work"). "down" is not one of them: "PostgreSQL is down" is a topic.
     static let stopWords: Set<String> = [
         "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
         "be", "because", "been", "before", "being", "below", "between", "both", "but", "by",
@@ -73,6 +73,6 @@ struct TextAnalyzer {
         "tell", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they",
         "this", "those", "through", "to", "too", "under", "until", "up", "us", "use", "used", "uses", "using",
         "very", "want", "was", "way", "we", "were", "what", "whats", "when", "where", "which", "while",
-        "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
+        "who", "whom", "why", "will", "with", "work", "works", "would", "you", "your", "yours", "yourself",
     ]
 }

@@ -40,7 +40,9 @@ struct BuiltinDocumentationTests {
         let answer = answerer.builtinAnswer(for: "What is a shape token?")
         #expect(answer.isKnown)
         #expect(answer.proseWordCount <= 60)
-        #expect(answer.markdown.lowercased().contains("shape token"))
+        // The README's introduction defines it, in emphasis; that sentence is the answer.
+        #expect(answer.markdown.contains("*shape token* (exactly which rows you may sync)"))
+        #expect(answer.sources.first == SectionReference(document: "README.md", heading: "qactl"))
         #expect(answer.codeBlockCount == 0, "a what-is question gets no transcript")
         #expect(answer.markdown.hasSuffix(answer.sourcesLine ?? "missing"))
     }

@@ -19,11 +19,11 @@ struct AnswerMarkdownTests {
         Sources: README.md § qactl token
         """
 
-    @Test func plainTextDropsTheMarkersAndIndentsCode() {
+    @Test func plainTextDropsBoldMarkersAndFencesAndIndentsCode() {
         #expect(AnswerMarkdown.plain(Self.answer) == """
-            A shape token names exactly one shape; mint it with qactl token mint shape.
+            A shape token names exactly one shape; mint it with `qactl token mint shape`.
 
-            - --ttl <duration>: how long it is valid
+            - `--ttl <duration>`: how long it is valid
             - auth tokens say who you are
 
                 qactl token mint shape --sub alice --table messages
@@ -32,7 +32,7 @@ struct AnswerMarkdownTests {
             """)
         // Markers without a partner, and text that only looks like Markdown, stay as written.
         #expect(AnswerMarkdown.plain("2 * 3 = 6, a **b and `c") == "2 * 3 = 6, a **b and `c")
-        #expect(AnswerMarkdown.plain("**`ShapeWire`**: the wire format") == "ShapeWire: the wire format")
+        #expect(AnswerMarkdown.plain("**`ShapeWire`**: the wire format") == "`ShapeWire`: the wire format")
     }
 
     @Test func anAnswerStillStreamingInsideACodeBlockShowsTheCodeSoFar() {
@@ -42,7 +42,7 @@ struct AnswerMarkdownTests {
     @Test func theLineModesPrintAnswersAsPlainTextAndQuestionsAsTyped() {
         let server = "http://127.0.0.1:8787"
         let answer = EventFormatter.text(.status(F.message("a-1", .assistant, content: Self.answer)), server: server)
-        #expect(answer?.hasPrefix("qactl> A shape token names exactly one shape; mint it with qactl token mint shape.\n  \n  - --ttl") == true)
+        #expect(answer?.hasPrefix("qactl> A shape token names exactly one shape; mint it with `qactl token mint shape`.\n\n  - `--ttl") == true)
         #expect(answer?.contains("\n      qactl token mint shape --sub alice --table messages\n") == true)
         #expect(answer?.contains("**") == false && answer?.contains("```") == false)
         let question = EventFormatter.text(.message(F.message("q-1", content: "Is **this** `code`?")), server: server)

@@ -57,7 +57,8 @@ enum EventFormatter {
     /// A prefixed, sanitised block; lines after the first indented by two spaces.
     static func block(_ prefix: String, _ text: String) -> String {
         let lines = clean(text).split(separator: "\n", omittingEmptySubsequences: false)
-        return prefix + lines.joined(separator: "\n  ")
+        // Blank lines stay blank: no trailing spaces.
+        return prefix + lines.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n").dropFirst(lines.first?.isEmpty == false ? 2 : 0)
     }
 
     private static func clean(_ text: String) -> String { TextLayout.sanitize(text) }

@@ -66,8 +66,8 @@ enum AnswerMarkdown {
 
     // MARK: Plain text
 
-    /// `text` as plain text: markers of bold, emphasis and inline code removed, code blocks
-    /// indented by four spaces without their fences, list items and paragraphs as they are.
+    /// `text` as plain text: markers of bold and emphasis removed, code blocks indented by four
+    /// spaces without their fences, inline code, list items and paragraphs as they are.
     static func plain(_ text: String) -> String {
         var lines: [String] = []
         for block in blocks(text) {
@@ -82,8 +82,10 @@ enum AnswerMarkdown {
         return lines.joined(separator: "\n")
     }
 
+    /// Bold and emphasis markers removed; inline code keeps its backticks, which set a
+    /// command or a quoted message apart from the prose around it.
     private static func plainInline(_ text: String) -> String {
-        inline(text).map(\.text).joined()
+        inline(text).map { $0.style == .code ? "`\($0.text)`" : $0.text }.joined()
     }
 
     // MARK: Styled lines
