@@ -202,8 +202,10 @@ struct AnswerComposer {
             chosen.append(unit)
             words += unit.unit.wordCount
         }
+        chosen.sort { $0.sortKey < $1.sortKey }
+        // The example comes after the prose it illustrates.
         if query.asksHowToRun, let code = codeBlock(from: candidates, near: chosen, query: query) { chosen.append(code) }
-        return chosen.sorted { $0.sortKey < $1.sortKey }
+        return chosen
     }
 
     /// "Options:" and the like: a few words that only introduce what follows.
@@ -245,7 +247,10 @@ struct AnswerComposer {
             candidate.sectionRank == 0 && candidate.unit.text.hasPrefix("Usage: `")
                 && !chosen.contains { $0.position == candidate.position && $0.ordinal == candidate.ordinal }
         }
-        guard var code = best ?? usage.flatMap(Self.usageCode) else { return nil }
+        // Failing those, the section's first example: a section about the thing asked for
+        // shows how to run it first.
+        let first = candidates.first { $0.unit.isCode && $0.sectionRank == 0 }
+        guard var code = best ?? first ?? usage.flatMap(Self.usageCode) else { return nil }
         if code.unit.text.hasPrefix("qactl ") && !code.unit.text.contains("\n") {
             code.unit.text = CodeShortener.synopsis(code.unit.text) { query.score($0).score }
             return code

@@ -64,7 +64,11 @@ struct AnswerQuery {
     /// Whether `text` introduces the question's subject the way Markdown prose defines a term,
     /// in emphasis: "a short-lived *shape token* (exactly which rows you may sync)".
     func defines(in text: String) -> Bool {
-        !subject.isEmpty && Self.emphasised(in: text).contains { Self.terms(of: $0).intersection(subject) == subject && TextAnalyzerTerms.count($0) == subject.count }
+        guard !subject.isEmpty else { return false }
+        return Self.emphasised(in: text).contains { phrase in
+            var analyzer = TextAnalyzer()
+            return Set(analyzer.terms(in: phrase)) == subject
+        }
     }
 
     /// The `*single-asterisk*` phrases of `text` (not `**bold**`, not inside code).
@@ -92,13 +96,5 @@ struct AnswerQuery {
             }
         }
         return phrases
-    }
-}
-
-/// How many terms a phrase has once analysed ("shape tokens" → 2).
-enum TextAnalyzerTerms {
-    static func count(_ phrase: String) -> Int {
-        var analyzer = TextAnalyzer()
-        return analyzer.terms(in: phrase).count
     }
 }
