@@ -6,7 +6,7 @@ public struct KnowledgeBase: Sendable {
 
     /// The names of the documents, in the order they were given.
     public let documentNames: [String]
-    private let index: PassageIndex
+    let index: PassageIndex
 
     /// Cuts the documents into passages (at Markdown headings, then by paragraphs) and indexes them.
     public init(documents: [KnowledgeDocument]) {

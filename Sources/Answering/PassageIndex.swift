@@ -8,6 +8,15 @@ struct PassageIndex: Sendable {
         var heading: String?
         var text: String
         var length: Int
+        /// Consecutive passages of one document under one heading share a section number.
+        var section: Int
+    }
+
+    /// A search result with its place in the index, so that its neighbours can be found.
+    struct RankedPassage: Sendable {
+        var position: Int
+        var section: Int
+        var passage: Passage
     }
 
     private struct Posting: Sendable {
@@ -33,8 +42,10 @@ struct PassageIndex: Sendable {
         var records: [Record] = []
         var postings: [String: [Posting]] = [:]
         var totalLength = 0
+        var section = -1
 
         for document in documents {
+            var previousHeading: String?? = .none
             for piece in splitter.pieces(of: document.text, markdown: document.isMarkdown) {
                 let textTerms = analyzer.terms(in: piece.text)
                 let headingTerms = piece.heading.map { analyzer.terms(in: $0) } ?? []
@@ -47,7 +58,10 @@ struct PassageIndex: Sendable {
                 for (term, frequency) in frequencies {
                     postings[term, default: []].append(Posting(passage: passage, frequency: frequency))
                 }
-                records.append(Record(document: document.name, heading: piece.heading, text: piece.text, length: terms.count))
+                if previousHeading != .some(piece.heading) { section += 1 }
+                previousHeading = .some(piece.heading)
+                records.append(
+                    Record(document: document.name, heading: piece.heading, text: piece.text, length: terms.count, section: section))
                 totalLength += terms.count
             }
         }
@@ -59,7 +73,7 @@ struct PassageIndex: Sendable {
     /// Adjacent terms as one more term ("sign kei" for "signing keys"): a passage that has the
     /// question's words side by side is more likely about the same thing than one that has
     /// them scattered. A space never occurs inside a term, so pairs cannot collide with words.
-    private static func pairs(_ terms: [String]) -> [String] {
+    static func pairs(_ terms: [String]) -> [String] {
         guard terms.count > 1 else { return [] }
         return (1..<terms.count).map { terms[$0 - 1] + " " + terms[$0] }
     }
@@ -72,6 +86,42 @@ struct PassageIndex: Sendable {
     }
 
     func search(_ query: String, limit: Int, minimumCoverage: Double) -> [Passage] {
+        ranked(query, limit: limit, minimumCoverage: minimumCoverage).map(\.passage)
+    }
+
+    /// The weight a query term carries: its inverse document frequency (pairs of terms, "a b",
+    /// count half, as in ranking).
+    func weight(of term: String) -> Double {
+        let weight = idf(documentFrequency: postings[term]?.count ?? 0)
+        return term.contains(" ") ? weight * Self.pairWeight : weight
+    }
+
+    /// The passage at `position` (as in ``RankedPassage/position``), unscored.
+    func passage(at position: Int) -> RankedPassage? {
+        guard records.indices.contains(position) else { return nil }
+        let record = records[position]
+        return RankedPassage(
+            position: position, section: record.section,
+            passage: Passage(document: record.document, heading: record.heading, text: record.text, score: 0, coverage: 0))
+    }
+
+    /// Every section in document order with how many passages it was cut into.
+    func sections() -> [(document: String, heading: String?, passages: Int)] {
+        var result: [(document: String, heading: String?, passages: Int)] = []
+        var last = -1
+        for record in records {
+            if record.section == last {
+                result[result.count - 1].passages += 1
+            } else {
+                result.append((record.document, record.heading, 1))
+                last = record.section
+            }
+        }
+        return result
+    }
+
+    /// Like ``search(_:limit:minimumCoverage:)``, with each result's place in the index.
+    func ranked(_ query: String, limit: Int, minimumCoverage: Double) -> [RankedPassage] {
         guard limit > 0, !records.isEmpty else { return [] }
         var analyzer = TextAnalyzer()
         var seen: Set<String> = []
@@ -109,10 +159,11 @@ struct PassageIndex: Sendable {
         hits.sort(by: Hit.ranksBefore)
         return hits.prefix(limit).map { hit in
             let record = records[hit.passage]
-            return Passage(
+            let passage = Passage(
                 document: record.document, heading: record.heading, text: record.text,
                 score: hit.score, coverage: hit.coverage
             )
+            return RankedPassage(position: hit.passage, section: record.section, passage: passage)
         }
     }
 

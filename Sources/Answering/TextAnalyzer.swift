@@ -58,13 +58,14 @@ struct TextAnalyzer {
     }
 
     /// Common English words that say nothing about the topic, including the way questions
-    /// are phrased ("how do I", "what is", "can you", "what do I need to use").
+    /// are phrased ("how do I", "what is", "can you", "what do I need to use", "what happens
+    /// when", "how does it work"). "down" is not one of them: "PostgreSQL is down" is a topic.
     static let stopWords: Set<String> = [
         "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
         "be", "because", "been", "before", "being", "below", "between", "both", "but", "by",
-        "can", "could", "did", "do", "does", "doing", "done", "down", "during",
+        "can", "could", "did", "do", "does", "doing", "done", "during",
         "each", "else", "ever", "few", "for", "from", "further", "get", "gets", "got",
-        "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how",
+        "had", "happen", "happened", "happens", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how",
         "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "like",
         "may", "me", "might", "more", "most", "much", "must", "my", "myself", "need", "needs",
         "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours",
@@ -72,6 +73,6 @@ struct TextAnalyzer {
         "tell", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they",
         "this", "those", "through", "to", "too", "under", "until", "up", "us", "use", "used", "uses", "using",
         "very", "want", "was", "way", "we", "were", "what", "whats", "when", "where", "which", "while",
-        "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
+        "who", "whom", "why", "will", "with", "work", "works", "would", "you", "your", "yours", "yourself",
     ]
 }

@@ -27,11 +27,36 @@ struct BuiltinDocumentationTests {
         #expect(sections.contains(section), "\(question) → \(section)")
     }
 
-    @Test("questions about something else get the honest answer")
+    @Test("questions about something else get the honest answer and topics to ask about instead")
     func unrelated() {
-        #expect(answerer.answerPieces(for: "What is a good recipe for banana bread?") == [
-            "I found nothing about that in the documentation I have (2 documents).",
-        ])
+        let pieces = answerer.answerPieces(for: "What is a good recipe for banana bread?")
+        #expect(pieces.first == "I don't know: the documentation I have (2 documents) does not answer that clearly.")
+        #expect(pieces.count == 2)
+        #expect(pieces.last?.contains("qactl serve") == true || pieces.last?.contains("Failure modes") == true)
+    }
+
+    @Test("\"What is a shape token?\" is answered in a few sentences, not pages of passages")
+    func shapeToken() {
+        let answer = answerer.builtinAnswer(for: "What is a shape token?")
+        #expect(answer.isKnown)
+        #expect(answer.proseWordCount <= 60)
+        // The README's introduction defines it, in emphasis; that sentence is the answer.
+        #expect(answer.markdown.contains("*shape token* (exactly which rows you may sync)"))
+        #expect(answer.sources.first == SectionReference(document: "README.md", heading: "qactl"))
+        #expect(answer.codeBlockCount == 0, "a what-is question gets no transcript")
+        #expect(answer.markdown.hasSuffix(answer.sourcesLine ?? "missing"))
+    }
+
+    @Test("every answer keeps its Markdown whole: fences closed, nothing cut mid-sentence")
+    func wholeMarkdown() {
+        for question in BuiltinEvaluation.questions {
+            let answer = answerer.builtinAnswer(for: question.text)
+            let fences = answer.markdown.split(separator: "\n").count(where: { $0.hasPrefix("```") })
+            #expect(fences % 2 == 0, "\(question.text)")
+            for block in answer.blocks where !block.hasPrefix("```") && !block.hasPrefix("- ") {
+                #expect(block.hasSuffix(".") || block.hasSuffix("…") || block.hasSuffix(")") || block.hasSuffix("?") || block.hasSuffix(":") || block.hasSuffix("`"), "\(question.text): \(block)")
+            }
+        }
     }
 }
 

@@ -39,7 +39,7 @@ struct AskMode {
         let outcome = try await follow(send, in: states, until: deadline)
         switch outcome {
         case .completed(let content):
-            if !settings.json { output.line(TextLayout.sanitize(content)) }
+            if !settings.json { output.line(AnswerMarkdown.plain(TextLayout.sanitize(content))) }
         case .failed(let content):
             throw ChatError(.failure, "the answer failed: \(content)")
         case .rolledBack(let error):

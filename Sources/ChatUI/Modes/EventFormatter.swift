@@ -3,7 +3,8 @@ import ShapeWire
 
 /// Turns ``ChatEvent``s into the plain mode's text lines or `--json` objects.
 ///
-/// Text: messages as `alice> …` and `qactl> …` (continuation lines indented),
+/// Text: messages as `alice> …` and `qactl> …` (continuation lines indented; answers'
+/// Markdown as plain text),
 /// confirmations as `  ✓ …`, notices as `* …`, errors as `! …`; nothing for
 /// events that only matter to programs (chunks, removals). JSON: one object
 /// per event, `event` first, every event.
@@ -32,14 +33,14 @@ enum EventFormatter {
                 return block("\(clean(message.userID))> ", message.content + (message.isOptimistic ? "  (sending…)" : ""))
             }
             switch message.status {
-            case "completed": return block("\(answerLabel)> ", message.content)
-            case "failed": return block("\(answerLabel)> ", "[answer failed] " + message.content)
+            case "completed": return answer(message.content)
+            case "failed": return answer(message.content, failed: true)
             default: return "\(answerLabel)> \(placeholder)"
             }
         case .status(let message) where message.role == .assistant && message.status == "completed":
-            return block("\(answerLabel)> ", message.content)
+            return answer(message.content)
         case .status(let message) where message.role == .assistant && message.status == "failed":
-            return block("\(answerLabel)> ", "[answer failed] " + message.content)
+            return answer(message.content, failed: true)
         case .notice(let notice):
             return block(notice.isError ? "! " : "* ", notice.text)
         case .optimistic, .rolledBack, .chunk, .status, .removed:
@@ -48,10 +49,16 @@ enum EventFormatter {
         }
     }
 
+    /// An answer: its Markdown as plain text (see ``AnswerMarkdown/plain(_:)``), labelled.
+    static func answer(_ content: String, failed: Bool = false) -> String {
+        block("\(answerLabel)> ", (failed ? "[answer failed] " : "") + AnswerMarkdown.plain(clean(content)))
+    }
+
     /// A prefixed, sanitised block; lines after the first indented by two spaces.
     static func block(_ prefix: String, _ text: String) -> String {
         let lines = clean(text).split(separator: "\n", omittingEmptySubsequences: false)
-        return prefix + lines.joined(separator: "\n  ")
+        // Blank lines stay blank: no trailing spaces.
+        return prefix + lines.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n").dropFirst(lines.first?.isEmpty == false ? 2 : 0)
     }
 
     private static func clean(_ text: String) -> String { TextLayout.sanitize(text) }

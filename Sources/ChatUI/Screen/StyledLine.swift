@@ -3,6 +3,8 @@
 enum Style: Sendable, Equatable {
     case plain, bold, dim, placeholder, bar
     case userLabel, answerLabel, good, warning, bad
+    /// Inline code and code blocks in answers; emphasis (`*word*`) in answers.
+    case code, emphasis
 
     /// The SGR parameters, or nil for none.
     func parameters(colour: Bool) -> String? {
@@ -17,6 +19,8 @@ enum Style: Sendable, Equatable {
         case .good: colour ? "32" : nil
         case .warning: colour ? "33" : nil
         case .bad: colour ? "31" : "1"
+        case .code: colour ? "36" : nil
+        case .emphasis: "3"
         }
     }
 }

@@ -63,9 +63,8 @@ enum TranscriptLayout {
         if message.isInProgress && message.content.isEmpty {
             lines.append(StyledLine([Span(indent), Span(EventFormatter.placeholder, .placeholder)]))
         } else {
-            let style: Style = message.status == "failed" ? .bad : .plain
-            for line in TextLayout.wrap(TextLayout.sanitize(message.content), width: contentWidth) {
-                lines.append(StyledLine([Span(indent), Span(line, style)]))
+            for line in contentLines(of: message, width: contentWidth) {
+                lines.append(StyledLine([Span(indent)] + line.spans))
             }
             if message.status == "streaming", var last = lines.popLast() {
                 last.spans.append(Span("▍", .dim))
@@ -73,6 +72,17 @@ enum TranscriptLayout {
             }
         }
         return lines
+    }
+
+    /// A message's text as lines: answers read as Markdown (bold, code and lists shown as
+    /// such), questions and failures as they are.
+    private static func contentLines(of message: ChatMessage, width: Int) -> [StyledLine] {
+        let content = TextLayout.sanitize(message.content)
+        if message.role == .assistant && message.status != "failed" {
+            return AnswerMarkdown.styledLines(content, width: width)
+        }
+        let style: Style = message.status == "failed" ? .bad : .plain
+        return TextLayout.wrap(content, width: width).map { StyledLine([Span($0, style)]) }
     }
 
     private static func block(for notice: Notice, width: Int) -> [StyledLine] {
