@@ -10,7 +10,7 @@ extension BenchmarkScenario {
         let baseline: WriteBaseline, outcome: ClosedLoop.Outcome
         if postgres {
             (baseline, outcome) = try await withCluster { cluster, url in
-                let baseline = try await offThePool { try WriteBaseline.pgbench(cluster, clients: users, seconds: baselineSeconds) }
+                let baseline = try await offThePool { try WriteBaseline.pgbench(cluster, clients: users, transactions: quick ? 10_000 : 50_000) }
                 return (baseline, try await ServeProcess.with(postgresURL: url) { try await loop.run(against: $0) })
             }
         } else {

@@ -22,7 +22,10 @@ struct WriteBaseline {
 
     /// `pgbench -c clients` (prepared statements) on a database of its own in
     /// `cluster`, with qactl's two tables as qactl creates them.
-    static func pgbench(_ cluster: PostgresCluster, clients: Int, seconds: Int) throws -> WriteBaseline {
+    /// `transactions` in all, split between the clients. (A count, not `-T`:
+    /// pgbench times `-T` with SIGALRM, which a child of this process may
+    /// inherit blocked.)
+    static func pgbench(_ cluster: PostgresCluster, clients: Int, transactions: Int) throws -> WriteBaseline {
         _ = try cluster.createDatabase("baseline")
         try cluster.psql("""
             CREATE TABLE conversations (id text PRIMARY KEY, user_id text NOT NULL, title text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
@@ -40,7 +43,7 @@ struct WriteBaseline {
         defer { try? FileManager.default.removeItem(atPath: script) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: cluster.binaries.path("pgbench"))
-        process.arguments = ["-n", "-M", "prepared", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-T", "\(seconds)", "-f", script,
+        process.arguments = ["-n", "-M", "prepared", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t", "\(max(100, transactions / clients))", "-f", script,
                              cluster.url(database: "baseline")]
         let output = Pipe()
         process.standardOutput = output

@@ -45,27 +45,32 @@ extension PostgresDatabase {
         }
     }
 
+    /// One statement, one round trip (`qactl_send_question`, migration 2).
     public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
         try await guarded("sending a question") { [self] in
             let request = WriteRules.Request.question(id: questionID, user: user, conversation: conversation, answerID: answerID, content: content)
             let (asked, placed) = WriteRules.questionTimes(now: now)
-            let logger = self.logger
-            return try await idempotentWrite(request) { connection, txid in
-                // Locks the conversation row: concurrent sends to it queue instead of deadlocking.
-                let owner = try await connection.query("SELECT user_id FROM conversations WHERE id = \(conversation) FOR NO KEY UPDATE", logger: logger)
-                    .decode(String.self).first { _ in true }
-                let taken = try await connection.query("SELECT id FROM messages WHERE id IN (\(questionID), \(answerID))", logger: logger).decode(String.self).gather()
-                let verdict = WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken)
-                if let refusal = verdict.refusal(as: String.self) { return refusal }
-                try await connection.query(
+            let fingerprint = request.fingerprint
+            let (client, logger) = (self.client, self.logger)
+            let facts = try await Self.retryingConflicts {
+                try await client.query(
                     """
-                    INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
-                    VALUES (\(questionID), \(conversation), \(user), 'user', 'completed', \(content), \(asked)::timestamptz, \(asked)::timestamptz),
-                           (\(answerID), \(conversation), \(user), 'assistant', 'pending', '', \(placed)::timestamptz, \(placed)::timestamptz)
-                    """, logger: logger)
-                try await connection.query("UPDATE conversations SET updated_at = \(placed)::timestamptz WHERE id = \(conversation)", logger: logger)
-                return .created(answerID, txid: txid)
-            } load: { _ in answerID }
+                    SELECT o_outcome, o_txid, o_earlier_user, o_earlier_fingerprint, o_owner, o_taken
+                    FROM qactl_send_question(\(conversation), \(questionID), \(answerID), \(user), \(content), \(asked)::timestamptz, \(placed)::timestamptz, \(fingerprint))
+                    """, logger: logger
+                ).decode((String, Int64, String?, String?, String?, [String]?).self).first { _ in true }
+            }
+            guard let facts else { throw StoreError(.failed, "qactl_send_question returned no row") }
+            switch facts.0 {
+            case "created":
+                return .created(answerID, txid: UInt64(facts.1))
+            case "repeat":
+                let earlier = WriteRules.EarlierRequest(user: facts.2 ?? "", fingerprint: facts.3 ?? "", txid: UInt64(facts.1))
+                return WriteRules.repeatOf(request, earlier: earlier, row: answerID)
+            default:
+                let verdict = WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: facts.4, taken: facts.5 ?? [])
+                return verdict.refusal(as: String.self) ?? .conflict("message \(questionID) could not be written")
+            }
         }
     }
 

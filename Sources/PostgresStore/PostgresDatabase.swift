@@ -35,6 +35,21 @@ public final class PostgresDatabase: AppStore {
         }
     }
 
+    /// Runs one statement (its own transaction), retrying a deadlock or
+    /// serialization failure twice as ``transaction(_:)`` does.
+    static func retryingConflicts<T>(_ statement: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await statement()
+            } catch let error as PSQLError {
+                attempt += 1
+                let state = error.serverInfo?[.sqlState]
+                guard attempt < 3, state == "40P01" || state == "40001" else { throw error }
+            }
+        }
+    }
+
     private func transactionOnce<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, UInt64) async throws -> T) async throws -> (T, UInt64) {
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection -> (T, UInt64) in
