@@ -2,6 +2,7 @@ import ChangeFeed
 import Logging
 import ServiceLifecycle
 import SQLiteStore
+import SyncModel
 /// Moves PostgreSQL's replication stream into the local ``FeedLog`` and
 /// confirms to the server only what is stored there, so a restart loses
 /// nothing and the slot lets the server recycle WAL behind it.
@@ -36,32 +37,63 @@ public struct ReplicationPump: Service {
     public func run() async throws {
         let feed = self.feed
         try await withGracefulShutdownHandler {
-            for try await event in feed.events {
-                switch event {
-                case .transaction(let transaction):
-                    try await log.append(transaction)
-                case .checkpoint(let lsn):
-                    // Everything up to here is in the log (appends are awaited in order).
-                    try await log.setMeta("confirmed_lsn", String(lsn))
-                    feed.confirm(lsn: lsn)
-                case .truncate(let tables, _):
-                    logger.info("tables truncated: their shapes are refetched", metadata: ["tables": "\(tables)"])
-                    await handlers.invalidateTables(tables)
-                case .relationChanged(let table):
-                    logger.info("table schema changed: its shapes are refetched", metadata: ["table": "\(table)"])
-                    await handlers.invalidateTables([table])
-                case .gap(let reason, let lsn):
-                    logger.error(
-                        "\(reason). Changes committed since the last position qactl stored were never received; a new slot streams from \(LSN.format(lsn)) and every shape is refetched from a fresh snapshot",
-                        metadata: ["slot": "\(feed.slotName)"])
-                    // Recorded first: a restart from here must not see the same gap again.
-                    try await log.startOver(at: lsn)
-                    feed.confirm(lsn: lsn)
-                    await handlers.rebuildAll(reason)
+            let batches = EventBatches()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await batches.fill(from: feed.events) }
+                while let batch = try await batches.next() {
+                    try await handle(batch)
                 }
+                try await group.waitForAll()
             }
         } onGracefulShutdown: {
             Task { await feed.stop() }
         }
+    }
+
+    /// Handles events in order; runs of transactions and checkpoints are
+    /// stored together, and the slot is confirmed up to the last checkpoint
+    /// of a run once the run is stored.
+    private func handle(_ batch: [ReplicationEvent]) async throws {
+        var transactions: [CommittedTransaction] = []
+        var checkpoint: UInt64?
+        func flush() async throws {
+            if !transactions.isEmpty { try await log.append(contentsOf: transactions) }
+            transactions.removeAll()
+            if let lsn = checkpoint {
+                try await log.setMeta("confirmed_lsn", String(lsn))
+                feed.confirm(lsn: lsn)
+                checkpoint = nil
+            }
+        }
+        for event in batch {
+            switch event {
+            case .transaction(let transaction):
+                transactions.append(transaction)
+                if transactions.count >= 1000 { try await flush() }
+            case .checkpoint(let lsn):
+                // Everything before it in the stream is stored by the flush that confirms it.
+                checkpoint = lsn
+            case .truncate(let tables, _):
+                try await flush()
+                logger.info("tables truncated: their shapes are refetched", metadata: ["tables": "\(tables)"])
+                await handlers.invalidateTables(tables)
+            case .relationChanged(let table):
+                try await flush()
+                logger.info("table schema changed: its shapes are refetched", metadata: ["table": "\(table)"])
+                await handlers.invalidateTables([table])
+            case .gap(let reason, let lsn):
+                // Whatever came before the gap belongs to the lost slot: stored, but never confirmed past it.
+                checkpoint = nil
+                try await flush()
+                logger.error(
+                    "\(reason). Changes committed since the last position qactl stored were never received; a new slot streams from \(LSN.format(lsn)) and every shape is refetched from a fresh snapshot",
+                    metadata: ["slot": "\(feed.slotName)"])
+                // Recorded first: a restart from here must not see the same gap again.
+                try await log.startOver(at: lsn)
+                feed.confirm(lsn: lsn)
+                await handlers.rebuildAll(reason)
+            }
+        }
+        try await flush()
     }
 }

@@ -89,19 +89,32 @@ public final class FeedLog: Sendable {
     /// position is already stored (a replay after a reconnect). Returns whether it was new.
     @discardableResult
     public func append(_ transaction: CommittedTransaction) async throws -> Bool {
-        let stored = try await queue.write { db -> Bool in
-            let last = UInt64(try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = 'last_lsn'").flatMap(Int64.init) ?? 0)
-            guard transaction.lsn > last else { return false }
-            for change in transaction.changes {
-                try db.execute(
-                    sql: "INSERT INTO feed_changes(txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [Int64(transaction.txid), Int64(transaction.lsn), transaction.committedAtMilliseconds, change.opPosition,
-                                change.table, change.operation.rawValue, Self.encode(change.old), Self.encode(change.new)])
+        try await append(contentsOf: [transaction]) == 1
+    }
+
+    /// Appends replicated transactions in commit order in one SQLite
+    /// transaction (one fsync for the batch), skipping those at or before the
+    /// stored position. Returns how many were new.
+    @discardableResult
+    public func append(contentsOf transactions: [CommittedTransaction]) async throws -> Int {
+        let stored = try await queue.write { db -> Int in
+            var last = UInt64(try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = 'last_lsn'").flatMap(Int64.init) ?? 0)
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO feed_changes(txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            var stored = 0
+            for transaction in transactions where transaction.lsn > last {
+                for change in transaction.changes {
+                    try insert.execute(arguments: [
+                        Int64(transaction.txid), Int64(transaction.lsn), transaction.committedAtMilliseconds, change.opPosition,
+                        change.table, change.operation.rawValue, Self.encode(change.old), Self.encode(change.new)])
+                }
+                last = transaction.lsn
+                stored += 1
             }
-            try Self.setMeta(db, "last_lsn", String(transaction.lsn))
-            return true
+            if stored > 0 { try Self.setMeta(db, "last_lsn", String(last)) }
+            return stored
         }
-        if stored { for observer in observers.withLock({ $0 }) { observer() } }
+        if stored > 0 { for observer in observers.withLock({ $0 }) { observer() } }
         return stored
     }
 
