@@ -393,7 +393,7 @@ Run the service: API, shape-token gatekeeper and sync service on an embedded SQL
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 
-Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--new-database] [--data-dir <path>]`
+Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--new-database] [--data-dir <path>]`
 
 Options:
 
@@ -416,6 +416,10 @@ Options:
 - `--shape-chunk-bytes <bytes>`: Snapshot and log responses close at about this many bytes. Default: 10485760.
 - `--max-connections <n>`: Client connections open at once, at most (lowered to what the file descriptor limit leaves room for). Default: 4096.
 - `--idle-timeout <duration>`: How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed. Default: 30s.
+- `--max-snapshot-requests <n>`: Shape requests that create a shape or read its snapshot, at once; more are refused with 503 and retry-after. Default: 300.
+- `--max-live-requests <n>`: Live shape requests (parked long-polls) at once; more are refused with 503 and retry-after. Default: 10000.
+- `--shape-ttl <duration>`: A shape nobody reads for this long is dropped (its clients refetch); the change log is compacted behind the remaining shapes. Default: 1d.
+- `--max-shapes <n>`: Shapes kept at most; beyond it the least recently read are dropped (their clients refetch). Default: 50000.
 - `--new-database`: Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
 

@@ -33,4 +33,5 @@ public struct PostgresShapeSource: ShapeSource {
     public func saveShape(_ record: ShapeRecord) async throws { try await log.saveShape(record) }
     public func deleteShapes(_ handles: [String]) async throws { try await log.deleteShapes(handles) }
     public func loadShapes() async throws -> [ShapeRecord] { try await log.loadShapes() }
+    public func compactChanges(through sequence: Int64) async throws { try await log.compactChanges(through: sequence) }
 }

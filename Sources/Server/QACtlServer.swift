@@ -70,7 +70,10 @@ public struct QACtlServer: Sendable {
         if configuration.electricURL == nil, let source {
             let service = SyncService(
                 store: source,
-                configuration: .init(secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes),
+                configuration: .init(
+                    secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes,
+                    maxSnapshotRequests: configuration.maxSnapshotRequests, maxLiveRequests: configuration.maxLiveRequests,
+                    shapeTTL: configuration.shapeTTL, maxShapes: configuration.maxShapes),
                 logger: logger)
             try await service.start()
             sync = service

@@ -36,6 +36,12 @@ public struct ServerConfiguration: Sendable {
     /// How long a connection may sit without a complete request (between
     /// requests, in the middle of a request head or body) before it is closed.
     public var idleTimeout: Duration = .seconds(30)
+    /// Admission control of the embedded sync service (Electric's initial/existing limits).
+    public var maxSnapshotRequests = 300
+    public var maxLiveRequests = 10_000
+    /// Shapes not read for this long are dropped; beyond `maxShapes`, the least recently read.
+    public var shapeTTL: Duration = .seconds(24 * 3600)
+    public var maxShapes = 50_000
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,

@@ -22,4 +22,7 @@ public protocol ShapeSource: Sendable {
     func saveShape(_ record: ShapeRecord) async throws
     func deleteShapes(_ handles: [String]) async throws
     func loadShapes() async throws -> [ShapeRecord]
+    /// Deletes change-log entries up to and including `sequence`: no shape
+    /// replays from before it any more.
+    func compactChanges(through sequence: Int64) async throws
 }

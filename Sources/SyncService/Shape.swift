@@ -27,12 +27,19 @@ final class Shape {
     var log: ShapeLog
     /// Continuations of long-polls and of requests waiting for the snapshot.
     var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    /// When a request last read this shape (for expiry and LRU).
+    var lastRead = ContinuousClock.now
 
     init(handle: String, resolved: ResolvedShape, chunkBytes: Int) {
         self.handle = handle
         self.resolved = resolved
         self.relation = ShapeMessage.relation(resolved.table)
         self.log = ShapeLog(chunkBytes: chunkBytes)
+    }
+
+    var isSnapshotting: Bool {
+        if case .snapshotting = state { return true }
+        return false
     }
 
     var isReady: Bool {

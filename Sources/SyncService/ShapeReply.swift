@@ -63,6 +63,20 @@ struct ShapeReply {
         ])
     }
 
+    /// Admission control's 503: Electric's body (`code`, `message`) and the
+    /// API's `error` object, a jittered `retry-after` (5–10 s, so refused
+    /// clients do not come back together), never cached.
+    func overloaded(_ message: String) -> ShapeAnswer {
+        let code = "concurrent_request_limit_exceeded"
+        let body = JSONText.object([
+            ("code", JSONText.quoted(code)), ("message", JSONText.quoted(message)),
+            ("error", JSONText.object([("code", JSONText.quoted(code)), ("message", JSONText.quoted(message))])),
+        ])
+        return json(503, body, [
+            (name: "cache-control", value: ShapeHeader.CacheControl.error), (name: "retry-after", value: String(Int.random(in: 5...10))),
+        ])
+    }
+
     func mustRefetch(handle: String?) -> ShapeAnswer {
         var headers = [(name: "cache-control", value: ShapeHeader.CacheControl.mustRefetch)]
         if let handle { headers.append((name: ShapeHeader.handle, value: handle)) }

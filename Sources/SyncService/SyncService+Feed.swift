@@ -14,7 +14,16 @@ extension SyncService {
                 await self?.wakeFeed()
             }
         }
-        defer { ticker.cancel() }
+        let maintenance = Task { [weak self, interval = maintenanceInterval] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.maintain()
+            }
+        }
+        defer {
+            ticker.cancel()
+            maintenance.cancel()
+        }
         while !isShuttingDown && !Task.isCancelled {
             do {
                 let transactions = try await store.transactions(afterSequence: position, limit: 5000)

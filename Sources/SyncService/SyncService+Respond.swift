@@ -24,6 +24,25 @@ extension SyncService {
         if isShuttingDown { return reply.unavailable("the sync service is shutting down", retryAfter: 1) }
         if !isCaughtUp { return reply.unavailable("the sync service is still catching up with the change log", retryAfter: 1) }
 
+        // Admission control, as Electric: a request that starts a shape or reads
+        // its snapshot counts as a snapshot request; a live one as live.
+        let startsShape = handleByIdentity[resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
+            || { if case .offset(let offset) = request.offset { return offset.isBeforeAllOffsets } else { return false } }()
+        if startsShape {
+            guard snapshotRequests < configuration.maxSnapshotRequests else {
+                return reply.overloaded("Concurrent initial request limit exceeded (limit: \(configuration.maxSnapshotRequests)), please retry")
+            }
+            snapshotRequests += 1
+        } else if request.live {
+            guard liveRequests < configuration.maxLiveRequests else {
+                return reply.overloaded("Concurrent live request limit exceeded (limit: \(configuration.maxLiveRequests)), please retry")
+            }
+            liveRequests += 1
+        }
+        defer {
+            if startsShape { snapshotRequests -= 1 } else if request.live { liveRequests -= 1 }
+        }
+
         let current = shape(for: resolved)
         var shape = current
         if case .offset(let offset) = request.offset, !offset.isBeforeAllOffsets {
@@ -40,6 +59,8 @@ extension SyncService {
         }
         reply.handle = shape.handle
         reply.schema = resolved.table.electricSchema(selected: resolved.selectedColumns)
+        shape.lastRead = .now
+        defer { shape.lastRead = .now }
 
         switch request.offset {
         case .now:

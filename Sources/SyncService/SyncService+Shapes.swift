@@ -8,6 +8,7 @@ extension SyncService {
         if let handle = handleByIdentity[resolved.identity], let shape = shapes[handle] {
             return shape
         }
+        makeRoomForShape()
         let shape = Shape(handle: newHandle(for: resolved), resolved: resolved, chunkBytes: configuration.chunkBytes)
         // Registered before the snapshot starts, so every transaction the
         // snapshot might miss is held for it.
@@ -39,6 +40,10 @@ extension SyncService {
         }
         shape.state = .ready
         shape.wakeAll()
+        // On SQLite every change up to the snapshot's sequence is in it: a
+        // restart need not replay them for this shape, and the change log can
+        // be compacted up to there.
+        if case .sequence(let sequence) = snapshot.visibility { shape.replayFrom = max(shape.replayFrom, sequence) }
         // Persisted after the shape is served: a crash before this only costs
         // its clients a 409 and a refetch after the restart.
         let record = ShapeRecord(

@@ -22,11 +22,27 @@ public actor SyncService {
         /// How often to look for commits made by other processes.
         public var pollInterval: Duration
 
-        public init(secret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, pollInterval: Duration = .milliseconds(50)) {
+        /// Requests that create a shape or read its snapshot, at once (Electric's "initial").
+        public var maxSnapshotRequests: Int
+        /// Live requests (parked long-polls), at once.
+        public var maxLiveRequests: Int
+        /// A shape not read for this long is dropped (its clients refetch).
+        public var shapeTTL: Duration
+        /// Beyond this many shapes, the least recently read are dropped.
+        public var maxShapes: Int
+
+        public init(
+            secret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, pollInterval: Duration = .milliseconds(50),
+            maxSnapshotRequests: Int = 300, maxLiveRequests: Int = 10_000, shapeTTL: Duration = .seconds(24 * 3600), maxShapes: Int = 50_000
+        ) {
             self.secret = secret
             self.longPollTimeout = longPollTimeout
             self.chunkBytes = chunkBytes
             self.pollInterval = pollInterval
+            self.maxSnapshotRequests = maxSnapshotRequests
+            self.maxLiveRequests = maxLiveRequests
+            self.shapeTTL = shapeTTL
+            self.maxShapes = maxShapes
         }
     }
 
@@ -50,6 +66,11 @@ public actor SyncService {
     var readinessWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     var lastApplyLag: Duration?
     var deadlines = WaiterDeadlines()
+    /// Requests in flight, for admission control.
+    var snapshotRequests = 0
+    var liveRequests = 0
+    /// The change-log position below which the log was last compacted.
+    var compactedBelow: Int64 = 0
     nonisolated let pokeInFlight = Atomic(false)
     var sweeperRunning = false
     var pendingPersists = 0

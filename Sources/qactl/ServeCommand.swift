@@ -76,6 +76,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed.", valueName: "duration"))
     var idleTimeout = DurationArgument(.seconds(30))
 
+    @Option(name: .customLong("max-snapshot-requests"), help: ArgumentHelp("Shape requests that create a shape or read its snapshot, at once; more are refused with 503 and retry-after.", valueName: "n"))
+    var maxSnapshotRequests = 300
+
+    @Option(name: .customLong("max-live-requests"), help: ArgumentHelp("Live shape requests (parked long-polls) at once; more are refused with 503 and retry-after.", valueName: "n"))
+    var maxLiveRequests = 10_000
+
+    @Option(name: .customLong("shape-ttl"), help: ArgumentHelp("A shape nobody reads for this long is dropped (its clients refetch); the change log is compacted behind the remaining shapes.", valueName: "duration"))
+    var shapeTTL = DurationArgument(.seconds(24 * 3600))
+
+    @Option(name: .customLong("max-shapes"), help: ArgumentHelp("Shapes kept at most; beyond it the least recently read are dropped (their clients refetch).", valueName: "n"))
+    var maxShapes = 50_000
+
     @Flag(name: .customLong("new-database"), help: "Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.")
     var newDatabase = false
 
@@ -84,6 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard shapeChunkBytes >= 1 else { throw ValidationError("--shape-chunk-bytes must be at least 1") }
         guard (1...256).contains(answerConcurrency) else { throw ValidationError("--answer-concurrency must be 1 to 256") }
+        guard maxSnapshotRequests >= 1, maxLiveRequests >= 1, maxShapes >= 1 else {
+            throw ValidationError("--max-snapshot-requests, --max-live-requests and --max-shapes must be at least 1")
+        }
     }
 
     /// The answerer from the options and the environment; a usage error names what is missing.
@@ -158,6 +173,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxConnections > 0 else { throw fail("--max-connections must be at least 1", exit: ExitStatus.usage) }
         settings.maxConnections = maxConnections
         settings.idleTimeout = idleTimeout.duration
+        settings.maxSnapshotRequests = maxSnapshotRequests
+        settings.maxLiveRequests = maxLiveRequests
+        settings.shapeTTL = shapeTTL.duration
+        settings.maxShapes = maxShapes
         let configuration = settings
         do {
             let server = try await QACtlServer.open(configuration)

@@ -126,7 +126,7 @@ public final class FeedLog: Sendable {
     // MARK: - Reading
 
     public func lastSequence() async throws -> Int64 {
-        try await queue.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM feed_changes") ?? 0 }
+        try await queue.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM feed_changes), (SELECT seq FROM sqlite_sequence WHERE name = 'feed_changes'))") ?? 0 }
     }
 
     public func lastLSN() async throws -> UInt64 {
@@ -169,4 +169,12 @@ public final class FeedLog: Sendable {
     public func saveShape(_ record: ShapeRecord) async throws { try await catalog.save(record) }
     public func deleteShapes(_ handles: [String]) async throws { try await catalog.delete(handles) }
     public func loadShapes() async throws -> [ShapeRecord] { try await catalog.load() }
+
+    /// Deletes replicated changes up to `sequence` (PostgreSQL keeps the
+    /// data; this log only has to hold what a shape may still replay).
+    public func compactChanges(through sequence: Int64) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM feed_changes WHERE seq <= ?", arguments: [sequence])
+        }
+    }
 }

@@ -6,7 +6,7 @@ import SyncModel
 extension SQLiteDatabase {
     /// The newest change's sequence (0 when there is none).
     public func lastSequence() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM _qactl_changes") ?? 0 }
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM _qactl_changes), (SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'))") ?? 0 }
     }
 
     /// The newest commit position: SQLite's commit sequence is its txid.

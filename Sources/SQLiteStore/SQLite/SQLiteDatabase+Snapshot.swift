@@ -12,7 +12,7 @@ extension SQLiteDatabase {
     /// transaction is in progress from the snapshot's point of view.
     public func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool = true) async throws -> TableSnapshot {
         try await pool.read { db in
-            let lastSequence = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM _qactl_changes") ?? 0
+            let lastSequence = try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM _qactl_changes), (SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'))") ?? 0
             let lastTxid = UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0)
             guard includeRows else {
                 return TableSnapshot(rows: [], visibility: .sequence(lastSequence), lsn: lastTxid, xmin: lastTxid + 1, xmax: lastTxid + 1, xip: [])

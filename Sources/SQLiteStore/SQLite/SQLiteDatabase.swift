@@ -109,6 +109,21 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     public func deleteShapes(_ handles: [String]) async throws { try await catalog.delete(handles) }
     public func loadShapes() async throws -> [ShapeRecord] { try await catalog.load() }
 
+    /// Deletes captured changes up to `sequence`, and the transaction numbers
+    /// no remaining change refers to (the newest is kept: numbering goes on
+    /// from it, and AUTOINCREMENT never reuses one).
+    public func compactChanges(through sequence: Int64) async throws {
+        try await Self.classifyingErrors {
+            try await pool.write { db in
+                try db.execute(sql: "DELETE FROM _qactl_changes WHERE seq <= ?", arguments: [sequence])
+                try db.execute(sql: """
+                    DELETE FROM _qactl_tx WHERE open = 0
+                      AND txid < (SELECT coalesce((SELECT min(txid) FROM _qactl_changes), (SELECT max(txid) FROM _qactl_tx)))
+                    """)
+            }
+        }
+    }
+
     /// Whether the database answers a query.
     public func isHealthy() async -> Bool {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

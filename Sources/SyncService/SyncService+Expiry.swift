@@ -1,0 +1,63 @@
+import Foundation
+import SyncModel
+
+extension SyncService {
+    /// How often shapes are checked for expiry and the change log compacted.
+    var maintenanceInterval: Duration {
+        min(max(configuration.shapeTTL / 4, .milliseconds(100)), .seconds(60))
+    }
+
+    /// Drops shapes not read for the TTL (and, beyond `maxShapes`, the least
+    /// recently read), then compacts the change log below what the remaining
+    /// shapes can still need. A shape with a parked poll is never dropped.
+    func maintain(now: ContinuousClock.Instant = .now) async {
+        let ttl = configuration.shapeTTL
+        let idle = shapes.values.filter { $0.waiters.isEmpty && !$0.isSnapshotting }
+        var victims = idle.filter { now - $0.lastRead > ttl }
+        let excess = shapes.count - victims.count - configuration.maxShapes
+        if excess > 0 {
+            let expired = Set(victims.map(\.handle))
+            victims += idle.filter { !expired.contains($0.handle) }.sorted { $0.lastRead < $1.lastRead }.prefix(excess)
+        }
+        if !victims.isEmpty {
+            drop(victims, reason: "not read for \(ttl) or beyond --max-shapes")
+        }
+        await compactChangeLog()
+    }
+
+    /// Makes room for one more shape: drops the least recently read idle
+    /// shapes once `maxShapes` is reached (a tenth of a percent at a time, so
+    /// a burst of new shapes does not scan them all each time).
+    func makeRoomForShape() {
+        guard shapes.count >= configuration.maxShapes else { return }
+        let count = max(1, configuration.maxShapes / 1000)
+        let victims = shapes.values.filter { $0.waiters.isEmpty && !$0.isSnapshotting }.sorted { $0.lastRead < $1.lastRead }.prefix(count)
+        drop(Array(victims), reason: "beyond --max-shapes (\(configuration.maxShapes)), least recently read")
+    }
+
+    /// Forgets `victims` (their clients get 409 and refetch) and deletes them from the store.
+    func drop(_ victims: [Shape], reason: String) {
+        for shape in victims {
+            remove(shape)
+            shape.state = .failed(Shape.invalidated)
+            shape.wakeAll()
+        }
+        let handles = victims.map(\.handle)
+        logger.info("shapes dropped", metadata: ["count": "\(handles.count)", "reason": "\(reason)"])
+        let store = self.store
+        Task { try? await store.deleteShapes(handles) }
+    }
+
+    /// Deletes change-log entries that no shape can need any more: those
+    /// before the oldest position a shape replays from after a restart.
+    func compactChangeLog() async {
+        let floor = min(shapes.values.map(\.replayFrom).min() ?? position, position)
+        guard floor > compactedBelow else { return }
+        do {
+            try await store.compactChanges(through: floor)
+            compactedBelow = floor
+        } catch {
+            logger.warning("compacting the change log failed; retrying later", metadata: ["error": "\(error)"])
+        }
+    }
+}
