@@ -17,6 +17,7 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
     case pgDecode = "pg-decode"
     case clientSnapshot = "client-snapshot"
     case liveQuery = "live-query"
+    case answers
 
     /// Runs the scenario on a fresh in-process server. `quick` shrinks the sizes
     /// (for a smoke run); the targets are stated for the full sizes.
@@ -33,6 +34,7 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
         case .pgDecode: try await Self.pgDecode(rows: quick ? 20_000 : 200_000)
         case .clientSnapshot: try await Self.clientSnapshot(rows: quick ? 20_000 : 100_000)
         case .liveQuery: try await Self.liveQueryChange(rows: 10_000, iterations: quick ? 50 : 300)
+        case .answers: Self.builtinAnswers()
         }
     }
 
