@@ -10,6 +10,8 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
     case sendToVisible = "send-to-visible"
     case sustained
     case fanout
+    case idleMemory = "idle-memory"
+    case soak
     case routing
     case initialSync = "initial-sync"
     case pgSendToVisible = "pg-send-to-visible"
@@ -27,6 +29,8 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
         case .sendToVisible: try await Self.closedLoop(users: 1, postgres: false, quick: quick)
         case .sustained: try await Self.closedLoop(users: 32, postgres: false, quick: quick)
         case .fanout: try await Self.fanout(shapes: quick ? 100 : 1000, rate: 500, seconds: quick ? 2 : 6)
+        case .idleMemory: try await Self.idleMemory(shapes: quick ? 100 : 1000, polls: quick ? 1000 : 10_000)
+        case .soak: try await Self.soak(users: quick ? 8 : 50, seconds: quick ? 20 : 150)
         case .routing: try await Self.routing(small: 10, large: quick ? 1000 : 10_000, iterations: quick ? 40 : 200)
         case .initialSync: try await Self.initialSync(rows: quick ? 10_000 : 100_000)
         case .pgSendToVisible: try await Self.closedLoop(users: 1, postgres: true, quick: quick)

@@ -1,0 +1,91 @@
+import Foundation
+import Synchronization
+
+extension BenchmarkScenario {
+    /// Memory of idle state in `qactl serve` (its own process): `shapes`
+    /// shapes, then `polls` live long-polls parked on them, each step's RSS
+    /// growth divided by its count.
+    static func idleMemory(shapes: Int, polls: Int) async throws -> BenchmarkResult {
+        try await ServeProcess.with(arguments: ["--max-connections", "\(polls + 1024)", "--long-poll-timeout", "120s", "--max-live-requests", "\(polls + 1)"]) { server in
+            let client = BenchmarkClient(baseURL: server.baseURL, secret: ServeProcess.secret, connections: polls + 64)
+            defer { Task { await client.shutdown() } }
+            let token = try await server.authToken("bench")
+            let auth = [("authorization", "Bearer \(token)"), ("content-type", "application/json")]
+            try await inParallel(shapes, 32) { index in
+                let created = try await client.send("/conversations", method: .POST, headers: auth, body: #"{"id":"m-\#(index)","title":"Bench"}"#)
+                guard created.status < 300 else { throw BenchmarkError("creating a conversation answered \(created.status)") }
+            }
+            try await Task.sleep(for: .seconds(1))
+            let base = server.usage.residentBytes
+            let subscriptions = try await withThrowingTaskGroup(of: BenchmarkClient.Subscription.self) { group in
+                var result: [BenchmarkClient.Subscription] = []
+                for index in 0..<shapes {
+                    if index >= 32 { result.append(try await group.next()!) }
+                    group.addTask { try await client.subscribe(query: BenchmarkServer.messagesQuery("m-\(index)")) }
+                }
+                for try await subscription in group { result.append(subscription) }
+                return result
+            }
+            try await Task.sleep(for: .seconds(1))
+            let withShapes = server.usage.residentBytes
+
+            let parked = (0..<polls).map { index in
+                Task {
+                    var subscription = subscriptions[index % shapes]
+                    _ = try? await client.poll(&subscription, live: true)
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(90)
+            while try await liveGauge(client, "qactl_shape_live_polls") < Double(polls) {
+                guard ContinuousClock.now < deadline else { throw BenchmarkError("the live polls did not all reach the server") }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await Task.sleep(for: .seconds(1))
+            let withPolls = server.usage.residentBytes
+            for poll in parked { poll.cancel() }
+            let perShape = Double(withShapes - base) / Double(shapes) / 1024
+            let perPoll = Double(withPolls - withShapes) / Double(polls) / 1024
+            return BenchmarkResult(
+                scenario: "idle-memory", summary: "server RSS growth per idle shape (\(shapes)) and per parked live poll (\(polls))",
+                figures: [.init(name: "per_parked_poll", value: perPoll, unit: "KB"), .init(name: "per_idle_shape", value: perShape, unit: "KB"),
+                          .init(name: "rss_with_polls", value: Double(withPolls) / 1_048_576, unit: "MB")],
+                baseline: .init(name: "Electric's parked long-poll (peers note)", value: 50, unit: "KB"),
+                ratio: perPoll / 50, target: "≤ 16 KB per parked poll", met: perPoll <= 16)
+        }
+    }
+
+    /// Closed-loop users for a while, the server's RSS sampled every few
+    /// seconds: after the first minute it should stay flat.
+    static func soak(users: Int, seconds: Int) async throws -> BenchmarkResult {
+        try await ServeProcess.with { server in
+            let samples = RSSSamples()
+            let sampler = Task {
+                while !Task.isCancelled {
+                    samples.add(server.usage.residentBytes)
+                    try await Task.sleep(for: .seconds(5))
+                }
+            }
+            defer { sampler.cancel() }
+            let outcome = try await ClosedLoop(users: users, warmUp: .seconds(0), measure: .seconds(seconds)).run(against: server)
+            samples.add(server.usage.residentBytes)
+            let values = samples.values
+            let afterMinute = values.count > 12 ? values[12] : values.first ?? 0
+            let growth = Double((values.last ?? 0) - afterMinute) / 1_048_576
+            let curve = stride(from: 0, to: values.count, by: max(1, values.count / 8)).map { String(format: "%.0f", Double(values[$0]) / 1_048_576) }
+            return BenchmarkResult(
+                scenario: "soak", summary: "\(users) closed-loop users for \(seconds) s; server RSS every 5 s (MB): \(curve.joined(separator: " "))",
+                figures: [.init(name: "sends", value: Double(outcome.confirmed), unit: ""),
+                          .init(name: "rss_after_1_min", value: Double(afterMinute) / 1_048_576, unit: "MB"),
+                          .init(name: "rss_at_end", value: Double(values.last ?? 0) / 1_048_576, unit: "MB")],
+                baseline: .init(name: "RSS after the first minute", value: Double(afterMinute) / 1_048_576, unit: "MB"),
+                ratio: Double(values.last ?? 0) / Double(max(1, afterMinute)), target: "growth after the first minute ≤ 32 MB", met: growth <= 32)
+        }
+    }
+}
+
+/// RSS readings of the soak, shared by the sampler and the report.
+final class RSSSamples: Sendable {
+    private let readings = Mutex<[Int]>([])
+    func add(_ bytes: Int) { readings.withLock { $0.append(bytes) } }
+    var values: [Int] { readings.withLock { $0 } }
+}
