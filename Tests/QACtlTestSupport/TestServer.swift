@@ -38,6 +38,8 @@ public final class TestServer: Sendable {
 
     public var baseURL: String { running.withLock { $0?.baseURL ?? "" } }
     public var port: Int { running.withLock { $0?.port ?? 0 } }
+    /// The server's process id while it runs.
+    public var pid: Int32? { running.withLock { $0?.process.processIdentifier } }
 
     private func launch(port: Int) async throws {
         let process = Process()

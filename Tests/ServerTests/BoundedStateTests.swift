@@ -1,4 +1,5 @@
 import Foundation
+import AsyncHTTPClient
 import GRDB
 import QACtlTestSupport
 import Testing
@@ -151,5 +152,76 @@ import Testing
         let (next, _) = try await live.value
         #expect(next.changes.count == 1)
         try await server.stop()
+    }
+
+    @Test func tenThousandPollsThatTimeOutOrLoseTheirClientLeaveNothingBehind() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret", "--long-poll-timeout", "1s"])
+        let data = try TestData(server: server)
+        try await data.conversation("c-1", user: "alice")
+        let client = ShapeClient(server: server)
+        let subscription = try await client.subscribe(shape("alice"))
+        var parameters = shape("alice") + [("offset", subscription.offset), ("handle", subscription.handle ?? ""), ("live", "true")]
+        parameters.append(("cursor", "0"))
+        let url = client.url(parameters)
+        let pid = try #require(server.pid)
+        // A pool as wide as the polls (the shared client keeps 8 connections per host).
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_100)
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        defer { Task { try? await http.shutdown() } }
+
+        /// `count` live polls, `width` at a time; a client that gives up after
+        /// `patience` closes its connection while the poll is parked.
+        func polls(_ count: Int, width: Int, patience: Duration?) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count {
+                    if index >= width { try await group.next() }
+                    group.addTask {
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .GET
+                        if let patience {
+                            _ = try? await http.execute(request, timeout: .nanoseconds(Int64(patience.components.attoseconds / 1_000_000_000) + patience.components.seconds * 1_000_000_000))
+                        } else {
+                            let response = try await http.execute(request, timeout: .seconds(10))
+                            _ = try await response.body.collect(upTo: 1 << 20)
+                            #expect(response.status.code == 200)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        // Warm-up at the same width, so what is measured after is growth, not the high-water mark.
+        try await polls(1_000, width: 1_000, patience: nil)
+        try await polls(1_000, width: 1_000, patience: .milliseconds(300))
+        try await Task.sleep(for: .seconds(2))
+        let before = try ProcessMemory.resident(pid)
+        try await polls(5_000, width: 1_000, patience: nil)
+        try await polls(5_000, width: 1_000, patience: .milliseconds(300))
+        // Waiters of vanished clients are freed at once, not at the end of their hold.
+        try await eventually("no poll left parked", timeout: .seconds(3)) {
+            try await HTTP.send(server.baseURL + "/metrics").body.contains("qactl_shape_live_polls 0")
+        }
+        try await Task.sleep(for: .seconds(2))
+        let after = try ProcessMemory.resident(pid)
+        #expect(after - before < 16 << 20, "RSS grew by \((after - before) >> 20) MB over 10,000 polls")
+        // And the shape still works.
+        let live = client.livePoll(subscription)
+        try await Task.sleep(for: .milliseconds(200))
+        try await data.conversation("c-2", user: "alice")
+        let (answer, _) = try await live.value
+        #expect(answer.changes.count == 1)
+        try await server.stop()
+    }
+}
+
+/// A process's resident memory, from /proc.
+enum ProcessMemory {
+    static func resident(_ pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({ Int($0) })
+        else { throw TestFailure("no VmRSS for \(pid)") }
+        return kilobytes * 1024
     }
 }
