@@ -160,10 +160,12 @@ public struct QACtlServer: Sendable {
         try? await httpClient?.shutdown()
         try? await answererClient?.shutdown()
         postgres?.poolTask.cancel()
-        do {
-            try sqlite?.close()
-        } catch where failure == nil {
-            failure = error
+        if let sqlite {
+            // Closing waits for the pool's connections: off the cooperative threads.
+            let closed: Result<Void, any Error> = await withCheckedContinuation { done in
+                Thread.detachNewThread { done.resume(returning: Result { try sqlite.close() }) }
+            }
+            if case .failure(let error) = closed, failure == nil { failure = error }
         }
         if let failure { throw failure }
     }

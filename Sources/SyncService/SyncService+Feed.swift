@@ -17,13 +17,19 @@ extension SyncService {
         let maintenance = Task { [weak self, interval = maintenanceInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
                 await self?.maintain()
             }
         }
-        defer {
-            ticker.cancel()
-            maintenance.cancel()
-        }
+        await follow()
+        // Both end before run() does: nothing of the service touches the store after it.
+        ticker.cancel()
+        maintenance.cancel()
+        await ticker.value
+        await maintenance.value
+    }
+
+    private func follow() async {
         while !isShuttingDown && !Task.isCancelled {
             do {
                 let transactions = try await store.transactions(afterSequence: position, limit: 5000)

@@ -58,7 +58,16 @@ final class RouterFixture: Sendable {
     private func finish() async {
         await sync.shutdown()
         feed.cancel()
-        try? store.close()
+        await feed.value
+        // Closing waits for the pool's connections: not on one of the few
+        // cooperative threads, which other suites' work may need meanwhile.
+        let store = self.store
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                try? store.close()
+                done.resume()
+            }
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
