@@ -253,6 +253,9 @@ let package = Package(
             dependencies: ["ChatUI", "QACtlSync", "ShapeWire", "qactl", "QACtlTestSupport"],
             swiftSettings: swiftSettings
         ),
+        // The release as a user meets it: one version everywhere, and Examples/QAClient built as a
+        // package of its own and run against a real `qactl serve` ("qactl" so that `swift test` builds it).
+        .testTarget(name: "ReleaseTests", dependencies: ["qactl", "QACtlVersion", "QACtlTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "SyncModel"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWhereTests", dependencies: ["ShapeWhere"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWireTests", dependencies: ["ShapeWire"], swiftSettings: swiftSettings),
