@@ -7,9 +7,12 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "qactl",
-    platforms: [.macOS(.v15)],
+    // The client library's floor: Observation, and Synchronization's Atomic (macOS 15, iOS 18); Linux has both with Swift 6.
+    platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
-        .executable(name: "qactl", targets: ["qactl"])
+        .executable(name: "qactl", targets: ["qactl"]),
+        // The Swift sync client, for apps: `.product(name: "QACtlSync", package: "qactl")`, then `import QACtlSync`.
+        .library(name: "QACtlSync", targets: ["QACtlSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // `swift package generate-documentation --target QACtlSync`; built only when that runs.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Signing keys (data dir, rotation) and the two kinds of JWT.
@@ -111,11 +116,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The Swift sync client: shape stream, shape tokens, collections with optimistic transactions, live queries, local replica.
+        // qactl's release version: one number for the tool and the client library.
+        .target(name: "QACtlVersion", swiftSettings: swiftSettings),
+        // The Swift sync client (the QACtlSync product): shape stream, shape tokens, collections with optimistic
+        // transactions, live queries, observable results, local replica. Nothing server-side or Linux-only.
         .target(
-            name: "SyncClient",
+            name: "QACtlSync",
             dependencies: [
-                "ShapeWire",
+                "ShapeWire", "QACtlVersion",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,11 +131,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The client's former module name, kept for `Benchmarks` until it imports QACtlSync.
+        .target(name: "SyncClient", dependencies: ["QACtlSync"], swiftSettings: swiftSettings),
         // `qactl tail-txid`: transactions as they arrive, from a shape or from PostgreSQL's WAL.
         .target(
             name: "TxidTail",
             dependencies: [
-                "SyncClient", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "SyncModel", "LocalSetup",
+                "QACtlSync", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "SyncModel", "LocalSetup",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -137,7 +147,7 @@ let package = Package(
         .target(
             name: "ChatUI",
             dependencies: [
-                "SyncClient", "Tokens", "ShapeWire", "LocalSetup",
+                "QACtlSync", "Tokens", "ShapeWire", "LocalSetup",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -163,6 +173,7 @@ let package = Package(
             dependencies: [
                 "Tokens",
                 "LocalSetup",
+                "QACtlVersion",
                 "CLIDocs",
                 "Server",
                 "PostgresStore",
@@ -229,21 +240,24 @@ let package = Package(
         .testTarget(
             name: "SyncClientTests",
             // "qactl" so that `swift test` builds the server the tests start.
-            dependencies: ["SyncClient", "ShapeWire", "qactl", "QACtlTestSupport"],
+            dependencies: ["QACtlSync", "ShapeWire", "qactl", "QACtlTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TxidTailTests",
             // "qactl" so that `swift test` builds the binary the tests run (serve and tail-txid).
-            dependencies: ["TxidTail", "qactl", "PostgresHarness", "SyncClient", "ShapeWire", "Tokens", "SyncModel", "ChangeFeed"],
+            dependencies: ["TxidTail", "qactl", "PostgresHarness", "QACtlSync", "ShapeWire", "Tokens", "SyncModel", "ChangeFeed"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ChatUITests",
             // "qactl" so that `swift test` builds the binary the tests run (serve and chat).
-            dependencies: ["ChatUI", "SyncClient", "ShapeWire", "qactl", "QACtlTestSupport"],
+            dependencies: ["ChatUI", "QACtlSync", "ShapeWire", "qactl", "QACtlTestSupport"],
             swiftSettings: swiftSettings
         ),
+        // The release as a user meets it: one version everywhere, and Examples/QAClient built as a
+        // package of its own and run against a real `qactl serve` ("qactl" so that `swift test` builds it).
+        .testTarget(name: "ReleaseTests", dependencies: ["qactl", "QACtlVersion", "QACtlTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "SyncModel"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWhereTests", dependencies: ["ShapeWhere"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWireTests", dependencies: ["ShapeWire"], swiftSettings: swiftSettings),

@@ -27,6 +27,37 @@ swift test                  # runs every test (they start their own servers)
 
 `.ci/run` installs the Debian packages a fresh machine lacks and runs `swift test`.
 
+## Install
+
+**The tool**, on Debian 12 or Ubuntu (amd64 or arm64), without Swift: make the
+Debian package once on a machine that has Swift, then put it on any machine.
+
+```sh
+deb="$(scripts/package-deb)"   # a release qactl, packaged; prints the .deb's path
+sudo apt install "$deb"
+qactl --version && man qactl
+```
+
+The package holds `qactl` with the Swift runtime and Foundation linked in
+statically, its man pages, and bash, zsh and fish completions. It depends only
+on Debian's libraries (libpq5, libsqlite3-0, libc6, …, as `dpkg-shlibdeps` finds
+them). `scripts/check-deb PACKAGE` unpacks a package with dpkg into an empty
+directory tree and tries it there without the toolchain (CI does this on every run).
+
+**The Swift client**, in an app's `Package.swift` (macOS 15, iOS 18 or Linux):
+
+```swift
+dependencies: [
+    .package(url: "<the URL you clone qactl from>", from: "0.1.0"),
+],
+targets: [
+    .target(name: "MyApp", dependencies: [.product(name: "QACtlSync", package: "qactl")]),
+]
+```
+
+Versions: `qactl --version`, the package and the library are one number
+(`ReleaseVersion.current`); `CHANGELOG.md` says what changed.
+
 ## Data dir
 
 Signing keys and the embedded database live in the data dir:
@@ -221,6 +252,48 @@ overlay, with `transaction { … }` (optimistic `mutate`, then the API call, the
 `awaitTxId`, rolled back on any error) and a `LocalReplica` (SQLite) that shows the
 rows at once on the next start and resumes from the saved offset; `LiveQuery`
 filters, orders and limits a collection incrementally.
+
+## Use the Swift client in your app
+
+`import QACtlSync` (the product above; the module described in the previous
+section). A token provider, a collection, a live query and an optimistic write:
+
+```swift
+import QACtlSync
+
+let api = APIClient(baseURL: "http://127.0.0.1:8787", authToken: authToken)
+let tokens = ShapeTokenProvider(api: api)
+let messages = SyncCollection(
+    id: "messages:c-1",
+    shape: .gatekeeper(baseURL: api.baseURL, table: "messages", params: ["conversationId": "c-1"], tokens: tokens))
+await messages.start()
+
+let thread = ObservedQuery(messages.liveQuery(orderBy: [.ascending("created_at", as: .timestamp)]))
+// A SwiftUI view reads thread.rows and re-renders when they change (Observation).
+
+let send = messages.transaction { _ in
+    try await api.sendQuestion(conversationId: "c-1", questionId: "q-1", answerId: "a-1", content: "Why?")
+}
+try await send.mutate { try $0.insert(["id": "q-1", "role": "user", "status": "completed", "content": "Why?"]) }
+try await send.commit()   // shown at once; kept when its txid syncs back, rolled back on any error
+```
+
+Errors are typed values (`APIError` with a `kind` to switch on,
+`TxIdTimeoutError`, `TransactionError`, `ShapeStreamError`, `ReplicaError`).
+The DocC documentation has a getting-started article and one on the shape
+protocol semantics the client relies on:
+
+```sh
+swift package generate-documentation --target QACtlSync
+```
+
+`Examples/QAClient` is a complete command-line Q&A client in a package of its
+own that depends on this one by path; the test suite builds it and runs it
+against a real `qactl serve`:
+
+```sh
+swift run --package-path Examples/QAClient qa-client --token "$(qactl token mint auth --sub alice)" "What is a shape token?"
+```
 
 ## qactl bench
 

@@ -1,5 +1,5 @@
 import LocalSetup
-import SyncClient
+import QACtlSync
 
 /// Why `qactl chat` stopped: a message a person can act on, and the exit code
 /// the README assigns to that kind of failure.

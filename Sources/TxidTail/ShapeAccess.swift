@@ -3,7 +3,7 @@ import Foundation
 import LocalSetup
 import NIOCore
 import ShapeWire
-import SyncClient
+import QACtlSync
 import Tokens
 
 /// The API client, shape tokens and starting position of shape mode, with

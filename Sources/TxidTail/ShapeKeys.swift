@@ -1,5 +1,5 @@
 import Foundation
-import SyncClient
+import QACtlSync
 
 /// Reads a change's primary-key values, by the `pk_index` columns of the
 /// shape's `electric-schema`. The row key itself (`"public"."messages"/"m-1"`)

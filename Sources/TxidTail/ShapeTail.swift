@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import SyncClient
+import QACtlSync
 
 /// Shape mode: follows one shape through the gatekeeper of a running
 /// `qactl serve` and prints a line per transaction.

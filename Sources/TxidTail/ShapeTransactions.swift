@@ -1,4 +1,4 @@
-import SyncClient
+import QACtlSync
 
 /// Splits a ``ShapeBatch`` into the lines it prints: the snapshot rows (no
 /// txid) as one summary, and each transaction's changes as one line.

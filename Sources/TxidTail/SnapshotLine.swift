@@ -1,4 +1,4 @@
-import SyncClient
+import QACtlSync
 
 /// A shape's initial snapshot, summarised in one line (`--from start`): its
 /// rows carry no txid, so they are not transactions of their own.

@@ -1,4 +1,4 @@
-import SyncClient
+import QACtlSync
 
 /// What `qactl tail-txid` follows and how it reports, validated.
 ///

@@ -1,4 +1,5 @@
 import LocalSetup
+import QACtlVersion
 import Foundation
 import ArgumentParser
 
@@ -12,7 +13,7 @@ struct QACtl: AsyncParsableCommand {
             service; its clients read live shapes, write through the API and confirm \
             their optimistic writes by txid.
             """,
-        version: QACtlVersion.current,
+        version: ReleaseVersion.current,
         subcommands: [ServeCommand.self, ChatCommand.self, TokenCommand.self, TailTxidCommand.self, BenchCommand.self]
     )
 
@@ -34,8 +35,4 @@ struct QACtl: AsyncParsableCommand {
             exit(withError: error)
         }
     }
-}
-
-enum QACtlVersion {
-    static let current = "0.1.0"
 }

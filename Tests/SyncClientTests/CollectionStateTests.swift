@@ -1,6 +1,6 @@
 import ShapeWire
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// The overlay and the sync gate, without a server.

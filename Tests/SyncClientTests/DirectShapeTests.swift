@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// The stream straight against a sync service's `/v1/shape` (as against Electric): no gatekeeper, shape in the query.

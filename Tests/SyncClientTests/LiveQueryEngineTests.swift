@@ -1,5 +1,5 @@
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// The incremental live query against a from-scratch computation.

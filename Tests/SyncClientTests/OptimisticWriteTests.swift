@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// Optimistic writes against a real `qactl serve`: shown at once, confirmed by
@@ -220,10 +220,10 @@ import QACtlTestSupport
         await messages.start()
         try await eventually("error") { await messages.status == .error }
         let error = try #require(await messages.lastError as? APIError)
-        #expect(error.code == "forbidden" && error.status == 403)
+        #expect(error.code == "forbidden" && error.status == 403 && error.kind == .forbidden)
         // And the typed API error of a write route.
         let taken = await #expect(throws: APIError.self) { try await alice.api.createConversation(id: "c-bob", title: "Mine now") }
-        #expect(taken?.code == "conflict" && taken?.status == 409)
+        #expect(taken?.code == "conflict" && taken?.status == 409 && taken?.kind == .conflict)
         try await server.stop()
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import ShapeWire
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// The local replica against a real `qactl serve`: rows before any network,

@@ -1,7 +1,7 @@
 import Foundation
 import ShapeWire
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// The protocol state machine on hand-made answers.

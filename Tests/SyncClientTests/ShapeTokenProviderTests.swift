@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// Caching, refresh before expiry, invalidation and single flight, with a fake fetch.

@@ -2,7 +2,7 @@ import Foundation
 import ShapeWire
 import Synchronization
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// The stream against a real `qactl serve` that restarts, and tokens the gatekeeper refuses.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// Every message form Electric (and qactl) is known to send.

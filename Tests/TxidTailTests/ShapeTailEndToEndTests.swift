@@ -1,5 +1,5 @@
 import Foundation
-import SyncClient
+import QACtlSync
 import Testing
 
 /// `qactl tail-txid` in shape mode, as a real process against a real `qactl serve`.

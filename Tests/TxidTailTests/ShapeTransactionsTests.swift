@@ -1,5 +1,5 @@
 import ShapeWire
-import SyncClient
+import QACtlSync
 import Testing
 import TxidTail
 

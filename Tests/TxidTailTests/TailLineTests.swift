@@ -1,5 +1,5 @@
 import Foundation
-import SyncClient
+import QACtlSync
 import Testing
 import TxidTail
 

@@ -1,7 +1,7 @@
 import Foundation
 import ShapeWire
 import Synchronization
-import SyncClient
+import QACtlSync
 
 extension ChatSession {
     /// Sends a question optimistically: the question and its answer

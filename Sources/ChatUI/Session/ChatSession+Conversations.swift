@@ -1,5 +1,5 @@
 import Foundation
-import SyncClient
+import QACtlSync
 
 /// Choosing, creating and following conversations.
 extension ChatSession {

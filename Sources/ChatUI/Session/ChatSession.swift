@@ -1,5 +1,5 @@
 import Foundation
-import SyncClient
+import QACtlSync
 
 /// The chat client's state and its connection to the server, shared by the
 /// interactive, plain and `--ask` modes: the user's conversations, the open

@@ -1,5 +1,5 @@
 import Foundation
-import SyncClient
+import QACtlSync
 
 /// Everything the three modes show, as one value: the session publishes a new
 /// one after every change, and each mode renders it (interactive) or turns the

@@ -1,7 +1,7 @@
 import Foundation
 import ShapeWire
 import Synchronization
-@testable import SyncClient
+@testable import QACtlSync
 import QACtlTestSupport
 
 /// Collects values from a background task.

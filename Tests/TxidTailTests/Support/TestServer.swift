@@ -1,5 +1,5 @@
 import Foundation
-import SyncClient
+import QACtlSync
 import Tokens
 
 /// A real `qactl serve` on a free port with its own data dir, and the API

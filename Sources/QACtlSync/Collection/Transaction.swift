@@ -33,7 +33,10 @@ public final class Transaction: Sendable {
 
     /// Records changes and shows them at once. May be called several times
     /// before `commit()`; changes to the same row merge.
-    public func mutate(_ body: (inout TransactionDraft) throws -> Void) async throws {
+    ///
+    /// `body` runs on the caller's actor (the main actor, in a SwiftUI app), so it
+    /// may read that actor's state and need not be `@Sendable`.
+    public nonisolated(nonsending) func mutate(_ body: (inout TransactionDraft) throws -> Void) async throws {
         var draft = TransactionDraft(keyColumns: collection.keyColumns)
         try body(&draft)
         try await collection.stage(id, draft)

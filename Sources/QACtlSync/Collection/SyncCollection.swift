@@ -44,10 +44,14 @@ public actor SyncCollection {
     var finished: [Int: (TransactionState, TransactionError?)] = [:]
     private nonisolated let transactionIDs = Atomic<Int>(0)
 
+    /// A collection that syncs when ``start()`` is called.
+    ///
     /// - Parameters:
+    ///   - id: a name for logs and errors (`"messages:c-1"`).
     ///   - shape: where the rows come from; nil for a local-only collection.
     ///   - keyColumns: the table's primary key; a row's key is their value(s).
     ///   - replica: where rows and the stream position are saved between runs.
+    ///   - httpClient: the AsyncHTTPClient the stream uses; the shared one unless you manage your own.
     public init(
         id: String, shape: ShapeStreamConfiguration?, keyColumns: [String] = ["id"], replica: LocalReplica? = nil,
         httpClient: HTTPClient = .shared

@@ -1,5 +1,5 @@
 /// One optimistic change to one row.
-public enum Mutation: Sendable, Hashable {
+enum Mutation: Sendable, Hashable {
     /// A whole new row (or a whole replacement).
     case insert(Row)
     /// Columns to change on the existing row.
