@@ -131,8 +131,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The client's former module name, kept for `Benchmarks` until it imports QACtlSync.
-        .target(name: "SyncClient", dependencies: ["QACtlSync"], swiftSettings: swiftSettings),
         // `qactl tail-txid`: transactions as they arrive, from a shape or from PostgreSQL's WAL.
         .target(
             name: "TxidTail",
@@ -157,7 +155,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Server", "SyncModel", "AppModel", "SQLiteStore", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed", "SyncClient", "LocalSetup", "Answering",
+                "Server", "SyncModel", "AppModel", "SQLiteStore", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed", "QACtlSync", "LocalSetup", "Answering",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

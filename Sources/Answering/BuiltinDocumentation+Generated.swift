@@ -244,7 +244,7 @@ tables, keys and the delay since commit. `--json` prints one object per line.
 
 ## The Swift sync client
 
-`SyncClient` (a library target) is to Swift what `@electric-sql/client` plus
+`QACtlSync` (a library product) is to Swift what `@electric-sql/client` plus
 TanStack DB are to the web: `ShapeStream` runs the shape protocol (catch-up, live
 long-polls, 409 refetch, backoff, token refresh on 401); `ShapeTokenProvider` fetches
 and caches shape tokens; `SyncCollection` holds synced rows plus an optimistic
@@ -424,8 +424,8 @@ each other; they meet in `ShapeWire`.
 | `SyncService` | shapes: registry, snapshots, logs, long-polls, `/v1/shape` responder | `SyncModel` |
 | `Answering` | answerers: builtin passages, OpenAI-compatible streaming, a command | `CProcessShims` |
 | `Server` | the Hummingbird app: routes, gatekeeper, health, metrics, answer queue, limits | all server modules |
-| `SyncClient` | `ShapeStream`, collections, optimistic transactions, `awaitTxId`, live queries, replicas | `ShapeWire`, AsyncHTTPClient, GRDB |
-| `ChatUI`, `TxidTail` | `qactl chat` and `qactl tail-txid` | `SyncClient`, `LocalSetup` |
+| `QACtlSync` | `ShapeStream`, collections, optimistic transactions, `awaitTxId`, live queries, replicas | `ShapeWire`, AsyncHTTPClient, GRDB |
+| `ChatUI`, `TxidTail` | `qactl chat` and `qactl tail-txid` | `QACtlSync`, `LocalSetup` |
 | `qactl` | argument parsing only: each command builds a configuration and calls a library | everything |
 
 A write: `POST /questions/send` → `WriteRoutes` (auth token checked) → `AppStore`

@@ -1,6 +1,6 @@
 import Foundation
 import ShapeWire
-import SyncClient
+import QACtlSync
 
 extension BenchmarkScenario {
     /// A 100,000-row snapshot batch applied to a collection, against building
