@@ -20,7 +20,9 @@ extension SyncService {
             victims += idle.filter { !expired.contains($0.handle) }.sorted { $0.lastRead < $1.lastRead }.prefix(excess)
         }
         if !victims.isEmpty {
-            drop(victims, reason: "not read for \(ttl) or beyond --max-shapes")
+            let handles = drop(victims, reason: "not read for \(ttl) or beyond --max-shapes")
+            // Awaited here, so nothing of the service writes after run() ends.
+            try? await store.deleteShapes(handles)
         }
         await compactChangeLog()
     }
@@ -32,11 +34,15 @@ extension SyncService {
         guard shapes.count >= configuration.maxShapes else { return }
         let count = max(1, configuration.maxShapes / 1000)
         let victims = shapes.values.filter { $0.waiters.isEmpty && !$0.isSnapshotting }.sorted { $0.lastRead < $1.lastRead }.prefix(count)
-        drop(Array(victims), reason: "beyond --max-shapes (\(configuration.maxShapes)), least recently read")
+        let handles = drop(Array(victims), reason: "beyond --max-shapes (\(configuration.maxShapes)), least recently read")
+        // Creating a shape does not wait for this; a failure only leaves rows the next start drops.
+        let store = self.store
+        Task { try? await store.deleteShapes(handles) }
     }
 
-    /// Forgets `victims` (their clients get 409 and refetch) and deletes them from the store.
-    func drop(_ victims: [Shape], reason: String) {
+    /// Forgets `victims` (their clients get 409 and refetch); returns their
+    /// handles, for the caller to delete from the store.
+    func drop(_ victims: [Shape], reason: String) -> [String] {
         for shape in victims {
             remove(shape)
             shape.state = .failed(Shape.invalidated)
@@ -44,8 +50,7 @@ extension SyncService {
         }
         let handles = victims.map(\.handle)
         logger.info("shapes dropped", metadata: ["count": "\(handles.count)", "reason": "\(reason)"])
-        let store = self.store
-        Task { try? await store.deleteShapes(handles) }
+        return handles
     }
 
     /// Deletes change-log entries that no shape can need any more: those
