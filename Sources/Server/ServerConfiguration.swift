@@ -1,5 +1,6 @@
 import LocalSetup
 import Logging
+import SyncService
 
 /// Everything `qactl serve` needs to start.
 public struct ServerConfiguration: Sendable {
@@ -37,11 +38,13 @@ public struct ServerConfiguration: Sendable {
     /// requests, in the middle of a request head or body) before it is closed.
     public var idleTimeout: Duration = .seconds(30)
     /// Admission control of the embedded sync service (Electric's initial/existing limits).
-    public var maxSnapshotRequests = 300
-    public var maxLiveRequests = 10_000
+    /// The sync service's own defaults, stated once (in `SyncService.Configuration`).
+    public static let syncDefaults = SyncService.Configuration()
+    public var maxSnapshotRequests = syncDefaults.maxSnapshotRequests
+    public var maxLiveRequests = syncDefaults.maxLiveRequests
     /// Shapes not read for this long are dropped; beyond `maxShapes`, the least recently read.
-    public var shapeTTL: Duration = .seconds(24 * 3600)
-    public var maxShapes = 50_000
+    public var shapeTTL = syncDefaults.shapeTTL
+    public var maxShapes = syncDefaults.maxShapes
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,

@@ -77,16 +77,16 @@ struct ServeCommand: AsyncParsableCommand {
     var idleTimeout = DurationArgument(.seconds(30))
 
     @Option(name: .customLong("max-snapshot-requests"), help: ArgumentHelp("Shape requests that create a shape or read its snapshot, at once; more are refused with 503 and retry-after.", valueName: "n"))
-    var maxSnapshotRequests = 300
+    var maxSnapshotRequests = ServerConfiguration.syncDefaults.maxSnapshotRequests
 
     @Option(name: .customLong("max-live-requests"), help: ArgumentHelp("Live shape requests (parked long-polls) at once; more are refused with 503 and retry-after.", valueName: "n"))
-    var maxLiveRequests = 10_000
+    var maxLiveRequests = ServerConfiguration.syncDefaults.maxLiveRequests
 
     @Option(name: .customLong("shape-ttl"), help: ArgumentHelp("A shape nobody reads for this long is dropped (its clients refetch); the change log is compacted behind the remaining shapes.", valueName: "duration"))
-    var shapeTTL = DurationArgument(.seconds(24 * 3600))
+    var shapeTTL = DurationArgument(ServerConfiguration.syncDefaults.shapeTTL)
 
     @Option(name: .customLong("max-shapes"), help: ArgumentHelp("Shapes kept at most; beyond it the least recently read are dropped (their clients refetch).", valueName: "n"))
-    var maxShapes = 50_000
+    var maxShapes = ServerConfiguration.syncDefaults.maxShapes
 
     @Flag(name: .customLong("new-database"), help: "Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.")
     var newDatabase = false
