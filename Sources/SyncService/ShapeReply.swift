@@ -1,6 +1,14 @@
 import Foundation
 import ShapeWire
 
+extension ShapeAnswer {
+    /// A 400 in the protocol's form, for a request refused before it reaches
+    /// the sync service (a POST body that is not a JSON object).
+    public static func invalid(_ invalid: ShapeRequest.Invalid, origin: String?) -> ShapeAnswer {
+        ShapeReply(origin: origin).invalid(invalid.errors)
+    }
+}
+
 /// Builds `/v1/shape` answers with the headers the protocol requires.
 struct ShapeReply {
     enum Cache {
@@ -39,7 +47,7 @@ struct ShapeReply {
 
     func preflight() -> ShapeAnswer {
         ShapeAnswer(status: 204, headers: corsHeaders + [
-            (name: "access-control-allow-methods", value: "GET, HEAD, OPTIONS"),
+            (name: "access-control-allow-methods", value: "GET, POST, HEAD, OPTIONS"),
             (name: "access-control-allow-headers", value: "if-none-match, traceparent, authorization, content-type"),
             (name: "access-control-max-age", value: "86400"),
         ], body: "")
@@ -81,6 +89,17 @@ struct ShapeReply {
         var headers = [(name: "cache-control", value: ShapeHeader.CacheControl.mustRefetch)]
         if let handle { headers.append((name: ShapeHeader.handle, value: handle)) }
         return json(409, ShapeMessage.mustRefetchBody, headers)
+    }
+
+    /// A subset snapshot: never cached (it is a view of now, and a POST).
+    func subset(body: String, offset: Offset) -> ShapeAnswer {
+        var headers: [(name: String, value: String)] = [
+            (name: "cache-control", value: "no-cache"), (name: ShapeHeader.snapshot, value: "true"),
+            (name: ShapeHeader.offset, value: offset.description),
+        ]
+        if let handle { headers.append((name: ShapeHeader.handle, value: handle)) }
+        if let schema { headers.append((name: ShapeHeader.schema, value: schema)) }
+        return json(200, body, headers)
     }
 
     func snapshotChunk(_ chunk: String, offset: Offset, requestOffset: String, cache: Cache, ifNoneMatch: String?, head: Bool) -> ShapeAnswer {

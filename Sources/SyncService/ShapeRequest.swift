@@ -8,6 +8,10 @@ public struct ShapeRequest: Sendable {
     public let handle: String?
     public let live: Bool
     public let cursor: String?
+    /// Set for a subset snapshot: rows read now, instead of the shape's log.
+    let subset: SubsetRequest?
+    /// Server-sent events instead of a long-poll (`live_sse=true`).
+    public let liveSSE: Bool
 
     /// The raw query parameters, in order; percent-decoded.
     public typealias Query = [(name: String, value: String)]
@@ -20,7 +24,7 @@ public struct ShapeRequest: Sendable {
 
 /// A `/v1/shape` call as the HTTP layer sees it.
 public struct ShapeCall: Sendable {
-    public enum Method: String, Sendable { case get = "GET", head = "HEAD", options = "OPTIONS" }
+    public enum Method: String, Sendable { case get = "GET", head = "HEAD", options = "OPTIONS", post = "POST" }
 
     public let method: Method
     public let query: ShapeRequest.Query

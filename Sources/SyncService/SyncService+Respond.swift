@@ -26,7 +26,7 @@ extension SyncService {
 
         // Admission control, as Electric: a request that starts a shape or reads
         // its snapshot counts as a snapshot request; a live one as live.
-        let startsShape = handleByIdentity[resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
+        let startsShape = request.subset != nil || handleByIdentity[resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
             || { if case .offset(let offset) = request.offset { return offset.isBeforeAllOffsets } else { return false } }()
         if startsShape {
             guard snapshotRequests < configuration.maxSnapshotRequests else {
@@ -62,6 +62,7 @@ extension SyncService {
         shape.lastRead = .now
         defer { shape.lastRead = .now }
 
+        if let subset = request.subset { return await serveSubset(subset, of: shape, reply: reply) }
         switch request.offset {
         case .now:
             return reply.data([], offset: shape.lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,

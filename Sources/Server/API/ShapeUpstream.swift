@@ -34,11 +34,19 @@ struct ElectricUpstream: ShapeUpstream {
     static let relayed: Set<String> = ["etag", "cache-control", "retry-after", "content-type"]
 
     func fetch(_ call: ShapeCall) async throws -> Response {
-        var query = call.query
+        // A POST's subset goes back into a JSON body (it may be too long for a URL).
+        var (query, body) = call.method == .post ? SubsetBody.split(call.query) : (call.query, nil)
         if let secret { query.append((name: "secret", value: secret)) }
         let url = baseURL.trimmingSuffix("/") + "/v1/shape?" + query.map { Self.encode($0.name) + "=" + Self.encode($0.value) }.joined(separator: "&")
         var upstream = HTTPClientRequest(url: url)
-        upstream.method = call.method == .head ? .HEAD : .GET
+        switch call.method {
+        case .head: upstream.method = .HEAD
+        case .post:
+            upstream.method = .POST
+            upstream.headers.add(name: "content-type", value: "application/json")
+            upstream.body = .bytes(ByteBuffer(string: body ?? "{}"))
+        default: upstream.method = .GET
+        }
         if let tag = call.ifNoneMatch { upstream.headers.add(name: "if-none-match", value: tag) }
         let response: HTTPClientResponse
         do {
