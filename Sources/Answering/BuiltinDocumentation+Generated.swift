@@ -503,7 +503,7 @@ Run the service: API, shape-token gatekeeper and sync service on an embedded SQL
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 
-Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--new-database] [--data-dir <path>]`
+Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--sse-timeout <duration>] [--allow-shape-deletion] [--new-database] [--data-dir <path>]`
 
 Options:
 
@@ -530,6 +530,8 @@ Options:
 - `--max-live-requests <n>`: Live shape requests (parked long-polls) at once; more are refused with 503 and retry-after. Default: 10000.
 - `--shape-ttl <duration>`: A shape nobody reads for this long is dropped (its clients refetch); the change log is compacted behind the remaining shapes. Default: 1d.
 - `--max-shapes <n>`: Shapes kept at most; beyond it the least recently read are dropped (their clients refetch). Default: 50000.
+- `--sse-timeout <duration>`: How long a live /v1/shape request in SSE mode (live_sse=true) streams before the server closes it; the client reconnects. Default: 1m.
+- `--allow-shape-deletion`: Let callers with the sync secret drop a shape with DELETE /v1/shape (its clients refetch).
 - `--new-database`: Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
 

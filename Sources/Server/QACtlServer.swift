@@ -73,7 +73,8 @@ public struct QACtlServer: Sendable {
                 configuration: .init(
                     secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes,
                     maxSnapshotRequests: configuration.maxSnapshotRequests, maxLiveRequests: configuration.maxLiveRequests,
-                    shapeTTL: configuration.shapeTTL, maxShapes: configuration.maxShapes),
+                    shapeTTL: configuration.shapeTTL, maxShapes: configuration.maxShapes,
+                    sseTimeout: configuration.sseTimeout, allowsShapeDeletion: configuration.allowsShapeDeletion),
                 logger: logger)
             try await service.start()
             sync = service

@@ -45,6 +45,10 @@ public struct ServerConfiguration: Sendable {
     /// Shapes not read for this long are dropped; beyond `maxShapes`, the least recently read.
     public var shapeTTL = syncDefaults.shapeTTL
     public var maxShapes = syncDefaults.maxShapes
+    /// How long an SSE live response streams before it closes.
+    public var sseTimeout = syncDefaults.sseTimeout
+    /// Whether callers with the sync secret may `DELETE /v1/shape`.
+    public var allowsShapeDeletion = syncDefaults.allowsShapeDeletion
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,

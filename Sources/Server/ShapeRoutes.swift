@@ -10,9 +10,14 @@ extension Response {
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
         }
-        self.init(
-            status: HTTPResponse.Status(code: answer.status), headers: fields,
-            body: answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+        let body: ResponseBody
+        if let events = answer.events {
+            // Each event is written (and flushed) as it comes: SSE must not be buffered.
+            body = ResponseBody(asyncSequence: events.map { ByteBuffer(string: $0) })
+        } else {
+            body = answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(string: answer.body))
+        }
+        self.init(status: HTTPResponse.Status(code: answer.status), headers: fields, body: body)
     }
 }
 
@@ -23,6 +28,7 @@ extension ShapeCall.Method {
         case .head: self = .head
         case .options: self = .options
         case .post: self = .post
+        case .delete: self = .delete
         default: return nil
         }
     }
@@ -59,6 +65,7 @@ struct ShapeRoutes {
         }
         router.get("/v1/shape", use: handler)
         router.post("/v1/shape", use: handler)
+        router.delete("/v1/shape", use: handler)
         router.head("/v1/shape", use: handler)
         router.on("/v1/shape", method: .options, use: handler)
     }

@@ -77,6 +77,9 @@ public enum ShapeHeader {
         public static let catchUp = "public, max-age=60, stale-while-revalidate=300"
         public static let live = "public, max-age=5, stale-while-revalidate=5"
         public static let mustRefetch = "public, max-age=60, must-revalidate"
+        public static let mustRefetchWithoutHandle = "public, max-age=1, must-revalidate"
+        /// Answers to a POST (subset snapshots): never reused.
+        public static let uncached = "no-cache"
         public static let error = "no-store"
     }
 }

@@ -24,7 +24,7 @@ public struct ShapeRequest: Sendable {
 
 /// A `/v1/shape` call as the HTTP layer sees it.
 public struct ShapeCall: Sendable {
-    public enum Method: String, Sendable { case get = "GET", head = "HEAD", options = "OPTIONS", post = "POST" }
+    public enum Method: String, Sendable { case get = "GET", head = "HEAD", options = "OPTIONS", post = "POST", delete = "DELETE" }
 
     public let method: Method
     public let query: ShapeRequest.Query
@@ -101,6 +101,8 @@ public struct ShapeAnswer: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: String
+    /// An SSE live answer's body, streamed piece by piece instead of `body`.
+    public var events: AsyncStream<String>?
 
     public init(status: Int, headers: [(name: String, value: String)], body: String) {
         self.status = status

@@ -89,7 +89,7 @@ extension SyncService {
         await invalidate(Array(shapes.values))
     }
 
-    private func invalidate(_ doomed: [Shape]) async {
+    func invalidate(_ doomed: [Shape]) async {
         for shape in doomed {
             remove(shape)
             shape.state = .failed(Shape.invalidated)
