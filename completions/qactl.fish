@@ -196,7 +196,7 @@ complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "q
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl tail-txid" data-dir' -l 'data-dir' -d 'Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl tail-txid" version' -l 'version' -d 'Show the version.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl tail-txid" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl bench" -ge 1' -fka 'write-to-poll send-to-visible sustained fanout idle-memory soak routing initial-sync pg-send-to-visible pg-sustained pg-decode client-snapshot live-query answers'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl bench" -ge 1' -fka 'write-to-poll send-to-visible sustained fanout idle-memory soak routing initial-sync pg-send-to-visible pg-sustained pg-decode client-snapshot live-query answers on-demand sse'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" quick' -l 'quick' -d 'Smaller sizes, for a quick smoke run (targets apply to the full sizes).'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" json' -l 'json' -d 'Print one JSON object per scenario.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" version' -l 'version' -d 'Show the version.'

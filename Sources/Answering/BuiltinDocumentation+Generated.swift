@@ -667,7 +667,7 @@ Usage: `qactl bench [<scenario> ...] [--quick] [--json]`
 
 Options:
 
-- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, sustained, fanout, idle-memory, soak, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode, client-snapshot, live-query, answers.
+- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, sustained, fanout, idle-memory, soak, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode, client-snapshot, live-query, answers, on-demand, sse.
 - `--quick`: Smaller sizes, for a quick smoke run (targets apply to the full sizes).
 - `--json`: Print one JSON object per scenario.
 
