@@ -43,7 +43,7 @@ public enum ShapeParameter {
 
     /// What a shape stream sets itself on every request; the rest of a
     /// stream's parameters (the shape) are the caller's.
-    public static let streamControlled: Set<String> = [offset, handle, live, cursor, cacheBuster, expiredHandle]
+    public static let streamControlled: Set<String> = [offset, handle, live, cursor, cacheBuster, expiredHandle, liveSSE, experimentalLiveSSE]
 }
 
 /// A 400 answer of the shape protocol that a client acts on rather than
