@@ -141,6 +141,67 @@ is down…`, `rebuilding every shape after a gap in the change stream…`, `the 
 service is catching up…`. `GET /metrics` is Prometheus text (requests by route and
 status with latency histograms, shapes, live polls, replication lag).
 
+### Query-driven sync, SSE and caching
+
+What TanStack DB's Electric collection does in `syncMode: 'on-demand'`: open the
+shape at `now` with `log=changes_only` (no rows, just a position), then load the rows
+each query needs as **subset snapshots**. Through the gatekeeper the token still fixes
+the table, `where` and params; a subset's own `where` is ANDed with them (as parsed
+clauses, never as text), may name only the shape's columns and has its own `$n`:
+
+```console
+$ curl -s -i "localhost:8787/shape?offset=now&log=changes_only" -H "authorization: Bearer $SHAPE_TOKEN"
+HTTP/1.1 200 OK
+electric-offset: 0_inf
+electric-handle: 1472227818-1796159051125721
+electric-up-to-date:
+[{"headers":{"control":"up-to-date","global_last_seen_lsn":"4"}}]
+$ curl -s -X POST "localhost:8787/shape?offset=0_inf&handle=1472227818-1796159051125721&log=changes_only" \
+    -H "authorization: Bearer $SHAPE_TOKEN" -H 'content-type: application/json' \
+    -d '{"where":"role = $1","params":{"1":"user"},"order_by":"created_at DESC","limit":2}'
+{"metadata":{"xmin":"5","xmax":"5","xip_list":[],"snapshot_mark":303110485,"database_lsn":"4"},
+ "data":[{"key":"\"public\".\"messages\"/\"q-3\"","value":{"id":"q-3",…,"content":"Question 3",…},"headers":{"operation":"insert","relation":["public","messages"],"snapshot_mark":303110485}},
+         {"key":"\"public\".\"messages\"/\"q-2\"",…}]}
+$ curl -s -G "localhost:8787/shape?offset=now&log=changes_only" -H "authorization: Bearer $SHAPE_TOKEN" \
+    --data-urlencode 'subset__where=1=1) OR (1=1'
+{"message":"Invalid request","errors":{"subset__where":["syntax error at character 4: expected AND, OR or the end of the clause, found ')'"]}}
+```
+
+GET takes the same as `subset__where`, `subset__params` (`{"1":"…"}`),
+`subset__limit`, `subset__offset`, `subset__order_by` (columns with `ASC`/`DESC`
+and `NULLS FIRST`/`LAST`; ties go by primary key). The answer is `no-cache` with
+`electric-snapshot: true`, the shape's handle, schema and current offset; the
+metadata's `xmin`/`xmax`/`xip_list` tell the client which later log changes it
+already holds (Electric's client drops them), so a row written while the subset was
+read arrives exactly once. Functions, subqueries, `;`, comments and unknown columns
+are 400; LIMIT goes to the database when the filter translates exactly.
+
+`live=true&live_sse=true` (or the older `experimental_live_sse=true`) answers with one
+long `text/event-stream` instead of a long-poll: one `data:` event per message, each
+batch ending with up-to-date, a `: keep-alive` comment after silence (at most every
+21 s), closed by the server after `--sse-timeout` (default `60s`), never buffered by
+the gatekeeper (`x-accel-buffering: no` for nginx):
+
+```console
+$ curl -s -N "localhost:8787/shape?offset=0_inf&handle=$HANDLE&log=changes_only&live=true&live_sse=true" -H "authorization: Bearer $SHAPE_TOKEN"
+data: {"key":"\"public\".\"messages\"/\"q-4\"","value":{"id":"q-4",…,"content":"Streamed?",…},"headers":{"operation":"insert",…,"lsn":"5","op_position":0,"txids":[5]}}
+
+data: {"key":"\"public\".\"messages\"/\"a-4\"",…,"headers":{"operation":"insert",…,"txids":[5],"last":true}}
+
+data: {"headers":{"control":"up-to-date","global_last_seen_lsn":"5"}}
+
+```
+
+A client resumes from `<global_last_seen_lsn>_0`; an offset names a whole
+transaction (responses never split one), so that resumes exactly. Caching follows
+Electric: `-1` for a week (an hour in shared caches), other catch-up 60 s, live 5 s,
+SSE just under its life, 409 60 s when it names the new handle and 1 s when not,
+errors `no-store` (also `surrogate-control`), POSTs never; `If-None-Match` gets 304 on
+every cacheable answer. With `--allow-shape-deletion`, a caller with the sync secret
+can drop a shape (its clients refetch): `curl -X DELETE
+"localhost:8787/v1/shape?handle=$HANDLE&secret=s3cret"` → `202`, or by definition
+(`table`, `where`, …); without the flag `405`, unknown handle `404`.
+
 ### On PostgreSQL
 
 ```sh
@@ -270,7 +331,15 @@ and caches shape tokens; `SyncCollection` holds synced rows plus an optimistic
 overlay, with `transaction { … }` (optimistic `mutate`, then the API call, then
 `awaitTxId`, rolled back on any error) and a `LocalReplica` (SQLite) that shows the
 rows at once on the next start and resumes from the saved offset; `LiveQuery`
-filters, orders and limits a collection incrementally.
+filters, orders and limits a collection incrementally. Query-driven sync: a
+collection whose configuration says `syncMode = .onDemand` follows only changes;
+`messages.liveQuery(SubsetQuery(where: .equals("conversation_id", "c-1"), orderBy:
+[.descending("created_at", as: .timestamp)], limit: 50))` loads exactly its rows as a
+subset snapshot (one request per distinct subset), and `awaitTxId` also resolves
+when a subset's snapshot already contains the write. `liveMode =
+.serverSentEvents` follows changes over SSE (back to long-polls if streams keep
+closing at once, as behind a buffering proxy). Txids are compared epoch-aware, also
+after PostgreSQL's xid epoch moves on.
 
 ## Use the Swift client in your app
 
