@@ -31,6 +31,12 @@ public enum ShapeParameter {
         query.last { $0.name == live }?.value == "true"
     }
 
+    /// Whether a request asks for an SSE live answer (`live_sse`, or the older
+    /// `experimental_live_sse`, with `live=true`).
+    public static func asksEvents(_ query: some BidirectionalCollection<(name: String, value: String)>) -> Bool {
+        asksLive(query) && query.contains { ($0.name == liveSSE || $0.name == experimentalLiveSSE) && $0.value != "false" }
+    }
+
     /// `params[n]`, the n-th (from 1) value of a `where` clause's `$n`.
     public static func param(_ number: Int) -> String { "params[\(number)]" }
 

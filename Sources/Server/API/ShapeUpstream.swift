@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import ShapeWire
 import SyncService
 
 /// Where the gatekeeper sends a shape request once it has rebuilt it from the
@@ -50,7 +51,9 @@ struct ElectricUpstream: ShapeUpstream {
         if let tag = call.ifNoneMatch { upstream.headers.add(name: "if-none-match", value: tag) }
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(upstream, deadline: .now() + .nanoseconds(deadline.components.seconds * 1_000_000_000))
+            // An SSE answer streams for as long as the upstream keeps it open (Electric: 60 s).
+            let limit = ShapeParameter.asksEvents(call.query) ? max(deadline, .seconds(3600)) : deadline
+            response = try await client.execute(upstream, deadline: .now() + .nanoseconds(limit.components.seconds * 1_000_000_000))
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
