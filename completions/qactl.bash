@@ -188,7 +188,7 @@ _qactl_serve() {
     repeating_flags=()
     non_repeating_flags=(--allow-shape-deletion --new-database --version -h --help)
     repeating_options=()
-    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --sse-timeout --data-dir)
+    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --answer-lease --sse-timeout --data-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -260,6 +260,9 @@ _qactl_serve() {
         return
         ;;
     '--max-shapes')
+        return
+        ;;
+    '--answer-lease')
         return
         ;;
     '--sse-timeout')

@@ -23,7 +23,7 @@ function __qactl_parse_tokens -S
         __qactl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'database-url=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'answerer=' 'knowledge=' 'llm-url=' 'llm-model=' 'answer-command=' 'answer-concurrency=' 'answer-timeout=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'max-connections=' 'idle-timeout=' 'max-snapshot-requests=' 'max-live-requests=' 'shape-ttl=' 'max-shapes=' 'sse-timeout=' 'allow-shape-deletion' 'new-database' 'data-dir=' 'version' 'h/help'
+            __qactl_parse_subcommand 0 'listen=' 'sync-secret=' 'log-level=' 'log-format=' 'database-url=' 'electric-url=' 'electric-secret=' 'shape-token-ttl=' 'answerer=' 'knowledge=' 'llm-url=' 'llm-model=' 'answer-command=' 'answer-concurrency=' 'answer-timeout=' 'long-poll-timeout=' 'shape-chunk-bytes=' 'max-connections=' 'idle-timeout=' 'max-snapshot-requests=' 'max-live-requests=' 'shape-ttl=' 'max-shapes=' 'answer-lease=' 'sse-timeout=' 'allow-shape-deletion' 'new-database' 'data-dir=' 'version' 'h/help'
         case 'chat'
             __qactl_parse_subcommand 0 'server=' 'user=' 'token=' 'conversation=' 'new=' 'ask=' 'json' 'timeout=' 'replica-dir=' 'data-dir=' 'version' 'h/help'
         case 'token'
@@ -132,6 +132,7 @@ complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "q
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" max-live-requests' -l 'max-live-requests' -d 'Live shape requests (parked long-polls) at once; more are refused with 503 and retry-after.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" shape-ttl' -l 'shape-ttl' -d 'A shape nobody reads for this long is dropped (its clients refetch); the change log is compacted behind the remaining shapes.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" max-shapes' -l 'max-shapes' -d 'Shapes kept at most; beyond it the least recently read are dropped (their clients refetch).' -rfka ''
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" answer-lease' -l 'answer-lease' -d 'With several instances on one PostgreSQL: how long an instance\'s claim on an answer lasts without progress; then another instance takes the answer over.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" sse-timeout' -l 'sse-timeout' -d 'How long a live /v1/shape request in SSE mode (live_sse=true) streams before the server closes it; the client reconnects.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" allow-shape-deletion' -l 'allow-shape-deletion' -d 'Let callers with the sync secret drop a shape with DELETE /v1/shape (its clients refetch).'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl serve" new-database' -l 'new-database' -d 'Start with a new, empty database when the data dir\'s database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.'

@@ -45,6 +45,10 @@ public struct ServerConfiguration: Sendable {
     /// Shapes not read for this long are dropped; beyond `maxShapes`, the least recently read.
     public var shapeTTL = syncDefaults.shapeTTL
     public var maxShapes = syncDefaults.maxShapes
+    /// How long an instance's claim on an answer lasts without a write
+    /// renewing it (PostgreSQL shared by several instances): after that,
+    /// another instance takes a dead one's answer over.
+    public var answerLease: Duration = .seconds(30)
     /// How long an SSE live response streams before it closes.
     public var sseTimeout = syncDefaults.sseTimeout
     /// Whether callers with the sync secret may `DELETE /v1/shape`.
