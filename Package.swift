@@ -175,6 +175,7 @@ let package = Package(
                 "CLIDocs",
                 "Server",
                 "PostgresStore",
+                "SQLiteStore",
                 "Benchmarks",
                 "TxidTail",
                 "ChatUI",

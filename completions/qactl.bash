@@ -173,13 +173,13 @@ _qactl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|chat|token|tail-txid|bench|help)
+    serve|chat|token|tail-txid|slots|bench|help)
         # Offer subcommand argument completions
         "_qactl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve chat token tail-txid bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve chat token tail-txid slots bench help' -- "${cur}"))
         ;;
     esac
 }
@@ -482,6 +482,65 @@ _qactl_tail-txid() {
         return
         ;;
     '--from')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_qactl_slots() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __qactl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|drop)
+        # Offer subcommand argument completions
+        "_qactl_slots_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list drop' -- "${cur}"))
+        ;;
+    esac
+}
+
+_qactl_slots_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--database-url --data-dir)
+    __qactl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--database-url')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_qactl_slots_drop() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--database-url --data-dir)
+    __qactl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--database-url')
         return
         ;;
     '--data-dir')

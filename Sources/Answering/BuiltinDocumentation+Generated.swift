@@ -224,6 +224,50 @@ $ qactl serve --database-url postgres://postgres@127.0.0.1:5433/postgres
 qactl: serve: server_not_ready: wal_level is 'replica'; set wal_level = logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL
 ```
 
+### Running several instances
+
+Several `qactl serve --database-url …` on one PostgreSQL, behind a load balancer:
+each has its own data dir and replication slot and serves every instance's writes
+live. Give them the same signing keys on purpose (copy one data dir's `keys/` into
+the others before their first start), so a token from one is good on all.
+
+- **Answers exactly once.** An unfinished answer is worked on by the instance
+  holding its lease (`qactl_answer_leases`, not synced); every write renews it and
+  only the holder's writes land. Every instance looks for answers nobody holds
+  every `--answer-lease`/3 (default lease `30s`), so the answers of an instance
+  that dies mid-answer are taken over by another once its leases expire, without
+  waiting for it to come back; a graceful stop hands them over at once.
+- **Slots.** Slots are named `qactl_<host>_<random>`. PostgreSQL keeps the WAL of
+  a slot until it is dropped, so the slot of an instance that is gone for good
+  fills the disk. Find it and drop it (refused while an instance uses it):
+
+```console
+$ qactl slots list --database-url "$DATABASE_URL"
+slot                                    in use  wal status  WAL kept
+qactl_vm_50f8f4f9 (this data dir)       yes     reserved    90.3 kB
+qactl_vm_5cdd0205                       no      reserved    90.3 kB
+qactl_vm_b06176de                       yes     reserved    90.3 kB
+$ qactl slots drop qactl_vm_5cdd0205 --database-url "$DATABASE_URL"
+dropped qactl_vm_5cdd0205
+$ qactl slots drop qactl_vm_50f8f4f9 --database-url "$DATABASE_URL"
+qactl: slot qactl_vm_50f8f4f9 is in use by a running instance; stop that instance first
+```
+
+  Set `max_slot_wal_keep_size` on the server as a safety net: a slot past it is
+  invalidated, and its instance treats that as a gap (clients get 409 and refetch;
+  it makes a new slot and rebuilds its shapes). An instance starting with a fresh
+  data dir also names the idle qactl slots in its log.
+- **Topologies.** (a) N full instances as above. (b) One sync instance (`--sync-secret`)
+  and N API/gatekeeper instances with `--electric-url http://sync:8787
+  --electric-secret …` (the same flags that put a real Electric behind them): reads
+  go through the gatekeepers to the one sync service, and through a CDN with the
+  cache headers Electric's clients expect; subsets (POST) and SSE pass through.
+
+Operator's checklist: one data dir per instance; the same `keys/` everywhere;
+`max_slot_wal_keep_size` set; `qactl slots list` after removing an instance, and
+`qactl slots drop` for its slot; `--answer-lease` longer than your slowest gap
+between answer tokens.
+
 ### Failure modes
 
 What qactl does when something around it breaks, and what the operator sees.
@@ -572,7 +616,7 @@ Build and run real-time apps in the TanStack DB + ElectricSQL style.
 
 qactl serves an API, a shape-token gatekeeper and an Electric-compatible sync service; its clients read live shapes, write through the API and confirm their optimistic writes by txid.
 
-Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qactl bench`.
+Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qactl slots`, `qactl bench`.
 
 ## qactl serve
 
@@ -733,6 +777,38 @@ Options:
 - `--timeout <duration>`: How long --await waits (default: 5s).
 - `--from <now|start>`: now: only transactions from now on (default); start: the shape's snapshot as one line, then every transaction.
 - `--json`: One JSON object per line on stdout, each with a type: ready, snapshot, transaction, truncate, awaited.
+- `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+
+## qactl slots
+
+List and drop the replication slots of qactl instances on a PostgreSQL database.
+
+Every qactl serve on PostgreSQL holds a replication slot (qactl_<host>_<random>), and PostgreSQL keeps the WAL a slot has not confirmed until the slot is dropped: the slot of an instance that is gone for good fills the disk. Set max_slot_wal_keep_size on the server as a safety net. Exit codes: 1 failure, 2 usage, 3 refused (the slot is in use, or not qactl's).
+
+Subcommands: `qactl slots list`, `qactl slots drop`.
+
+## qactl slots list
+
+Show each qactl slot: in use or not, and how much WAL the server keeps for it.
+
+Usage: `qactl slots list [--database-url <postgres://…>] [--data-dir <path>] [--json]`
+
+Options:
+
+- `--database-url <postgres://…>`: The PostgreSQL database the instances share (env: QACTL_DATABASE_URL).
+- `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--json`: One JSON object per slot.
+
+## qactl slots drop
+
+Drop the slot of a qactl instance that is gone for good (refused while an instance uses it).
+
+Usage: `qactl slots drop <slot> [--database-url <postgres://…>] [--data-dir <path>]`
+
+Options:
+
+- `<slot>`: The slot, as qactl slots list shows it.
+- `--database-url <postgres://…>`: The PostgreSQL database the instances share (env: QACTL_DATABASE_URL).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
 
 ## qactl bench
