@@ -188,7 +188,7 @@ _qactl_serve() {
     repeating_flags=()
     non_repeating_flags=(--allow-shape-deletion --new-database --version -h --help)
     repeating_options=()
-    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --answer-lease --sse-timeout --data-dir)
+    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --answer-lease --sse-timeout --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -271,6 +271,9 @@ _qactl_serve() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -278,7 +281,7 @@ _qactl_chat() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --user --token --conversation --new --ask --timeout --replica-dir --data-dir)
+    non_repeating_options=(--server --user --token --conversation --new --ask --timeout --replica-dir --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -308,6 +311,9 @@ _qactl_chat() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac
@@ -363,7 +369,7 @@ _qactl_token_mint_auth() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sub --ttl --data-dir)
+    non_repeating_options=(--sub --ttl --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -377,6 +383,9 @@ _qactl_token_mint_auth() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -384,7 +393,7 @@ _qactl_token_mint_shape() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--param)
-    non_repeating_options=(--sub --table --ttl --data-dir)
+    non_repeating_options=(--sub --table --ttl --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -404,6 +413,9 @@ _qactl_token_mint_shape() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -411,12 +423,15 @@ _qactl_token_decode() {
     repeating_flags=()
     non_repeating_flags=(--verify --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir)
+    non_repeating_options=(--data-dir --keys-dir)
     __qactl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac
@@ -426,7 +441,7 @@ _qactl_token_rotate() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--keep --data-dir)
+    non_repeating_options=(--keep --data-dir --keys-dir)
     __qactl_offer_flags_options 1
 
     # Offer option value completions
@@ -435,6 +450,9 @@ _qactl_token_rotate() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac
@@ -452,7 +470,7 @@ _qactl_tail-txid() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --user --token --conversation --table --database-url --await --timeout --from --data-dir)
+    non_repeating_options=(--server --user --token --conversation --table --database-url --await --timeout --from --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -487,6 +505,9 @@ _qactl_tail-txid() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -517,7 +538,7 @@ _qactl_slots_list() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--database-url --data-dir)
+    non_repeating_options=(--database-url --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -528,6 +549,9 @@ _qactl_slots_list() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -535,7 +559,7 @@ _qactl_slots_drop() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--database-url --data-dir)
+    non_repeating_options=(--database-url --data-dir --keys-dir)
     __qactl_offer_flags_options 1
 
     # Offer option value completions
@@ -544,6 +568,9 @@ _qactl_slots_drop() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac

@@ -624,7 +624,7 @@ Run the service: API, shape-token gatekeeper and sync service on an embedded SQL
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 
-Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--answer-lease <duration>] [--sse-timeout <duration>] [--allow-shape-deletion] [--new-database] [--data-dir <path>]`
+Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--answer-lease <duration>] [--sse-timeout <duration>] [--allow-shape-deletion] [--new-database] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -656,6 +656,7 @@ Options:
 - `--allow-shape-deletion`: Let callers with the sync secret drop a shape with DELETE /v1/shape (its clients refetch).
 - `--new-database`: Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl chat
 
@@ -663,7 +664,7 @@ Chat with the service from a terminal: live conversations, optimistic sends, str
 
 On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with --json, it reads one line per question or command and prints one line (or JSON object) per change. --ask sends one question and prints its answer: exit 0 when it completes, 1 when it fails, 4 on --timeout, 3 when the server refuses the token. Conversations are kept in local replicas, so a restart shows them at once.
 
-Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--new <title>] [--ask <text>] [--json] [--timeout <duration>] [--replica-dir <path>] [--data-dir <path>]`
+Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--new <title>] [--ask <text>] [--json] [--timeout <duration>] [--replica-dir <path>] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -677,6 +678,7 @@ Options:
 - `--timeout <duration>`: How long --ask (and the line mode at end of input) waits for answers, e.g. 30s, 2m. Default: 2m.
 - `--replica-dir <path>`: Where conversations are kept between runs (env: QACTL_REPLICA_DIR; default: <data-dir>/replicas).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token
 
@@ -698,7 +700,7 @@ Mint an auth token for a user.
 
 For development: in production an identity provider issues auth tokens.
 
-Usage: `qactl token mint auth --sub <user> [--ttl <duration>] [--json] [--data-dir <path>]`
+Usage: `qactl token mint auth --sub <user> [--ttl <duration>] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -706,6 +708,7 @@ Options:
 - `--ttl <duration>`: How long the token is valid, e.g. 12h, 30m. Default: 12h.
 - `--json`: Print one JSON object instead of the bare token.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token mint shape
 
@@ -713,7 +716,7 @@ Mint a shape token (operator tool: no ownership check).
 
 messages needs --param conversationId=ID and grants that conversation's messages; conversations grants the user's own conversations.
 
-Usage: `qactl token mint shape --sub <user> --table <table> [--param <name=value> ...] [--ttl <duration>] [--json] [--data-dir <path>]`
+Usage: `qactl token mint shape --sub <user> --table <table> [--param <name=value> ...] [--ttl <duration>] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -723,6 +726,7 @@ Options:
 - `--ttl <duration>`: How long the token is valid, e.g. 5m. Default: 5m.
 - `--json`: Print one JSON object instead of the bare token.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token decode
 
@@ -730,7 +734,7 @@ Show a token's header, claims, lifetime and shape.
 
 With --verify, also check the signature against the data dir's keys and say whether the token is valid, expired, badly signed, signed with an unknown key or meant for another audience. Exit status: 0 valid (or not verified), 2 not a token, 3 refused.
 
-Usage: `qactl token decode <token> [--verify] [--json] [--data-dir <path>]`
+Usage: `qactl token decode <token> [--verify] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -738,6 +742,7 @@ Options:
 - `--verify`: Check the signature and claims against the data dir's keys.
 - `--json`: Print one JSON object.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token rotate
 
@@ -745,13 +750,14 @@ Add a new signing key; older keys keep verifying.
 
 New tokens are signed with the new key at once; tokens signed with older keys stay valid until they expire, unless --keep drops those keys. A running qactl serve picks up new keys when restarted.
 
-Usage: `qactl token rotate [<which>] [--keep <n>] [--data-dir <path>]`
+Usage: `qactl token rotate [<which>] [--keep <n>] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
 - `<which>`: Which keys to rotate. Values: auth, shape, all. Default: all.
 - `--keep <n>`: Keep only the newest N keys of each rotated kind (default: keep all).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl tail-txid
 
@@ -763,7 +769,7 @@ With --database-url it reads PostgreSQL's logical replication stream instead, th
 
 --await TXID exits 0 once that transaction is seen, or is already visible (in the shape's snapshot, or committed before the slot existed), and 4 when --timeout passes first. SIGINT or SIGTERM ends a plain tail with 0, an unfinished --await with 1. Exit codes: 1 failure, 2 usage, 3 refused, 4 timed out.
 
-Usage: `qactl tail-txid [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--table <table>] [--database-url <postgres://…>] [--await <txid>] [--timeout <duration>] [--from <now|start>] [--json] [--data-dir <path>]`
+Usage: `qactl tail-txid [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--table <table>] [--database-url <postgres://…>] [--await <txid>] [--timeout <duration>] [--from <now|start>] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -778,6 +784,7 @@ Options:
 - `--from <now|start>`: now: only transactions from now on (default); start: the shape's snapshot as one line, then every transaction.
 - `--json`: One JSON object per line on stdout, each with a type: ready, snapshot, transaction, truncate, awaited.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl slots
 
@@ -791,25 +798,27 @@ Subcommands: `qactl slots list`, `qactl slots drop`.
 
 Show each qactl slot: in use or not, and how much WAL the server keeps for it.
 
-Usage: `qactl slots list [--database-url <postgres://…>] [--data-dir <path>] [--json]`
+Usage: `qactl slots list [--database-url <postgres://…>] [--data-dir <path>] [--keys-dir <path>] [--json]`
 
 Options:
 
 - `--database-url <postgres://…>`: The PostgreSQL database the instances share (env: QACTL_DATABASE_URL).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 - `--json`: One JSON object per slot.
 
 ## qactl slots drop
 
 Drop the slot of a qactl instance that is gone for good (refused while an instance uses it).
 
-Usage: `qactl slots drop <slot> [--database-url <postgres://…>] [--data-dir <path>]`
+Usage: `qactl slots drop <slot> [--database-url <postgres://…>] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
 - `<slot>`: The slot, as qactl slots list shows it.
 - `--database-url <postgres://…>`: The PostgreSQL database the instances share (env: QACTL_DATABASE_URL).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl bench
 

@@ -190,6 +190,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.maxShapes = maxShapes
         settings.sseTimeout = sseTimeout.duration
         settings.answerLease = answerLease.duration
+        settings.keysDirectory = data.directory.keysDirectory
         settings.allowsShapeDeletion = allowShapeDeletion
         let configuration = settings
         do {

@@ -49,8 +49,11 @@ import QACtlTestSupport
                 "/questions/send", json: ["conversationId": "c-1", "questionId": "q-\(n)", "answerId": "a-\(n)", "content": "Question \(n)"], token: alice)
             #expect(answer.status == 200)
         }
-        try await Task.sleep(for: .milliseconds(400))
+        // Killed while it is generating (its command has logged and is sleeping).
         let victim = try #require(third.pid)
+        try await eventually("the third instance to be mid-answer", timeout: .seconds(30)) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").contains { $0.hasPrefix("\(victim) ") }
+        }
         _ = try await third.stop(signal: SIGKILL)
 
         // Every answer completes, once, with the whole text.
