@@ -35,7 +35,9 @@ struct WriteRoutes {
             let question = try Field.id(body.questionId, "questionId")
             let answer = try Field.id(body.answerId, "answerId")
             let content = try Field.text(body.content, "content", bytes: 1...32_768)
-            switch try await store.sendQuestion(conversation: conversation, questionID: question, answerID: answer, user: user, content: content) {
+            let outcome = try await store.sendQuestion(conversation: conversation, questionID: question, answerID: answer, user: user, content: content)
+            if case .created = outcome { CrashAfterCommit.questionCommitted(question) }
+            switch outcome {
             case .created(_, let txid), .repeated(_, let txid):
                 // Answer generation starts only now that the commit is durable. A
                 // repeat queues it too: the first attempt may have committed and
