@@ -148,7 +148,7 @@ public actor SyncCollection {
         Transaction(id: newTransactionID(), collection: self, timeout: timeout, mutationFunction: mutationFunction)
     }
 
-    private nonisolated func newTransactionID() -> Int {
+    nonisolated func newTransactionID() -> Int {
         transactionIDs.add(1, ordering: .relaxed).newValue
     }
 
