@@ -135,6 +135,31 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func retryNowAbandonsAnAttemptStuckOnADownServer() async throws {
+        let dir = TemporaryDirectory()
+        let cache = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path)
+        let alice = try TestClient(server: server, user: "alice")
+        _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
+        try await server.stop()
+        let replica = try LocalReplica.open(
+            directory: cache.path, identity: ReplicaIdentity(server: server.baseURL, user: "alice", shape: "outbox"))
+        try enqueueQuestion("q-1", in: replica)
+        // An attempt on a refused connection can wait out its whole (here 60 s) timeout.
+        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try deliverer(alice, timeout: .seconds(60)))
+        await sender.start()
+        try await Task.sleep(for: .milliseconds(500))
+        try await server.restart()
+        let started = ContinuousClock.now
+        await sender.retryNow()
+        let txid = try await sender.delivery(of: "q-1")
+        #expect(txid > 0)
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(try replica.outboxEntries().isEmpty)
+        await sender.stop()
+        try await server.stop()
+    }
+
     @Test func queuingTheSameKeyTwiceIsOneWrite() throws {
         let cache = TemporaryDirectory()
         let replica = try LocalReplica.open(

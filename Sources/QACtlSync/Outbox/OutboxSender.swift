@@ -29,6 +29,9 @@ public actor OutboxSender {
     /// Resumed to end a wait early: new work, or ``retryNow()``.
     private var wakeUp: CheckedContinuation<Void, Never>?
     private var wakeRequested = false
+    /// The delivery in flight, and whether ``retryNow()`` abandoned it.
+    private var attempt: Task<UInt64, any Error>?
+    private var abandoned = false
     /// Txids of writes delivered by this sender, for late ``delivery(of:)`` callers.
     private var delivered: [String: UInt64] = [:]
     private var waiting: [String: [CheckedContinuation<UInt64, any Error>]] = [:]
@@ -71,6 +74,18 @@ public actor OutboxSender {
         } else {
             wakeRequested = true
         }
+    }
+
+    /// Tries the head of the queue again now: ends the wait before the next
+    /// attempt, and abandons an attempt in flight (one stuck on a server that
+    /// was down may take its whole timeout to fail). An abandoned attempt that
+    /// did reach the server is harmless: the repeat gets the original txid.
+    public func retryNow() {
+        if let attempt {
+            abandoned = true
+            attempt.cancel()
+        }
+        wake()
     }
 
     /// Waits until the write with `key` is delivered (its txid) or refused
@@ -117,9 +132,12 @@ public actor OutboxSender {
                 continue
             }
             do {
-                let txid = try await deliver(entry)
+                let txid = try await attemptDelivery(entry)
                 previousWasUnauthorized = false
                 try settle(entry.key, with: .success(txid))
+            } catch _ where abandoned && !Task.isCancelled {
+                // retryNow(): not a failed attempt, just an earlier one.
+                abandoned = false
             } catch is CancellationError {
                 return
             } catch let error as ReplicaError {
@@ -132,6 +150,20 @@ public actor OutboxSender {
                 previousWasUnauthorized = (error as? APIError)?.status == 401
                 await handle(decision, for: entry, error: error)
             }
+        }
+    }
+
+    /// One call of the deliver function, in a task of its own so that ``retryNow()`` can abandon it.
+    private func attemptDelivery(_ entry: OutboxEntry) async throws -> UInt64 {
+        abandoned = false
+        let deliver = self.deliver
+        let running = Task { try await deliver(entry) }
+        attempt = running
+        defer { attempt = nil }
+        return try await withTaskCancellationHandler {
+            try await running.value
+        } onCancel: {
+            running.cancel()
         }
     }
 
