@@ -135,6 +135,54 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func aWriteWhoseResponseWasLostIsRetriedToItsOriginalTxidAndItsOptimisticRowsClear() async throws {
+        let dir = TemporaryDirectory()
+        let cache = TemporaryDirectory()
+        // serve (a debug build) SIGKILLs itself right after committing q-lost, before answering.
+        let server = try await TestServer.start(dataDirectory: dir.path, environment: ["QACTL_TEST_KILL_AFTER_COMMIT": "q-lost"])
+        let alice = try TestClient(server: server, user: "alice")
+        _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
+        let messages = alice.messages("c-1")
+        await messages.start()
+        try await eventually("ready") { await messages.status == .ready }
+        let replica = try LocalReplica.open(
+            directory: cache.path, identity: ReplicaIdentity(server: server.baseURL, user: "alice", shape: "outbox"))
+        let entry = try enqueueQuestion("q-lost", in: replica)
+        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try deliverer(alice, timeout: .seconds(2)))
+        let failures = Recorder<String>()
+        let events = await sender.events()
+        let listening = Task { for await case .retrying(_, _, _, let error) in events { failures.append(error) } }
+        let send = messages.queuedTransaction(timeout: .seconds(10)) { try await sender.delivery(of: entry.key) }
+        try await send.mutate { draft in for row in entry.rows { try draft.insert(row) } }
+        let committing = Task { try await send.commit() }
+        await sender.start()
+
+        try await eventually("the first attempt lost its response") { !failures.values.isEmpty }
+        #expect(try await server.stop() == SIGKILL)
+        #expect(await messages.rows["q-lost"] != nil, "still shown while the server is down")
+        try await server.restart(environment: [:])
+        try await committing.value
+        let txid = try await sender.delivery(of: "q-lost")
+        listening.cancel()
+
+        #expect(await send.state == .completed)
+        #expect(await messages.state.optimisticKeys.isEmpty, "the optimistic rows cleared")
+        #expect(await messages.state.synced["q-lost"] != nil)
+        try await messages.awaitTxId(txid, timeout: .zero)
+        // The server's own record: the write is there once, under that txid.
+        let direct = try await alice.api.sendQuestion(
+            conversationId: "c-1", questionId: "q-lost", answerId: "a-lost", content: entry.payload["content"] ?? "")
+        #expect(direct == txid)
+        let fresh = alice.messages("c-1")
+        await fresh.start()
+        try await eventually("a fresh sync") { await fresh.status == .ready }
+        #expect(await fresh.rows.keys.sorted() == ["a-lost", "q-lost"])
+        await fresh.stop()
+        await messages.stop()
+        await sender.stop()
+        try await server.stop()
+    }
+
     @Test func retryNowAbandonsAnAttemptStuckOnADownServer() async throws {
         let dir = TemporaryDirectory()
         let cache = TemporaryDirectory()
