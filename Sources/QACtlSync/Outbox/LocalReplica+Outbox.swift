@@ -34,6 +34,13 @@ extension LocalReplica {
         }
     }
 
+    /// The oldest queued write: the next to send.
+    func nextQueued() throws -> OutboxEntry? {
+        try outboxRead("read the outbox") { db in
+            try GRDB.Row.fetchOne(db, sql: "SELECT * FROM outbox_entries ORDER BY seq LIMIT 1").map(Self.entry(from:))
+        }
+    }
+
     /// Writes the server refused, oldest first.
     public func deadLetters() throws -> [DeadLetter] {
         try outboxRead("read the dead letters") { db in
@@ -71,7 +78,7 @@ extension LocalReplica {
     /// The server refused the write for good: it moves to the dead letters in one step.
     func moveToDeadLetters(_ key: String, error: APIError, now: Date = Date()) throws -> DeadLetter? {
         try outboxWrite("move write \(key) to the dead letters") { db in
-            guard let entry = try Self.entry(db, key: key) else { return nil }
+            guard try Self.entry(db, key: key) != nil else { return nil }
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO outbox_dead_letters(

@@ -118,7 +118,7 @@ public actor OutboxSender {
         while !Task.isCancelled {
             let head: OutboxEntry?
             do {
-                head = try replica.outboxEntries().first
+                head = try replica.nextQueued()
                 storageFailures = 0
             } catch {
                 let delay = policy.backoff.delay(attempt: storageFailures)
