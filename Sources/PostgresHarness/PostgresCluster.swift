@@ -188,21 +188,6 @@ public final class PostgresCluster: @unchecked Sendable {
         return took
     }
 
-    /// Moves the cluster into transaction-id epoch `epoch` (`pg_resetwal -e`):
-    /// 64-bit ids (`xid8`, `pg_current_snapshot()`) then exceed 2³² while the
-    /// 32-bit xids that writes and logical replication carry stay small, as on
-    /// a server past its first wraparound. Shuts the server down for it and starts it again.
-    public func advanceXidEpoch(to epoch: UInt32) throws {
-        try shutDown(mode: "fast")
-        lock.lock()
-        let stopped = self.stopped
-        lock.unlock()
-        guard !stopped else { throw PostgresHarnessError(.stopped, "the cluster on port \(port) was stopped") }
-        _ = try CommandRunner.check(
-            binaries.path("pg_resetwal"), ["-e", String(epoch), "-D", directory + "/data"], as: .clusterOwner, directory: directory)
-        try startAgain()
-    }
-
     /// Starts the server again after ``shutDown(mode:timeout:)``, on the same port and data.
     public func startAgain() throws {
         lock.lock()
