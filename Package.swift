@@ -233,7 +233,7 @@ let package = Package(
         // every acknowledged write arrives exactly once and nothing stays stuck.
         .testTarget(
             name: "FaultTests",
-            dependencies: ["qactl", "PostgresHarness", "QACtlTestSupport"],
+            dependencies: ["qactl", "PostgresHarness", "QACtlTestSupport", "QACtlSync"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -118,7 +118,7 @@ $ curl -s -X POST localhost:8787/shapes/auth-token -H "authorization: Bearer $TO
 {"expiresAt":"2026-12-01T16:41:48Z","shape":{"params":["c-1"],"table":"messages","where":"conversation_id = $1"},"token":"eyJraWQiOiJzaGFwZS0y…"}
 $ curl -s -X POST localhost:8787/questions/send -H "authorization: Bearer $TOKEN" \
     -d '{"conversationId":"c-1","questionId":"q-1","answerId":"a-1","content":"What is a shape token?"}'
-{"success":true,"txid":2}
+{"position":"2","success":true,"txid":2}
 $ curl -s "localhost:8787/shape?offset=-1" -H "authorization: Bearer $SHAPE_TOKEN"
 [{"key":"\"public\".\"messages\"/\"q-1\"","value":{"id":"q-1","conversation_id":"c-1","user_id":"alice","role":"user","status":"completed","content":"How do I mint a shape token?",…},"headers":{"operation":"insert","relation":["public","messages"]}},
  {"key":"\"public\".\"messages\"/\"a-1\"","value":{"id":"a-1",…,"role":"assistant","status":"pending","content":"",…},"headers":{"operation":"insert","relation":["public","messages"]}},
@@ -307,8 +307,16 @@ txid has come back through the sync stream, and the answer streams in; a failed
 write disappears again with the error shown. Messages from other clients appear live.
 Conversations are kept in local replicas (`<data-dir>/replicas`), so a restart shows
 them at once, even with the server down. Commands: `/new TITLE`, `/list`,
-`/switch ID`, `/help`, `/quit`; PgUp/PgDn scroll; Ctrl-C or Ctrl-D quits, and the
+`/switch ID`, `/outbox`, `/help`, `/quit`; PgUp/PgDn scroll; Ctrl-C or Ctrl-D quits, and the
 terminal is restored on every way out.
+
+Offline, questions are not lost: each one is stored in an outbox in the local replica
+before it is sent, shown as `queued` while the server cannot be reached, kept when chat
+quits, and sent in the order typed once the server is back (the next time chat runs, if
+need be), each exactly once: the server answers a repeat with the original txid. A
+question the server refuses (403, 409, …) is rolled back and kept as refused; `/outbox`
+lists the queued and refused ones, `/outbox clear` forgets the refused. One chat per user
+and server holds the outbox; a second one says so and sends its questions directly.
 
 Without a terminal it reads one question or command per line and prints a line per
 change:
@@ -333,7 +341,8 @@ Sources: README.md § qactl
 ```
 
 `--ask TEXT` sends one question and prints the answer: exit 0 when it completes, 1
-when it fails, 4 after `--timeout` (default 2m), 3 when the token is refused. With
+when it fails, 4 after `--timeout` (default 2m; a server that is down gets that long to
+come back), 3 when the token is refused. With
 `--json`, one object per state change:
 
 ```console
@@ -383,7 +392,12 @@ subset snapshot (one request per distinct subset), and `awaitTxId` also resolves
 when a subset's snapshot already contains the write. `liveMode =
 .serverSentEvents` follows changes over SSE (back to long-polls if streams keep
 closing at once, as behind a buffering proxy). Txids are compared epoch-aware, also
-after PostgreSQL's xid epoch moves on.
+after PostgreSQL's xid epoch moves on. Offline writes go through the
+replica's outbox: `enqueue` stores a write before its API call, `OutboxSender` sends
+queued writes in order with their idempotency key (backoff 1 s·2ⁿ up to 60 s, honouring
+`retry-after`; 400/401/403/409/422 go to `deadLetters()`), and `queuedTransaction`
+shows one until it syncs back. `awaitPosition` waits for a write's commit position
+(`sendQuestionReceipt`) on any shape: a read-your-writes barrier.
 
 ## Use the Swift client in your app
 
