@@ -92,6 +92,12 @@ import QACtlTestSupport
         try await eventually("the killed instance's slot to be released by PostgreSQL") {
             try Self.qactl(["slots", "list", "--database-url", url]).output.split(separator: "\n").contains { $0.hasPrefix(dead) && $0.contains(" no ") }
         }
+        // A running instance reports it in /metrics (and names it in its log).
+        try await eventually("the dead slot in /metrics", timeout: .seconds(30)) {
+            let metrics = try await HTTP.send(first.baseURL + "/metrics").body
+            return metrics.contains("qactl_replication_slot_retained_bytes{slot=\"\(dead)\",active=\"false\",this_instance=\"false\"}")
+                && metrics.contains("slot=\"\(alive)\",active=\"true\",this_instance=\"true\"")
+        }
         let refused = try Self.qactl(["slots", "drop", alive, "--database-url", url])
         #expect(refused.status == 3)
         #expect(refused.errors.contains("in use"))
