@@ -110,6 +110,43 @@ import QACtlTestSupport
         try await second.stop()
     }
 
+    /// Topology (b): one sync instance, API/gatekeeper instances in front of it
+    /// (`--electric-url`, as for a real Electric), all on one database and one keys dir.
+    @Test func gatekeepersInFrontOfOneSyncInstance() async throws {
+        let cluster = try await blocking { try PostgresCluster.start(.init(settings: ["max_replication_slots": "20", "max_wal_senders": "20"])) }
+        defer { try? cluster.stop() }
+        let url = cluster.url + "?sslmode=disable"
+        let keys = root.path + "/keys"
+        let common = ["--database-url", url, "--keys-dir", keys, "--answerer", "command", "--answer-command", "echo Answered once."]
+        let sync = try await ServeProcess.start(dataDirectory: root.path + "/sync", arguments: common + ["--sync-secret", "sync-secret"])
+        let front = ["--electric-url", sync.baseURL, "--electric-secret", "sync-secret"]
+        let gatekeepers = [
+            try await ServeProcess.start(dataDirectory: root.path + "/g1", arguments: common + front),
+            try await ServeProcess.start(dataDirectory: root.path + "/g2", arguments: common + front),
+        ]
+        let writer = ServerAPI(server: gatekeepers[0]), reader = ServerAPI(server: gatekeepers[1])
+        let alice = try Self.qactl(["token", "mint", "auth", "--sub", "alice", "--keys-dir", keys]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await writer.conversation("c-1", token: alice)
+        let token = try #require(try await reader.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        var follow = ServerAPI.Follow()
+        try await reader.catchUp(&follow, token: token)
+        let sent = try await writer.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-1", "answerId": "a-1", "content": "Through which?"], token: alice)
+        let txid = try #require(sent.json["txid"] as? Int)
+        // Read through the other gatekeeper, live: the question, then its one answer.
+        try await eventually("the answer, live through the second gatekeeper", timeout: .seconds(30)) {
+            _ = try await reader.follow(&follow, token: token, live: true)
+            return follow.messages.contains { ($0["value"] as? [String: Any])?["status"] as? String == "completed" }
+        }
+        #expect(follow.messages.contains { ($0["headers"] as? [String: Any])?["txids"] as? [Int] == [txid] })
+        let answers = try cluster.psql("SELECT content FROM messages WHERE id = 'a-1'").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(answers == "Answered once.")
+        // Only the sync instance holds a slot.
+        let slots = try Self.qactl(["slots", "list", "--json", "--database-url", url]).output.split(separator: "\n")
+        #expect(slots.count == 1)
+        for gatekeeper in gatekeepers { try await gatekeeper.stop() }
+        try await sync.stop()
+    }
+
     /// Runs the qactl CLI and returns its exit status and output.
     static func qactl(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
