@@ -57,6 +57,47 @@ import Testing
         try await scene.expectCleanStop()
     }
 
+    /// `max_slot_wal_keep_size`, the operator's safety net, invalidates the
+    /// slot of an instance that fell behind (here: stopped while WAL was
+    /// written): the instance finds it lost at its next start, makes a new
+    /// slot, its clients refetch, and nothing acknowledged is missing.
+    @Test func aSlotInvalidatedByMaxSlotWalKeepSizeIsAGapTheInstanceRecoversFrom() async throws {
+        let scene = try await FaultScene.start(dataDirectory: dir.path)
+        defer { scene.finish() }
+        let first = await scene.load(writers: 2, count: 10, tag: "before").finish()
+        var state = ServerAPI.Follow()
+        try await scene.api.catchUp(&state, token: scene.shapeToken)
+        try await scene.server.stop()
+
+        // Past the limit: WAL moves on by several segments and a checkpoint removes them.
+        let status = try await blocking { [cluster = scene.cluster] () -> String in
+            _ = try cluster.psql("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'")
+            _ = try cluster.psql("SELECT pg_reload_conf()")
+            for _ in 0..<4 {
+                _ = try cluster.psql("INSERT INTO messages VALUES ('q-past-' || md5(random()::text), '\(FaultScene.conversation)', 'alice', 'user', 'completed', repeat('x', 1000), now(), now())")
+                _ = try cluster.psql("SELECT pg_switch_wal()")
+            }
+            _ = try cluster.psql("CHECKPOINT")
+            return try cluster.psql("SELECT wal_status FROM pg_replication_slots WHERE slot_name LIKE 'qactl\\_%'").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(status == "lost", "the slot is invalidated: \(status)")
+        try await scene.server.restart()
+        try await eventually("the old handle gets a 409", timeout: .seconds(30)) {
+            var copy = state
+            return try await scene.api.follow(&copy, token: scene.shapeToken).status == 409
+        }
+        let fresh = try await ShapeFollower.freshSync(api: scene.api, token: scene.shapeToken)
+        #expect(Set(first.acknowledged).subtracting(fresh.keys).isEmpty)
+        #expect(fresh.keys.filter { $0.hasPrefix("q-past-") }.count == 4, "the writes made while it was behind are there")
+        #expect(fresh.values.allSatisfy { $0 == 1 })
+        // New writes flow through the new slot.
+        let follower = ShapeFollower(api: scene.api, token: scene.shapeToken)
+        let after = await scene.load(writers: 2, count: 10, tag: "after").finish()
+        try await scene.expectEveryAcknowledgedWriteOnce(after, follower: follower)
+        await follower.stop()
+        try await scene.expectCleanStop()
+    }
+
     @Test(arguments: ["fast", "immediate"])
     func postgresRestartedDuringWrites(mode: String) async throws {
         let scene = try await FaultScene.start(dataDirectory: dir.path)
