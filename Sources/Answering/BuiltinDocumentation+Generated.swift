@@ -228,8 +228,10 @@ qactl: serve: server_not_ready: wal_level is 'replica'; set wal_level = logical 
 
 Several `qactl serve --database-url …` on one PostgreSQL, behind a load balancer:
 each has its own data dir and replication slot and serves every instance's writes
-live. Give them the same signing keys on purpose (copy one data dir's `keys/` into
-the others before their first start), so a token from one is good on all.
+live. Give them the same signing keys on purpose: `--keys-dir /srv/qactl-keys` (or
+`QACTL_KEYS_DIR`) on every instance and on `qactl token …`, so a token from one is
+good on all; `qactl token rotate --keys-dir …` reaches the running instances within
+a few seconds, no restart.
 
 - **Answers exactly once.** An unfinished answer is worked on by the instance
   holding its lease (`qactl_answer_leases`, not synced); every write renews it and
@@ -253,6 +255,9 @@ $ qactl slots drop qactl_vm_50f8f4f9 --database-url "$DATABASE_URL"
 qactl: slot qactl_vm_50f8f4f9 is in use by a running instance; stop that instance first
 ```
 
+  Every instance also checks every 10 s: an unused qactl slot is named in its log
+  (with the WAL it keeps, again every 6 h), and `/metrics` has
+  `qactl_replication_slot_retained_bytes{slot,active,this_instance}` for each.
   Set `max_slot_wal_keep_size` on the server as a safety net: a slot past it is
   invalidated, and its instance treats that as a gap (clients get 409 and refetch;
   it makes a new slot and rebuilds its shapes). An instance starting with a fresh
@@ -263,7 +268,7 @@ qactl: slot qactl_vm_50f8f4f9 is in use by a running instance; stop that instanc
   go through the gatekeepers to the one sync service, and through a CDN with the
   cache headers Electric's clients expect; subsets (POST) and SSE pass through.
 
-Operator's checklist: one data dir per instance; the same `keys/` everywhere;
+Operator's checklist: one data dir per instance; one `--keys-dir` for all;
 `max_slot_wal_keep_size` set; `qactl slots list` after removing an instance, and
 `qactl slots drop` for its slot; `--answer-lease` longer than your slowest gap
 between answer tokens.
