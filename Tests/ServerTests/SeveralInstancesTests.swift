@@ -32,16 +32,24 @@ import QACtlTestSupport
         let alice = try await apis[0].authToken("alice")
         try await apis[0].conversation("c-1", token: alice)
 
-        // Writes through one instance are live on another.
-        let token = try #require(try await apis[1].shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
-        var follow = ServerAPI.Follow()
-        try await apis[1].catchUp(&follow, token: token)
-        let state = follow
-        let live = Task { var copy = state; return try await apis[1].follow(&copy, token: token, live: true) }
-        try await Task.sleep(for: .milliseconds(300))
-        let sent = try await apis[2].post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-0", "answerId": "a-0", "content": "Question 0"], token: alice)
-        #expect(sent.status == 200)
-        #expect(try await live.value.changes.contains { ($0["value"] as? [String: Any])?["id"] as? String == "q-0" })
+        // Writes through each instance are live on every other.
+        var pair = 0
+        for writer in 0..<3 {
+            for reader in 0..<3 where reader != writer {
+                pair += 1
+                let token = try #require(try await apis[reader].shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+                var follow = ServerAPI.Follow()
+                try await apis[reader].catchUp(&follow, token: token)
+                let id = "p-\(pair)"
+                let sent = try await apis[writer].post(
+                    "/questions/send", json: ["conversationId": "c-1", "questionId": id, "answerId": "pa-\(pair)", "content": "Pair \(pair)"], token: alice)
+                #expect(sent.status == 200)
+                try await eventually("\(id) written through instance \(writer) live on instance \(reader)", timeout: .seconds(15)) {
+                    _ = try await apis[reader].follow(&follow, token: token, live: true)
+                    return follow.messages.contains { ($0["value"] as? [String: Any])?["id"] as? String == id }
+                }
+            }
+        }
 
         // 30 questions through all three, then the third dies mid-answer.
         for n in 1...30 {
@@ -59,7 +67,7 @@ import QACtlTestSupport
         // Every answer completes, once, with the whole text.
         try await eventually("every answer to complete", timeout: .seconds(60)) {
             let rows = try cluster.psql("SELECT count(*) FROM messages WHERE role = 'assistant' AND status = 'completed'")
-            return rows.trimmingCharacters(in: .whitespacesAndNewlines) == "31"
+            return rows.trimmingCharacters(in: .whitespacesAndNewlines) == "36"
         }
         let contents = try cluster.psql("SELECT DISTINCT content FROM messages WHERE role = 'assistant'").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(contents == "The answer.")
@@ -69,7 +77,7 @@ import QACtlTestSupport
         }
         let survivors = Set([first.pid, second.pid].compactMap { $0 })
         var takenOver = 0
-        for n in 0...30 {
+        for n in 1...30 {
             let question = "Question \(n)"
             let bySurvivors = generations.filter { $0.question == question && survivors.contains($0.pid) }.count
             let byVictim = generations.filter { $0.question == question && $0.pid == victim }.count
