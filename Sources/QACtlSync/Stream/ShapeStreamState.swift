@@ -108,20 +108,14 @@ struct ShapeStreamState {
     mutating func receiveEvent(_ data: String) throws -> Action {
         let messages = try IncomingMessage.decodeBody(Data(("[" + data + "]").utf8))
         for message in messages {
-            switch message {
-            case .change(let change):
-                changes.append(change)
-                txids.formUnion(change.txids)
-            case .snapshotEnd(let bounds):
-                snapshots.append(bounds)
+            switch gather(message) {
+            case .more:
+                continue
             case .upToDate(let lsn):
                 if let lsn, let tx = UInt64(lsn) { offset = Offset(tx: tx, op: 0) }
                 return closeBatch(globalLastSeenLSN: lsn)
-            case .mustRefetch:
-                if let handle { expiredHandle = handle }
+            case .refetch:
                 return mustRefetch("the server asked for a refetch")
-            case .ignored:
-                continue
             }
         }
         return .next
@@ -200,23 +194,43 @@ struct ShapeStreamState {
         var upToDate = headers[ShapeHeader.upToDate] != nil
         var lsn: String?
         for message in messages {
-            switch message {
-            case .change(let change):
-                changes.append(change)
-                txids.formUnion(change.txids)
-            case .snapshotEnd(let bounds):
-                snapshots.append(bounds)
-            case .upToDate(let globalLastSeenLSN):
-                upToDate = true
-                lsn = globalLastSeenLSN
-            case .mustRefetch:
-                if let handle { expiredHandle = handle }
-                return mustRefetch("the server asked for a refetch")
-            case .ignored:
+            switch gather(message) {
+            case .more:
                 continue
+            case .upToDate(let found):
+                upToDate = true
+                lsn = found
+            case .refetch:
+                return mustRefetch("the server asked for a refetch")
             }
         }
         return upToDate ? closeBatch(globalLastSeenLSN: lsn) : .next
+    }
+
+    /// What one message did to the batch being gathered.
+    private enum Gathered {
+        case more
+        case upToDate(String?)
+        case refetch
+    }
+
+    /// Adds one message (a change, snapshot bounds) to the batch, or says it ends it.
+    private mutating func gather(_ message: IncomingMessage) -> Gathered {
+        switch message {
+        case .change(let change):
+            changes.append(change)
+            txids.formUnion(change.txids)
+        case .snapshotEnd(let bounds):
+            snapshots.append(bounds)
+        case .upToDate(let lsn):
+            return .upToDate(lsn)
+        case .mustRefetch:
+            if let handle { expiredHandle = handle }
+            return .refetch
+        case .ignored:
+            break
+        }
+        return .more
     }
 
     private mutating func closeBatch(globalLastSeenLSN: String?) -> Action {
