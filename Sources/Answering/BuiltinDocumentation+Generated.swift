@@ -495,7 +495,7 @@ Build and run real-time apps in the TanStack DB + ElectricSQL style.
 
 qactl serves an API, a shape-token gatekeeper and an Electric-compatible sync service; its clients read live shapes, write through the API and confirm their optimistic writes by txid.
 
-Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qactl bench`.
+Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qactl inspect`, `qactl bench`.
 
 ## qactl serve
 
@@ -503,7 +503,7 @@ Run the service: API, shape-token gatekeeper and sync service on an embedded SQL
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 
-Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--new-database] [--data-dir <path>]`
+Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--open-as <user>] [--new-database] [--data-dir <path>]`
 
 Options:
 
@@ -530,6 +530,7 @@ Options:
 - `--max-live-requests <n>`: Live shape requests (parked long-polls) at once; more are refused with 503 and retry-after. Default: 10000.
 - `--shape-ttl <duration>`: A shape nobody reads for this long is dropped (its clients refetch); the change log is compacted behind the remaining shapes. Default: 1d.
 - `--max-shapes <n>`: Shapes kept at most; beyond it the least recently read are dropped (their clients refetch). Default: 50000.
+- `--open-as <user>`: Print a sign-in link to the web console for this user (an auth token in the link's fragment, which the browser never sends to the server).
 - `--new-database`: Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
 
@@ -654,6 +655,22 @@ Options:
 - `--from <now|start>`: now: only transactions from now on (default); start: the shape's snapshot as one line, then every transaction.
 - `--json`: One JSON object per line on stdout, each with a type: ready, snapshot, transaction, truncate, awaited.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+
+## qactl inspect
+
+Look inside a running qactl serve: shapes, transactions, clients, request counts.
+
+Reads the inspector's API (/inspect/api/…), which answers only to the server's sync secret (qactl serve --sync-secret) and is closed when the server has none. The same views are live in a browser at /inspect. Views: overview (the default), shapes, shape HANDLE (its rows and recent log entries), transactions (the txid timeline: commit → applied → first delivered), clients. Exit codes: 1 failure, 2 usage, 3 refused.
+
+Usage: `qactl inspect [<view>] [<handle>] [--server <url>] [--secret <secret>] [--json]`
+
+Options:
+
+- `<view>`: overview, shapes, shape, transactions or clients. Default: overview.
+- `<handle>`: The shape's handle, for the shape view.
+- `--server <url>`: The server (env: QACTL_SERVER).
+- `--secret <secret>`: The server's sync secret (env: QACTL_SYNC_SECRET).
+- `--json`: Print the API's JSON object on one line instead of a table.
 
 ## qactl bench
 

@@ -1,0 +1,58 @@
+import Foundation
+import ShapeWire
+import SyncModel
+
+/// The last transactions the sync service applied, for the inspector's txid
+/// timeline: what each touched, when it was committed, applied, and first
+/// delivered to a client. Bounded; the oldest fall off.
+struct TransactionTimeline: Sendable {
+    static let capacity = 200
+
+    private(set) var records: [TransactionRecord] = []
+    /// Commit positions (the `tx` of offsets) of records not yet delivered → index in `records`.
+    private var undelivered: [UInt64: Int] = [:]
+
+    mutating func applied(_ transaction: CommittedTransaction, shapes: Int) {
+        var tables: [String: Int] = [:]
+        for change in transaction.changes { tables[change.table, default: 0] += 1 }
+        if records.count == Self.capacity {
+            records.removeFirst()
+            undelivered = undelivered.compactMapValues { $0 > 0 ? $0 - 1 : nil }
+        }
+        records.append(TransactionRecord(
+            txid: transaction.txid, lsn: transaction.lsn, tables: tables, rows: transaction.changes.count, shapes: shapes,
+            committedAtMilliseconds: transaction.committedAtMilliseconds, appliedAtMilliseconds: Self.now(), firstDeliveredAtMilliseconds: nil))
+        if shapes > 0 { undelivered[transaction.lsn] = records.count - 1 }
+    }
+
+    /// Marks the transactions whose entries a response just carried.
+    mutating func delivered(_ entries: ArraySlice<ShapeLog.Entry>) {
+        guard !undelivered.isEmpty, !entries.isEmpty else { return }
+        var now: Int64?
+        var previous: UInt64?
+        for entry in entries where entry.offset.tx != previous {
+            previous = entry.offset.tx
+            guard let index = undelivered.removeValue(forKey: entry.offset.tx) else { continue }
+            now = now ?? Self.now()
+            records[index].firstDeliveredAtMilliseconds = now
+        }
+    }
+
+    private static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// One applied transaction, as the inspector shows it.
+public struct TransactionRecord: Sendable, Codable, Equatable {
+    public let txid: UInt64
+    /// The commit position (the `tx` part of its offsets).
+    public let lsn: UInt64
+    /// Changed rows per table.
+    public let tables: [String: Int]
+    public let rows: Int
+    /// How many shapes the transaction was routed to.
+    public let shapes: Int
+    public let committedAtMilliseconds: Int64?
+    public let appliedAtMilliseconds: Int64
+    /// When a response first carried it to a client; nil until then (or when no shape wanted it).
+    public var firstDeliveredAtMilliseconds: Int64?
+}
