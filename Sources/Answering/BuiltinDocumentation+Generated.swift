@@ -261,6 +261,50 @@ With `--database-url postgres://…` it reads the WAL directly through a tempora
 slot and publication (both gone when it exits), printing xid, commit LSN, counts,
 tables, keys and the delay since commit. `--json` prints one object per line.
 
+## Web console
+
+`qactl serve` also serves a web console, built into the binary (plain JavaScript
+modules and CSS, about 50 KB; nothing to build, nothing fetched from elsewhere).
+
+**`/`, the Q&A app.** Sign in by pasting an auth token (`qactl token mint auth --sub
+NAME`), or start the server with `--open-as NAME` and open the `console` link it
+prints: the token rides in the link's fragment (`/#token=…`), which a browser never
+sends to a server, and the app moves it into the tab's session storage. The app syncs
+the user's conversations and the open conversation's messages as shapes through the
+gatekeeper (catch-up, live long-polls, a fresh shape token on 401, refetch on 409,
+backoff while the server is away). A question shows at once with `sending…`, is marked
+`✓ 17 ms` when its txid has synced back, and its answer streams in; a refused write
+disappears again with the server's message; messages from other tabs and from `qactl
+chat` appear live; the header shows `live`, `syncing…` or `offline, reconnecting`.
+
+![The Q&A app: a confirmed question and its answer](docs/screenshots/conversation.png)
+
+**`/inspect`, the operator's inspector**, opens only with the sync secret (`--sync-secret`;
+without one it stays closed): every shape (handle, table, where, params, rows, log
+entries, bytes, waiting polls, last offset, age, last read) with its rows and recent log
+entries on click, the txid timeline (tables and rows per transaction, commit → applied →
+first delivered), the clients polling through the gatekeeper, request and error counts
+per route, and the answer queue. `qactl inspect [overview|shapes|shape HANDLE|transactions|clients]`
+prints the same views as tables, or `--json`:
+
+```console
+$ qactl inspect shapes --secret s3cret
+handle                       table     where                 params   rows  log  subscribers  last offset
+1127037315-1796159096896223  messages  conversation_id = $1  ["c-1"]  2     2    0            2_2
+$ qactl inspect transactions --secret s3cret
+txid  tables                       rows  shapes  commit→applied ms  commit→delivered ms
+2     conversations 1, messages 2  3     1       4                  4
+1     conversations 1              1     0       3                  —
+```
+
+![The inspector: shapes, a shape's rows, the txid timeline](docs/screenshots/inspector.png)
+
+Pages are served with a strict Content-Security-Policy (scripts, styles and fetches from
+the server itself only; no inline script or style), `ETag` with `cache-control: no-cache`,
+and no token in any URL the server sees. `Tests/ConsoleBrowserTests` drives headless
+Chromium over WebDriver against a real `qactl serve` (Debian's `chromium` and
+`chromium-driver`) and saves these screenshots.
+
 ## The Swift sync client
 
 `QACtlSync` (a library product) is to Swift what `@electric-sql/client` plus

@@ -137,3 +137,22 @@ struct ConsoleRouteTests {
         }
     }
 }
+
+/// `qactl inspect`'s tables, from the API's JSON.
+struct InspectionReportTests {
+    @Test func viewsAreAlignedTablesWithReadableCells() {
+        let transactions: [String: Any] = ["transactions": [
+            ["txid": 2, "tables": ["messages": 2, "conversations": 1], "rows": 3, "shapes": 1, "commitToAppliedMs": 4, "commitToDeliveredMs": 5],
+            ["txid": 1, "tables": ["conversations": 1], "rows": 1, "shapes": 0, "commitToAppliedMs": 4, "commitToDeliveredMs": NSNull()],
+        ]]
+        #expect(InspectionReport.lines(.transactions, json: transactions) == [
+            "txid  tables                       rows  shapes  commit→applied ms  commit→delivered ms",
+            "2     conversations 1, messages 2  3     1       4                  5",
+            "1     conversations 1              1     0       4                  —",
+        ])
+        #expect(InspectionReport.lines(.clients, json: ["clients": []]) == ["(none)"])
+        let overview = InspectionReport.lines(.overview, json: ["store": "sqlite", "clients": 0, "sync": ["shapes": 3, "caughtUp": true]])
+        #expect(overview.contains("caughtUp                  yes"))
+        #expect(overview.contains("shapes                    3"))
+    }
+}

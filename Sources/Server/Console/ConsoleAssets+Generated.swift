@@ -156,6 +156,11 @@ class ConsoleApp {
       performance.mark("qactl:enter-handled");
       this.send(event.timeStamp);
     });
+    // Back online: retry at once rather than at the end of a backoff.
+    window.addEventListener("online", () => {
+      this.conversationsStream?.wake();
+      this.messagesStream?.wake();
+    });
     // A sign-in link opened in a tab that already shows the console.
     window.addEventListener("hashchange", () => {
       const token = takeTokenFromFragment();
@@ -547,7 +552,7 @@ code { font-family: ui-monospace, "SF Mono", Menlo, monospace; font-size: 0.92em
 .status { color: var(--muted); font-size: 0.9em; min-width: 12em; }
 .status[data-state="live"]::before { content: "● "; color: var(--ok); }
 .status[data-state="offline"]::before, .status[data-state="refused"]::before { content: "● "; color: var(--error); }
-.user { margin-left: auto; color: var(--muted); }
+.bar .user { margin-left: auto; color: var(--muted); }
 
 .sign-in { display: grid; place-items: center; flex: 1; padding: 1em; }
 .sign-in form { display: grid; gap: 0.6em; width: min(34em, 100%); }
@@ -663,7 +668,8 @@ td.wrap { white-space: normal; overflow-wrap: anywhere; }
 /* Wide tables and long rows scroll inside their section, never the page. */
 .inspector section { overflow-x: auto; min-width: 0; }
 .detail .columns > div { min-width: 0; }
-.detail pre { white-space: pre; }
+.detail pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+#shapes td:nth-child(1), #shapes td:nth-child(3), #shapes td:nth-child(4), #clients td:nth-child(3) { white-space: normal; overflow-wrap: anywhere; max-width: 14em; }
 """#,
         "inspect.html": #"""
 <!doctype html>
@@ -887,8 +893,8 @@ class Inspector {
     }
     $("#shape-detail").hidden = false;
     $("#shape-detail-title").textContent = `${detail.shape.table} ${detail.shape.where ?? ""} ${JSON.stringify(detail.shape.params)}: ${detail.rows.length} rows`;
-    $("#shape-rows").textContent = detail.rows.map((row) => JSON.stringify(row.value)).join("\n");
-    $("#shape-log").textContent = detail.log.map((entry) => `${entry.offset}  ${JSON.stringify(entry.message)}`).join("\n");
+    $("#shape-rows").textContent = detail.rows.map((row) => JSON.stringify(row.value)).join("\n") || "(none)";
+    $("#shape-log").textContent = detail.log.map((entry) => `${entry.offset}  ${JSON.stringify(entry.message)}`).join("\n") || "(none since the snapshot)";
   }
 
   renderTransactions(transactions) {
@@ -1037,7 +1043,7 @@ export class MessagesView {
 // Batches are handed on only at up-to-date, whole, so a consumer never shows
 // half a transaction.
 
-const MAX_BACKOFF_MS = 10_000;
+const MAX_BACKOFF_MS = 5_000;
 
 export class ShapeStream {
   /**
@@ -1057,6 +1063,8 @@ export class ShapeStream {
     this.running = false;
     this.controller = null;
     this.failures = 0;
+    /** Ends the current backoff wait early (the browser is back online). */
+    this.wake = () => {};
   }
 
   start() {
@@ -1068,6 +1076,7 @@ export class ShapeStream {
   stop() {
     this.running = false;
     this.controller?.abort();
+    this.wake();
   }
 
   #status(status, detail) {
@@ -1165,7 +1174,14 @@ export class ShapeStream {
     const exponential = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 6));
     const delay = retryAfter > 0 ? retryAfter * 1000 : exponential / 2 + Math.random() * (exponential / 2);
     this.#status("offline", { retryInMs: Math.round(delay), reason: String(error?.message ?? error) });
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = () => {};
   }
 }
 """#,

@@ -76,7 +76,7 @@ public enum InspectionReport {
         return [line(columns.map(\.title))] + cells.map(line)
     }
 
-    /// A JSON value as one line of text (objects and arrays as compact JSON, null as "—").
+    /// A JSON value as one line of text (counts by name as "a 1, b 2", other objects and arrays as compact JSON, null as "—").
     static func text(_ value: Any?) -> String {
         switch value {
         case nil, is NSNull: return "—"
@@ -85,6 +85,9 @@ public enum InspectionReport {
             // JSON booleans decode as NSNumbers of C type char.
             if String(cString: number.objCType) == "c" { return number.boolValue ? "yes" : "no" }
             return number.stringValue
+        case let counts as [String: Any] where !counts.isEmpty && counts.values.allSatisfy({ $0 is NSNumber }):
+            // Counts by name (a transaction's rows per table): "conversations 1, messages 2".
+            return counts.sorted { $0.key < $1.key }.map { "\($0.key) \(text($0.value))" }.joined(separator: ", ")
         case let other?:
             guard JSONSerialization.isValidJSONObject(other),
                 let data = try? JSONSerialization.data(withJSONObject: other, options: [.sortedKeys, .withoutEscapingSlashes])

@@ -74,6 +74,13 @@ struct BrowserSession: Sendable {
         _ = try await command("element/\(reference)/click", [:])
     }
 
+    /// Makes the page see `prefers-color-scheme: dark` (Chrome DevTools' media emulation, through chromedriver).
+    func emulateDarkColorScheme() async throws {
+        _ = try await command("goog/cdp/execute", [
+            "cmd": "Emulation.setEmulatedMedia", "params": ["features": [["name": "prefers-color-scheme", "value": "dark"]]],
+        ])
+    }
+
     /// A PNG of the viewport.
     func screenshot() async throws -> Data {
         guard let text = try await command("screenshot", nil, method: "GET") as? String, let data = Data(base64Encoded: text) else {

@@ -35,8 +35,8 @@ final class ConsoleFixture: @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    func openBrowser() async throws -> BrowserSession {
-        let session = try await BrowserSession.open(driver)
+    func openBrowser(width: Int = 1200, height: Int = 800) async throws -> BrowserSession {
+        let session = try await BrowserSession.open(driver, width: width, height: height)
         sessions.append(session)
         return session
     }

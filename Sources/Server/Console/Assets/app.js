@@ -58,6 +58,11 @@ class ConsoleApp {
       performance.mark("qactl:enter-handled");
       this.send(event.timeStamp);
     });
+    // Back online: retry at once rather than at the end of a backoff.
+    window.addEventListener("online", () => {
+      this.conversationsStream?.wake();
+      this.messagesStream?.wake();
+    });
     // A sign-in link opened in a tab that already shows the console.
     window.addEventListener("hashchange", () => {
       const token = takeTokenFromFragment();

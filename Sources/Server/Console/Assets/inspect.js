@@ -141,8 +141,8 @@ class Inspector {
     }
     $("#shape-detail").hidden = false;
     $("#shape-detail-title").textContent = `${detail.shape.table} ${detail.shape.where ?? ""} ${JSON.stringify(detail.shape.params)}: ${detail.rows.length} rows`;
-    $("#shape-rows").textContent = detail.rows.map((row) => JSON.stringify(row.value)).join("\n");
-    $("#shape-log").textContent = detail.log.map((entry) => `${entry.offset}  ${JSON.stringify(entry.message)}`).join("\n");
+    $("#shape-rows").textContent = detail.rows.map((row) => JSON.stringify(row.value)).join("\n") || "(none)";
+    $("#shape-log").textContent = detail.log.map((entry) => `${entry.offset}  ${JSON.stringify(entry.message)}`).join("\n") || "(none since the snapshot)";
   }
 
   renderTransactions(transactions) {

@@ -5,7 +5,7 @@
 // Batches are handed on only at up-to-date, whole, so a consumer never shows
 // half a transaction.
 
-const MAX_BACKOFF_MS = 10_000;
+const MAX_BACKOFF_MS = 5_000;
 
 export class ShapeStream {
   /**
@@ -25,6 +25,8 @@ export class ShapeStream {
     this.running = false;
     this.controller = null;
     this.failures = 0;
+    /** Ends the current backoff wait early (the browser is back online). */
+    this.wake = () => {};
   }
 
   start() {
@@ -36,6 +38,7 @@ export class ShapeStream {
   stop() {
     this.running = false;
     this.controller?.abort();
+    this.wake();
   }
 
   #status(status, detail) {
@@ -133,6 +136,13 @@ export class ShapeStream {
     const exponential = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 6));
     const delay = retryAfter > 0 ? retryAfter * 1000 : exponential / 2 + Math.random() * (exponential / 2);
     this.#status("offline", { retryInMs: Math.round(delay), reason: String(error?.message ?? error) });
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = () => {};
   }
 }
