@@ -112,6 +112,41 @@ extension ConsoleBrowser {
             }
         }
 
+        @Test func anAnswerStreamsInWithoutMovingWhatIsAboveIt() async throws {
+            let script = "read question; printf 'Streaming one.'; sleep 0.5; printf ' Streaming two.'; sleep 0.5; printf ' Done.'"
+            try await ConsoleFixture.with(serveArguments: ["--answerer", "command", "--answer-command", script]) { fixture in
+                let browser = try await fixture.openBrowser()
+                try await browser.navigate(fixture.server.baseURL + "/#token=" + (try await fixture.api.authToken("frank")))
+                try await browser.waitFor("live", "return document.querySelector('#status').dataset.state === 'live'")
+                // Each DOM change: the answer's status and text, and where the question sits on screen.
+                try await browser.run("""
+                    window.__answer = [];
+                    const list = document.querySelector('#messages');
+                    new MutationObserver(() => {
+                      const answer = list.querySelector('.message.assistant');
+                      const question = list.querySelector('.message.user');
+                      if (answer && question) window.__answer.push([answer.dataset.status, answer.querySelector('.text').textContent,
+                        question.getBoundingClientRect().top, answer.querySelector('.meta').textContent]);
+                    }).observe(list, { subtree: true, childList: true, attributes: true, characterData: true });
+                    """)
+                try await browser.type("#question", "Stream, please\u{E007}")
+                try await browser.waitFor("the answer completed", timeout: .seconds(30), """
+                    return document.querySelector('#messages .message.assistant')?.dataset.status === 'completed';
+                    """)
+                let seen = try await browser.run("return window.__answer") as? [[Any]] ?? []
+                let statuses = seen.compactMap { $0[0] as? String }
+                #expect(statuses.first == "pending" && statuses.last == "completed", "\(statuses)")
+                let partial = seen.filter { $0[0] as? String == "streaming" }.compactMap { $0[1] as? String }.filter { !$0.isEmpty && $0 != "Streaming one. Streaming two. Done." }
+                #expect(partial.contains { $0.hasPrefix("Streaming one.") }, "partial text was on screen while the answer streamed: \(seen)")
+                #expect(seen.contains { $0[0] as? String == "streaming" && $0[3] as? String == "streaming…" })
+                #expect(seen.last?[1] as? String == "Streaming one. Streaming two. Done.")
+                let tops = Set(seen.compactMap { ($0[2] as? NSNumber)?.doubleValue })
+                #expect(tops.count == 1, "the question never moved while its answer grew: \(tops)")
+                let errors = severe(try await browser.browserLog())
+                #expect(errors.isEmpty, "\(errors)")
+            }
+        }
+
         @Test func aRefusedWriteRollsBackWithTheServersMessage() async throws {
             try await ConsoleFixture.with(serveArguments: ["--answerer", "none"]) { fixture in
                 let base = fixture.server.baseURL
