@@ -54,7 +54,8 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     ConsoleRoutes().register(on: router)
     let clients = ClientActivity()
     InspectionRoutes(
-        sync: sync, tally: metrics.tally, clients: clients, answers: dependencies.answers, secret: dependencies.inspectorSecret, store: dependencies.storeKind
+        sync: sync, tally: metrics.tally, clients: clients, answers: dependencies.answers, feed: dependencies.feed, secret: dependencies.inspectorSecret,
+        store: dependencies.storeKind
     ).register(on: router)
 
     let withAuthToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .auth))

@@ -41,6 +41,9 @@ public enum InspectionReport {
                 pairs.append((key, text(sync[key])))
             }
         }
+        if let replication = json["replication"] as? [String: Any] {
+            for key in ["slot", "connected", "confirmedLSN", "reconnects"] { pairs.append(("replication." + key, text(replication[key]))) }
+        }
         if let answers = json["answers"] as? [String: Any] {
             pairs += [("answersQueued", text(answers["queued"])), ("answersRunning", text(answers["running"]))]
         }

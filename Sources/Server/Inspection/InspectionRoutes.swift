@@ -1,3 +1,4 @@
+import ChangeFeed
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,6 +11,8 @@ struct InspectionRoutes {
     let tally: RequestTally
     let clients: ClientActivity
     let answers: AnswerQueue?
+    /// PostgreSQL's replication feed, when the server runs on it.
+    let feed: ReplicationFeed?
     let secret: String?
     /// `sqlite` or `postgres`, and whether shapes come from a real Electric.
     let store: String
@@ -36,6 +39,13 @@ struct InspectionRoutes {
     func overview() async throws -> [String: Any] {
         var result: [String: Any] = ["store": store, "clients": clients.snapshot().count, "requests": try Self.plain(tally.routes())]
         if let sync { result["sync"] = try Self.plain(await sync.overview) }
+        if let feed {
+            // The slot qactl reads, whether it streams, and how far qactl has confirmed it (WAL before it can be recycled).
+            result["replication"] = [
+                "slot": feed.slotName, "connected": feed.isConnected, "confirmedLSN": String(feed.confirmedLSN),
+                "reconnects": feed.reconnects, "backendPID": feed.backendPID.map { Int($0) as Any } ?? NSNull(),
+            ] as [String: Any]
+        }
         if let answers {
             let (queued, running) = await answers.inspection
             result["answers"] = ["queued": queued, "running": running]

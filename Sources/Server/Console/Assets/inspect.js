@@ -102,6 +102,11 @@ class Inspector {
       ["answers queued", overview.answers?.queued ?? "—"],
       ["answers running", overview.answers?.running ?? "—"],
     ];
+    const replication = overview.replication;
+    if (replication) {
+      stats.push(["replication slot", replication.slot], ["replication", replication.connected ? "streaming" : "down, reconnecting"],
+        ["slot confirmed up to", replication.confirmedLSN], ["replication reconnects", replication.reconnects]);
+    }
     $("#overview").replaceChildren(...stats.map(([name, value]) => {
       const item = document.createElement("div");
       const term = document.createElement("dt");
