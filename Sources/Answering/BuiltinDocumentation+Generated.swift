@@ -284,8 +284,10 @@ without one it stays closed): every shape (handle, table, where, params, rows, l
 entries, bytes, waiting polls, last offset, age, last read) with its rows and recent log
 entries on click, the txid timeline (tables and rows per transaction, commit → applied →
 first delivered), the clients polling through the gatekeeper, request and error counts
-per route, and the answer queue. `qactl inspect [overview|shapes|shape HANDLE|transactions|clients]`
-prints the same views as tables, or `--json`:
+per route, the answer queue, PostgreSQL's replication slot, and "as user": exactly what
+one user's auth token would sync, shape by shape, with the rows. `qactl inspect
+[overview|shapes|shape HANDLE|transactions|clients|as-user USER]` prints the same views as
+tables, or `--json`:
 
 ```console
 $ qactl inspect shapes --secret s3cret
@@ -704,14 +706,14 @@ Options:
 
 Look inside a running qactl serve: shapes, transactions, clients, request counts.
 
-Reads the inspector's API (/inspect/api/…), which answers only to the server's sync secret (qactl serve --sync-secret) and is closed when the server has none. The same views are live in a browser at /inspect. Views: overview (the default), shapes, shape HANDLE (its rows and recent log entries), transactions (the txid timeline: commit → applied → first delivered), clients. Exit codes: 1 failure, 2 usage, 3 refused.
+Reads the inspector's API (/inspect/api/…), which answers only to the server's sync secret (qactl serve --sync-secret) and is closed when the server has none. The same views are live in a browser at /inspect. Views: overview (the default), shapes, shape HANDLE (its rows and recent log entries), transactions (the txid timeline: commit → applied → first delivered), clients, as-user USER (exactly what that user's auth token would sync, shape by shape). Exit codes: 1 failure, 2 usage, 3 refused.
 
-Usage: `qactl inspect [<view>] [<handle>] [--server <url>] [--secret <secret>] [--json]`
+Usage: `qactl inspect [<view>] [<handle-or-user>] [--server <url>] [--secret <secret>] [--json]`
 
 Options:
 
-- `<view>`: overview, shapes, shape, transactions or clients. Default: overview.
-- `<handle>`: The shape's handle, for the shape view.
+- `<view>`: overview, shapes, shape, transactions, clients or as-user. Default: overview.
+- `<handle-or-user>`: The shape's handle (shape view), or the user (as-user view).
 - `--server <url>`: The server (env: QACTL_SERVER).
 - `--secret <secret>`: The server's sync secret (env: QACTL_SYNC_SECRET).
 - `--json`: Print the API's JSON object on one line instead of a table.

@@ -42,6 +42,14 @@ extension ConsoleBrowser {
                     """)
                 try await inspector.waitFor("the messages shape's rows", "return document.querySelector('#shape-rows').textContent.includes('Where are the shapes?')")
                 try ConsoleFixture.save(try await inspector.screenshot(), as: "inspector")
+                // "As user": exactly what carol's token syncs.
+                try await inspector.type("#as-user-input", "carol\u{E007}")
+                try await inspector.waitFor("carol's shapes and rows", """
+                    const titles = [...document.querySelectorAll('#as-user h3')].map((h) => h.textContent);
+                    return titles.length === 2 && titles[0].startsWith('conversations where user_id = $1 ["carol"]: 1 rows')
+                      && titles[1].startsWith('messages where conversation_id = $1') && titles[1].endsWith(': 2 rows')
+                      && document.querySelector('#as-user').textContent.includes('Where are the shapes?');
+                    """)
                 for session in [app, inspector] {
                     let errors = severe(try await session.browserLog()).filter { !$0.contains("/inspect/api/overview") }
                     #expect(errors.isEmpty, "console errors or CSP violations: \(errors)")
@@ -55,6 +63,12 @@ extension ConsoleBrowser {
                 #expect(timeline.status == 0)
                 let records = (try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [String: Any])?["transactions"] as? [[String: Any]] ?? []
                 #expect(records.contains { ($0["tables"] as? [String: Int])?["messages"] == 2 }, "\(timeline.stdout)")
+                let asCarol = try runQACtl(["inspect", "as-user", "carol", "--server", base, "--secret", "op-secret"])
+                #expect(asCarol.status == 0)
+                #expect(asCarol.stdout.hasPrefix("conversations  where user_id = $1  params [\"carol\"]  1 rows"), "\(asCarol.stdout)")
+                #expect(asCarol.stdout.contains("Where are the shapes?"), "\(asCarol.stdout)")
+                let nobody = try runQACtl(["inspect", "as-user", "nobody", "--json", "--server", base, "--secret", "op-secret"])
+                #expect(nobody.stdout.contains("\"conversations\":0"), "\(nobody.stdout)")
                 let refused = try runQACtl(["inspect", "--server", base, "--secret", "guess"])
                 #expect(refused.status == 3)
                 #expect(refused.stderr.contains("sync secret"), "\(refused.stderr)")

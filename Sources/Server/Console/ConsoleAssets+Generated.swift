@@ -664,6 +664,10 @@ td.wrap { white-space: normal; overflow-wrap: anywhere; }
 .detail .columns { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
 .detail pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.5em; max-height: 22em; overflow: auto; font-size: 0.8em; margin: 0; }
 .detail h3 { font-size: 1em; margin: 0 0 0.4em; }
+.as-user { display: flex; gap: 0.5em; align-items: center; }
+#as-user h3 { font-size: 0.95em; margin: 0.8em 0 0.3em; }
+#as-user pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.5em; max-height: 16em; overflow: auto;
+  font-size: 0.8em; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .detail h4 { font-size: 0.9em; margin: 0 0 0.3em; color: var(--muted); }
 /* Wide tables and long rows scroll inside their section, never the page. */
 .inspector section { overflow-x: auto; min-width: 0; }
@@ -738,6 +742,17 @@ td.wrap { white-space: normal; overflow-wrap: anywhere; }
       <tbody></tbody>
     </table>
   </section>
+  <section aria-labelledby="as-user-title">
+    <h2 id="as-user-title">As user</h2>
+    <form id="as-user-form" class="as-user">
+      <label for="as-user-input">User id</label>
+      <input id="as-user-input" required autocomplete="off">
+      <button type="submit">Show what this user syncs</button>
+    </form>
+    <p class="hint">The shapes this user's auth token gets through the gatekeeper and their rows, read as a client would (this creates the shapes if they do not exist).</p>
+    <p id="as-user-error" class="error" role="alert"></p>
+    <div id="as-user"></div>
+  </section>
   <section aria-labelledby="requests-title">
     <h2 id="requests-title">Requests</h2>
     <table id="requests">
@@ -771,6 +786,10 @@ class Inspector {
       this.signIn($("#secret-input").value);
     });
     $("#sign-out").addEventListener("click", () => this.signOut(""));
+    $("#as-user-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.showAsUser($("#as-user-input").value.trim());
+    });
     const stored = sessionStorage.getItem(SECRET_KEY);
     if (stored) this.signIn(stored);
     else this.signOut("");
@@ -900,6 +919,25 @@ class Inspector {
     $("#shape-detail-title").textContent = `${detail.shape.table} ${detail.shape.where ?? ""} ${JSON.stringify(detail.shape.params)}: ${detail.rows.length} rows`;
     $("#shape-rows").textContent = detail.rows.map((row) => JSON.stringify(row.value)).join("\n") || "(none)";
     $("#shape-log").textContent = detail.log.map((entry) => `${entry.offset}  ${JSON.stringify(entry.message)}`).join("\n") || "(none since the snapshot)";
+  }
+
+  /** What `user`'s token would sync: each shape with its rows. */
+  async showAsUser(user) {
+    $("#as-user-error").textContent = "";
+    let view;
+    try {
+      view = await this.get(`as-user?user=${encodeURIComponent(user)}`);
+    } catch (error) {
+      $("#as-user-error").textContent = error.message;
+      return;
+    }
+    $("#as-user").replaceChildren(...view.shapes.flatMap((shape) => {
+      const title = document.createElement("h3");
+      title.textContent = `${shape.table} where ${shape.where} ${JSON.stringify(shape.params)}: ${shape.rows.length} rows`;
+      const rows = document.createElement("pre");
+      rows.textContent = shape.rows.map((row) => JSON.stringify(row)).join("\n") || "(no rows)";
+      return [title, rows];
+    }));
   }
 
   renderTransactions(transactions) {

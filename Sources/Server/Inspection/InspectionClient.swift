@@ -27,9 +27,9 @@ public struct InspectionClient: Sendable {
         self.secret = secret
     }
 
-    /// The JSON object at `view`'s path.
-    public func fetch(_ view: InspectionReport.View, handle: String? = nil) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: server + view.path(handle: handle))
+    /// The JSON object at `view`'s path (`argument`: a shape's handle, or a user).
+    public func fetch(_ view: InspectionReport.View, argument: String? = nil) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: server + view.path(argument: argument))
         request.headers.add(name: "authorization", value: "Bearer \(secret)")
         let body: ByteBuffer
         let status: UInt

@@ -6,11 +6,14 @@ public enum InspectionReport {
     /// What `qactl inspect` can show, and the API path it reads.
     public enum View: String, CaseIterable, Sendable {
         case overview, shapes, shape, transactions, clients
+        case asUser = "as-user"
 
-        public func path(handle: String?) -> String {
+        /// `argument`: the shape's handle, or the user.
+        public func path(argument: String?) -> String {
             switch self {
-            case .shape: "/inspect/api/shapes/" + (handle ?? "").addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"]))!
-            default: "/inspect/api/" + rawValue
+            case .asUser: return "/inspect/api/as-user?user=" + (argument ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            case .shape: return "/inspect/api/shapes/" + (argument ?? "").addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"]))!
+            default: return "/inspect/api/" + rawValue
             }
         }
     }
@@ -23,6 +26,7 @@ public enum InspectionReport {
             ("subscribers", "subscribers"), ("last offset", "lastOffset"),
         ])
         case .shape: return shape(json)
+        case .asUser: return asUser(json)
         case .transactions: return table(json["transactions"], [
             ("txid", "txid"), ("tables", "tables"), ("rows", "rows"), ("shapes", "shapes"), ("commit→applied ms", "commitToAppliedMs"),
             ("commit→delivered ms", "commitToDeliveredMs"),
@@ -52,6 +56,16 @@ public enum InspectionReport {
         if let routes = json["requests"] as? [Any], !routes.isEmpty {
             lines.append("")
             lines += table(routes, [("route", "route"), ("requests", "requests"), ("last minute", "lastMinute"), ("errors", "errors")])
+        }
+        return lines
+    }
+
+    static func asUser(_ json: [String: Any]) -> [String] {
+        var lines: [String] = []
+        for shape in json["shapes"] as? [[String: Any]] ?? [] {
+            let rows = shape["rows"] as? [Any] ?? []
+            lines.append("\(text(shape["table"]))  where \(text(shape["where"]))  params \(text(shape["params"]))  \(rows.count) rows")
+            for row in rows { lines.append("  " + text(row)) }
         }
         return lines
     }

@@ -34,6 +34,10 @@ struct InspectionRoutes {
         }
         api.get("transactions") { _, _ in try await Self.json(transactions()) }
         api.get("clients") { _, _ in try Self.json(["clients": try Self.plain(clients.snapshot())]) }
+        api.get("as-user") { request, _ in
+            guard let sync else { throw APIError(.notFound, "The as-user view reads the embedded sync service; this server reads a real Electric") }
+            return try Self.json(try await AsUserView(sync: sync).view(user: request.uri.queryParameters.get("user") ?? ""))
+        }
     }
 
     func overview() async throws -> [String: Any] {

@@ -19,6 +19,10 @@ class Inspector {
       this.signIn($("#secret-input").value);
     });
     $("#sign-out").addEventListener("click", () => this.signOut(""));
+    $("#as-user-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.showAsUser($("#as-user-input").value.trim());
+    });
     const stored = sessionStorage.getItem(SECRET_KEY);
     if (stored) this.signIn(stored);
     else this.signOut("");
@@ -148,6 +152,25 @@ class Inspector {
     $("#shape-detail-title").textContent = `${detail.shape.table} ${detail.shape.where ?? ""} ${JSON.stringify(detail.shape.params)}: ${detail.rows.length} rows`;
     $("#shape-rows").textContent = detail.rows.map((row) => JSON.stringify(row.value)).join("\n") || "(none)";
     $("#shape-log").textContent = detail.log.map((entry) => `${entry.offset}  ${JSON.stringify(entry.message)}`).join("\n") || "(none since the snapshot)";
+  }
+
+  /** What `user`'s token would sync: each shape with its rows. */
+  async showAsUser(user) {
+    $("#as-user-error").textContent = "";
+    let view;
+    try {
+      view = await this.get(`as-user?user=${encodeURIComponent(user)}`);
+    } catch (error) {
+      $("#as-user-error").textContent = error.message;
+      return;
+    }
+    $("#as-user").replaceChildren(...view.shapes.flatMap((shape) => {
+      const title = document.createElement("h3");
+      title.textContent = `${shape.table} where ${shape.where} ${JSON.stringify(shape.params)}: ${shape.rows.length} rows`;
+      const rows = document.createElement("pre");
+      rows.textContent = shape.rows.map((row) => JSON.stringify(row)).join("\n") || "(no rows)";
+      return [title, rows];
+    }));
   }
 
   renderTransactions(transactions) {
