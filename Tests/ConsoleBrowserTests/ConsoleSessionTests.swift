@@ -12,7 +12,7 @@ extension ConsoleBrowser {
                 let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("  console ") }, "\(output)")
                 let link = try #require(line.split(separator: " ").last.map(String.init))
                 #expect(link.hasPrefix(fixture.server.baseURL + "/#token="), "\(line)")
-                let token = String(link.split(separator: "=", maxSplits: 1)[1])
+                let token = try #require(link.components(separatedBy: "#token=").dropFirst().first)
                 let browser = try await fixture.openBrowser()
                 try await browser.navigate(link)
                 try await browser.waitFor("dave signed in", "return document.querySelector('#user').textContent === 'signed in as dave'")

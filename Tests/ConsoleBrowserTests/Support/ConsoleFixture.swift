@@ -22,7 +22,7 @@ final class ConsoleFixture: @unchecked Sendable {
         do {
             driver = try await ChromeDriver.start()
         } catch {
-            try? await server.stop()
+            _ = try? await server.stop()
             throw error
         }
         let fixture = ConsoleFixture(server: server, driver: driver)
@@ -30,7 +30,7 @@ final class ConsoleFixture: @unchecked Sendable {
         do { try await body(fixture) } catch { failure = error }
         for session in fixture.sessions { await session.close() }
         driver.stop()
-        try? await server.stop()
+        _ = try? await server.stop()
         try? FileManager.default.removeItem(atPath: directory)
         if let failure { throw failure }
     }
