@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "SyncClientTests",
             // "qactl" so that `swift test` builds the server the tests start.
-            dependencies: ["QACtlSync", "ShapeWire", "qactl", "QACtlTestSupport"],
+            dependencies: ["QACtlSync", "ShapeWire", "qactl", "QACtlTestSupport", "PostgresHarness"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -186,9 +186,9 @@ _qactl() {
 
 _qactl_serve() {
     repeating_flags=()
-    non_repeating_flags=(--new-database --version -h --help)
+    non_repeating_flags=(--allow-shape-deletion --new-database --version -h --help)
     repeating_options=()
-    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --open-as --data-dir)
+    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --open-as --answer-lease --sse-timeout --data-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -263,6 +263,12 @@ _qactl_serve() {
         return
         ;;
     '--open-as')
+        return
+        ;;
+    '--answer-lease')
+        return
+        ;;
+    '--sse-timeout')
         return
         ;;
     '--data-dir')
@@ -515,7 +521,7 @@ _qactl_bench() {
     # Offer positional completions
     case "${positional_number}" in
     *)
-        __qactl_add_completions -W 'write-to-poll'$'\n''send-to-visible'$'\n''sustained'$'\n''fanout'$'\n''idle-memory'$'\n''soak'$'\n''routing'$'\n''initial-sync'$'\n''pg-send-to-visible'$'\n''pg-sustained'$'\n''pg-decode'$'\n''client-snapshot'$'\n''live-query'$'\n''answers'
+        __qactl_add_completions -W 'write-to-poll'$'\n''send-to-visible'$'\n''sustained'$'\n''fanout'$'\n''idle-memory'$'\n''soak'$'\n''routing'$'\n''initial-sync'$'\n''pg-send-to-visible'$'\n''pg-sustained'$'\n''pg-decode'$'\n''client-snapshot'$'\n''live-query'$'\n''answers'$'\n''on-demand'$'\n''sse'
         return
         ;;
     esac

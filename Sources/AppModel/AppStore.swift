@@ -14,11 +14,24 @@ public protocol AppStore: Sendable {
     func updateAnswer(_ answerID: String, content: String, status: String, now: Date) async throws -> UInt64?
     /// Answers left `pending` or `streaming`, oldest first.
     func unfinishedAnswers() async throws -> [String]
+    /// Takes answer `answerID` for this process: false when another instance
+    /// sharing the database is working on it (see `unclaimedAnswers`).
+    func claimAnswer(_ answerID: String) async throws -> Bool
+    /// Unfinished answers no instance is working on, oldest first.
+    func unclaimedAnswers() async throws -> [String]
+    /// Stops working on answer `answerID` (it stays unfinished for another to take).
+    func releaseAnswer(_ answerID: String) async throws
     /// Whether the database answers a query.
     func isHealthy() async -> Bool
 }
 
 extension AppStore {
+    /// A store only one process writes (the embedded SQLite file, locked by
+    /// one server) has nobody to share answers with.
+    public func claimAnswer(_ answerID: String) async throws -> Bool { true }
+    public func unclaimedAnswers() async throws -> [String] { try await unfinishedAnswers() }
+    public func releaseAnswer(_ answerID: String) async throws {}
+
     public func createConversation(id: String, user: String, title: String) async throws -> WriteOutcome<ConversationRow> {
         try await createConversation(id: id, user: user, title: title, now: Date())
     }

@@ -20,6 +20,8 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
     case clientSnapshot = "client-snapshot"
     case liveQuery = "live-query"
     case answers
+    case onDemand = "on-demand"
+    case sse
 
     /// Runs the scenario on a fresh in-process server. `quick` shrinks the sizes
     /// (for a smoke run); the targets are stated for the full sizes.
@@ -39,6 +41,8 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
         case .clientSnapshot: try await Self.clientSnapshot(rows: quick ? 20_000 : 100_000)
         case .liveQuery: try await Self.liveQueryChange(rows: 10_000, iterations: quick ? 50 : 300)
         case .answers: Self.builtinAnswers()
+        case .onDemand: try await Self.onDemand(rows: quick ? 100_000 : 1_000_000, perConversation: 1000, iterations: quick ? 50 : 200)
+        case .sse: try await Self.sseLatency(iterations: quick ? 50 : 300)
         }
     }
 

@@ -25,9 +25,11 @@ final class ServeProcess: Sendable {
     /// Starts `qactl serve` on a free loopback port over a fresh data dir with
     /// `--answerer none` (answers would distort write-path figures) and the
     /// bench's sync secret; `arguments` are added to those.
-    static func start(postgresURL: String? = nil, arguments: [String] = []) async throws -> ServeProcess {
+    static func start(postgresURL: String? = nil, arguments: [String] = [], prepare: ((String) async throws -> Void)? = nil) async throws -> ServeProcess {
         let directory = NSTemporaryDirectory() + "qactl-bench-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Data written into the data dir before the server opens it (a large table).
+        try await prepare?(directory)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         var all = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory, "--log-level", "error", "--answerer", "none",
@@ -56,8 +58,10 @@ final class ServeProcess: Sendable {
     }
 
     /// Runs `body` against a fresh server process, stopped afterwards (also on errors).
-    static func with<T>(postgresURL: String? = nil, arguments: [String] = [], _ body: (ServeProcess) async throws -> T) async throws -> T {
-        let server = try await start(postgresURL: postgresURL, arguments: arguments)
+    static func with<T>(
+        postgresURL: String? = nil, arguments: [String] = [], prepare: ((String) async throws -> Void)? = nil, _ body: (ServeProcess) async throws -> T
+    ) async throws -> T {
+        let server = try await start(postgresURL: postgresURL, arguments: arguments, prepare: prepare)
         do {
             let result = try await body(server)
             await server.stop()

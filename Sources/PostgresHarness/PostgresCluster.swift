@@ -188,6 +188,26 @@ public final class PostgresCluster: @unchecked Sendable {
         return took
     }
 
+    /// Moves the cluster's transaction ids into epoch `epoch` (`pg_resetwal -e`
+    /// on a cleanly stopped server, then started again): from then on a
+    /// 64-bit xid (`pg_current_xact_id()`) differs from its 32-bit wire form.
+    public func advanceTransactionEpoch(to epoch: Int) throws {
+        try shutDown(mode: "fast")
+        try CommandRunner.check(binaries.path("pg_resetwal"), ["-e", String(epoch), directory + "/data"], as: .clusterOwner, directory: directory)
+        try startAgain()
+        // Ready once it answers.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            do {
+                _ = try psql("SELECT 1", database: "postgres")
+                return
+            } catch {
+                guard ContinuousClock.now < deadline else { throw error }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
+
     /// Starts the server again after ``shutDown(mode:timeout:)``, on the same port and data.
     public func startAgain() throws {
         lock.lock()

@@ -21,11 +21,13 @@ public struct PostgresBackend: Sendable {
     /// Checks the server (wal_level, free slots, privileges), migrates, and
     /// starts replication from where this data dir's log left off.
     /// `logPath`: the local replication log (`DataDirectory.replicationLog`).
-    public static func open(url text: String, logPath: String, startAfresh: Bool = false, replicate: Bool = true, logger: Logger) async throws -> PostgresBackend {
+    public static func open(
+        url text: String, logPath: String, startAfresh: Bool = false, replicate: Bool = true, answerLease: Duration = .seconds(30), logger: Logger
+    ) async throws -> PostgresBackend {
         let url = try PostgresURL(text)
         let setup = ReplicationSetup(url: text)
         guard replicate else {
-            let database = PostgresDatabase(url: url, logger: logger)
+            let database = PostgresDatabase(url: url, logger: logger, answerLease: answerLease)
             let client = database.client
             let poolTask = Task { await client.run() }
             do {
@@ -41,7 +43,8 @@ public struct PostgresBackend: Sendable {
         // One clear message per problem, with the fix, before anything else.
         _ = try await setup.checkServer(slotName: slot)
 
-        let database = PostgresDatabase(url: url, logger: logger)
+        // The slot names this instance (unique per data dir, kept across restarts).
+        let database = PostgresDatabase(url: url, logger: logger, instance: slot, answerLease: answerLease)
         let client = database.client
         let poolTask = Task { await client.run() }
         await Task.yield()

@@ -13,10 +13,17 @@ public final class PostgresDatabase: AppStore {
     public let url: PostgresURL
     public let client: PostgresClient
     let logger: Logger
+    /// Who this process is among the instances sharing the database (the
+    /// owner of its answer leases).
+    public let instance: String
+    /// How long an answer lease lasts without a write renewing it.
+    public let answerLease: Duration
 
-    public init(url: PostgresURL, logger: Logger) {
+    public init(url: PostgresURL, logger: Logger, instance: String? = nil, answerLease: Duration = .seconds(30)) {
         self.url = url
         self.logger = logger
+        self.instance = instance ?? "qactl-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        self.answerLease = answerLease
         client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
     }
 

@@ -80,5 +80,18 @@ enum PostgresSchema {
             END $$
             """,
         ]),
+        // Several instances on one database: an unfinished answer is worked on
+        // by whoever holds its lease; a dead instance's leases expire and
+        // another takes the answer over. Not published (never synced).
+        (3, [
+            """
+            CREATE TABLE IF NOT EXISTS qactl_answer_leases (
+                answer_id text PRIMARY KEY,
+                owner text NOT NULL,
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS messages_unfinished ON messages(created_at) WHERE role = 'assistant' AND status IN ('pending', 'streaming')",
+        ]),
     ]
 }

@@ -17,8 +17,8 @@ public struct PostgresShapeSource: ShapeSource {
     public var tables: [TableSchema] { DataModel.tables }
     public var sqlDialect: SQLDialect { .postgres }
 
-    public func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool) async throws -> TableSnapshot {
-        try await database.snapshot(of: table, filter: filter, includeRows: includeRows)
+    public func snapshot(of table: TableSchema, query: SnapshotQuery) async throws -> TableSnapshot {
+        try await database.snapshot(of: table, query: query)
     }
 
     public func lastSequence() async throws -> Int64 { try await log.lastSequence() }

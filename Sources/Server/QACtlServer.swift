@@ -60,7 +60,7 @@ public struct QACtlServer: Sendable {
         if let url = configuration.postgresURL {
             let backend = try await PostgresBackend.open(
                 url: url, logPath: data.replicationLog, startAfresh: configuration.newDatabase,
-                replicate: configuration.electricURL == nil, logger: logger)
+                replicate: configuration.electricURL == nil, answerLease: configuration.answerLease, logger: logger)
             (store, source, postgres) = (backend.database, backend.source, backend)
         } else {
             let embedded = try SQLiteDatabase(path: configuration.databasePath, startAfresh: configuration.newDatabase)
@@ -73,7 +73,8 @@ public struct QACtlServer: Sendable {
                 configuration: .init(
                     secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes,
                     maxSnapshotRequests: configuration.maxSnapshotRequests, maxLiveRequests: configuration.maxLiveRequests,
-                    shapeTTL: configuration.shapeTTL, maxShapes: configuration.maxShapes),
+                    shapeTTL: configuration.shapeTTL, maxShapes: configuration.maxShapes,
+                    sseTimeout: configuration.sseTimeout, allowsShapeDeletion: configuration.allowsShapeDeletion),
                 logger: logger)
             try await service.start()
             sync = service
@@ -144,7 +145,7 @@ public struct QACtlServer: Sendable {
             services.append(ReplicationPump(feed: feed, log: log, logger: logger, handlers: handlers))
         }
         if let sync { services.append(SyncFeedService(sync: sync)) }
-        if answering { services.append(AnswerService(queue: answers)) }
+        if answering { services.append(AnswerService(queue: answers, takeOverInterval: configuration.answerLease / 3)) }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
         // A shutdown that waits on something stuck (a database that went away)
         // is escalated to cancellation.

@@ -45,6 +45,14 @@ public struct ServerConfiguration: Sendable {
     /// Shapes not read for this long are dropped; beyond `maxShapes`, the least recently read.
     public var shapeTTL = syncDefaults.shapeTTL
     public var maxShapes = syncDefaults.maxShapes
+    /// How long an instance's claim on an answer lasts without a write
+    /// renewing it (PostgreSQL shared by several instances): after that,
+    /// another instance takes a dead one's answer over.
+    public var answerLease: Duration = .seconds(30)
+    /// How long an SSE live response streams before it closes.
+    public var sseTimeout = syncDefaults.sseTimeout
+    /// Whether callers with the sync secret may `DELETE /v1/shape`.
+    public var allowsShapeDeletion = syncDefaults.allowsShapeDeletion
 
     public init(
         host: String = "127.0.0.1", port: Int = 8787, dataDirectory: String, databasePath: String? = nil,

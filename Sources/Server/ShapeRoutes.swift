@@ -10,24 +10,38 @@ extension Response {
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
         }
-        self.init(
-            status: HTTPResponse.Status(code: answer.status), headers: fields,
-            body: answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+        let body: ResponseBody
+        if let events = answer.events {
+            // Each event is written (and flushed) as it comes: SSE must not be buffered.
+            body = ResponseBody(asyncSequence: events.map { ByteBuffer(string: $0) })
+        } else {
+            body = answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(string: answer.body))
+        }
+        self.init(status: HTTPResponse.Status(code: answer.status), headers: fields, body: body)
     }
 }
 
-extension ShapeCall {
-    init?(_ request: Request) {
-        let method: ShapeCall.Method
-        switch request.method {
-        case .get: method = .get
-        case .head: method = .head
-        case .options: method = .options
+extension ShapeCall.Method {
+    init?(_ method: HTTPRequest.Method) {
+        switch method {
+        case .get: self = .get
+        case .head: self = .head
+        case .options: self = .options
+        case .post: self = .post
+        case .delete: self = .delete
         default: return nil
         }
-        self.init(
-            method: method, query: ShapeCall.parseQuery(request.uri.query ?? ""),
-            origin: request.headers[.origin], ifNoneMatch: request.headers[.ifNoneMatch])
+    }
+}
+
+extension Request {
+    /// The parameters of a shape request: its query, then (for a POST, as
+    /// Electric's client sends long subsets) its JSON body's subset members.
+    func shapeQuery() async throws -> Result<ShapeRequest.Query, ShapeRequest.Invalid> {
+        let query = ShapeCall.parseQuery(uri.query ?? "")
+        guard method == .post else { return .success(query) }
+        let body = try await collectBody(limit: SubsetBody.maximumBytes)
+        return SubsetBody.queryParameters(from: body.readableBytesView).map { query + $0 }
     }
 }
 
@@ -38,11 +52,20 @@ struct ShapeRoutes {
 
     func register(on router: Router<APIRequestContext>) {
         let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, context in
-            guard let call = ShapeCall(request) else { return Response(status: .methodNotAllowed) }
+            guard let method = ShapeCall.Method(request.method) else { return Response(status: .methodNotAllowed) }
+            let origin = request.headers[.origin]
+            let query: ShapeRequest.Query
+            switch try await request.shapeQuery() {
+            case .success(let found): query = found
+            case .failure(let invalid): return Response(ShapeAnswer.invalid(invalid, origin: origin))
+            }
+            let call = ShapeCall(method: method, query: query, origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
             let live = ShapeParameter.asksLive(call.query)
             return try await presences.respond(live: live, on: context.channel) { Response(await sync.respond(call, trusted: false)) }
         }
         router.get("/v1/shape", use: handler)
+        router.post("/v1/shape", use: handler)
+        router.delete("/v1/shape", use: handler)
         router.head("/v1/shape", use: handler)
         router.on("/v1/shape", method: .options, use: handler)
     }

@@ -16,11 +16,15 @@ public struct SQLFilter: Sendable, Equatable {
     public let sql: String
     /// Text values for the placeholders, nil for SQL NULL.
     public let bindings: [String?]
+    /// True when it selects exactly the clause's rows (no row needs checking
+    /// afterwards), so a LIMIT can be pushed down with it.
+    public let exact: Bool
 
     /// A filter of `sql` with `bindings` for its placeholders, in order.
-    public init(sql: String, bindings: [String?]) {
+    public init(sql: String, bindings: [String?], exact: Bool = false) {
         self.sql = sql
         self.bindings = bindings
+        self.exact = exact
     }
 }
 
@@ -58,7 +62,7 @@ extension WhereClause {
                 }
             }
         }
-        return SQLFilter(sql: sql, bindings: bindings)
+        return SQLFilter(sql: sql, bindings: bindings, exact: fragment.exact)
     }
 }
 

@@ -62,6 +62,12 @@ public struct WhereClause: Sendable, Hashable {
         expression.truth(in: row) == true
     }
 
+    /// Rows matching both clauses: a subset's clause narrowing its shape's.
+    /// Combined as syntax trees, never as text, so neither can break out of the AND.
+    public func and(_ other: WhereClause) -> WhereClause {
+        WhereClause(expression: .and([expression, other.expression]))
+    }
+
     /// The names of all columns the clause refers to.
     public var referencedColumns: Set<String> {
         Set(columnTypes.keys)

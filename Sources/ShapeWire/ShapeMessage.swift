@@ -16,14 +16,17 @@ public enum ShapeMessage {
     }
 
     /// Appends a snapshot row to `out`, building nothing in between (the
-    /// initial sync of a large shape is mostly this).
-    public static func appendSnapshotRow(_ row: [String: String?], table: TableSchema, columns: [String], relation: String, to out: inout String) {
+    /// initial sync of a large shape is mostly this). A subset snapshot's rows
+    /// also carry its `snapshot_mark`.
+    public static func appendSnapshotRow(_ row: [String: String?], table: TableSchema, columns: [String], relation: String,
+                                         snapshotMark: Int? = nil, to out: inout String) {
         out += "{\"key\":"
         JSONText.appendQuoted(table.rowKey(row), to: &out)
         out += ",\"value\":"
         JSONText.appendRow(row, columns: columns, to: &out)
         out += ",\"headers\":{\"operation\":\"insert\",\"relation\":"
         out += relation
+        if let snapshotMark { out += ",\"snapshot_mark\":\(snapshotMark)" }
         out += "}}"
     }
 
@@ -63,15 +66,20 @@ public enum ShapeHeader {
     public static let cursor = "electric-cursor"
     public static let upToDate = "electric-up-to-date"
     public static let hasData = "electric-has-data"
+    /// `true` on a subset snapshot's answer.
+    public static let snapshot = "electric-snapshot"
 
     /// Every header a browser client must be able to read (CORS expose list).
-    public static let exposed = [cursor, handle, hasData, offset, schema, upToDate, "retry-after"]
+    public static let exposed = [cursor, handle, hasData, offset, schema, snapshot, upToDate, "retry-after"]
 
     public enum CacheControl {
         public static let initial = "public, max-age=604800, s-maxage=3600, stale-while-revalidate=2629746"
         public static let catchUp = "public, max-age=60, stale-while-revalidate=300"
         public static let live = "public, max-age=5, stale-while-revalidate=5"
         public static let mustRefetch = "public, max-age=60, must-revalidate"
+        public static let mustRefetchWithoutHandle = "public, max-age=1, must-revalidate"
+        /// Answers to a POST (subset snapshots): never reused.
+        public static let uncached = "no-cache"
         public static let error = "no-store"
     }
 }

@@ -17,22 +17,39 @@ public enum ShapeParameter {
     public static let expiredHandle = "expired_handle"
     public static let cacheBuster = "cache-buster"
     public static let paramsPrefix = "params["
+    public static let liveSSE = "live_sse"
+    /// What Electric's clients before 1.1 send for `live_sse`.
+    public static let experimentalLiveSSE = "experimental_live_sse"
+    /// `subset__where`, `subset__params`, … (a subset snapshot's own parameters).
+    public static let subsetPrefix = "subset__"
+    /// The members of a subset, as a POST body names them.
+    public static let subsetMembers = ["where", "params", "limit", "offset", "order_by"]
+    public static let subsetParameters = Set(subsetMembers.map { subsetPrefix + $0 })
 
     /// Whether a request's query asks for a live long-poll (`live=true`; the last one counts).
     public static func asksLive(_ query: some BidirectionalCollection<(name: String, value: String)>) -> Bool {
         query.last { $0.name == live }?.value == "true"
     }
 
+    /// Whether a request asks for an SSE live answer (`live_sse`, or the older
+    /// `experimental_live_sse`, with `live=true`).
+    public static func asksEvents(_ query: some BidirectionalCollection<(name: String, value: String)>) -> Bool {
+        asksLive(query) && query.contains { ($0.name == liveSSE || $0.name == experimentalLiveSSE) && $0.value != "false" }
+    }
+
     /// `params[n]`, the n-th (from 1) value of a `where` clause's `$n`.
     public static func param(_ number: Int) -> String { "params[\(number)]" }
 
     /// What a client of the gatekeeper may set: protocol positions and
-    /// options, never the table, `where`, params or secret.
-    public static let clientControlled: Set<String> = [offset, handle, live, cursor, log, replica, columns, expiredHandle, cacheBuster]
+    /// options, never the table, `where`, params or secret. (A subset's own
+    /// `where` and params only narrow the shape the token grants.)
+    public static let clientControlled = Set([
+        offset, handle, live, cursor, log, replica, columns, expiredHandle, cacheBuster, liveSSE, experimentalLiveSSE,
+    ]).union(subsetParameters)
 
     /// What a shape stream sets itself on every request; the rest of a
     /// stream's parameters (the shape) are the caller's.
-    public static let streamControlled: Set<String> = [offset, handle, live, cursor, cacheBuster, expiredHandle]
+    public static let streamControlled: Set<String> = [offset, handle, live, cursor, cacheBuster, expiredHandle, liveSSE, experimentalLiveSSE]
 }
 
 /// A 400 answer of the shape protocol that a client acts on rather than

@@ -6,9 +6,9 @@ public protocol ShapeSource: Sendable {
     var tables: [TableSchema] { get }
     /// The SQL dialect snapshot filters are written in.
     var sqlDialect: SQLDialect { get }
-    /// The rows of `table` passing `filter` (none when `includeRows` is false),
-    /// with what the snapshot already contains.
-    func snapshot(of table: TableSchema, filter: SQLFilter?, includeRows: Bool) async throws -> TableSnapshot
+    /// The rows of `table` that `query` selects, in its order, with which
+    /// committed transactions they already reflect.
+    func snapshot(of table: TableSchema, query: SnapshotQuery) async throws -> TableSnapshot
     /// The newest sequence in the change log (0 when empty).
     func lastSequence() async throws -> Int64
     /// The newest commit position known.

@@ -64,7 +64,7 @@ extension Shape {
         var chunks: [String] = []
         var current = ""
         current.reserveCapacity(min(chunkBytes, 1 << 24) + 1024)
-        for row in snapshot.rows where resolved.matches(row) {
+        for row in snapshot.rows {
             if !current.isEmpty { current += "," }
             ShapeMessage.appendSnapshotRow(row, table: resolved.table, columns: resolved.selectedColumns, relation: relation, to: &current)
             if current.utf8.count >= chunkBytes {

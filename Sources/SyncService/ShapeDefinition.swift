@@ -1,6 +1,7 @@
 import Foundation
 import ShapeWhere
 import ShapeWire
+import SyncModel
 
 /// What a shape is: a table, a `where` with its params, the synced columns,
 /// the replica mode and the log mode. The same definition always resolves to
@@ -59,5 +60,23 @@ struct ResolvedShape: Sendable {
 
     func matches(_ row: [String: String?]) -> Bool {
         clause?.matches(row) ?? true
+    }
+
+    /// The snapshot query for this shape's rows, narrowed by `subset` if given:
+    /// the database filters as far as the clause translates, and whatever it
+    /// cannot is checked here row by row.
+    func snapshotQuery(dialect: SQLDialect, includeRows: Bool = true, subset: SubsetRequest? = nil) -> SnapshotQuery {
+        var both = clause
+        if let narrowing = subset?.clause { both = both.map { $0.and(narrowing) } ?? narrowing }
+        guard let combined = both else {
+            return SnapshotQuery(filter: nil, keep: nil, includeRows: includeRows,
+                                 orderBy: subset?.orderBy?.sql(tiebreak: table.primaryKey), limit: subset?.limit, offset: subset?.offset ?? 0)
+        }
+        let filter = combined.sqlFilter(dialect: dialect)
+        var keep: (@Sendable ([String: String?]) -> Bool)?
+        if filter?.exact != true { keep = { @Sendable row in combined.matches(row) } }
+        return SnapshotQuery(
+            filter: filter, keep: keep, includeRows: includeRows,
+            orderBy: subset?.orderBy?.sql(tiebreak: table.primaryKey), limit: subset?.limit, offset: subset?.offset ?? 0)
     }
 }

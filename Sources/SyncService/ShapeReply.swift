@@ -1,6 +1,14 @@
 import Foundation
 import ShapeWire
 
+extension ShapeAnswer {
+    /// A 400 in the protocol's form, for a request refused before it reaches
+    /// the sync service (a POST body that is not a JSON object).
+    public static func invalid(_ invalid: ShapeRequest.Invalid, origin: String?) -> ShapeAnswer {
+        ShapeReply(origin: origin).invalid(invalid.errors)
+    }
+}
+
 /// Builds `/v1/shape` answers with the headers the protocol requires.
 struct ShapeReply {
     enum Cache {
@@ -34,12 +42,17 @@ struct ShapeReply {
     }
 
     private func json(_ status: Int, _ body: String, _ extra: [(name: String, value: String)]) -> ShapeAnswer {
-        ShapeAnswer(status: status, headers: corsHeaders + [(name: "content-type", value: "application/json; charset=utf-8")] + extra, body: body)
+        var headers = corsHeaders + [(name: "content-type", value: "application/json; charset=utf-8")] + extra
+        // Errors must not be kept by a CDN either (Electric's surrogate-control).
+        if extra.contains(where: { $0.name == "cache-control" && $0.value == ShapeHeader.CacheControl.error }) {
+            headers.append((name: "surrogate-control", value: ShapeHeader.CacheControl.error))
+        }
+        return ShapeAnswer(status: status, headers: headers, body: body)
     }
 
     func preflight() -> ShapeAnswer {
         ShapeAnswer(status: 204, headers: corsHeaders + [
-            (name: "access-control-allow-methods", value: "GET, HEAD, OPTIONS"),
+            (name: "access-control-allow-methods", value: "GET, POST, HEAD, DELETE, OPTIONS"),
             (name: "access-control-allow-headers", value: "if-none-match, traceparent, authorization, content-type"),
             (name: "access-control-max-age", value: "86400"),
         ], body: "")
@@ -55,6 +68,15 @@ struct ShapeReply {
         }
         let body = JSONText.object([("message", JSONText.quoted("Invalid request")), ("errors", JSONText.object(members))])
         return json(400, body, [(name: "cache-control", value: ShapeHeader.CacheControl.error)])
+    }
+
+    /// A refusal with Electric's error body (`{"message": …}`), never cached.
+    func error(_ status: Int, _ message: String) -> ShapeAnswer {
+        json(status, JSONText.object([("message", JSONText.quoted(message))]), [(name: "cache-control", value: ShapeHeader.CacheControl.error)])
+    }
+
+    func accepted() -> ShapeAnswer {
+        json(202, "", [(name: "cache-control", value: ShapeHeader.CacheControl.error)])
     }
 
     func unavailable(_ message: String, retryAfter: Int) -> ShapeAnswer {
@@ -77,10 +99,36 @@ struct ShapeReply {
         ])
     }
 
+    /// A 409: cached briefly (it redirects every client of a rotated shape
+    /// at once), for a second only when it names no replacement handle.
     func mustRefetch(handle: String?) -> ShapeAnswer {
-        var headers = [(name: "cache-control", value: ShapeHeader.CacheControl.mustRefetch)]
+        var headers = [(name: "cache-control", value: handle == nil ? ShapeHeader.CacheControl.mustRefetchWithoutHandle : ShapeHeader.CacheControl.mustRefetch)]
         if let handle { headers.append((name: ShapeHeader.handle, value: handle)) }
         return json(409, ShapeMessage.mustRefetchBody, headers)
+    }
+
+    /// The head of an SSE live answer (its events follow as a stream). Cached
+    /// for just under the stream's life, as Electric does, so a CDN can
+    /// collapse the clients that connect at once; never buffered by nginx.
+    func eventStream(offset: Offset, cacheSeconds: Int) -> ShapeAnswer {
+        var headers = corsHeaders + [
+            (name: "content-type", value: "text/event-stream"), (name: "cache-control", value: "public, max-age=\(cacheSeconds)"),
+            (name: "x-accel-buffering", value: "no"), (name: ShapeHeader.offset, value: offset.description),
+        ]
+        if let handle { headers.append((name: ShapeHeader.handle, value: handle)) }
+        if let cursor { headers.append((name: ShapeHeader.cursor, value: cursor)) }
+        return ShapeAnswer(status: 200, headers: headers, body: "")
+    }
+
+    /// A subset snapshot: never cached (it is a view of now, and a POST).
+    func subset(body: String, offset: Offset) -> ShapeAnswer {
+        var headers: [(name: String, value: String)] = [
+            (name: "cache-control", value: ShapeHeader.CacheControl.uncached), (name: ShapeHeader.snapshot, value: "true"),
+            (name: ShapeHeader.offset, value: offset.description),
+        ]
+        if let handle { headers.append((name: ShapeHeader.handle, value: handle)) }
+        if let schema { headers.append((name: ShapeHeader.schema, value: schema)) }
+        return json(200, body, headers)
     }
 
     func snapshotChunk(_ chunk: String, offset: Offset, requestOffset: String, cache: Cache, ifNoneMatch: String?, head: Bool) -> ShapeAnswer {

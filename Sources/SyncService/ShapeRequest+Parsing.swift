@@ -94,6 +94,17 @@ extension ShapeRequest {
             }
         }
 
+        // live_sse (older clients: experimental_live_sse) only with live.
+        let sseText = values[ShapeParameter.liveSSE] ?? values[ShapeParameter.experimentalLiveSSE]
+        let liveSSE = sseText.map { $0 != "false" } ?? false
+        if liveSSE && !live { reject(ShapeParameter.liveSSE, "can't be true unless live is also true") }
+
+        var subset: SubsetRequest?
+        if let table, SubsetRequest.isAsked(in: query) {
+            if live { reject(ShapeParameter.live, "subset snapshots are a stable view of data, so they cannot be live") }
+            subset = SubsetRequest.parse(values, table: table, columns: columns ?? table.columnNames, reject: reject)
+        }
+
         guard invalid.errors.isEmpty, let offset, let table, let replica, let logMode else {
             return .failure(invalid)
         }
@@ -108,7 +119,9 @@ extension ShapeRequest {
             invalid.errors["where", default: []].append(error.message)
             return .failure(invalid)
         }
-        let request = ShapeRequest(definition: definition, offset: offset, handle: handle, live: live, cursor: values[ShapeParameter.cursor])
+        let request = ShapeRequest(
+            definition: definition, offset: offset, handle: handle, live: live, cursor: values[ShapeParameter.cursor],
+            subset: subset, liveSSE: liveSSE)
         return .success((request, resolved))
     }
 }

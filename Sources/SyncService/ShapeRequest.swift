@@ -8,6 +8,10 @@ public struct ShapeRequest: Sendable {
     public let handle: String?
     public let live: Bool
     public let cursor: String?
+    /// Set for a subset snapshot: rows read now, instead of the shape's log.
+    let subset: SubsetRequest?
+    /// Server-sent events instead of a long-poll (`live_sse=true`).
+    public let liveSSE: Bool
 
     /// The raw query parameters, in order; percent-decoded.
     public typealias Query = [(name: String, value: String)]
@@ -20,7 +24,7 @@ public struct ShapeRequest: Sendable {
 
 /// A `/v1/shape` call as the HTTP layer sees it.
 public struct ShapeCall: Sendable {
-    public enum Method: String, Sendable { case get = "GET", head = "HEAD", options = "OPTIONS" }
+    public enum Method: String, Sendable { case get = "GET", head = "HEAD", options = "OPTIONS", post = "POST", delete = "DELETE" }
 
     public let method: Method
     public let query: ShapeRequest.Query
@@ -97,6 +101,8 @@ public struct ShapeAnswer: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: String
+    /// An SSE live answer's body, streamed piece by piece instead of `body`.
+    public var events: AsyncStream<String>?
 
     public init(status: Int, headers: [(name: String, value: String)], body: String) {
         self.status = status

@@ -5,6 +5,15 @@ extension SyncService {
     /// Answers one `/v1/shape` call. `trusted` callers (the in-process
     /// gatekeeper) skip the secret check.
     public func respond(_ call: ShapeCall, trusted: Bool = false) async -> ShapeAnswer {
+        var answer = await answer(call, trusted: trusted)
+        // Only GETs are cacheable: a POST's answer is never reused (Electric).
+        if call.method == .post, answer.status < 400, let index = answer.headers.firstIndex(where: { $0.name == "cache-control" }) {
+            answer.headers[index].value = ShapeHeader.CacheControl.uncached
+        }
+        return answer
+    }
+
+    private func answer(_ call: ShapeCall, trusted: Bool) async -> ShapeAnswer {
         var reply = ShapeReply(origin: call.origin)
         if call.method == .options { return reply.preflight() }
         if !trusted {
@@ -13,6 +22,7 @@ extension SyncService {
                 return reply.unauthorized()
             }
         }
+        if call.method == .delete { return await deleteShape(call, reply: reply) }
         let request: ShapeRequest
         let resolved: ResolvedShape
         switch ShapeRequest.parse(call.query, tables: tables) {
@@ -26,7 +36,7 @@ extension SyncService {
 
         // Admission control, as Electric: a request that starts a shape or reads
         // its snapshot counts as a snapshot request; a live one as live.
-        let startsShape = handleByIdentity[resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
+        let startsShape = request.subset != nil || handleByIdentity[resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
             || { if case .offset(let offset) = request.offset { return offset.isBeforeAllOffsets } else { return false } }()
         if startsShape {
             guard snapshotRequests < configuration.maxSnapshotRequests else {
@@ -39,8 +49,10 @@ extension SyncService {
             }
             liveRequests += 1
         }
+        // An SSE stream keeps its live slot until it ends (see `streamEvents`).
+        var slotHandedOver = false
         defer {
-            if startsShape { snapshotRequests -= 1 } else if request.live { liveRequests -= 1 }
+            if startsShape { snapshotRequests -= 1 } else if request.live && !slotHandedOver { liveRequests -= 1 }
         }
 
         let current = shape(for: resolved)
@@ -62,6 +74,7 @@ extension SyncService {
         shape.lastRead = .now
         defer { shape.lastRead = .now }
 
+        if let subset = request.subset { return await serveSubset(subset, of: shape, reply: reply) }
         switch request.offset {
         case .now:
             return reply.data([], offset: shape.lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
@@ -75,21 +88,28 @@ extension SyncService {
                 return reply.snapshotChunk(shape.snapshotChunks[next], offset: Offset(tx: 0, op: Int64(next)), requestOffset: offset.description,
                                            cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head)
             }
+            if request.liveSSE && !startsShape {
+                guard let answer = streamEvents(shape, from: offset, request: request, reply: reply) else {
+                    let error = ShapeRequestError.offsetOutOfBounds
+                    return reply.invalid([error.field: [error.message]])
+                }
+                slotHandedOver = true
+                return answer
+            }
             return await serveLog(shape, from: offset, request: request, call: call, reply: reply)
         }
     }
 
     private func serveLog(_ shape: Shape, from offset: Offset, request: ShapeRequest, call: ShapeCall, reply: ShapeReply) async -> ShapeAnswer {
         var reply = reply
-        // A position inside the snapshot reads the log from its start.
-        let readFrom = offset.isInSnapshot ? Offset.snapshotEnd : offset
-        if readFrom > shape.lastOffset {
+        let readFrom = Self.readPosition(offset)
+        if !isWithinBounds(readFrom, of: shape) {
             // The client is ahead of this shape (it was rebuilt, or the offset is
             // made up): give the log a moment to catch up, then refuse.
             if request.live {
                 await waitForChange(shape, after: shape.lastOffset, timeout: configuration.longPollTimeout / 2)
             }
-            if readFrom > shape.lastOffset {
+            if !isWithinBounds(readFrom, of: shape) {
                 let error = ShapeRequestError.offsetOutOfBounds
                 return reply.invalid([error.field: [error.message]])
             }
@@ -113,6 +133,22 @@ extension SyncService {
             entries.map(\.json), offset: next, requestOffset: offset.description,
             upToDate: reachesEnd ? max(lastSeenLSN, next.tx) : nil, hasData: !timedOut,
             cache: cache, ifNoneMatch: timedOut ? nil : call.ifNoneMatch, head: call.method == .head, uniqueETag: timedOut)
+    }
+
+    /// Where reading the log resumes for a requested offset: a position in
+    /// the snapshot reads the log from its start; any other reads after the
+    /// whole transaction it names. Responses never split a transaction, so a
+    /// client holding `L_k` has all of transaction `L` — and an SSE client
+    /// resumes from `<global_last_seen_lsn>_0`, which must mean just that.
+    static func readPosition(_ offset: Offset) -> Offset {
+        offset.isInSnapshot ? .snapshotEnd : Offset(tx: offset.tx, op: Offset.infinity)
+    }
+
+    /// Whether `position` is one this shape has reached: its own last entry,
+    /// or any commit position the service has applied (a shape skips the
+    /// transactions that do not concern it).
+    func isWithinBounds(_ position: Offset, of shape: Shape) -> Bool {
+        position.isInSnapshot || position.tx <= max(shape.lastOffset.tx, lastSeenLSN)
     }
 
     private func constantTimeEquals(_ a: String, _ b: String) -> Bool {

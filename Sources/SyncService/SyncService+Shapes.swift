@@ -19,8 +19,7 @@ extension SyncService {
         Task {
             do {
                 let snapshot = try await store.snapshot(
-                    of: resolved.table, filter: resolved.clause?.sqlFilter(dialect: store.sqlDialect),
-                    includeRows: resolved.definition.log == .full)
+                    of: resolved.table, query: resolved.snapshotQuery(dialect: store.sqlDialect, includeRows: resolved.definition.log == .full))
                 await self.finishSnapshot(handle, snapshot)
             } catch {
                 self.failSnapshot(handle, error)
@@ -90,7 +89,7 @@ extension SyncService {
         await invalidate(Array(shapes.values))
     }
 
-    private func invalidate(_ doomed: [Shape]) async {
+    func invalidate(_ doomed: [Shape]) async {
         for shape in doomed {
             remove(shape)
             shape.state = .failed(Shape.invalidated)

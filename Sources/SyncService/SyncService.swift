@@ -30,11 +30,22 @@ public actor SyncService {
         public var shapeTTL: Duration
         /// Beyond this many shapes, the least recently read are dropped.
         public var maxShapes: Int
+        /// How long an SSE live response streams before the server closes it
+        /// (the client reconnects from its last up-to-date).
+        public var sseTimeout: Duration
+        /// A `: keep-alive` comment goes out after this much silence on an SSE
+        /// stream (and at most the long-poll timeout), so proxies keep it open.
+        public var sseKeepAlive: Duration { min(.seconds(21), longPollTimeout) }
+        /// Whether `DELETE /v1/shape` is allowed (to callers with the secret).
+        public var allowsShapeDeletion: Bool
 
         public init(
             secret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, pollInterval: Duration = .milliseconds(50),
-            maxSnapshotRequests: Int = 300, maxLiveRequests: Int = 10_000, shapeTTL: Duration = .seconds(24 * 3600), maxShapes: Int = 50_000
+            maxSnapshotRequests: Int = 300, maxLiveRequests: Int = 10_000, shapeTTL: Duration = .seconds(24 * 3600), maxShapes: Int = 50_000,
+            sseTimeout: Duration = .seconds(60), allowsShapeDeletion: Bool = false
         ) {
+            self.sseTimeout = sseTimeout
+            self.allowsShapeDeletion = allowsShapeDeletion
             self.secret = secret
             self.longPollTimeout = longPollTimeout
             self.chunkBytes = chunkBytes

@@ -91,12 +91,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("open-as"), help: ArgumentHelp("Print a sign-in link to the web console for this user (an auth token in the link's fragment, which the browser never sends to the server).", valueName: "user"))
     var openAs: String?
 
+    @Option(name: .customLong("answer-lease"), help: ArgumentHelp("With several instances on one PostgreSQL: how long an instance's claim on an answer lasts without progress; then another instance takes the answer over.", valueName: "duration"))
+    var answerLease = DurationArgument(.seconds(30))
+
+    @Option(name: .customLong("sse-timeout"), help: ArgumentHelp("How long a live /v1/shape request in SSE mode (live_sse=true) streams before the server closes it; the client reconnects.", valueName: "duration"))
+    var sseTimeout = DurationArgument(ServerConfiguration.syncDefaults.sseTimeout)
+
+    @Flag(name: .customLong("allow-shape-deletion"), help: "Let callers with the sync secret drop a shape with DELETE /v1/shape (its clients refetch).")
+    var allowShapeDeletion = false
+
     @Flag(name: .customLong("new-database"), help: "Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.")
     var newDatabase = false
 
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
+        guard sseTimeout.duration >= .seconds(1) else { throw ValidationError("--sse-timeout must be at least 1s") }
+        guard answerLease.duration >= .seconds(1) else { throw ValidationError("--answer-lease must be at least 1s") }
         guard shapeChunkBytes >= 1 else { throw ValidationError("--shape-chunk-bytes must be at least 1") }
         guard (1...256).contains(answerConcurrency) else { throw ValidationError("--answer-concurrency must be 1 to 256") }
         if let openAs, openAs.isEmpty || openAs.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
@@ -183,6 +194,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.maxLiveRequests = maxLiveRequests
         settings.shapeTTL = shapeTTL.duration
         settings.maxShapes = maxShapes
+        settings.sseTimeout = sseTimeout.duration
+        settings.answerLease = answerLease.duration
+        settings.allowsShapeDeletion = allowShapeDeletion
         let configuration = settings
         do {
             let server = try await QACtlServer.open(configuration)

@@ -98,7 +98,7 @@ import Tokens
         // A client cannot widen its shape: table, where, params and secret it sends are ignored.
         let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "alice-c"], token: alice).1)
         let widened = try await api.shape(
-            [("offset", "-1"), ("table", "conversations"), ("where", "true"), ("params[1]", "bob-c"), ("secret", "x"), ("live_sse", "true")],
+            [("offset", "-1"), ("table", "conversations"), ("where", "true"), ("params[1]", "bob-c"), ("secret", "x"), ("api_secret", "x")],
             token: token)
         #expect(widened.status == 200)
         #expect(!widened.body.contains("bob"))

@@ -32,6 +32,13 @@ import QACtlTestSupport
         return (api, alice, token, follow)
     }
 
+    @Test func onDemandSubsetsWithSnapshotBoundsFromPostgres() async throws {
+        let (_, url, _) = try await database()
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--database-url", url, "--answerer", "none"])
+        try await SubsetSnapshotTests.onDemandSequence(server)
+        try await server.stop()
+    }
+
     @Test func theSeedFlowWithTxidsFromTheWAL() async throws {
         let (_, url, _) = try await database()
         let server = try await serve(url)

@@ -69,7 +69,7 @@ import QACtlTestSupport
         #expect(request.path == "/v1/shape")
         let expected: [String: String] = [
             "offset": "5_2", "handle": "h-1", "live": "true", "cursor": "42", "log": "full", "replica": "full",
-            "columns": "id,content", "expired_handle": "h-0", "cache-buster": "cb",
+            "columns": "id,content", "expired_handle": "h-0", "cache-buster": "cb", "live_sse": "true",
             "table": "messages", "where": "conversation_id = $1", "params[1]": "c-1", "secret": "top-secret",
         ]
         #expect(Dictionary(request.query, uniquingKeysWith: { _, last in last }) == expected)

@@ -33,4 +33,27 @@ struct HTTPTransport: Sendable {
         }
         return HTTPAnswer(status: Int(response.status.code), headers: fields, body: Data(buffer.readableBytesView))
     }
+
+    /// A GET whose `text/event-stream` body is read as it arrives; any other
+    /// answer is read whole.
+    enum Opened: Sendable {
+        case events(headers: [String: String], body: HTTPClientResponse.Body)
+        case answer(HTTPAnswer)
+    }
+
+    func openEvents(_ url: String, headers: [(String, String)], timeout: Duration) async throws -> Opened {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "accept", value: "text/event-stream")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await client.execute(request, timeout: .nanoseconds(Int64(Backoff.seconds(timeout) * 1e9)))
+        var fields: [String: String] = [:]
+        for header in response.headers where fields[header.name.lowercased()] == nil {
+            fields[header.name.lowercased()] = header.value
+        }
+        if response.status == .ok, fields["content-type"]?.hasPrefix("text/event-stream") == true {
+            return .events(headers: fields, body: response.body)
+        }
+        let buffer = try await response.body.collect(upTo: Self.maxBodyBytes)
+        return .answer(HTTPAnswer(status: Int(response.status.code), headers: fields, body: Data(buffer.readableBytesView)))
+    }
 }

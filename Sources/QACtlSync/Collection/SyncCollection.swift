@@ -19,20 +19,22 @@ public actor SyncCollection {
     public nonisolated let id: String
     /// Columns that make a row's key (the table's primary key).
     public nonisolated let keyColumns: [String]
-    private let shape: ShapeStreamConfiguration?
+    let shape: ShapeStreamConfiguration?
     private let replica: LocalReplica?
-    private let httpClient: HTTPClient
+    let httpClient: HTTPClient
 
     var state: CollectionState
-    private var tracker = TxIdTracker()
+    var tracker = TxIdTracker()
+    /// What on-demand mode has loaded, and what it must screen out of the log.
+    var onDemand = OnDemandState()
     /// Where the sync stands; every change is also in ``changes()``.
     public private(set) var status: CollectionStatus = .idle
     /// The failure that stopped the stream, or that stopped the replica from being written.
-    public private(set) var lastError: (any Error)?
+    public internal(set) var lastError: (any Error)?
     private var streamTask: Task<Void, Never>?
     private var replicaLoaded = false
     /// Where the next start resumes: the replica's saved position, then each batch's.
-    private var resumePosition: ShapePosition?
+    var resumePosition: ShapePosition?
     /// Batches applied before the current start: `ready` needs one more.
     private var appliedAtStart = 0
 
@@ -181,11 +183,18 @@ public actor SyncCollection {
     /// the way to feed a local-only collection from another source (and to benchmark it).
     public func receive(_ event: ShapeEvent) {
         guard case .batch(let batch) = event else {
-            // The rows stay until the refetched snapshot replaces them in one step.
+            // The rows stay until the refetched snapshot replaces them in one step
+            // (on demand: until the subsets are loaded again).
             resumePosition = nil
+            if syncMode == .onDemand { reloadSubsets() }
             return
         }
         resumePosition = batch.position
+        apply(syncMode == .onDemand ? screen(batch) : batch)
+    }
+
+    /// Shows a batch (from the stream or a subset) and settles the writes it confirms.
+    func apply(_ batch: ShapeBatch) {
         let changed = state.receive(batch)
         tracker.record(batch)
         emit(changed)

@@ -40,6 +40,9 @@ public final class LiveQuery: Sendable {
     public let order: [SortKey]
     /// At most this many rows (all when nil).
     public let limit: Int?
+    /// The same query for the server: on an on-demand collection, the rows it
+    /// needs are loaded as this subset when ``updates()`` starts.
+    public let subset: SubsetQuery?
 
     /// A query over `collection`; see also ``SyncCollection/liveQuery(where:orderBy:limit:)``.
     public init(collection: SyncCollection, where filter: (@Sendable (Row) -> Bool)? = nil, orderBy order: [SortKey] = [], limit: Int? = nil) {
@@ -47,6 +50,17 @@ public final class LiveQuery: Sendable {
         self.filter = filter
         self.order = order
         self.limit = limit
+        self.subset = nil
+    }
+
+    /// A query whose filter, order and limit also run on the server: on an
+    /// on-demand collection it loads exactly its rows (a subset snapshot).
+    public init(collection: SyncCollection, _ subset: SubsetQuery) {
+        self.collection = collection
+        self.filter = subset.filter.map { filter in { @Sendable row in filter.matches(row) } }
+        self.order = subset.orderBy
+        self.limit = subset.limit
+        self.subset = subset
     }
 
     /// The current result, then one update per change that alters it.
@@ -55,7 +69,10 @@ public final class LiveQuery: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: LiveQueryUpdate.self, bufferingPolicy: .unbounded)
         let engine = LiveQueryEngine(filter: filter, order: order, limit: limit)
         let collection = collection
+        let subset = subset
         let task = Task {
+            // On demand, the rows come when a query asks (the collection asks once per subset).
+            if let subset, collection.syncMode == .onDemand { Task { try? await collection.load(subset) } }
             var engine = engine
             for await snapshot in await collection.changes() {
                 if let update = engine.apply(snapshot) { continuation.yield(update) }
@@ -73,5 +90,16 @@ extension SyncCollection {
         where filter: (@Sendable (Row) -> Bool)? = nil, orderBy order: [SortKey] = [], limit: Int? = nil
     ) -> LiveQuery {
         LiveQuery(collection: self, where: filter, orderBy: order, limit: limit)
+    }
+
+    /// A ``LiveQuery`` that also runs on the server: on an on-demand
+    /// collection, its rows are loaded as a subset snapshot.
+    ///
+    /// ```swift
+    /// let thread = messages.liveQuery(SubsetQuery(where: .equals("conversation_id", "c-1"),
+    ///                                             orderBy: [.descending("created_at", as: .timestamp)], limit: 50))
+    /// ```
+    public nonisolated func liveQuery(_ subset: SubsetQuery) -> LiveQuery {
+        LiveQuery(collection: self, subset)
     }
 }

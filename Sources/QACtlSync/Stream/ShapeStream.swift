@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import ShapeWire
 
 /// Follows one shape over HTTP: the initial snapshot, catch-up, then live
 /// long-polls, delivering a ``ShapeBatch`` at every up-to-date.
@@ -18,7 +20,7 @@ import Foundation
 public final class ShapeStream: Sendable {
     /// Where and how the stream syncs.
     public let configuration: ShapeStreamConfiguration
-    private let transport: HTTPTransport
+    let transport: HTTPTransport
 
     /// A stream that runs when ``run(_:)`` or ``events()`` is called.
     public init(_ configuration: ShapeStreamConfiguration, httpClient: HTTPClient = .shared) {
@@ -38,11 +40,15 @@ public final class ShapeStream: Sendable {
         guard URLComponents(string: configuration.url)?.host != nil else {
             throw ShapeStreamError(.invalidConfiguration, "\"\(configuration.url)\" is not an absolute http(s) URL")
         }
-        var state = ShapeStreamState(resume: configuration.resume)
+        var state = ShapeStreamState(resume: configuration.resume, startsAtNow: configuration.syncMode == .onDemand)
         var failures = 0
         var refusals = 0
+        var shortEventStreams = 0
         while !Task.isCancelled {
-            let request = state.nextRequest()
+            var request = state.nextRequest()
+            // SSE once live, unless connections keep closing at once (a buffering proxy).
+            let useEvents = request.isLive && configuration.liveMode == .serverSentEvents && shortEventStreams < Self.maxShortEventStreams
+            if useEvents { request.query += [(ShapeParameter.liveSSE, "true"), (ShapeParameter.experimentalLiveSSE, "true")] }
             var token: String?
             if let authorization = configuration.authorization {
                 do {
@@ -62,8 +68,22 @@ public final class ShapeStream: Sendable {
             if let token { headers.append(("authorization", "Bearer \(token)")) }
             let answer: HTTPAnswer
             do {
-                let timeout = request.isLive ? configuration.liveRequestTimeout : configuration.requestTimeout
-                answer = try await transport.send(.GET, url, headers: headers, timeout: timeout)
+                if useEvents {
+                    let opened = ContinuousClock.now
+                    guard let other = try await followEvents(url, headers: headers, request: request, state: &state, onEvent: onEvent) else {
+                        failures = 0
+                        shortEventStreams = ContinuousClock.now - opened < .seconds(1) ? shortEventStreams + 1 : 0
+                        continue
+                    }
+                    answer = other
+                } else {
+                    let timeout = request.isLive ? configuration.liveRequestTimeout : configuration.requestTimeout
+                    answer = try await transport.send(.GET, url, headers: headers, timeout: timeout)
+                }
+            } catch let error as ShapeStreamError {
+                throw error
+            } catch let failure as ConsumerFailure {
+                throw failure.error
             } catch {
                 // Connection refused, reset, timed out: the server may be restarting.
                 guard !Task.isCancelled else { return }
@@ -100,6 +120,53 @@ public final class ShapeStream: Sendable {
         }
     }
 
+    /// After this many SSE connections in a row that close within a second,
+    /// the stream long-polls instead (Electric's client does the same).
+    static let maxShortEventStreams = 3
+
+    /// Follows one SSE response, handing over a batch at each up-to-date. Nil
+    /// once it has ended (closed by the server, dropped, or a refetch asked
+    /// for); the answer when the server sent something else (a 409, a 401, …)
+    /// for the caller to handle as any other. Errors of the consumer and bad
+    /// messages are thrown; a dropped connection is not an error.
+    private func followEvents(
+        _ url: String, headers: [(String, String)], request: ShapeStreamState.Request, state: inout ShapeStreamState,
+        onEvent: (ShapeEvent) async throws -> Void
+    ) async throws -> HTTPAnswer? {
+        let body: HTTPClientResponse.Body
+        switch try await transport.openEvents(url, headers: headers, timeout: configuration.eventStreamTimeout) {
+        case .answer(let answer): return answer
+        case .events(let head, let events):
+            try state.acceptEventStream(head, to: request)
+            body = events
+        }
+        var parser = EventStreamParser()
+        var chunks = body.makeAsyncIterator()
+        while true {
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await chunks.next()
+            } catch {
+                return nil
+            }
+            guard let chunk else { return nil }
+            for data in parser.feed(chunk.readableBytesView) {
+                guard case .emit(let event) = try state.receiveEvent(data) else { continue }
+                do {
+                    try await onEvent(event)
+                } catch {
+                    throw ConsumerFailure(error: error)
+                }
+                if case .mustRefetch = event { return nil }
+            }
+        }
+    }
+
+    /// The consumer's own error, carried past the retry-on-network-error path.
+    private struct ConsumerFailure: Error {
+        let error: any Error
+    }
+
     /// The events of ``run(_:)`` as an async sequence; ending the iteration stops the stream.
     public func events() -> AsyncThrowingStream<ShapeEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<ShapeEvent, any Error>.makeStream()
@@ -128,6 +195,9 @@ public final class ShapeStream: Sendable {
     func url(for request: ShapeStreamState.Request) -> String {
         var components = URLComponents(string: configuration.url) ?? URLComponents()
         var items = configuration.parameters.map { URLQueryItem(name: $0.key, value: $0.value) }
+        if configuration.syncMode == .onDemand, configuration.parameters[ShapeParameter.log] == nil {
+            items.append(URLQueryItem(name: ShapeParameter.log, value: "changes_only"))
+        }
         items += request.query.map { URLQueryItem(name: $0.0, value: $0.1) }
         // Sorted, so equal requests make equal URLs (and equal cache keys).
         components.queryItems = items.sorted { ($0.name, $0.value ?? "") < ($1.name, $1.value ?? "") }

@@ -41,6 +41,34 @@ public struct ShapeStreamConfiguration: Sendable {
     public var maxUnauthorizedRetries: Int
     /// Called before every request: for logs and tests.
     public var onRequest: (@Sendable (ShapeRequestInfo) -> Void)?
+    /// How the stream waits for changes once caught up.
+    public var liveMode: LiveMode
+    /// Deadline of one SSE connection (the server closes it sooner, after its
+    /// `--sse-timeout`, 60 s by default).
+    public var eventStreamTimeout: Duration
+
+    /// Whether the stream syncs the whole shape, or only changes (the rows a
+    /// query needs come from ``ShapeStream/fetchSubset(_:)``).
+    public var syncMode: SyncMode
+
+    /// How much of a shape a stream brings.
+    public enum SyncMode: Sendable, Hashable {
+        /// The whole shape, then its changes (`offset=-1`).
+        case eager
+        /// Changes from now on only (`offset=now`, `log=changes_only`); rows
+        /// come in subsets, as queries ask for them (TanStack DB's on-demand mode).
+        case onDemand
+    }
+
+    /// How a caught-up stream learns about new changes.
+    public enum LiveMode: Sendable, Hashable {
+        /// One request per batch, held by the server until changes come (the default).
+        case longPoll
+        /// One long-lived `text/event-stream` response carrying batch after
+        /// batch (`live_sse=true`). Falls back to long-polls when connections
+        /// keep closing at once (a buffering proxy).
+        case serverSentEvents
+    }
 
     /// A shape at `url`; the timeouts, backoff and retry limits take their defaults.
     public init(
@@ -57,6 +85,9 @@ public struct ShapeStreamConfiguration: Sendable {
         self.backoff = Backoff()
         self.maxUnauthorizedRetries = 3
         self.onRequest = nil
+        self.liveMode = .longPoll
+        self.syncMode = .eager
+        self.eventStreamTimeout = .seconds(300)
     }
 
     /// A shape behind qactl's `/shape` gatekeeper, authorised by shape tokens

@@ -49,7 +49,11 @@ struct ShapeStreamState {
     private var snapshots: [SnapshotBounds] = []
     private var batchStartsFromScratch: Bool
 
-    init(resume: ShapePosition?) {
+    /// On-demand: a stream with no position starts at `now`, not `-1`.
+    private let startsAtNow: Bool
+
+    init(resume: ShapePosition?, startsAtNow: Bool = false) {
+        self.startsAtNow = startsAtNow
         if let resume, !resume.offset.isBeforeAllOffsets {
             handle = resume.handle
             offset = resume.offset
@@ -57,7 +61,8 @@ struct ShapeStreamState {
             batchStartsFromScratch = false
         } else {
             offset = .beforeAll
-            batchStartsFromScratch = true
+            // On demand, rows come from subsets: a batch never replaces them.
+            batchStartsFromScratch = !startsAtNow
         }
     }
 
@@ -66,7 +71,8 @@ struct ShapeStreamState {
     }
 
     func nextRequest() -> Request {
-        var query: [(String, String)] = [(ShapeParameter.offset, offset.description)]
+        let startingNow = startsAtNow && offset.isBeforeAllOffsets
+        var query: [(String, String)] = [(ShapeParameter.offset, startingNow ? "now" : offset.description)]
         var sentHandle: String?
         if !offset.isBeforeAllOffsets, let handle {
             query.append((ShapeParameter.handle, handle))
@@ -78,7 +84,47 @@ struct ShapeStreamState {
         }
         if let expiredHandle { query.append((ShapeParameter.expiredHandle, expiredHandle)) }
         if let cacheBuster { query.append((ShapeParameter.cacheBuster, cacheBuster)) }
-        return Request(query: query, isLive: isLive, offset: offset.description, handle: sentHandle)
+        return Request(query: query, isLive: isLive, offset: startingNow ? "now" : offset.description, handle: sentHandle)
+    }
+
+    /// Reads the head of an SSE answer to a live `request`: the same headers a
+    /// long-poll answer must carry (its body follows as events).
+    mutating func acceptEventStream(_ headers: [String: String], to request: Request) throws {
+        guard let newHandle = headers[ShapeHeader.handle], headers[ShapeHeader.offset] != nil, let newCursor = headers[ShapeHeader.cursor] else {
+            throw ShapeStreamError(
+                .missingHeaders, "the SSE response lacks electric-handle, electric-offset or electric-cursor; a proxy is dropping electric-* headers",
+                status: 200)
+        }
+        refetchesInARow = 0
+        staleAnswers = 0
+        cacheBuster = nil
+        handle = newHandle
+        cursor = newCursor
+    }
+
+    /// Reads one SSE event's data (one message). An up-to-date closes the
+    /// batch; the stream then stands at `<global_last_seen_lsn>_0`, which the
+    /// server reads as "after that whole transaction".
+    mutating func receiveEvent(_ data: String) throws -> Action {
+        let messages = try IncomingMessage.decodeBody(Data(("[" + data + "]").utf8))
+        for message in messages {
+            switch message {
+            case .change(let change):
+                changes.append(change)
+                txids.formUnion(change.txids)
+            case .snapshotEnd(let bounds):
+                snapshots.append(bounds)
+            case .upToDate(let lsn):
+                if let lsn, let tx = UInt64(lsn) { offset = Offset(tx: tx, op: 0) }
+                return closeBatch(globalLastSeenLSN: lsn)
+            case .mustRefetch:
+                if let handle { expiredHandle = handle }
+                return mustRefetch("the server asked for a refetch")
+            case .ignored:
+                continue
+            }
+        }
+        return .next
     }
 
     /// Reads one answer to `request`.
@@ -197,7 +243,7 @@ struct ShapeStreamState {
         changes = []
         txids = []
         snapshots = []
-        batchStartsFromScratch = true
+        batchStartsFromScratch = !startsAtNow
         cacheBuster = Self.randomCacheBuster()
         refetchesInARow += 1
         // A server (or cache) answering 409 over and over must not be hammered.

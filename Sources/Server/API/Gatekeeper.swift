@@ -31,12 +31,20 @@ struct Gatekeeper {
     func register(on router: some RouterMethods<APIRequestContext>) {
         let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, context in
             let origin = request.headers[.origin]
-            if request.method == .options { return CORS.preflight(origin: origin, methods: "GET, HEAD, OPTIONS") }
+            if request.method == .options { return CORS.preflight(origin: origin, methods: "GET, POST, HEAD, OPTIONS") }
             let token = try context.requireIdentity()
             guard let grant = token.shape else { throw APIError.unauthorized("the shape token grants no shape") }
-            let clientQuery = ShapeCall.parseQuery(request.uri.query ?? "")
+            let method = ShapeCall.Method(request.method) ?? .get
+            let clientQuery: ShapeRequest.Query
+            switch try await request.shapeQuery() {
+            case .success(let found): clientQuery = found
+            case .failure(let invalid):
+                var response = Response(ShapeAnswer.invalid(invalid, origin: origin))
+                CORS.decorate(&response, origin: origin)
+                return response
+            }
             let call = ShapeCall(
-                method: request.method == .head ? .head : .get, query: Self.query(client: clientQuery, grant: grant),
+                method: method, query: Self.query(client: clientQuery, grant: grant),
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
             let live = ShapeParameter.asksLive(clientQuery)
             var response = try await presences.respond(live: live, on: context.channel) { try await upstream.fetch(call) }
@@ -45,6 +53,7 @@ struct Gatekeeper {
             return response
         }
         router.get("/shape", use: handler)
+        router.post("/shape", use: handler)
         router.head("/shape", use: handler)
         router.on("/shape", method: .options, use: handler)
     }

@@ -21,10 +21,25 @@ extension Request {
     /// 408 when it does not arrive whole within `timeout` (a client trickling
     /// it), 400 naming the field when it is not the object `T` describes.
     func decodeJSON<T: Decodable>(as type: T.Type, limit: Int = 64 * 1024, timeout: Duration = .seconds(30)) async throws -> T {
-        let body = self.body
-        let buffer: ByteBuffer
+        let buffer = try await collectBody(limit: limit, timeout: timeout)
+        guard buffer.readableBytes > 0 else { throw APIError(.invalidRequest, "the request body is empty; send a JSON object") }
+        let data = Data(buffer.readableBytesView)
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+            throw APIError(.invalidRequest, "the request body is not a JSON object")
+        }
         do {
-            buffer = try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError(.invalidRequest, Self.describe(error))
+        }
+    }
+
+    /// The whole body: 413 over `limit` bytes, 408 when it does not arrive
+    /// within `timeout` (a client trickling it).
+    func collectBody(limit: Int, timeout: Duration = .seconds(30)) async throws -> ByteBuffer {
+        let body = self.body
+        do {
+            return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
                 group.addTask { try await body.collect(upTo: limit) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
@@ -36,16 +51,6 @@ extension Request {
             }
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, "the request body is larger than \(limit / 1024) KiB")
-        }
-        guard buffer.readableBytes > 0 else { throw APIError(.invalidRequest, "the request body is empty; send a JSON object") }
-        let data = Data(buffer.readableBytesView)
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-            throw APIError(.invalidRequest, "the request body is not a JSON object")
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw APIError(.invalidRequest, Self.describe(error))
         }
     }
 

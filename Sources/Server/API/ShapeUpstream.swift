@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import ShapeWire
 import SyncService
 
 /// Where the gatekeeper sends a shape request once it has rebuilt it from the
@@ -34,15 +35,25 @@ struct ElectricUpstream: ShapeUpstream {
     static let relayed: Set<String> = ["etag", "cache-control", "retry-after", "content-type"]
 
     func fetch(_ call: ShapeCall) async throws -> Response {
-        var query = call.query
+        // A POST's subset goes back into a JSON body (it may be too long for a URL).
+        var (query, body) = call.method == .post ? SubsetBody.split(call.query) : (call.query, nil)
         if let secret { query.append((name: "secret", value: secret)) }
         let url = baseURL.trimmingSuffix("/") + "/v1/shape?" + query.map { Self.encode($0.name) + "=" + Self.encode($0.value) }.joined(separator: "&")
         var upstream = HTTPClientRequest(url: url)
-        upstream.method = call.method == .head ? .HEAD : .GET
+        switch call.method {
+        case .head: upstream.method = .HEAD
+        case .post:
+            upstream.method = .POST
+            upstream.headers.add(name: "content-type", value: "application/json")
+            upstream.body = .bytes(ByteBuffer(string: body ?? "{}"))
+        default: upstream.method = .GET
+        }
         if let tag = call.ifNoneMatch { upstream.headers.add(name: "if-none-match", value: tag) }
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(upstream, deadline: .now() + .nanoseconds(deadline.components.seconds * 1_000_000_000))
+            // An SSE answer streams for as long as the upstream keeps it open (Electric: 60 s).
+            let limit = ShapeParameter.asksEvents(call.query) ? max(deadline, .seconds(3600)) : deadline
+            response = try await client.execute(upstream, deadline: .now() + .nanoseconds(limit.components.seconds * 1_000_000_000))
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {

@@ -58,6 +58,23 @@ actor AnswerQueue {
         }
     }
 
+    /// Every `interval`, takes up the unfinished answers nobody is working
+    /// on: on a shared PostgreSQL, those of an instance that died mid-answer
+    /// (once its leases expire), without waiting for it to restart.
+    func takeOverAbandoned(every interval: Duration) async {
+        let store = self.store
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+                for answerID in try await store.unclaimedAnswers() { enqueue(answerID) }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("could not look for abandoned answers", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
     /// Stops taking work; running answers are cancelled and save what they
     /// have. Nothing is marked failed: running and queued answers stay
     /// unfinished and the next start answers them again.
@@ -113,6 +130,8 @@ actor AnswerQueue {
         let store = self.store
         let writer = AnswerWriter(store: store, answerID: answerID, flushInterval: flushInterval, logger: logger)
         do {
+            // Of several instances on one database, one answers (the others skip it).
+            guard try await writer.retrying({ try await store.claimAnswer(answerID) }) else { return }
             guard let job = try await writer.retrying({ try await store.answerJob(answerID) }) else { return }
             try await writer.begin()
             let context = AnswerContext(question: job.question, history: job.history.map { Exchange(question: $0.question, answer: $0.answer) })
@@ -122,6 +141,8 @@ actor AnswerQueue {
             try Task.checkCancellation()
             try await writer.finish()
             metrics?.recordAnswer(outcome: "completed")
+        } catch is AnswerSuperseded {
+            logger.info("answer finished or taken over elsewhere; stopping", metadata: ["answer_id": "\(answerID)"])
         } catch where Task.isCancelled || error is CancellationError {
             // Shutting down: the answer stays unfinished with what it has, and
             // the next start answers it again (as after a crash).

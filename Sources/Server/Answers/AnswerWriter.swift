@@ -29,8 +29,15 @@ final class AnswerWriter {
     }
 
     func begin() async throws {
-        try await retrying { _ = try await store.updateAnswer(answerID, content: "", status: "streaming") }
+        try await write("", status: "streaming")
         lastFlush = ContinuousClock.now
+    }
+
+    /// One write; throws ``AnswerSuperseded`` when it changed nothing (the
+    /// answer is finished, or another instance took it over).
+    private func write(_ text: String, status: String) async throws {
+        let txid = try await retrying { try await store.updateAnswer(answerID, content: text, status: status) }
+        if txid == nil { throw AnswerSuperseded() }
     }
 
     func append(_ piece: String) async throws {
@@ -43,7 +50,7 @@ final class AnswerWriter {
     private func flush() async throws {
         guard content != written else { return }
         let text = content
-        try await retrying { _ = try await store.updateAnswer(answerID, content: text, status: "streaming") }
+        try await write(text, status: "streaming")
         written = text
         lastFlush = ContinuousClock.now
     }
@@ -51,22 +58,29 @@ final class AnswerWriter {
     /// The final write: the complete answer.
     func finish() async throws {
         let text = content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "(The answerer returned an empty answer.)" : content
-        try await retrying { _ = try await store.updateAnswer(answerID, content: text, status: "completed") }
+        try await write(text, status: "completed")
     }
 
     /// Keeps what was written so far and states why the answer stopped.
     func fail(reason: String) async throws {
         let note = "[answer failed: \(reason)]"
         let text = content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? note : content + "\n\n" + note
-        try await retrying { _ = try await store.updateAnswer(answerID, content: text, status: "failed") }
+        try await write(text, status: "failed")
     }
 
     /// On shutdown: one attempt to save the content so far, leaving the answer
     /// `streaming` so that the next start answers it again. Runs in a task of
     /// its own, so the cancelled caller still writes it.
     func saveForResume() async {
-        guard content != written else { return }
-        let (store, answerID, text) = (self.store, self.answerID, self.content)
-        _ = try? await Task { try await store.updateAnswer(answerID, content: text, status: "streaming") }.value
+        let (store, answerID, text, unsaved) = (self.store, self.answerID, self.content, content != written)
+        _ = try? await Task {
+            if unsaved { try await store.updateAnswer(answerID, content: text, status: "streaming") }
+            // Another instance on the same database may take it over at once.
+            try await store.releaseAnswer(answerID)
+        }.value
     }
 }
+
+/// An answer write changed nothing: the answer was finished meanwhile, or
+/// another instance holds it now. The writer stops; it is not a failure.
+struct AnswerSuperseded: Error {}
