@@ -366,7 +366,10 @@ Pages are served with a strict Content-Security-Policy (scripts, styles and fetc
 the server itself only; no inline script or style), `ETag` with `cache-control: no-cache`,
 and no token in any URL the server sees. `Tests/ConsoleBrowserTests` drives headless
 Chromium over WebDriver against a real `qactl serve` (Debian's `chromium` and
-`chromium-driver`) and saves these screenshots.
+`chromium-driver`), saves these screenshots and prints its timings: on this 2-core
+machine, shared with other builds, the first contentful paint was 100–250 ms in a fresh
+browser (up to 480 ms at a load average of 20) and 55–75 ms on a reload, and a question was in the page 1 ms after the Enter
+key's handler ran (under 10 ms when it also starts a conversation), painted in the next frame.
 
 ## The Swift sync client
 

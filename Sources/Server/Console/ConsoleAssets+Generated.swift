@@ -634,7 +634,7 @@ code { font-family: ui-monospace, "SF Mono", Menlo, monospace; font-size: 0.92em
   </nav>
   <section class="conversation" aria-labelledby="conversation-title">
     <h2 id="conversation-title">Ask a question to start a conversation</h2>
-    <ol id="messages" class="messages"></ol>
+    <ol id="messages" class="messages" aria-label="Messages"></ol>
     <p id="send-error" class="error" role="alert" hidden></p>
     <form id="composer" class="composer">
       <label for="question" class="visually-hidden">Your question</label>
@@ -1012,11 +1012,19 @@ export class MessagesView {
   constructor(list) {
     this.list = list;
     this.items = new Map();
+    // Whether to follow new messages: kept from scroll events, so rendering
+    // never reads layout (a forced layout in the Enter handler delays the frame).
+    this.followBottom = true;
+    this.scrollPending = false;
+    list.addEventListener("scroll", () => {
+      this.followBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    }, { passive: true });
   }
 
   clear() {
     this.items.clear();
     this.list.replaceChildren();
+    this.followBottom = true;
   }
 
   /**
@@ -1025,7 +1033,6 @@ export class MessagesView {
    * @param {(id: string) => boolean} pending  whether a row is an unconfirmed write
    */
   render(rows, meta, pending) {
-    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
     const sorted = [...rows].sort(byCreation);
     const keep = new Set();
     let previous = null;
@@ -1046,7 +1053,13 @@ export class MessagesView {
       item.remove();
       this.items.delete(id);
     }
-    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+    if (this.followBottom && !this.scrollPending) {
+      this.scrollPending = true;
+      requestAnimationFrame(() => {
+        this.scrollPending = false;
+        this.list.scrollTop = this.list.scrollHeight;
+      });
+    }
   }
 
   #create(row) {

@@ -18,11 +18,19 @@ export class MessagesView {
   constructor(list) {
     this.list = list;
     this.items = new Map();
+    // Whether to follow new messages: kept from scroll events, so rendering
+    // never reads layout (a forced layout in the Enter handler delays the frame).
+    this.followBottom = true;
+    this.scrollPending = false;
+    list.addEventListener("scroll", () => {
+      this.followBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    }, { passive: true });
   }
 
   clear() {
     this.items.clear();
     this.list.replaceChildren();
+    this.followBottom = true;
   }
 
   /**
@@ -31,7 +39,6 @@ export class MessagesView {
    * @param {(id: string) => boolean} pending  whether a row is an unconfirmed write
    */
   render(rows, meta, pending) {
-    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
     const sorted = [...rows].sort(byCreation);
     const keep = new Set();
     let previous = null;
@@ -52,7 +59,13 @@ export class MessagesView {
       item.remove();
       this.items.delete(id);
     }
-    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+    if (this.followBottom && !this.scrollPending) {
+      this.scrollPending = true;
+      requestAnimationFrame(() => {
+        this.scrollPending = false;
+        this.list.scrollTop = this.list.scrollHeight;
+      });
+    }
   }
 
   #create(row) {
