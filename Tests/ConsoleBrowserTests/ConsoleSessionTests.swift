@@ -28,6 +28,7 @@ extension ConsoleBrowser {
             }
         }
 
+        /// Also a refused shape token (401 after the shape key changed): a new one is fetched and the stream resumes.
         @Test func theAppShowsOfflineWhileTheServerIsGoneAndCarriesOnWhenItIsBack() async throws {
             try await ConsoleFixture.with(serveArguments: ["--answerer", "none"]) { fixture in
                 let browser = try await fixture.openBrowser()
@@ -44,6 +45,9 @@ extension ConsoleBrowser {
                 #expect(status?.hasPrefix("offline, reconnecting in ") == true, "\(status ?? "")")
                 try ConsoleFixture.save(try await browser.screenshot(), as: "offline")
 
+                // Meanwhile the shape key is replaced: the browser's cached shape tokens get 401 and it fetches new ones.
+                let rotated = try runQACtl(["token", "rotate", "shape", "--keep", "1", "--data-dir", fixture.server.dataDirectory])
+                #expect(rotated.status == 0, "\(rotated.stderr)")
                 try await fixture.server.restart()
                 try await browser.waitFor("live again", timeout: .seconds(30), "return document.querySelector('#status').dataset.state === 'live'")
                 try await browser.type("#question", "After the restart\u{E007}")
@@ -52,6 +56,8 @@ extension ConsoleBrowser {
                     """)
                 let texts = try await browser.run("return [...document.querySelectorAll('#messages .message.user .text')].map((t) => t.textContent)") as? [String]
                 #expect(texts == ["Before the restart", "After the restart"])
+                let log = try await browser.browserLog().map(\.message)
+                #expect(log.contains { $0.contains("/shape?") && $0.contains("401") }, "an old shape token was refused: \(log)")
             }
         }
     }
