@@ -138,6 +138,31 @@ struct ConsoleRouteTests {
     }
 }
 
+extension ConsoleRouteTests {
+    @Test func theTimelineKeepsTheLast200TransactionsNewestFirst() async throws {
+        let fixture = try await RouterFixture()
+        let alice = try await fixture.token("alice")
+        try await fixture.test(inspectorSecret: "s3cret") { client in
+            var last = 0
+            for index in 0..<230 {
+                try await client.execute(uri: "/conversations", method: .post, headers: bearer(alice), body: ByteBuffer(string: #"{"id":"c-\#(index)","title":"t"}"#)) { response in
+                    last = response.json["txid"] as? Int ?? last
+                }
+            }
+            var records: [[String: Any]] = []
+            for _ in 0..<200 where records.first?["txid"] as? Int != last {
+                try await client.execute(uri: "/inspect/api/transactions", method: .get, headers: [.authorization: "Bearer s3cret"]) { response in
+                    records = response.json["transactions"] as? [[String: Any]] ?? []
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(records.count == 200)
+            #expect(records.first?["txid"] as? Int == last)
+            #expect(records.last?["txid"] as? Int == last - 199)
+        }
+    }
+}
+
 /// `qactl inspect`'s tables, from the API's JSON.
 struct InspectionReportTests {
     @Test func viewsAreAlignedTablesWithReadableCells() {

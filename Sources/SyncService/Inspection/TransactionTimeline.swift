@@ -9,7 +9,10 @@ struct TransactionTimeline: Sendable {
     static let capacity = 200
 
     private(set) var records: [TransactionRecord] = []
-    /// Commit positions (the `tx` of offsets) of records not yet delivered → index in `records`.
+    /// How many records have fallen off the front (record `i` has absolute index `dropped + i`).
+    private var dropped = 0
+    /// Commit positions (the `tx` of offsets) of records not yet delivered → absolute index.
+    /// Kept O(1) per transaction: this runs on the sync service's apply path.
     private var undelivered: [UInt64: Int] = [:]
 
     mutating func applied(_ transaction: CommittedTransaction, shapes: Int) {
@@ -17,12 +20,14 @@ struct TransactionTimeline: Sendable {
         for change in transaction.changes { tables[change.table, default: 0] += 1 }
         if records.count == Self.capacity {
             records.removeFirst()
-            undelivered = undelivered.compactMapValues { $0 > 0 ? $0 - 1 : nil }
+            dropped += 1
+            // Transactions nobody read stay undelivered; forget those that fell off, now and then.
+            if undelivered.count > 2 * Self.capacity { undelivered = undelivered.filter { $0.value >= dropped } }
         }
         records.append(TransactionRecord(
             txid: transaction.txid, lsn: transaction.lsn, tables: tables, rows: transaction.changes.count, shapes: shapes,
             committedAtMilliseconds: transaction.committedAtMilliseconds, appliedAtMilliseconds: Self.now(), firstDeliveredAtMilliseconds: nil))
-        if shapes > 0 { undelivered[transaction.lsn] = records.count - 1 }
+        if shapes > 0 { undelivered[transaction.lsn] = dropped + records.count - 1 }
     }
 
     /// Marks the transactions whose entries a response just carried.
@@ -32,9 +37,9 @@ struct TransactionTimeline: Sendable {
         var previous: UInt64?
         for entry in entries where entry.offset.tx != previous {
             previous = entry.offset.tx
-            guard let index = undelivered.removeValue(forKey: entry.offset.tx) else { continue }
+            guard let absolute = undelivered.removeValue(forKey: entry.offset.tx), absolute >= dropped else { continue }
             now = now ?? Self.now()
-            records[index].firstDeliveredAtMilliseconds = now
+            records[absolute - dropped].firstDeliveredAtMilliseconds = now
         }
     }
 
