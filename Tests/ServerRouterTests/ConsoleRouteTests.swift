@@ -75,6 +75,10 @@ struct ConsoleRouteTests {
                 #expect(response.json["store"] as? String == "sqlite")
                 #expect((response.json["sync"] as? [String: Any])?["caughtUp"] as? Bool == true)
                 #expect(response.headers[.cacheControl] == "no-store")
+                // Request counts per route: the three refusals above are errors, in the last minute.
+                let routes = response.json["requests"] as? [[String: Any]] ?? []
+                let shapes = routes.first { $0["route"] as? String == "/inspect/api/shapes" }
+                #expect(shapes?["requests"] as? Int == 3 && shapes?["errors"] as? Int == 3 && shapes?["lastMinute"] as? Int == 3, "\(routes)")
             }
             try await client.execute(uri: "/inspect/api/shapes/nope", method: .get, headers: [.authorization: "Bearer s3cret"]) { response in
                 #expect(response.status == .notFound)

@@ -12,10 +12,16 @@ final class RequestTally: Sendable {
         var lastMinute = 0
     }
 
+    /// One second's requests by route.
+    private struct Bucket {
+        var second = 0
+        var counts: [String: Int] = [:]
+    }
+
     private struct State {
         var routes: [String: Route] = [:]
-        /// (second since 1970, route) of recent requests, oldest first.
-        var recent: [(second: Int, route: String)] = []
+        /// The last minute, one bucket per second (slot `second % 60`): O(1) per request.
+        var buckets = [Bucket](repeating: Bucket(), count: 60)
     }
 
     private let state = Mutex(State())
@@ -27,11 +33,9 @@ final class RequestTally: Sendable {
             entry.requests += 1
             if status >= 400 && status != 409 && status != 499 { entry.errors += 1 }
             state.routes[route] = entry
-            state.recent.append((second, route))
-            // Keep about a minute: drop what is older in batches, not one by one.
-            if state.recent.count > 1024, let first = state.recent.first, first.second < second - 60 {
-                state.recent.removeAll { $0.second < second - 60 }
-            }
+            let slot = second % 60
+            if state.buckets[slot].second != second { state.buckets[slot] = Bucket(second: second) }
+            state.buckets[slot].counts[route, default: 0] += 1
         }
     }
 
@@ -40,7 +44,9 @@ final class RequestTally: Sendable {
         let second = Int(Date().timeIntervalSince1970)
         return state.withLock { state in
             var minute: [String: Int] = [:]
-            for entry in state.recent where entry.second >= second - 60 { minute[entry.route, default: 0] += 1 }
+            for bucket in state.buckets where bucket.second > second - 60 {
+                for (route, count) in bucket.counts { minute[route, default: 0] += count }
+            }
             return state.routes.values.map { route in
                 var route = route
                 route.lastMinute = minute[route.route] ?? 0
