@@ -1188,6 +1188,15 @@ export class ShapeStream {
         this.#status("syncing");
         continue;
       }
+      if (response.status === 400 && this.offset !== "-1") {
+        // The server no longer knows our position (its data was reset): start over, after a pause.
+        await this.#backoff(response, new Error("the server refused our offset; syncing again from the start"));
+        this.offset = "-1";
+        this.live = false;
+        pending = [];
+        reset = true;
+        continue;
+      }
       if (!response.ok) {
         await this.#backoff(response, new Error(`GET /shape answered ${response.status}`));
         continue;
