@@ -177,6 +177,7 @@ let package = Package(
                 "CLIDocs",
                 "Server",
                 "PostgresStore",
+                "SQLiteStore",
                 "Benchmarks",
                 "TxidTail",
                 "ChatUI",
@@ -234,7 +235,7 @@ let package = Package(
         // every acknowledged write arrives exactly once and nothing stays stuck.
         .testTarget(
             name: "FaultTests",
-            dependencies: ["qactl", "PostgresHarness", "QACtlTestSupport"],
+            dependencies: ["qactl", "PostgresHarness", "QACtlTestSupport", "QACtlSync"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -173,13 +173,13 @@ _qactl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|chat|token|tail-txid|inspect|bench|help)
+    serve|chat|token|tail-txid|inspect|slots|bench|help)
         # Offer subcommand argument completions
         "_qactl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve chat token tail-txid inspect bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve chat token tail-txid inspect slots bench help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _qactl_serve() {
     repeating_flags=()
     non_repeating_flags=(--allow-shape-deletion --new-database --version -h --help)
     repeating_options=()
-    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --open-as --answer-lease --sse-timeout --data-dir)
+    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --open-as --answer-lease --sse-timeout --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -274,6 +274,9 @@ _qactl_serve() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -281,7 +284,7 @@ _qactl_chat() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --user --token --conversation --new --ask --timeout --replica-dir --data-dir)
+    non_repeating_options=(--server --user --token --conversation --new --ask --timeout --replica-dir --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -311,6 +314,9 @@ _qactl_chat() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac
@@ -366,7 +372,7 @@ _qactl_token_mint_auth() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sub --ttl --data-dir)
+    non_repeating_options=(--sub --ttl --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -380,6 +386,9 @@ _qactl_token_mint_auth() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -387,7 +396,7 @@ _qactl_token_mint_shape() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--param)
-    non_repeating_options=(--sub --table --ttl --data-dir)
+    non_repeating_options=(--sub --table --ttl --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -407,6 +416,9 @@ _qactl_token_mint_shape() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -414,12 +426,15 @@ _qactl_token_decode() {
     repeating_flags=()
     non_repeating_flags=(--verify --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir)
+    non_repeating_options=(--data-dir --keys-dir)
     __qactl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac
@@ -429,7 +444,7 @@ _qactl_token_rotate() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--keep --data-dir)
+    non_repeating_options=(--keep --data-dir --keys-dir)
     __qactl_offer_flags_options 1
 
     # Offer option value completions
@@ -438,6 +453,9 @@ _qactl_token_rotate() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac
@@ -455,7 +473,7 @@ _qactl_tail-txid() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --user --token --conversation --table --database-url --await --timeout --from --data-dir)
+    non_repeating_options=(--server --user --token --conversation --table --database-url --await --timeout --from --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -490,6 +508,9 @@ _qactl_tail-txid() {
     '--data-dir')
         return
         ;;
+    '--keys-dir')
+        return
+        ;;
     esac
 }
 
@@ -506,6 +527,71 @@ _qactl_inspect() {
         return
         ;;
     '--secret')
+        return
+        ;;
+    esac
+}
+
+_qactl_slots() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __qactl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|drop)
+        # Offer subcommand argument completions
+        "_qactl_slots_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list drop' -- "${cur}"))
+        ;;
+    esac
+}
+
+_qactl_slots_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--database-url --data-dir --keys-dir)
+    __qactl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--database-url')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--keys-dir')
+        return
+        ;;
+    esac
+}
+
+_qactl_slots_drop() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--database-url --data-dir --keys-dir)
+    __qactl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--database-url')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--keys-dir')
         return
         ;;
     esac

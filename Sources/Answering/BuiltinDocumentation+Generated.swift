@@ -118,7 +118,7 @@ $ curl -s -X POST localhost:8787/shapes/auth-token -H "authorization: Bearer $TO
 {"expiresAt":"2026-12-01T16:41:48Z","shape":{"params":["c-1"],"table":"messages","where":"conversation_id = $1"},"token":"eyJraWQiOiJzaGFwZS0y…"}
 $ curl -s -X POST localhost:8787/questions/send -H "authorization: Bearer $TOKEN" \
     -d '{"conversationId":"c-1","questionId":"q-1","answerId":"a-1","content":"What is a shape token?"}'
-{"success":true,"txid":2}
+{"position":"2","success":true,"txid":2}
 $ curl -s "localhost:8787/shape?offset=-1" -H "authorization: Bearer $SHAPE_TOKEN"
 [{"key":"\"public\".\"messages\"/\"q-1\"","value":{"id":"q-1","conversation_id":"c-1","user_id":"alice","role":"user","status":"completed","content":"How do I mint a shape token?",…},"headers":{"operation":"insert","relation":["public","messages"]}},
  {"key":"\"public\".\"messages\"/\"a-1\"","value":{"id":"a-1",…,"role":"assistant","status":"pending","content":"",…},"headers":{"operation":"insert","relation":["public","messages"]}},
@@ -224,6 +224,50 @@ $ qactl serve --database-url postgres://postgres@127.0.0.1:5433/postgres
 qactl: serve: server_not_ready: wal_level is 'replica'; set wal_level = logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL
 ```
 
+### Running several instances
+
+Several `qactl serve --database-url …` on one PostgreSQL, behind a load balancer:
+each has its own data dir and replication slot and serves every instance's writes
+live. Give them the same signing keys on purpose (copy one data dir's `keys/` into
+the others before their first start), so a token from one is good on all.
+
+- **Answers exactly once.** An unfinished answer is worked on by the instance
+  holding its lease (`qactl_answer_leases`, not synced); every write renews it and
+  only the holder's writes land. Every instance looks for answers nobody holds
+  every `--answer-lease`/3 (default lease `30s`), so the answers of an instance
+  that dies mid-answer are taken over by another once its leases expire, without
+  waiting for it to come back; a graceful stop hands them over at once.
+- **Slots.** Slots are named `qactl_<host>_<random>`. PostgreSQL keeps the WAL of
+  a slot until it is dropped, so the slot of an instance that is gone for good
+  fills the disk. Find it and drop it (refused while an instance uses it):
+
+```console
+$ qactl slots list --database-url "$DATABASE_URL"
+slot                                    in use  wal status  WAL kept
+qactl_vm_50f8f4f9 (this data dir)       yes     reserved    90.3 kB
+qactl_vm_5cdd0205                       no      reserved    90.3 kB
+qactl_vm_b06176de                       yes     reserved    90.3 kB
+$ qactl slots drop qactl_vm_5cdd0205 --database-url "$DATABASE_URL"
+dropped qactl_vm_5cdd0205
+$ qactl slots drop qactl_vm_50f8f4f9 --database-url "$DATABASE_URL"
+qactl: slot qactl_vm_50f8f4f9 is in use by a running instance; stop that instance first
+```
+
+  Set `max_slot_wal_keep_size` on the server as a safety net: a slot past it is
+  invalidated, and its instance treats that as a gap (clients get 409 and refetch;
+  it makes a new slot and rebuilds its shapes). An instance starting with a fresh
+  data dir also names the idle qactl slots in its log.
+- **Topologies.** (a) N full instances as above. (b) One sync instance (`--sync-secret`)
+  and N API/gatekeeper instances with `--electric-url http://sync:8787
+  --electric-secret …` (the same flags that put a real Electric behind them): reads
+  go through the gatekeepers to the one sync service, and through a CDN with the
+  cache headers Electric's clients expect; subsets (POST) and SSE pass through.
+
+Operator's checklist: one data dir per instance; the same `keys/` everywhere;
+`max_slot_wal_keep_size` set; `qactl slots list` after removing an instance, and
+`qactl slots drop` for its slot; `--answer-lease` longer than your slowest gap
+between answer tokens.
+
 ### Failure modes
 
 What qactl does when something around it breaks, and what the operator sees.
@@ -263,8 +307,16 @@ txid has come back through the sync stream, and the answer streams in; a failed
 write disappears again with the error shown. Messages from other clients appear live.
 Conversations are kept in local replicas (`<data-dir>/replicas`), so a restart shows
 them at once, even with the server down. Commands: `/new TITLE`, `/list`,
-`/switch ID`, `/help`, `/quit`; PgUp/PgDn scroll; Ctrl-C or Ctrl-D quits, and the
+`/switch ID`, `/outbox`, `/help`, `/quit`; PgUp/PgDn scroll; Ctrl-C or Ctrl-D quits, and the
 terminal is restored on every way out.
+
+Offline, questions are not lost: each one is stored in an outbox in the local replica
+before it is sent, shown as `queued` while the server cannot be reached, kept when chat
+quits, and sent in the order typed once the server is back (the next time chat runs, if
+need be), each exactly once: the server answers a repeat with the original txid. A
+question the server refuses (403, 409, …) is rolled back and kept as refused; `/outbox`
+lists the queued and refused ones, `/outbox clear` forgets the refused. One chat per user
+and server holds the outbox; a second one says so and sends its questions directly.
 
 Without a terminal it reads one question or command per line and prints a line per
 change:
@@ -289,7 +341,8 @@ Sources: README.md § qactl
 ```
 
 `--ask TEXT` sends one question and prints the answer: exit 0 when it completes, 1
-when it fails, 4 after `--timeout` (default 2m), 3 when the token is refused. With
+when it fails, 4 after `--timeout` (default 2m; a server that is down gets that long to
+come back), 3 when the token is refused. With
 `--json`, one object per state change:
 
 ```console
@@ -388,7 +441,12 @@ subset snapshot (one request per distinct subset), and `awaitTxId` also resolves
 when a subset's snapshot already contains the write. `liveMode =
 .serverSentEvents` follows changes over SSE (back to long-polls if streams keep
 closing at once, as behind a buffering proxy). Txids are compared epoch-aware, also
-after PostgreSQL's xid epoch moves on.
+after PostgreSQL's xid epoch moves on. Offline writes go through the
+replica's outbox: `enqueue` stores a write before its API call, `OutboxSender` sends
+queued writes in order with their idempotency key (backoff 1 s·2ⁿ up to 60 s, honouring
+`retry-after`; 400/401/403/409/422 go to `deadLetters()`), and `queuedTransaction`
+shows one until it syncs back. `awaitPosition` waits for a write's commit position
+(`sendQuestionReceipt`) on any shape: a read-your-writes barrier.
 
 ## Use the Swift client in your app
 
@@ -621,7 +679,7 @@ Build and run real-time apps in the TanStack DB + ElectricSQL style.
 
 qactl serves an API, a shape-token gatekeeper and an Electric-compatible sync service; its clients read live shapes, write through the API and confirm their optimistic writes by txid.
 
-Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qactl inspect`, `qactl bench`.
+Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qactl inspect`, `qactl slots`, `qactl bench`.
 
 ## qactl serve
 
@@ -629,7 +687,7 @@ Run the service: API, shape-token gatekeeper and sync service on an embedded SQL
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 
-Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--open-as <user>] [--answer-lease <duration>] [--sse-timeout <duration>] [--allow-shape-deletion] [--new-database] [--data-dir <path>]`
+Usage: `qactl serve [--listen <host:port>] [--sync-secret <secret>] [--log-level <level>] [--log-format <format>] [--database-url <url>] [--electric-url <url>] [--electric-secret <secret>] [--shape-token-ttl <duration>] [--answerer <kind>] [--knowledge <dir>] [--llm-url <url>] [--llm-model <name>] [--answer-command <command>] [--answer-concurrency <n>] [--answer-timeout <duration>] [--long-poll-timeout <duration>] [--shape-chunk-bytes <bytes>] [--max-connections <n>] [--idle-timeout <duration>] [--max-snapshot-requests <n>] [--max-live-requests <n>] [--shape-ttl <duration>] [--max-shapes <n>] [--open-as <user>] [--answer-lease <duration>] [--sse-timeout <duration>] [--allow-shape-deletion] [--new-database] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -662,6 +720,7 @@ Options:
 - `--allow-shape-deletion`: Let callers with the sync secret drop a shape with DELETE /v1/shape (its clients refetch).
 - `--new-database`: Start with a new, empty database when the data dir's database (or, on PostgreSQL, its replication log) is missing or empty; clients then refetch everything.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl chat
 
@@ -669,7 +728,7 @@ Chat with the service from a terminal: live conversations, optimistic sends, str
 
 On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with --json, it reads one line per question or command and prints one line (or JSON object) per change. --ask sends one question and prints its answer: exit 0 when it completes, 1 when it fails, 4 on --timeout, 3 when the server refuses the token. Conversations are kept in local replicas, so a restart shows them at once.
 
-Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--new <title>] [--ask <text>] [--json] [--timeout <duration>] [--replica-dir <path>] [--data-dir <path>]`
+Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--new <title>] [--ask <text>] [--json] [--timeout <duration>] [--replica-dir <path>] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -683,6 +742,7 @@ Options:
 - `--timeout <duration>`: How long --ask (and the line mode at end of input) waits for answers, e.g. 30s, 2m. Default: 2m.
 - `--replica-dir <path>`: Where conversations are kept between runs (env: QACTL_REPLICA_DIR; default: <data-dir>/replicas).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token
 
@@ -704,7 +764,7 @@ Mint an auth token for a user.
 
 For development: in production an identity provider issues auth tokens.
 
-Usage: `qactl token mint auth --sub <user> [--ttl <duration>] [--json] [--data-dir <path>]`
+Usage: `qactl token mint auth --sub <user> [--ttl <duration>] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -712,6 +772,7 @@ Options:
 - `--ttl <duration>`: How long the token is valid, e.g. 12h, 30m. Default: 12h.
 - `--json`: Print one JSON object instead of the bare token.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token mint shape
 
@@ -719,7 +780,7 @@ Mint a shape token (operator tool: no ownership check).
 
 messages needs --param conversationId=ID and grants that conversation's messages; conversations grants the user's own conversations.
 
-Usage: `qactl token mint shape --sub <user> --table <table> [--param <name=value> ...] [--ttl <duration>] [--json] [--data-dir <path>]`
+Usage: `qactl token mint shape --sub <user> --table <table> [--param <name=value> ...] [--ttl <duration>] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -729,6 +790,7 @@ Options:
 - `--ttl <duration>`: How long the token is valid, e.g. 5m. Default: 5m.
 - `--json`: Print one JSON object instead of the bare token.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token decode
 
@@ -736,7 +798,7 @@ Show a token's header, claims, lifetime and shape.
 
 With --verify, also check the signature against the data dir's keys and say whether the token is valid, expired, badly signed, signed with an unknown key or meant for another audience. Exit status: 0 valid (or not verified), 2 not a token, 3 refused.
 
-Usage: `qactl token decode <token> [--verify] [--json] [--data-dir <path>]`
+Usage: `qactl token decode <token> [--verify] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -744,6 +806,7 @@ Options:
 - `--verify`: Check the signature and claims against the data dir's keys.
 - `--json`: Print one JSON object.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl token rotate
 
@@ -751,13 +814,14 @@ Add a new signing key; older keys keep verifying.
 
 New tokens are signed with the new key at once; tokens signed with older keys stay valid until they expire, unless --keep drops those keys. A running qactl serve picks up new keys when restarted.
 
-Usage: `qactl token rotate [<which>] [--keep <n>] [--data-dir <path>]`
+Usage: `qactl token rotate [<which>] [--keep <n>] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
 - `<which>`: Which keys to rotate. Values: auth, shape, all. Default: all.
 - `--keep <n>`: Keep only the newest N keys of each rotated kind (default: keep all).
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl tail-txid
 
@@ -769,7 +833,7 @@ With --database-url it reads PostgreSQL's logical replication stream instead, th
 
 --await TXID exits 0 once that transaction is seen, or is already visible (in the shape's snapshot, or committed before the slot existed), and 4 when --timeout passes first. SIGINT or SIGTERM ends a plain tail with 0, an unfinished --await with 1. Exit codes: 1 failure, 2 usage, 3 refused, 4 timed out.
 
-Usage: `qactl tail-txid [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--table <table>] [--database-url <postgres://…>] [--await <txid>] [--timeout <duration>] [--from <now|start>] [--json] [--data-dir <path>]`
+Usage: `qactl tail-txid [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--table <table>] [--database-url <postgres://…>] [--await <txid>] [--timeout <duration>] [--from <now|start>] [--json] [--data-dir <path>] [--keys-dir <path>]`
 
 Options:
 
@@ -784,6 +848,7 @@ Options:
 - `--from <now|start>`: now: only transactions from now on (default); start: the shape's snapshot as one line, then every transaction.
 - `--json`: One JSON object per line on stdout, each with a type: ready, snapshot, transaction, truncate, awaited.
 - `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl inspect
 
@@ -800,6 +865,40 @@ Options:
 - `--server <url>`: The server (env: QACTL_SERVER).
 - `--secret <secret>`: The server's sync secret (env: QACTL_SYNC_SECRET).
 - `--json`: Print the API's JSON object on one line instead of a table.
+
+## qactl slots
+
+List and drop the replication slots of qactl instances on a PostgreSQL database.
+
+Every qactl serve on PostgreSQL holds a replication slot (qactl_<host>_<random>), and PostgreSQL keeps the WAL a slot has not confirmed until the slot is dropped: the slot of an instance that is gone for good fills the disk. Set max_slot_wal_keep_size on the server as a safety net. Exit codes: 1 failure, 2 usage, 3 refused (the slot is in use, or not qactl's).
+
+Subcommands: `qactl slots list`, `qactl slots drop`.
+
+## qactl slots list
+
+Show each qactl slot: in use or not, and how much WAL the server keeps for it.
+
+Usage: `qactl slots list [--database-url <postgres://…>] [--data-dir <path>] [--keys-dir <path>] [--json]`
+
+Options:
+
+- `--database-url <postgres://…>`: The PostgreSQL database the instances share (env: QACTL_DATABASE_URL).
+- `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
+- `--json`: One JSON object per slot.
+
+## qactl slots drop
+
+Drop the slot of a qactl instance that is gone for good (refused while an instance uses it).
+
+Usage: `qactl slots drop <slot> [--database-url <postgres://…>] [--data-dir <path>] [--keys-dir <path>]`
+
+Options:
+
+- `<slot>`: The slot, as qactl slots list shows it.
+- `--database-url <postgres://…>`: The PostgreSQL database the instances share (env: QACTL_DATABASE_URL).
+- `--data-dir <path>`: Where keys and the embedded database live (env: QACTL_DATA_DIR; default: $XDG_DATA_HOME/qactl or ~/.local/share/qactl).
+- `--keys-dir <path>`: Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.
 
 ## qactl bench
 

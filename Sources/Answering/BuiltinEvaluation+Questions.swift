@@ -25,7 +25,7 @@ extension BuiltinEvaluation {
         Question("How do I change the address the server listens on?", .howTo, [readme("qactl serve"), guide("qactl serve")]),
         Question("How do I decode and verify a token?", .howTo, [readme("qactl token"), guide("qactl token decode")]),
         Question("How do I start a new conversation in qactl chat?", .howTo, [readme("qactl chat"), guide("qactl chat")]),
-        Question("How do I put a real Electric behind the gatekeeper?", .howTo, [readme("qactl serve"), guide("qactl serve")]),
+        Question("How do I put a real Electric behind the gatekeeper?", .howTo, [readme("qactl serve"), guide("qactl serve"), readme("Running several instances")]),
         Question("How do I run the tests?", .howTo, [readme("Tests"), readme("Set-up")]),
         Question("How are the man pages and shell completions generated?", .howTo, [readme("Docs")]),
         Question("How can I get JSON output from qactl chat?", .howTo, [readme("qactl chat"), guide("qactl chat")]),
@@ -39,7 +39,7 @@ extension BuiltinEvaluation {
         // Something is wrong
         Question("The server says wal_level is 'replica'. What should I change?", .troubleshooting, [readme("On PostgreSQL")]),
         Question("What happens when PostgreSQL is down?", .troubleshooting, [readme("Failure modes")]),
-        Question("What happens if the replication slot is dropped?", .troubleshooting, [readme("Failure modes")]),
+        Question("What happens if the replication slot is dropped?", .troubleshooting, [readme("Failure modes"), readme("Running several instances"), guide("qactl slots")]),
         Question("Why does qactl serve refuse to start when the database file is empty?", .troubleshooting, [readme("Failure modes"), guide("qactl serve")]),
         Question("What happens if I start a second qactl serve on the same data dir?", .troubleshooting, [readme("Failure modes"), readme("qactl serve")]),
         Question("Why does /healthz answer 503?", .troubleshooting, [readme("The API, by hand"), readme("Failure modes")]),

@@ -7,7 +7,7 @@ public protocol AppStore: Sendable {
     /// Creates conversation `id` for `user`; the same request again returns the original row and txid.
     func createConversation(id: String, user: String, title: String, now: Date) async throws -> WriteOutcome<ConversationRow>
     /// Inserts a question and its answer placeholder in one transaction.
-    func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String>
+    func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<SentQuestion>
     /// What answer `answerID` needs, or nil when it is not an unfinished answer.
     func answerJob(_ answerID: String) async throws -> AnswerJob?
     /// Writes an answer's content and status in a transaction of its own; nil when it was no longer unfinished.
@@ -36,7 +36,7 @@ extension AppStore {
         try await createConversation(id: id, user: user, title: title, now: Date())
     }
 
-    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String) async throws -> WriteOutcome<String> {
+    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String) async throws -> WriteOutcome<SentQuestion> {
         try await sendQuestion(conversation: conversation, questionID: questionID, answerID: answerID, user: user, content: content, now: Date())
     }
 

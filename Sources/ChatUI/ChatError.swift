@@ -56,6 +56,9 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
         switch error {
         case let error as ChatError:
             return error
+        case let refused as OutboxRefusedError:
+            // A queued write refused for good: classified like the API's refusal itself.
+            return from(refused.error, doing: doing, server: server)
         case let error as APIError where error.status == 401:
             return ChatError(.refused, "\(doing): the server refused the auth token (\(error.message)); mint a new one with --user NAME or `qactl token mint auth`")
         case let error as APIError where error.status == 403:

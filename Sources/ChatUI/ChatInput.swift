@@ -12,6 +12,8 @@ enum ChatInput: Sendable, Equatable {
     case list
     /// `/switch ID`
     case switchTo(String)
+    /// `/outbox`: queued and refused questions; `/outbox clear` forgets the refused ones.
+    case outbox(clear: Bool)
     /// `/help`
     case help
     /// `/quit` (also `/exit`)
@@ -39,6 +41,12 @@ enum ChatInput: Sendable, Equatable {
                 return .invalid("usage: /switch ID (see /list for the ids)")
             }
             return .switchTo(argument)
+        case "outbox":
+            switch argument.lowercased() {
+            case "": return .outbox(clear: false)
+            case "clear": return .outbox(clear: true)
+            default: return .invalid("usage: /outbox lists queued and refused questions; /outbox clear forgets the refused ones")
+            }
         case "quit", "exit", "q":
             return .quit
         case "help", "?":
@@ -50,7 +58,7 @@ enum ChatInput: Sendable, Equatable {
 
     /// What `/help` shows.
     static let helpText = """
-        commands: /new TITLE starts a conversation · /list shows yours · /switch ID opens one · /quit leaves
+        commands: /new TITLE starts a conversation · /list shows yours · /switch ID opens one · /outbox shows queued questions · /quit leaves
         keys: Enter sends · PgUp/PgDn and ↑/↓ scroll · Esc or End follows the newest · Ctrl-C or Ctrl-D (on an empty line) quits
         """
 }

@@ -12,22 +12,32 @@ import Tokens
 /// ```
 public struct DataDirectory: Sendable, Equatable, CustomStringConvertible {
     public let path: String
+    /// Where the signing keys are, when not in the data dir (`--keys-dir`,
+    /// `QACTL_KEYS_DIR`): one directory several instances share.
+    public let keysDirectory: String?
 
-    public init(_ path: String) {
+    /// `keysDirectory` defaults to `QACTL_KEYS_DIR` (so every part of a
+    /// process that opens the data dir finds the same keys).
+    public init(_ path: String, keysDirectory: String? = Setting.value(nil, "QACTL_KEYS_DIR")) {
         self.path = path
+        self.keysDirectory = keysDirectory
     }
 
     /// `--data-dir`, else `QACTL_DATA_DIR`, else `$XDG_DATA_HOME/qactl`
     /// (an absolute `XDG_DATA_HOME` only), else `~/.local/share/qactl`.
-    public static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> DataDirectory {
-        if let path = Setting.value(option, "QACTL_DATA_DIR", environment: environment) { return DataDirectory(path) }
-        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return DataDirectory(xdg + "/qactl") }
+    /// `keysOption` (`--keys-dir`), else `QACTL_KEYS_DIR`, names a keys directory outside it.
+    public static func resolve(
+        option: String?, keysOption: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> DataDirectory {
+        let keys = Setting.value(keysOption, "QACTL_KEYS_DIR", environment: environment)
+        if let path = Setting.value(option, "QACTL_DATA_DIR", environment: environment) { return DataDirectory(path, keysDirectory: keys) }
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return DataDirectory(xdg + "/qactl", keysDirectory: keys) }
         let home = Setting.value(nil, "HOME", environment: environment) ?? NSHomeDirectory()
-        return DataDirectory(home + "/.local/share/qactl")
+        return DataDirectory(home + "/.local/share/qactl", keysDirectory: keys)
     }
 
-    /// `keys/auth.json` and `keys/shape.json`.
-    public var keyStore: KeyStore { KeyStore(dataDirectory: path) }
+    /// `auth.json` and `shape.json` in `keys/` (or the shared keys directory).
+    public var keyStore: KeyStore { keysDirectory.map(KeyStore.init(keysDirectory:)) ?? KeyStore(dataDirectory: path) }
     /// The embedded store's SQLite file.
     public var embeddedDatabase: String { path + "/qactl.sqlite" }
     /// On PostgreSQL: the replicated transactions and shapes, in SQLite.

@@ -101,7 +101,7 @@ public struct PostgresBackend: Sendable {
     /// This data dir's slot name, made once and kept in the log.
     static func slotName(_ log: FeedLog) async throws -> String {
         if let name = try await log.meta("slot_name") { return name }
-        let name = "qactl_" + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let name = ReplicationSlots.newName(host: ProcessInfo.processInfo.hostName)
         try await log.setMeta("slot_name", name)
         return name
     }

@@ -46,7 +46,7 @@ extension PostgresDatabase {
     }
 
     /// One statement, one round trip (`qactl_send_question`, migration 2).
-    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
+    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<SentQuestion> {
         try await guarded("sending a question") { [self] in
             let request = WriteRules.Request.question(id: questionID, user: user, conversation: conversation, answerID: answerID, content: content)
             let (asked, placed) = WriteRules.questionTimes(now: now)
@@ -55,21 +55,24 @@ extension PostgresDatabase {
             let facts = try await Self.retryingConflicts {
                 try await client.query(
                     """
-                    SELECT o_outcome, o_txid, o_earlier_user, o_earlier_fingerprint, o_owner, o_taken
+                    SELECT o_outcome, o_txid, o_earlier_user, o_earlier_fingerprint, o_owner, o_taken,
+                        (pg_current_wal_insert_lsn() - '0/0')::text
                     FROM qactl_send_question(\(conversation), \(questionID), \(answerID), \(user), \(content), \(asked)::timestamptz, \(placed)::timestamptz, \(fingerprint))
                     """, logger: logger
-                ).decode((String, Int64, String?, String?, String?, [String]?).self).first { _ in true }
+                ).decode((String, Int64, String?, String?, String?, [String]?, String).self).first { _ in true }
             }
             guard let facts else { throw StoreError(.failed, "qactl_send_question returned no row") }
             switch facts.0 {
             case "created":
-                return .created(answerID, txid: UInt64(facts.1))
+                // Read after the function's inserts, before the commit: at most the commit's own LSN,
+                // and past every transaction committed earlier (the change feed's positions are commit LSNs).
+                return .created(SentQuestion(answerID: answerID, position: UInt64(facts.6)), txid: UInt64(facts.1))
             case "repeat":
                 let earlier = WriteRules.EarlierRequest(user: facts.2 ?? "", fingerprint: facts.3 ?? "", txid: UInt64(facts.1))
-                return WriteRules.repeatOf(request, earlier: earlier, row: answerID)
+                return WriteRules.repeatOf(request, earlier: earlier, row: SentQuestion(answerID: answerID, position: nil))
             default:
                 let verdict = WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: facts.4, taken: facts.5 ?? [])
-                return verdict.refusal(as: String.self) ?? .conflict("message \(questionID) could not be written")
+                return verdict.refusal(as: SentQuestion.self) ?? .conflict("message \(questionID) could not be written")
             }
         }
     }

@@ -9,7 +9,7 @@ import Tokens
 /// What the routes need: built by ``QACtlServer/run``, or by a test.
 struct RouterDependencies: Sendable {
     var store: any AppStore
-    var authority: TokenAuthority
+    var keys: LiveTokenAuthority
     /// Where `/shape` reads: the embedded sync service or a real Electric.
     var upstream: any ShapeUpstream
     /// The embedded sync service (`/v1/shape`, health, metrics); nil behind a real Electric.
@@ -40,7 +40,7 @@ struct RouterDependencies: Sendable {
 func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics, logger: dependencies.logger))
-    let authenticator = Authenticator(authority: dependencies.authority)
+    let authenticator = Authenticator(keys: dependencies.keys)
 
     HealthRoutes(store: dependencies.store, sync: dependencies.sync, feed: dependencies.feed, health: dependencies.health, dataDirectory: dependencies.dataDirectory)
         .register(on: router)
@@ -59,7 +59,7 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     ).register(on: router)
 
     let withAuthToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .auth))
-    ShapeTokenRoutes(authority: dependencies.authority, store: dependencies.store, lifetime: dependencies.shapeTokenLifetime, bodyTimeout: dependencies.bodyTimeout)
+    ShapeTokenRoutes(keys: dependencies.keys, store: dependencies.store, lifetime: dependencies.shapeTokenLifetime, bodyTimeout: dependencies.bodyTimeout)
         .register(on: withAuthToken)
     WriteRoutes(store: dependencies.store, onQuestion: dependencies.onQuestion, bodyTimeout: dependencies.bodyTimeout).register(on: withAuthToken)
 

@@ -28,7 +28,7 @@ public struct QACtlServer: Sendable {
     public let postgres: PostgresBackend?
     /// The embedded sync service; nil when a real Electric serves shapes.
     public let sync: SyncService?
-    public let authority: TokenAuthority
+    public let keys: LiveTokenAuthority
     let metrics: ServerMetrics
     let answers: AnswerQueue
     /// The answerer's HTTP client, if it has one (shut down with the server).
@@ -45,14 +45,14 @@ public struct QACtlServer: Sendable {
     public static func open(_ configuration: ServerConfiguration) async throws -> QACtlServer {
         var logger = Logger(label: "qactl")
         logger.logLevel = configuration.logLevel
-        let data = DataDirectory(configuration.dataDirectory)
+        let data = DataDirectory(configuration.dataDirectory, keysDirectory: configuration.keysDirectory)
         // Only one change feed per data dir; a gatekeeper in front of it (--electric-url) runs none.
         let servingLock = configuration.electricURL == nil ? try data.lockForServing() : nil
         try data.createIfMissing()
         if let problem = data.writabilityProblem() {
             throw DataDirectoryError(description: problem + "; qactl keeps its database, keys and shapes there")
         }
-        let authority = try TokenAuthority(store: data.keyStore)
+        let keys = try LiveTokenAuthority(store: data.keyStore)
         let store: any AppStore
         let source: (any ShapeSource)?
         var sqlite: SQLiteDatabase?
@@ -83,7 +83,7 @@ public struct QACtlServer: Sendable {
         let (answerer, answererClient) = try configuration.answerer.make(timeout: configuration.answerTimeout, logger: logger)
         let answers = AnswerQueue(store: store, answerer: answerer, concurrency: configuration.answerConcurrency, logger: logger, metrics: metrics)
         return QACtlServer(
-            configuration: configuration, store: store, sqlite: sqlite, postgres: postgres, sync: sync, authority: authority, metrics: metrics, answers: answers,
+            configuration: configuration, store: store, sqlite: sqlite, postgres: postgres, sync: sync, keys: keys, metrics: metrics, answers: answers,
             answererClient: answererClient, logger: logger, servingLock: servingLock)
     }
 
@@ -115,7 +115,7 @@ public struct QACtlServer: Sendable {
         if case .none = configuration.answerer { answering = false } else { answering = true }
         let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
         let router = buildRouter(RouterDependencies(
-            store: store, authority: authority, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,
+            store: store, keys: keys, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,
             dataDirectory: DataDirectory(configuration.dataDirectory), shapeTokenLifetime: configuration.shapeTokenLifetime,
             bodyTimeout: configuration.idleTimeout,
             onQuestion: { answerID, _ in

@@ -8,6 +8,8 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port (the listening line says which).
     public var port: Int
     public var dataDirectory: String
+    /// The signing keys' directory when it is not the data dir's `keys/`.
+    public var keysDirectory: String?
     /// The SQLite database file of the embedded store.
     public var databasePath: String
     /// A `postgres://` URL: PostgreSQL instead of the embedded store.

@@ -17,13 +17,17 @@ import Darwin
 /// let auth = try store.loadOrCreate(.auth)
 /// ```
 public struct KeyStore: Sendable {
-    public let dataDirectory: String
+    /// Where the key files are: the data dir's `keys/`, or a directory
+    /// several instances share (`--keys-dir`).
+    public let keysDirectory: String
 
     public init(dataDirectory: String) {
-        self.dataDirectory = dataDirectory
+        self.keysDirectory = dataDirectory + "/keys"
     }
 
-    public var keysDirectory: String { dataDirectory + "/keys" }
+    public init(keysDirectory: String) {
+        self.keysDirectory = keysDirectory
+    }
 
     public func path(for kind: TokenKind) -> String { keysDirectory + "/\(kind.rawValue).json" }
 
@@ -106,7 +110,6 @@ public struct KeyStore: Sendable {
     /// Runs `body` holding an exclusive lock on `keys/.lock`, so concurrent
     /// processes (a server and a `token rotate`) never lose each other's keys.
     private func withLock<T>(_ body: () throws(KeyStoreError) -> T) throws(KeyStoreError) -> T {
-        try ensureDirectory(dataDirectory)
         try ensureDirectory(keysDirectory)
         try checkPrivate(keysDirectory, isDirectory: true)
         let lockPath = keysDirectory + "/.lock"

@@ -14,7 +14,21 @@ struct DataDirectoryOptions: ParsableArguments {
     )
     var dataDirectory: String?
 
-    var directory: DataDirectory { DataDirectory.resolve(option: dataDirectory) }
+    @Option(
+        name: .customLong("keys-dir"),
+        help: ArgumentHelp(
+            "Where the signing keys live, when not in the data dir's keys/ (env: QACTL_KEYS_DIR): one directory several instances share.",
+            valueName: "path"
+        )
+    )
+    var keysDirectory: String?
+
+    var directory: DataDirectory {
+        // The flag stands for QACTL_KEYS_DIR in this process, so the parts that
+        // open the data dir on their own (chat's and tail-txid's token minting) agree.
+        if let keysDirectory { setenv("QACTL_KEYS_DIR", keysDirectory, 1) }
+        return DataDirectory.resolve(option: dataDirectory, keysOption: keysDirectory)
+    }
 
     var resolved: String { directory.path }
 

@@ -196,6 +196,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.maxShapes = maxShapes
         settings.sseTimeout = sseTimeout.duration
         settings.answerLease = answerLease.duration
+        settings.keysDirectory = data.directory.keysDirectory
         settings.allowsShapeDeletion = allowShapeDeletion
         let configuration = settings
         do {
@@ -240,7 +241,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// the server's logs and of any proxy's.
     private func signInLink(base: String, server: QACtlServer) async -> String? {
         guard let openAs else { return nil }
-        guard let minted = try? await server.authority.mintAuth(subject: openAs) else {
+        guard let minted = try? await server.keys.current.mintAuth(subject: openAs) else {
             emit("  console   cannot mint a token for --open-as \(openAs)")
             return nil
         }

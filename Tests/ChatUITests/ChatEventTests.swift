@@ -35,6 +35,18 @@ struct ChatEventTests {
         #expect(ChatEvent.changes(from: sent, to: failed) == [.rolledBack(F.send(.failed(error)), error: error), .removed(id: "q-1"), .removed(id: "a-1")])
     }
 
+    @Test func aQueuedSendIsReportedOnceAndCountsAsPending() {
+        let queued = F.send(.queued(reason: "the server cannot be reached"))
+        let waiting = F.state([F.message("q-1", optimistic: true)], sends: [queued])
+        #expect(ChatEvent.changes(from: F.state(), to: waiting).prefix(2) == [.optimistic(queued), .queued(queued, reason: "the server cannot be reached")])
+        #expect(ChatEvent.changes(from: waiting, to: waiting).isEmpty)
+        #expect(waiting.pendingWrites == 1)
+        // Delivered: sending again, no new event, still pending until it syncs back.
+        let sending = F.state([F.message("q-1", optimistic: true)], sends: [F.send()])
+        #expect(ChatEvent.changes(from: waiting, to: sending).isEmpty)
+        #expect(sending.pendingWrites == 1)
+    }
+
     @Test func aSendFirstSeenAlreadySettledStillReportsOptimisticFirst() {
         let confirmed = F.send(.confirmed(txid: 7, roundTrip: .milliseconds(3)))
         let events = ChatEvent.changes(from: F.state(), to: F.state(sends: [confirmed]))

@@ -13,6 +13,8 @@ struct ChatInputTests {
         #expect(ChatInput.parse("/switch 3f2a") == .switchTo("3f2a"))
         #expect(ChatInput.parse("/QUIT") == .quit)
         #expect(ChatInput.parse("/help") == .help)
+        #expect(ChatInput.parse("/outbox") == .outbox(clear: false))
+        #expect(ChatInput.parse("/outbox clear") == .outbox(clear: true))
         #expect(ChatInput.parse("//etc/hosts is a file?") == .message("/etc/hosts is a file?"))
     }
 
@@ -21,5 +23,7 @@ struct ChatInputTests {
         #expect(usage.contains("/switch ID"))
         guard case .invalid(let unknown) = ChatInput.parse("/frobnicate") else { Issue.record("not invalid"); return }
         #expect(unknown.contains("/help"))
+        guard case .invalid(let outbox) = ChatInput.parse("/outbox everything") else { Issue.record("not invalid"); return }
+        #expect(outbox.contains("/outbox clear"))
     }
 }

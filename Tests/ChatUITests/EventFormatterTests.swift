@@ -20,6 +20,9 @@ struct EventFormatterTests {
         #expect(fields["questionId"] as? String == "q-1")
         let chunk = try object(EventFormatter.json(.chunk(F.message("a-1", .assistant, status: "streaming"), text: "Sha\"pes\n", replaced: false)))
         #expect(chunk["event"] as? String == "chunk" && chunk["text"] as? String == "Sha\"pes\n")
+        let queued = try object(EventFormatter.json(.queued(F.send(), reason: "the server cannot be reached")))
+        #expect(queued["event"] as? String == "queued" && queued["reason"] as? String == "the server cannot be reached")
+        #expect(queued["questionId"] as? String == "q-1")
         let completed = try object(EventFormatter.json(.status(F.message("a-1", .assistant, content: "Done."))))
         #expect(completed["event"] as? String == "completed" && completed["content"] as? String == "Done.")
     }
@@ -32,5 +35,8 @@ struct EventFormatterTests {
         #expect(EventFormatter.text(.confirmed(F.send(), txid: 5, roundTrip: .milliseconds(12)), server: server) == "  ✓ confirmed in 12 ms (txid 5)")
         #expect(EventFormatter.text(.chunk(F.message("a-1", .assistant), text: "x", replaced: false), server: server) == nil)
         #expect(EventFormatter.text(.connection(.offline), server: server)?.contains("offline") == true)
+        #expect(
+            EventFormatter.text(.queued(F.send(), reason: "the server cannot be reached"), server: server)
+                == "  … queued “How do shapes work?”: the server cannot be reached; sent when the server is back")
     }
 }

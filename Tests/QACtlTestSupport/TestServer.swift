@@ -15,6 +15,8 @@ public final class TestServer: Sendable {
     public let dataDirectory: String
     public let arguments: [String]
     private let running: Mutex<Running?>
+    /// Added to the inherited environment at each launch.
+    private let environment: Mutex<[String: String]>
     private let output = OutputBuffer()
     private let errors = OutputBuffer()
 
@@ -23,15 +25,17 @@ public final class TestServer: Sendable {
         return BuiltProducts.find("qactl") ?? "qactl"
     }
 
-    private init(dataDirectory: String, arguments: [String]) {
+    private init(dataDirectory: String, arguments: [String], environment: [String: String]) {
         self.dataDirectory = dataDirectory
         self.arguments = arguments
         self.running = Mutex(nil)
+        self.environment = Mutex(environment)
     }
 
-    /// Starts `qactl serve --listen 127.0.0.1:0` on `dataDirectory`.
-    public static func start(dataDirectory: String, arguments: [String] = []) async throws -> TestServer {
-        let server = TestServer(dataDirectory: dataDirectory, arguments: arguments)
+    /// Starts `qactl serve --listen 127.0.0.1:0` on `dataDirectory`, with
+    /// `environment` added to this process's.
+    public static func start(dataDirectory: String, arguments: [String] = [], environment: [String: String] = [:]) async throws -> TestServer {
+        let server = TestServer(dataDirectory: dataDirectory, arguments: arguments, environment: environment)
         try await server.launch(port: 0)
         return server
     }
@@ -46,6 +50,8 @@ public final class TestServer: Sendable {
         process.executableURL = URL(fileURLWithPath: Self.executable)
         let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory] + level + arguments
+        let extra = environment.withLock { $0 }
+        if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
         let pipe = Pipe()
         let errorPipe = Pipe()
         process.standardOutput = pipe
@@ -105,10 +111,12 @@ public final class TestServer: Sendable {
         return process.terminationStatus
     }
 
-    /// Stops (if running) and starts again on the same port and data dir.
-    public func restart() async throws {
+    /// Stops (if running) and starts again on the same port and data dir;
+    /// `environment`, when given, replaces the added environment.
+    public func restart(environment: [String: String]? = nil) async throws {
         let port = self.port
         try await stop()
+        if let environment { self.environment.withLock { $0 = environment } }
         var lastError: (any Error)?
         // The port was just released; give the kernel a few tries to hand it back.
         for _ in 0..<20 {

@@ -16,7 +16,8 @@ final class RouterFixture: Sendable {
     let directory: String
     let store: SQLiteDatabase
     let sync: SyncService
-    let authority: TokenAuthority
+    let keys: LiveTokenAuthority
+    var authority: TokenAuthority { keys.current }
     let questions = QuestionLog()
     private let feed: Task<Void, Never>
 
@@ -30,7 +31,7 @@ final class RouterFixture: Sendable {
         // Serving starts once the sync service has caught up with the (empty) change log.
         let deadline = ContinuousClock.now + .seconds(10)
         while !(await sync.isReady), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        authority = try TokenAuthority(store: KeyStore(dataDirectory: directory))
+        keys = try LiveTokenAuthority(store: KeyStore(dataDirectory: directory))
     }
 
     var router: Router<APIRequestContext> { router(inspectorSecret: nil) }
@@ -39,7 +40,7 @@ final class RouterFixture: Sendable {
     func router(inspectorSecret: String?) -> Router<APIRequestContext> {
         let questions = self.questions
         return buildRouter(RouterDependencies(
-            store: store, authority: authority, upstream: EmbeddedUpstream(sync: sync), sync: sync, metrics: ServerMetrics(),
+            store: store, keys: keys, upstream: EmbeddedUpstream(sync: sync), sync: sync, metrics: ServerMetrics(),
             health: ServerHealth(), feed: nil, dataDirectory: DataDirectory(directory), shapeTokenLifetime: .seconds(300),
             bodyTimeout: .seconds(5), onQuestion: { answer, _ in questions.record(answer) }, logger: Logger(label: "router-tests"),
             inspectorSecret: inspectorSecret))

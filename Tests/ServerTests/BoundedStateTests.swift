@@ -61,14 +61,16 @@ import Testing
     }
 
     @Test func aShapeNobodyReadsExpiresAndItsClientRefetchesEverything() async throws {
-        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret", "--shape-ttl", "1s"])
+        // 3 s: long enough that a busy machine does not expire the shape between
+        // two requests of one initial sync.
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret", "--shape-ttl", "3s"])
         let data = try TestData(server: server)
         try await data.conversation("c-1", user: "alice")
         let client = ShapeClient(server: server)
         var subscription = try await client.subscribe(shape("alice"))
         let oldHandle = subscription.handle
         try await data.conversation("c-2", user: "alice")
-        try await Task.sleep(for: .seconds(3))
+        try await Task.sleep(for: .seconds(6))
 
         // The client comes back with its old handle: told to refetch, it gets every row once.
         let answer = try await client.poll(&subscription, live: false)

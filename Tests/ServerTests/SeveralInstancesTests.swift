@@ -49,8 +49,11 @@ import QACtlTestSupport
                 "/questions/send", json: ["conversationId": "c-1", "questionId": "q-\(n)", "answerId": "a-\(n)", "content": "Question \(n)"], token: alice)
             #expect(answer.status == 200)
         }
-        try await Task.sleep(for: .milliseconds(400))
+        // Killed while it is generating (its command has logged and is sleeping).
         let victim = try #require(third.pid)
+        try await eventually("the third instance to be mid-answer", timeout: .seconds(30)) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").contains { $0.hasPrefix("\(victim) ") }
+        }
         _ = try await third.stop(signal: SIGKILL)
 
         // Every answer completes, once, with the whole text.
@@ -75,7 +78,44 @@ import QACtlTestSupport
             if byVictim > 0 && bySurvivors == 1 { takenOver += 1 }
         }
         #expect(takenOver > 0, "the killed instance was mid-answer, and its answers were taken over")
+
+        // The dead instance's slot: listed as not in use, dropped; a live one is refused.
+        let ownSlot = { (directory: String) -> String in
+            let listed = try Self.qactl(["slots", "list", "--json", "--database-url", url, "--data-dir", directory]).output
+            let line = try #require(listed.split(separator: "\n").first { $0.contains("\"this_data_dir\":true") })
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return try #require(object["name"] as? String)
+        }
+        let dead = try ownSlot(directories[2])
+        let alive = try ownSlot(directories[0])
+        #expect(dead.hasPrefix("qactl_") && alive.hasPrefix("qactl_") && dead != alive)
+        try await eventually("the killed instance's slot to be released by PostgreSQL") {
+            try Self.qactl(["slots", "list", "--database-url", url]).output.split(separator: "\n").contains { $0.hasPrefix(dead) && $0.contains(" no ") }
+        }
+        let refused = try Self.qactl(["slots", "drop", alive, "--database-url", url])
+        #expect(refused.status == 3)
+        #expect(refused.errors.contains("in use"))
+        #expect(try Self.qactl(["slots", "drop", "pg_something", "--database-url", url]).status == 3)
+        let dropped = try Self.qactl(["slots", "drop", dead, "--database-url", url])
+        #expect(dropped.status == 0, "\(dropped.errors)")
+        #expect(try Self.qactl(["slots", "list", "--database-url", url]).output.contains(dead) == false)
+        #expect(try Self.qactl(["slots", "drop", dead, "--database-url", url]).status == 1)
         try await first.stop()
         try await second.stop()
+    }
+
+    /// Runs the qactl CLI and returns its exit status and output.
+    static func qactl(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestServer.executable)
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }

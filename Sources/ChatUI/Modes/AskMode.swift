@@ -24,6 +24,7 @@ struct AskMode {
     }
 
     private func exchange(_ session: ChatSession, deadline: ContinuousClock.Instant) async throws {
+        try await waitForServer(until: deadline)
         try await session.connect(failFast: true, monitor: false)
         let remaining = deadline - ContinuousClock.now
         try await session.open(settings.choice, timeout: remaining)
@@ -46,6 +47,23 @@ struct AskMode {
             throw error
         case .timedOut(let status):
             throw ChatError(.timedOut, "no complete answer within \(Self.format(settings.timeout)) (the answer is \(status))")
+        }
+    }
+
+    /// A server that is down (restarting, or not started yet) gets until the deadline to come back.
+    private func waitForServer(until deadline: ContinuousClock.Instant) async throws {
+        let probe = ConnectionProbe(server: settings.server)
+        var told = false
+        while !(await probe.check()) {
+            guard ContinuousClock.now < deadline else {
+                throw ChatError(
+                    .timedOut, "cannot reach \(settings.server) within \(Self.format(settings.timeout)) (is `qactl serve` running there?)")
+            }
+            if !told && settings.json {
+                output.line(EventFormatter.json(.connection(.offline)))
+            }
+            told = true
+            try await Task.sleep(for: min(ConnectionProbe.offlineInterval, max(.zero, deadline - ContinuousClock.now)))
         }
     }
 

@@ -28,6 +28,8 @@ enum EventFormatter {
             return nil
         case .confirmed(_, let txid, let roundTrip):
             return "  ✓ confirmed in \(milliseconds(roundTrip)) ms (txid \(txid))"
+        case .queued(let send, let reason):
+            return "  … queued “\(clean(ChatSession.excerpt(send.content)))”: \(clean(reason)); sent when the server is back"
         case .message(let message):
             if message.role == .user {
                 return block("\(clean(message.userID))> ", message.content + (message.isOptimistic ? "  (sending…)" : ""))
@@ -80,6 +82,8 @@ enum EventFormatter {
             return object("connection", members)
         case .optimistic(let send):
             return object("optimistic", ids(send) + [("conversationId", string(send.conversationID)), ("content", string(send.content))])
+        case .queued(let send, let reason):
+            return object("queued", ids(send) + [("reason", string(reason))])
         case .confirmed(let send, let txid, let roundTrip):
             return object("confirmed", ids(send) + [("txid", String(txid)), ("ms", String(milliseconds(roundTrip)))])
         case .rolledBack(let send, let error):

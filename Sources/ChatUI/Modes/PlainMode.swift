@@ -95,7 +95,7 @@ struct PlainMode {
             let state = await session.state
             let unsettled = state.sends.contains { send in
                 switch send.phase {
-                case .pending: return true
+                case .pending, .queued: return true
                 case .failed: return false
                 case .confirmed:
                     guard send.conversationID == state.conversation?.id else { return false }
@@ -104,6 +104,12 @@ struct PlainMode {
             }
             if !unsettled { return }
             if ContinuousClock.now >= deadline {
+                let queued = state.sends.count { if case .queued = $0.phase { true } else { false } }
+                if queued > 0 {
+                    throw ChatError(
+                        .timedOut,
+                        "end of input: \(queued) question\(queued == 1 ? "" : "s") still queued after \(AskMode.format(settings.timeout)) (the server does not answer); they stay in the outbox and go out the next time qactl chat runs")
+                }
                 throw ChatError(.timedOut, "end of input: answers still incomplete after \(AskMode.format(settings.timeout))")
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -43,6 +43,7 @@ enum TranscriptLayout {
             if let send = state.send(forMessage: message.id) {
                 switch send.phase {
                 case .pending: header.append(Span("  sending…", .warning))
+                case .queued: header.append(Span("  queued", .warning))
                 case .confirmed(_, let roundTrip): header.append(Span("  ✓ \(EventFormatter.milliseconds(roundTrip)) ms", .good))
                 case .failed: header.append(Span("  not sent", .bad))
                 }

@@ -5,6 +5,8 @@ enum ChatEvent: Sendable, Equatable {
     case connection(ConnectionStatus)
     /// A question shown optimistically, before the server has it.
     case optimistic(SendRecord)
+    /// It waits in the outbox: the server could not be reached.
+    case queued(SendRecord, reason: String)
     /// Its txid synced back.
     case confirmed(SendRecord, txid: UInt64, roundTrip: Duration)
     /// It failed; its rows are gone.
@@ -40,6 +42,7 @@ enum ChatEvent: Sendable, Equatable {
             guard before?.phase != send.phase else { continue }
             switch send.phase {
             case .pending: break
+            case .queued(let reason): events.append(.queued(send, reason: reason))
             case .confirmed(let txid, let roundTrip): events.append(.confirmed(send, txid: txid, roundTrip: roundTrip))
             case .failed(let error): events.append(.rolledBack(send, error: error))
             }

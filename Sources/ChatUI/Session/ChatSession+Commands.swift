@@ -22,6 +22,16 @@ extension ChatSession {
         }
         let record = SendRecord(
             questionID: Self.newID(), answerID: Self.newID(), conversationID: conversation.id, content: content, phase: .pending)
+        if let outbox {
+            do {
+                try await sendQueued(record, rows: Self.optimisticRows(record, user: identity.user), through: outbox, into: messages)
+                return record
+            } catch {
+                state.sends.removeAll { $0.questionID == record.questionID }
+                notice("not sent: \(error)", error: true)
+                return nil
+            }
+        }
         let api = self.api
         let txid = Mutex<UInt64?>(nil)
         let transaction = messages.transaction(timeout: timeout ?? sendTimeout) { _ in
@@ -30,22 +40,11 @@ extension ChatSession {
             txid.withLock { $0 = written }
             return written
         }
-        // As the server will write them; the answer strictly after the question.
-        let now = Date()
-        let question: Row = [
-            "id": record.questionID, "conversation_id": conversation.id, "user_id": identity.user, "role": "user",
-            "status": "completed", "content": content, "created_at": PostgresText.timestamp(now), "updated_at": PostgresText.timestamp(now),
-        ]
-        let later = now.addingTimeInterval(0.001)
-        let answer: Row = [
-            "id": record.answerID, "conversation_id": conversation.id, "user_id": identity.user, "role": "assistant",
-            "status": "pending", "content": "", "created_at": PostgresText.timestamp(later), "updated_at": PostgresText.timestamp(later),
-        ]
+        let rows = Self.optimisticRows(record, user: identity.user)
         state.sends.append(record)
         do {
             try await transaction.mutate { draft in
-                try draft.insert(question)
-                try draft.insert(answer)
+                for row in rows { try draft.insert(row) }
             }
         } catch {
             updateSend(record.questionID, .failed(ChatError(.failure, "\(error)")))
@@ -65,12 +64,28 @@ extension ChatSession {
         return record
     }
 
-    private func confirm(_ questionID: String, txid: UInt64, roundTrip: Duration) {
+    /// The question and its answer placeholder as the server will write them; the answer strictly after the question.
+    static func optimisticRows(_ record: SendRecord, user: String, now: Date = Date()) -> [Row] {
+        let later = now.addingTimeInterval(0.001)
+        return [
+            [
+                "id": record.questionID, "conversation_id": record.conversationID, "user_id": user, "role": "user",
+                "status": "completed", "content": record.content, "created_at": PostgresText.timestamp(now),
+                "updated_at": PostgresText.timestamp(now),
+            ],
+            [
+                "id": record.answerID, "conversation_id": record.conversationID, "user_id": user, "role": "assistant",
+                "status": "pending", "content": "", "created_at": PostgresText.timestamp(later), "updated_at": PostgresText.timestamp(later),
+            ],
+        ]
+    }
+
+    func confirm(_ questionID: String, txid: UInt64, roundTrip: Duration) {
         updateSend(questionID, .confirmed(txid: txid, roundTrip: roundTrip))
         publish()
     }
 
-    private func rollBack(_ record: SendRecord, because error: any Error) {
+    func rollBack(_ record: SendRecord, because error: any Error) {
         let failure = ChatError.from(error, doing: "not sent", server: server)
         if let error = error as? APIError, error.code == "network_error" { markUnreachable() }
         updateSend(record.questionID, .failed(failure))
@@ -98,6 +113,8 @@ extension ChatSession {
             notice(conversationList())
         case .switchTo(let reference):
             await switchConversation(reference)
+        case .outbox(let clear):
+            notice(outboxReport(clear: clear))
         case .help:
             notice(ChatInput.helpText)
         case .invalid(let message):

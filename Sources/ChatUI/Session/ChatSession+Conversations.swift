@@ -9,7 +9,8 @@ extension ChatSession {
     func open(_ choice: ConversationChoice, timeout: Duration? = nil) async throws {
         switch choice {
         case .existing(let id):
-            try await checkAccess(to: id)
+            // Known to be offline: no need to wait out a token request; the stream reports a refusal later.
+            if !isOffline { try await checkAccess(to: id) }
             await openConversation(state.conversations.first { $0.id == id } ?? ConversationInfo(id: id, title: id))
         case .new(let title):
             await openConversation(try await createConversation(title: title))
@@ -69,11 +70,13 @@ extension ChatSession {
         messagesReplica = replica
         messagesStatus = .loading
         await collection.loadReplica()
+        await showQueued(in: collection, conversation: info.id)
         let stream = await collection.changes()
         messagesTask = Task { [weak self] in
             for await snapshot in stream { await self?.applyMessages(snapshot, conversation: info.id, from: collection) }
         }
         await collection.start()
+        await outbox?.start()
         publish()
     }
 
@@ -82,6 +85,7 @@ extension ChatSession {
         messagesTask = nil
         if let messages { await Self.stop(messages) }
         messages = nil
+        if let open = state.conversation?.id { forgetQueued(of: open) }
         // After the stop: nothing writes the replica any more, so the lock can go.
         messagesReplica = nil
         failure = nil
@@ -115,14 +119,19 @@ extension ChatSession {
     /// request to an unreachable server notices its cancellation only when that
     /// request times out, and nobody should wait for that to switch or quit.
     static func stop(_ collection: SyncCollection) async {
-        let stopping = Task { await collection.stop() }
+        await waitAtMost(.seconds(1)) { await collection.stop() }
+    }
+
+    /// Runs `work`, returning when it ends or after `limit`, whichever is first (it goes on in the background).
+    static func waitAtMost(_ limit: Duration, _ work: @escaping @Sendable () async -> Void) async {
+        let stopping = Task { await work() }
         let (done, finish) = AsyncStream.makeStream(of: Void.self)
         let waiter = Task {
             await stopping.value
             finish.finish()
         }
         let timer = Task {
-            try? await Task.sleep(for: .seconds(1))
+            try? await Task.sleep(for: limit)
             finish.finish()
         }
         for await _ in done {}

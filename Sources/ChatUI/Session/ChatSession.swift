@@ -36,11 +36,16 @@ actor ChatSession {
     var messagesReplica: ReplicaHandle?
     var messagesStatus: CollectionStatus = .idle
     var messagesTask: Task<Void, Never>?
+    /// Sends the queued questions; nil when another chat holds the outbox (or there is no replica).
+    var outbox: OutboxSender?
+    var outboxTask: Task<Void, Never>?
     private var background: [Task<Void, Never>] = []
     /// A failure that stopped the open conversation's sync.
     var failure: String?
     /// What the last probe or API call said; nil before either.
     private var reachable: Bool?
+    /// The last probe or API call found the server unreachable.
+    var isOffline: Bool { reachable == false }
     /// Fail at once when the server cannot be reached (`--ask`), rather than wait for it.
     var failFast = false
 
@@ -103,6 +108,12 @@ actor ChatSession {
         let (collection, replica) = makeCollection(request)
         conversations = collection
         conversationsReplica = replica
+        // The conversations replica is one per user and server: its lock makes its holder the outbox's only sender.
+        if let replica {
+            await startOutbox(replica.replica)
+        } else if replicaDirectory != nil {
+            notice(Self.notOwnerReason(user: identity.user, server: server))
+        }
         // Saved rows first, so a restart can pick the conversation without the network.
         await collection.loadReplica()
         let stream = await collection.changes()
@@ -146,6 +157,10 @@ actor ChatSession {
     func setReachable(_ value: Bool) {
         guard reachable != value else { return }
         reachable = value
+        // Back online: queued questions go now, not after the rest of their backoff
+        // or of an attempt stuck on the connection that was refused.
+        if value, let outbox { Task { await outbox.retryNow() } }
+        if !value { markQueued() }
         publish()
     }
 
@@ -154,6 +169,11 @@ actor ChatSession {
         for task in background { task.cancel() }
         background = []
         await closeConversation()
+        outboxTask?.cancel()
+        // A delivery in flight may wait out its timeout; quitting does not. It was
+        // stored first, so the next run sends it again (the server answers a repeat with its txid).
+        if let outbox { await Self.waitAtMost(.seconds(1)) { await outbox.stop() } }
+        outbox = nil
         if let conversations { await Self.stop(conversations) }
         conversations = nil
         conversationsReplica = nil
@@ -183,6 +203,15 @@ actor ChatSession {
 
     func markUnreachable() {
         reachable = false
+        markQueued()
+    }
+
+    /// Offline: questions waiting in the outbox show as queued, not as sending.
+    func markQueued() {
+        guard outbox != nil else { return }
+        for index in state.sends.indices where state.sends[index].phase == .pending {
+            state.sends[index].phase = .queued(reason: "the server cannot be reached")
+        }
     }
 
     private func connectionStatus() -> ConnectionStatus {

@@ -19,8 +19,8 @@ struct ChatState: Sendable, Equatable {
     /// Errors and command output, oldest first (the last ``ChatSession/maxNotices``).
     var notices: [Notice] = []
 
-    /// Questions sent and not yet confirmed or rolled back.
-    var pendingWrites: Int { sends.count(where: { $0.phase == .pending }) }
+    /// Questions sent (or queued) and not yet confirmed or rolled back.
+    var pendingWrites: Int { sends.count(where: \.isUnsettled) }
 
     /// The round trip of the most recently confirmed question.
     var lastRoundTrip: Duration? {
@@ -133,6 +133,9 @@ struct SendRecord: Sendable, Equatable {
     enum Phase: Sendable, Equatable {
         /// Shown optimistically; the write or its txid is awaited.
         case pending
+        /// Shown optimistically and kept in the outbox: the server could not
+        /// be reached (`reason`); it goes out, in order, when the server is back.
+        case queued(reason: String)
         /// The txid synced back this long after sending.
         case confirmed(txid: UInt64, roundTrip: Duration)
         /// Rolled back: the optimistic rows are gone.
@@ -144,6 +147,14 @@ struct SendRecord: Sendable, Equatable {
     let conversationID: String
     let content: String
     var phase: Phase
+
+    /// Neither confirmed nor rolled back yet.
+    var isUnsettled: Bool {
+        switch phase {
+        case .pending, .queued: true
+        case .confirmed, .failed: false
+        }
+    }
 }
 
 /// A line of feedback that is not a message: command output or an error.

@@ -56,9 +56,29 @@ public struct APIClient: Sendable {
         return CreatedConversation(conversation: Row(answer.conversation.mapValues(\.text)), txid: try Self.txid(answer.txid))
     }
 
+    /// What a write returned: its transaction, and where it stands in commit order.
+    public struct WriteReceipt: Sendable, Hashable {
+        /// The transaction that wrote it: wait for it with ``SyncCollection/awaitTxId(_:timeout:)``.
+        public let txid: UInt64
+        /// A commit position to wait for with ``SyncCollection/awaitPosition(_:timeout:)``:
+        /// reached, the collection shows everything committed before the write,
+        /// and the write. Nil when the server wrote nothing now (a repeat of an earlier request).
+        public let position: UInt64?
+    }
+
     /// `POST /questions/send`: writes the question and the answer placeholder in
     /// one transaction; returns its txid.
     public func sendQuestion(conversationId: String, questionId: String, answerId: String, content: String) async throws -> UInt64 {
+        try await sendQuestionReceipt(conversationId: conversationId, questionId: questionId, answerId: answerId, content: content).txid
+    }
+
+    /// Like ``sendQuestion(conversationId:questionId:answerId:content:)``, with the write's commit position too.
+    ///
+    /// ```swift
+    /// let receipt = try await api.sendQuestionReceipt(conversationId: "c-1", questionId: "q-1", answerId: "a-1", content: "Why?")
+    /// if let position = receipt.position { try await otherShape.awaitPosition(position) }
+    /// ```
+    public func sendQuestionReceipt(conversationId: String, questionId: String, answerId: String, content: String) async throws -> WriteReceipt {
         struct Body: Encodable {
             let conversationId: String
             let questionId: String
@@ -67,10 +87,11 @@ public struct APIClient: Sendable {
         }
         struct Answer: Decodable {
             let txid: LenientText
+            let position: LenientText?
         }
         let body = Body(conversationId: conversationId, questionId: questionId, answerId: answerId, content: content)
         let answer: Answer = try await post("/questions/send", body)
-        return try Self.txid(answer.txid)
+        return WriteReceipt(txid: try Self.txid(answer.txid), position: answer.position?.text.flatMap { UInt64($0) })
     }
 
     /// `POST /shapes/auth-token`: a shape token for `request`.

@@ -41,6 +41,7 @@ public actor SyncCollection {
     private var observers: [Int: AsyncStream<CollectionSnapshot>.Continuation] = [:]
     private var nextObserverID = 0
     var waiters: [Int: TxIdWaiter] = [:]
+    var positionWaiters: [Int: PositionWaiter] = [:]
     var nextWaiterID = 0
     /// Outcomes of transactions that have left the overlay.
     var finished: [Int: (TransactionState, TransactionError?)] = [:]
@@ -150,7 +151,7 @@ public actor SyncCollection {
         Transaction(id: newTransactionID(), collection: self, timeout: timeout, mutationFunction: mutationFunction)
     }
 
-    private nonisolated func newTransactionID() -> Int {
+    nonisolated func newTransactionID() -> Int {
         transactionIDs.add(1, ordering: .relaxed).newValue
     }
 
@@ -199,6 +200,7 @@ public actor SyncCollection {
         tracker.record(batch)
         emit(changed)
         settleWaiters(after: batch)
+        settlePositionWaiters()
     }
 
     private func streamFailed(_ error: any Error) {
@@ -239,6 +241,9 @@ public actor SyncCollection {
 
     /// Whether `txid` has synced back (for ``awaitTxId(_:timeout:)``).
     func isConfirmed(_ txid: UInt64) -> Bool { tracker.isConfirmed(txid) }
+
+    /// The highest commit position an up-to-date has brought.
+    var lastSeenPosition: UInt64 { tracker.lastSeenPosition }
 
     /// How many batches have arrived so far.
     var batchCount: Int { tracker.batchCount }

@@ -23,11 +23,19 @@ public final class Transaction: Sendable {
     /// How long `commit()` waits for the txids to sync back.
     public let timeout: Duration
     private let mutationFunction: @Sendable (Transaction) async throws -> [UInt64]
+    /// A queued write's: the mutation function waits for an outbox delivery,
+    /// maybe for days, so the transaction stays pending meanwhile and does not
+    /// hold synced batches; it persists only while its txid is awaited.
+    private let waitsPending: Bool
 
-    init(id: Int, collection: SyncCollection, timeout: Duration, mutationFunction: @escaping @Sendable (Transaction) async throws -> [UInt64]) {
+    init(
+        id: Int, collection: SyncCollection, timeout: Duration, waitsPending: Bool = false,
+        mutationFunction: @escaping @Sendable (Transaction) async throws -> [UInt64]
+    ) {
         self.id = id
         self.collection = collection
         self.timeout = timeout
+        self.waitsPending = waitsPending
         self.mutationFunction = mutationFunction
     }
 
@@ -47,9 +55,19 @@ public final class Transaction: Sendable {
     /// the changes are rolled back and the error is rethrown (a ``TxIdTimeoutError``,
     /// the API's ``APIError``, or whatever the mutation function threw).
     public func commit() async throws {
+        var delivered: [UInt64]?
+        if waitsPending {
+            do {
+                delivered = try await mutationFunction(self)
+            } catch {
+                await collection.fail(id, because: error)
+                throw error
+            }
+        }
         guard let since = try await collection.beginPersisting(id) else { return }
         do {
-            let txids = try await mutationFunction(self)
+            let txids: [UInt64]
+            if let delivered { txids = delivered } else { txids = try await mutationFunction(self) }
             let deadline = ContinuousClock.now + timeout
             for txid in txids {
                 // One deadline for all: several txids do not stretch the wait.

@@ -8,6 +8,8 @@ struct TxIdTracker {
     private var seen: Set<UInt64> = []
     private var order: [UInt64] = []
     private var snapshots: [SnapshotBounds] = []
+    /// The highest `global_last_seen_lsn` an up-to-date has carried: every commit up to it is in.
+    private(set) var lastSeenPosition: UInt64 = 0
     /// Counts recorded batches: a point in time for ``txids(since:)``.
     private(set) var batchCount = 0
     /// Txids of recent batches with the batch count they arrived at, oldest first.
@@ -16,6 +18,7 @@ struct TxIdTracker {
     /// Records what an up-to-date batch carried.
     mutating func record(_ batch: ShapeBatch) {
         batchCount += 1
+        if let position = batch.globalLastSeenLSN.flatMap({ UInt64($0) }) { lastSeenPosition = max(lastSeenPosition, position) }
         for txid in batch.changes.flatMap(\.txids) where seen.insert(txid).inserted {
             order.append(txid)
             recent.append((batchCount, txid))

@@ -26,7 +26,8 @@ public final class LocalReplica: Sendable {
     public let path: String
     /// Whose rows the file holds.
     public let identity: ReplicaIdentity
-    private let database: DatabaseQueue
+    /// Internal: the outbox (LocalReplica+Outbox.swift) shares the file.
+    let database: DatabaseQueue
 
     /// The replica for `identity` in `directory` (created if needed).
     public static func open(directory: String, identity: ReplicaIdentity) throws -> LocalReplica {
@@ -50,6 +51,9 @@ public final class LocalReplica: Sendable {
                 let stored = try String.fetchOne(db, sql: "SELECT identity FROM replica_state WHERE id = 1")
                 if stored != identity.canonical {
                     try db.execute(sql: "DELETE FROM replica_rows")
+                    // Another user's (or server's) queued writes must never be sent as this one's.
+                    try db.execute(sql: "DELETE FROM outbox_entries")
+                    try db.execute(sql: "DELETE FROM outbox_dead_letters")
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO replica_state(id, identity, handle, shape_offset, schema) VALUES (1, ?, NULL, NULL, NULL)",
                         arguments: [identity.canonical])
@@ -70,6 +74,20 @@ public final class LocalReplica: Sendable {
                 CREATE TABLE replica_state(
                     id INTEGER PRIMARY KEY CHECK (id = 1), identity TEXT NOT NULL,
                     handle TEXT, shape_offset TEXT, schema TEXT);
+                """)
+        }
+        migrator.registerMigration("v2-outbox") { db in
+            // seq is the send order; key is the write's idempotency key.
+            try db.execute(sql: """
+                CREATE TABLE outbox_entries(
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, operation TEXT NOT NULL,
+                    payload TEXT NOT NULL, collection TEXT NOT NULL, rows TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, enqueued_at REAL NOT NULL);
+                CREATE TABLE outbox_dead_letters(
+                    seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, operation TEXT NOT NULL,
+                    payload TEXT NOT NULL, collection TEXT NOT NULL, rows TEXT NOT NULL,
+                    attempts INTEGER NOT NULL, enqueued_at REAL NOT NULL,
+                    error_code TEXT NOT NULL, error_message TEXT NOT NULL, error_status INTEGER NOT NULL, failed_at REAL NOT NULL);
                 """)
         }
         return migrator
@@ -145,11 +163,11 @@ public final class LocalReplica: Sendable {
         }
     }
 
-    private static func encode(_ row: Row) throws -> String {
+    static func encode(_ row: Row) throws -> String {
         String(decoding: try JSONEncoder().encode(row.values), as: UTF8.self)
     }
 
-    private static func decode(_ text: String) throws -> Row {
+    static func decode(_ text: String) throws -> Row {
         Row(try JSONDecoder().decode([String: String?].self, from: Data(text.utf8)))
     }
 }

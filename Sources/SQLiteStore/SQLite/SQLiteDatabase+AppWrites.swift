@@ -36,13 +36,13 @@ extension SQLiteDatabase {
 
     /// Inserts the question (`user`, `completed`) and its answer placeholder
     /// (`assistant`, `pending`, empty) in one transaction.
-    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<String> {
+    public func sendQuestion(conversation: String, questionID: String, answerID: String, user: String, content: String, now: Date) async throws -> WriteOutcome<SentQuestion> {
         let request = WriteRules.Request.question(id: questionID, user: user, conversation: conversation, answerID: answerID, content: content)
         return try await idempotentWrite(request) { db, txid in
             let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM conversations WHERE id = ?"), arguments: [conversation])
             let taken = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM messages WHERE id IN (?, ?)"), arguments: [questionID, answerID])
             let verdict = WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken)
-            if let refusal = verdict.refusal(as: String.self) { return refusal }
+            if let refusal = verdict.refusal(as: SentQuestion.self) { return refusal }
             let (asked, placed) = WriteRules.questionTimes(now: now)
             try db.cachedStatement(
                 sql: """
@@ -51,8 +51,9 @@ extension SQLiteDatabase {
                     """).execute(
                 arguments: [questionID, conversation, user, content, asked, asked, answerID, conversation, user, placed, placed])
             try db.cachedStatement(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?").execute(arguments: [placed, conversation])
-            return .created(answerID, txid: txid)
-        } load: { _ in answerID }
+            // Commits are serial and the change feed's position is the txid.
+            return .created(SentQuestion(answerID: answerID, position: txid), txid: txid)
+        } load: { _ in SentQuestion(answerID: answerID, position: nil) }
     }
 
     /// Runs `write` once per (kind, id), as ``WriteRules`` decides. The check

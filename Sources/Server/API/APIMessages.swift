@@ -31,10 +31,12 @@ struct ConversationCreated: ResponseEncodable, Sendable {
     let txid: UInt64
 }
 
-/// `200 {"success": true, "txid": n}`.
+/// `200 {"success": true, "txid": n, "position": "<decimal>"}`; no `position` for a repeat.
 struct QuestionSent: ResponseEncodable, Sendable {
     var success = true
     let txid: UInt64
+    /// Compare with an up-to-date's `global_last_seen_lsn` (a decimal string too).
+    let position: String?
 }
 
 /// `200 {"token", "expiresAt", "shape": {"table", "where", "params"}}`.

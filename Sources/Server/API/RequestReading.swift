@@ -78,14 +78,14 @@ extension Request {
 
 /// Checks bearer tokens of either kind and turns refusals into 401s.
 struct Authenticator: Sendable {
-    let authority: TokenAuthority
+    let keys: LiveTokenAuthority
 
     func verify(_ request: Request, as kind: TokenKind) async throws -> VerifiedToken {
         guard let token = request.bearerToken else {
             throw APIError.unauthorized("an \(kind == .auth ? "auth" : "shape") token is required: send Authorization: Bearer <token>")
         }
         do {
-            return try await authority.verify(token, as: kind)
+            return try await keys.current.verify(token, as: kind)
         } catch {
             throw APIError.unauthorized("\(kind.displayName) refused: \(error.message)", expired: error.reason == .expired)
         }

@@ -7,7 +7,7 @@ import Tokens
 /// grants exactly one shape the caller may read. Behind ``TokenAuthMiddleware``
 /// with auth tokens.
 struct ShapeTokenRoutes {
-    let authority: TokenAuthority
+    let keys: LiveTokenAuthority
     let store: any AppStore
     let lifetime: Duration
     /// Longest a request body may take to arrive.
@@ -39,7 +39,7 @@ struct ShapeTokenRoutes {
                     throw APIError(.forbidden, "No permission to access messages of this conversation")
                 }
             }
-            let minted = try await authority.mintShape(subject: user, shape: grant, lifetime: lifetime)
+            let minted = try await keys.current.mintShape(subject: user, shape: grant, lifetime: lifetime)
             return ShapeTokenIssued(
                 token: minted.token, expiresAt: ISO8601DateFormatter().string(from: minted.expiresAt),
                 shape: .init(table: grant.table, where: grant.where, params: grant.params)

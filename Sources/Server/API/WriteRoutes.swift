@@ -35,14 +35,16 @@ struct WriteRoutes {
             let question = try Field.id(body.questionId, "questionId")
             let answer = try Field.id(body.answerId, "answerId")
             let content = try Field.text(body.content, "content", bytes: 1...32_768)
-            switch try await store.sendQuestion(conversation: conversation, questionID: question, answerID: answer, user: user, content: content) {
-            case .created(_, let txid), .repeated(_, let txid):
+            let outcome = try await store.sendQuestion(conversation: conversation, questionID: question, answerID: answer, user: user, content: content)
+            if case .created = outcome { CrashAfterCommit.questionCommitted(question) }
+            switch outcome {
+            case .created(let sent, let txid), .repeated(let sent, let txid):
                 // Answer generation starts only now that the commit is durable. A
                 // repeat queues it too: the first attempt may have committed and
                 // still been answered 503 (the database went away during COMMIT);
                 // the queue ignores an answer it has, or one already finished.
                 onQuestion(answer, conversation)
-                return QuestionSent(txid: txid).uncached()
+                return QuestionSent(txid: txid, position: sent.position.map(String.init)).uncached()
             case .conflict(let reason):
                 throw APIError(.conflict, reason)
             case .forbidden:

@@ -123,6 +123,14 @@ final class PseudoTerminal {
     /// Waits for the chat to exit; its status.
     func waitForExit(timeout: Duration = .seconds(45)) async throws -> Int32 {
         try await eventually("the chat exits", timeout: timeout) { !isRunning }
+        // What it wrote last (leaving the alternate screen, the final message) may still
+        // wait in the pseudo-terminal for the reader thread: let the reader take all of it.
+        let master = self.master
+        try await eventually("the reader took the last output", timeout: .seconds(5)) {
+            var pending: Int32 = 0
+            return ioctl(master, UInt(FIONREAD), &pending) == 0 && pending == 0
+        }
+        try await Task.sleep(for: .milliseconds(50))
         return exitStatus ?? -1
     }
 

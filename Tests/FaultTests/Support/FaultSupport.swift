@@ -17,10 +17,11 @@ struct FaultScene {
     /// The cluster, for the PostgreSQL cases.
     var cluster: PostgresCluster { postgres! }
 
-    static func start(dataDirectory: String, onPostgres: Bool = true) async throws -> FaultScene {
+    static func start(dataDirectory: String, onPostgres: Bool = true, environment: [String: String] = [:]) async throws -> FaultScene {
         let cluster = onPostgres ? try await blocking { try PostgresCluster.start() } : nil
         let database = cluster.map { ["--database-url", $0.url + "?sslmode=disable"] } ?? []
-        let server = try await TestServer.start(dataDirectory: dataDirectory, arguments: database + ["--log-level", "info"])
+        let server = try await TestServer.start(
+            dataDirectory: dataDirectory, arguments: database + ["--log-level", "info"], environment: environment)
         let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
         try await api.conversation(conversation, token: alice)

@@ -1,0 +1,157 @@
+import Foundation
+import QACtlSync
+import Synchronization
+
+/// Questions go through the outbox in the user's conversations replica: stored
+/// before they are sent, so a question typed while the server is down stays
+/// (shown as queued), survives quitting, and goes out in order once the server
+/// is back. Only the chat holding that replica's lock has an outbox; another
+/// chat of the same user and server sends directly and says so.
+extension ChatSession {
+    /// The operation name stored with each queued question.
+    static let sendOperation = "questions/send"
+
+    /// Prepares sending `replica`'s outbox and following what becomes of each write.
+    func startOutbox(_ replica: LocalReplica) async {
+        let api = self.api
+        let sender = OutboxSender(replica: replica) { entry in
+            try await api.sendQuestion(
+                conversationId: entry.payload["conversationId"] ?? "", questionId: entry.key,
+                answerId: entry.payload["answerId"] ?? "", content: entry.payload["content"] ?? "")
+        }
+        outbox = sender
+        let events = await sender.events()
+        outboxTask = Task { [weak self] in
+            for await event in events { await self?.outboxEvent(event) }
+        }
+        // Started when the first conversation opens (openConversation): its queued
+        // questions must be on screen before any of them can be delivered.
+    }
+
+    /// Queues a question and shows it until the server has it and it synced back.
+    func sendQueued(_ record: SendRecord, rows: [Row], through sender: OutboxSender, into messages: SyncCollection) async throws {
+        try sender.replica.enqueue(
+            operation: Self.sendOperation, key: record.questionID,
+            payload: ["conversationId": record.conversationID, "answerId": record.answerID, "content": record.content],
+            collection: messages.id, rows: rows)
+        var shown = record
+        if isOffline { shown.phase = .queued(reason: "the server cannot be reached") }
+        state.sends.append(shown)
+        try await follow(shown, rows: rows, through: sender, into: messages)
+        await sender.wake()
+    }
+
+    /// Shows the open conversation's queued questions (from an earlier run) at once, before any network.
+    func showQueued(in messages: SyncCollection, conversation: String) async {
+        guard let outbox else { return }
+        do {
+            for entry in try outbox.replica.outboxEntries() where entry.collection == messages.id {
+                guard !state.sends.contains(where: { $0.questionID == entry.key }) else { continue }
+                let reason = entry.lastError.map(Self.queueReason) ?? "not sent yet"
+                let record = SendRecord(
+                    questionID: entry.key, answerID: entry.payload["answerId"] ?? "", conversationID: conversation,
+                    content: entry.payload["content"] ?? "", phase: .queued(reason: reason))
+                state.sends.append(record)
+                try await follow(record, rows: entry.rows, through: outbox, into: messages)
+            }
+        } catch {
+            notice("cannot show the queued questions: \(error)", error: true)
+        }
+    }
+
+    /// `/outbox`: what waits to be sent and what the server refused.
+    func outboxReport(clear: Bool) -> String {
+        guard let outbox else {
+            return "no outbox here: \(Self.notOwnerReason(user: identity.user, server: server))"
+        }
+        do {
+            if clear {
+                let cleared = try outbox.replica.clearDeadLetters()
+                return "forgot \(cleared) refused question\(cleared == 1 ? "" : "s")"
+            }
+            let queued = try outbox.replica.outboxEntries()
+            let refused = try outbox.replica.deadLetters()
+            var lines = ["outbox: \(queued.count) queued, \(refused.count) refused"]
+            for entry in queued {
+                let tried = entry.attempts == 0 ? "not tried yet" : "tried \(entry.attempts)×, last: \(Self.queueReason(entry.lastError ?? ""))"
+                lines.append("  queued   \(entry.key.prefix(8))  “\(Self.excerpt(entry.payload["content"] ?? ""))”  (\(tried))")
+            }
+            for letter in refused {
+                lines.append(
+                    "  refused  \(letter.entry.key.prefix(8))  “\(Self.excerpt(letter.entry.payload["content"] ?? ""))”  (\(letter.error.code): \(letter.error.message))")
+            }
+            if !refused.isEmpty { lines.append("/outbox clear forgets the refused ones") }
+            return lines.joined(separator: "\n")
+        } catch {
+            return "cannot read the outbox: \(error)"
+        }
+    }
+
+    static func notOwnerReason(user: String, server: String) -> String {
+        "another qactl chat of \(user) on \(server) holds the outbox; questions typed here are sent directly, never queued (so never sent twice)"
+    }
+
+    /// Shows `record`'s rows in `messages` until its delivery syncs back, then confirms or rolls it back.
+    private func follow(_ record: SendRecord, rows: [Row], through sender: OutboxSender, into messages: SyncCollection) async throws {
+        let key = record.questionID
+        let txid = Mutex<UInt64?>(nil)
+        let transaction = messages.queuedTransaction(timeout: sendTimeout) {
+            let delivered = try await sender.delivery(of: key)
+            txid.withLock { $0 = delivered }
+            return delivered
+        }
+        try await transaction.mutate { draft in
+            for row in rows { try draft.insert(row) }
+        }
+        publish()
+        let started = ContinuousClock.now
+        Task {
+            do {
+                try await transaction.commit()
+                guard self.messages === messages else { return }
+                self.confirm(key, txid: txid.withLock { $0 } ?? 0, roundTrip: ContinuousClock.now - started)
+            } catch {
+                // A conversation closed meanwhile: the outbox still has the question, and shows it again on reopening.
+                guard self.messages === messages else { return }
+                self.rollBack(record, because: error)
+            }
+        }
+    }
+
+    /// Closing a conversation forgets its unsettled questions on screen; the outbox keeps them.
+    func forgetQueued(of conversation: String) {
+        guard outbox != nil else { return }
+        state.sends.removeAll { $0.conversationID == conversation && $0.isUnsettled }
+    }
+
+    private func outboxEvent(_ event: OutboxEvent) {
+        switch event {
+        case .delivered(let key, _):
+            if case .queued? = state.sends.last(where: { $0.questionID == key })?.phase {
+                updateSend(key, .pending)
+                publish()
+            }
+        case .retrying(let key, _, _, let error):
+            guard let send = state.sends.last(where: { $0.questionID == key }) else { return }
+            if case .queued = send.phase { return }
+            updateSend(key, .queued(reason: Self.queueReason(error)))
+            publish()
+        case .deadLettered(let letter):
+            // A question of this session gets its notice from its rollback.
+            guard !state.sends.contains(where: { $0.questionID == letter.entry.key }) else { return }
+            notice(
+                "not sent: the server refused “\(Self.excerpt(letter.entry.payload["content"] ?? ""))” (\(letter.error.message)); /outbox lists it",
+                error: true)
+        case .storageFailed(let error, _):
+            notice("the outbox cannot be read or written: \(error)", error: true)
+        }
+    }
+
+    /// A short reason for the queue from an attempt's error text.
+    static func queueReason(_ error: String) -> String {
+        if error.contains("network_error") { return "the server cannot be reached" }
+        if error.contains("unavailable") || error.contains("HTTP 503") { return "the server is unavailable" }
+        if error.contains("rate_limited") { return "the server asks to slow down" }
+        return error.isEmpty ? "not sent yet" : excerpt(error, length: 80)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Synchronization
+import Testing
+import QACtlTestSupport
+
+/// `qactl chat` with the server down: questions wait in the outbox, survive
+/// restarts, go out once each and in order, and only one chat sends them.
+@Suite(.serialized) struct OfflineChatTests {
+    /// Answers repeat the question, so each answer names what it answers.
+    static let echo = ["--answerer", "command", "--answer-command", "cat"]
+
+    @Test func fiftyQuestionsQueuedOfflineArriveOnceEachAndInOrderAfterARestart() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-offline", token: alice)
+        try await server.stop()
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--conversation", "c-offline"]
+        let questions = (1...50).map { String(format: "question %02d", $0) }
+
+        let offline = try await ChatProcess.run(login + ["--timeout", "2s"], input: questions.joined(separator: "\n") + "\n/outbox\n")
+        #expect(offline.status == 4, "\(offline.standardError)")
+        #expect(offline.standardError.contains("50 questions still queued"), "\(offline.standardError)")
+        #expect(offline.lines.contains("* outbox: 50 queued, 0 refused"), "\(offline.lines.suffix(60))")
+        #expect(offline.lines.contains { $0.contains("queued “question 50”") }, "\(offline.lines.suffix(60))")
+
+        try await server.restart()
+        let back = try await ChatProcess.run(login + ["--timeout", "90s"], input: "", timeout: .seconds(120))
+        #expect(back.status == 0, "\(back.standardError)")
+        #expect(back.lines.count { $0.hasPrefix("  ✓ confirmed") } == 50, "\(back.lines.prefix(20))")
+        let after = try await ChatProcess.run(login, input: "/outbox\n")
+        #expect(after.lines.contains("* outbox: 0 queued, 0 refused"), "\(after.lines)")
+
+        // The server has each question once, in the order typed, each answered.
+        let asked = try await userMessages(api: api, token: alice, conversation: "c-offline")
+        #expect(asked == questions)
+        try await server.stop()
+    }
+
+    @Test func aSecondChatOfTheSameUserSaysItDoesNotHoldTheOutboxAndNothingIsSentTwice() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-two", token: alice)
+        try await server.stop()
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--conversation", "c-two"]
+
+        let first = try LiveChat(login + ["--timeout", "60s"])
+        first.type("from the first chat")
+        try await eventually("the first chat queued its question") { first.output.contains("queued “from the first chat”") }
+        let second = try await ChatProcess.run(login + ["--timeout", "1s"], input: "/outbox\n")
+        #expect(second.standardOutput.contains("another qactl chat of alice on \(server.baseURL) holds the outbox"), "\(second.standardOutput)")
+        #expect(second.lines.contains { $0.hasPrefix("* no outbox here") }, "\(second.lines)")
+
+        try await server.restart()
+        try await eventually("the first chat's question confirmed", timeout: .seconds(40)) { first.output.contains("✓ confirmed") }
+        #expect(try await first.finish() == 0)
+        // The second chat, now the only one, holds the outbox and finds nothing left to send.
+        let later = try await ChatProcess.run(login, input: "/outbox\n")
+        #expect(later.lines.contains("* outbox: 0 queued, 0 refused"), "\(later.lines)")
+        #expect(try await userMessages(api: api, token: alice, conversation: "c-two") == ["from the first chat"])
+        try await server.stop()
+    }
+
+    @Test func askWaitsForAServerThatComesBackWithinTheTimeout() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo Back."])
+        try await server.stop()
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path]
+        let asking = Task { try await ChatProcess.run(login + ["--ask", "Are you there?", "--timeout", "60s"]) }
+        try await Task.sleep(for: .seconds(2))
+        try await server.restart()
+        let result = try await asking.value
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("Back."))
+
+        try await server.stop()
+        let gaveUp = try await ChatProcess.run(login + ["--ask", "Anyone?", "--timeout", "2s"])
+        #expect(gaveUp.status == 4)
+        #expect(gaveUp.standardError.contains("cannot reach \(server.baseURL) within 2s"), "\(gaveUp.standardError)")
+    }
+
+    /// The contents of the user's questions in `conversation`, oldest first, as a fresh sync shows them.
+    private func userMessages(api: ServerAPI, token: String, conversation: String) async throws -> [String] {
+        guard let shape = try await api.shapeToken(table: "messages", params: ["conversationId": conversation], token: token).1 else {
+            throw TestFailure("no shape token")
+        }
+        var state = ServerAPI.Follow()
+        try await api.catchUp(&state, token: shape)
+        var rows: [String: [String: Any]] = [:]
+        for message in state.messages {
+            guard let value = message["value"] as? [String: Any], let id = value["id"] as? String else { continue }
+            rows[id, default: [:]].merge(value) { $1 }
+        }
+        return rows.values.filter { $0["role"] as? String == "user" }
+            .sorted { ($0["created_at"] as? String ?? "") < ($1["created_at"] as? String ?? "") }
+            .compactMap { $0["content"] as? String }
+    }
+}
+
+/// A plain-mode `qactl chat` that keeps running: lines typed one at a time, output collected.
+final class LiveChat: Sendable {
+    private let process: Process
+    private let input: Pipe
+    private let collected = ByteBuffer()
+
+    init(_ arguments: [String]) throws {
+        process = Process()
+        input = Pipe()
+        let command = ChatProcess.command
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst()) + arguments
+        process.environment = ChatProcess.environment()
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = input
+        output.fileHandleForReading.readabilityHandler = { [collected] handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { collected.append(data) }
+        }
+        try process.run()
+    }
+
+    var output: String { collected.text }
+
+    func type(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Ends the input and waits for the exit status.
+    func finish(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        try input.fileHandleForWriting.close()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                throw TestFailure("qactl chat did not exit within \(timeout): \(output)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+}
