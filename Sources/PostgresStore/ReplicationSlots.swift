@@ -27,7 +27,11 @@ public enum ReplicationSlots {
 
     /// The qactl slots of the database `url` names (not `qactl tail-txid`'s temporary ones).
     public static func list(url: String, logger: Logger) async throws -> [Slot] {
-        try await withClient(url, logger: logger) { client in
+        try await withClient(url, logger: logger) { client in try await list(client: client, logger: logger) }
+    }
+
+    /// The same, over a client that is already running (a server's pool).
+    public static func list(client: PostgresClient, logger: Logger) async throws -> [Slot] {
             try await client.query(
                 """
                 SELECT slot_name, active, wal_status::text, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint
@@ -38,7 +42,6 @@ public enum ReplicationSlots {
             ).decode((String, Bool, String?, Int64?).self).gather().map {
                 Slot(name: $0.0, isActive: $0.1, walStatus: $0.2, retainedBytes: $0.3)
             }
-        }
     }
 
     public enum DropOutcome: Sendable, Equatable {

@@ -143,6 +143,7 @@ public struct QACtlServer: Sendable {
                     health.endRebuild()
                 })
             services.append(ReplicationPump(feed: feed, log: log, logger: logger, handlers: handlers))
+            services.append(SlotMonitor(client: postgres.database.client, ownSlot: postgres.database.instance, metrics: metrics, logger: logger))
         }
         if let sync { services.append(SyncFeedService(sync: sync)) }
         if answering { services.append(AnswerService(queue: answers, takeOverInterval: configuration.answerLease / 3)) }

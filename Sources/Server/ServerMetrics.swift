@@ -1,4 +1,6 @@
+import PostgresStore
 import Prometheus
+import Synchronization
 import SyncService
 
 /// The Prometheus metrics `GET /metrics` exposes, kept in a registry per server
@@ -34,6 +36,27 @@ final class ServerMetrics: Sendable {
         registry.makeCounter(
             descriptor: descriptor("answers", unit: "total", help: "Answers generated, by outcome."), labels: [("outcome", outcome)]
         ).increment()
+    }
+
+    private let slotGauges = Mutex<[String: Gauge]>([:])
+
+    /// WAL each qactl replication slot keeps, by slot and whether it is in use;
+    /// slots that are gone leave the exposition.
+    func recordSlots(_ slots: [ReplicationSlots.Slot], own: String) {
+        slotGauges.withLock { gauges in
+            var seen: [String: Gauge] = [:]
+            for slot in slots {
+                let labels = [("slot", slot.name), ("active", String(slot.isActive)), ("this_instance", String(slot.name == own))]
+                let key = labels.map(\.1).joined(separator: "|")
+                let gauge = gauges[key] ?? registry.makeGauge(
+                    descriptor: descriptor("replication_slot_retained", unit: "bytes", help: "WAL the server keeps for each qactl replication slot."),
+                    labels: labels)
+                gauge.set(Double(slot.retainedBytes ?? 0))
+                seen[key] = gauge
+            }
+            for (key, gauge) in gauges where seen[key] == nil { registry.unregisterGauge(gauge) }
+            gauges = seen
+        }
     }
 
     /// The exposition text, with the sync service's gauges read at scrape time.

@@ -92,6 +92,12 @@ import QACtlTestSupport
         try await eventually("the killed instance's slot to be released by PostgreSQL") {
             try Self.qactl(["slots", "list", "--database-url", url]).output.split(separator: "\n").contains { $0.hasPrefix(dead) && $0.contains(" no ") }
         }
+        // A running instance reports it in /metrics (and names it in its log).
+        try await eventually("the dead slot in /metrics", timeout: .seconds(30)) {
+            let metrics = try await HTTP.send(first.baseURL + "/metrics").body
+            return metrics.contains("qactl_replication_slot_retained_bytes{slot=\"\(dead)\",active=\"false\",this_instance=\"false\"}")
+                && metrics.contains("slot=\"\(alive)\",active=\"true\",this_instance=\"true\"")
+        }
         let refused = try Self.qactl(["slots", "drop", alive, "--database-url", url])
         #expect(refused.status == 3)
         #expect(refused.errors.contains("in use"))
@@ -102,6 +108,43 @@ import QACtlTestSupport
         #expect(try Self.qactl(["slots", "drop", dead, "--database-url", url]).status == 1)
         try await first.stop()
         try await second.stop()
+    }
+
+    /// Topology (b): one sync instance, API/gatekeeper instances in front of it
+    /// (`--electric-url`, as for a real Electric), all on one database and one keys dir.
+    @Test func gatekeepersInFrontOfOneSyncInstance() async throws {
+        let cluster = try await blocking { try PostgresCluster.start(.init(settings: ["max_replication_slots": "20", "max_wal_senders": "20"])) }
+        defer { try? cluster.stop() }
+        let url = cluster.url + "?sslmode=disable"
+        let keys = root.path + "/keys"
+        let common = ["--database-url", url, "--keys-dir", keys, "--answerer", "command", "--answer-command", "echo Answered once."]
+        let sync = try await ServeProcess.start(dataDirectory: root.path + "/sync", arguments: common + ["--sync-secret", "sync-secret"])
+        let front = ["--electric-url", sync.baseURL, "--electric-secret", "sync-secret"]
+        let gatekeepers = [
+            try await ServeProcess.start(dataDirectory: root.path + "/g1", arguments: common + front),
+            try await ServeProcess.start(dataDirectory: root.path + "/g2", arguments: common + front),
+        ]
+        let writer = ServerAPI(server: gatekeepers[0]), reader = ServerAPI(server: gatekeepers[1])
+        let alice = try Self.qactl(["token", "mint", "auth", "--sub", "alice", "--keys-dir", keys]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await writer.conversation("c-1", token: alice)
+        let token = try #require(try await reader.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        var follow = ServerAPI.Follow()
+        try await reader.catchUp(&follow, token: token)
+        let sent = try await writer.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-1", "answerId": "a-1", "content": "Through which?"], token: alice)
+        let txid = try #require(sent.json["txid"] as? Int)
+        // Read through the other gatekeeper, live: the question, then its one answer.
+        try await eventually("the answer, live through the second gatekeeper", timeout: .seconds(30)) {
+            _ = try await reader.follow(&follow, token: token, live: true)
+            return follow.messages.contains { ($0["value"] as? [String: Any])?["status"] as? String == "completed" }
+        }
+        #expect(follow.messages.contains { ($0["headers"] as? [String: Any])?["txids"] as? [Int] == [txid] })
+        let answers = try cluster.psql("SELECT content FROM messages WHERE id = 'a-1'").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(answers == "Answered once.")
+        // Only the sync instance holds a slot.
+        let slots = try Self.qactl(["slots", "list", "--json", "--database-url", url]).output.split(separator: "\n")
+        #expect(slots.count == 1)
+        for gatekeeper in gatekeepers { try await gatekeeper.stop() }
+        try await sync.stop()
     }
 
     /// Runs the qactl CLI and returns its exit status and output.
