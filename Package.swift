@@ -114,6 +114,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The console's files are embedded by scripts/generate-docs (Console/ConsoleAssets+Generated.swift).
+            exclude: ["Console/Assets"],
             swiftSettings: swiftSettings
         ),
         // qactl's release version: one number for the tool and the client library.
@@ -257,6 +259,12 @@ let package = Package(
         // The release as a user meets it: one version everywhere, and Examples/QAClient built as a
         // package of its own and run against a real `qactl serve` ("qactl" so that `swift test` builds it).
         .testTarget(name: "ReleaseTests", dependencies: ["qactl", "QACtlVersion", "QACtlTestSupport"], swiftSettings: swiftSettings),
+        // The web console in headless Chromium (Debian's chromium and chromium-driver) over WebDriver,
+        // against a real `qactl serve` ("qactl" so that `swift test` builds it).
+        .testTarget(
+            name: "ConsoleBrowserTests",
+            dependencies: ["qactl", "QACtlTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "SyncModel"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWhereTests", dependencies: ["ShapeWhere"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWireTests", dependencies: ["ShapeWire"], swiftSettings: swiftSettings),

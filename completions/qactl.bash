@@ -173,13 +173,13 @@ _qactl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|chat|token|tail-txid|slots|bench|help)
+    serve|chat|token|tail-txid|inspect|slots|bench|help)
         # Offer subcommand argument completions
         "_qactl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve chat token tail-txid slots bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve chat token tail-txid inspect slots bench help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _qactl_serve() {
     repeating_flags=()
     non_repeating_flags=(--allow-shape-deletion --new-database --version -h --help)
     repeating_options=()
-    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --answer-lease --sse-timeout --data-dir --keys-dir)
+    non_repeating_options=(--listen --sync-secret --log-level --log-format --database-url --electric-url --electric-secret --shape-token-ttl --answerer --knowledge --llm-url --llm-model --answer-command --answer-concurrency --answer-timeout --long-poll-timeout --shape-chunk-bytes --max-connections --idle-timeout --max-snapshot-requests --max-live-requests --shape-ttl --max-shapes --open-as --answer-lease --sse-timeout --data-dir --keys-dir)
     __qactl_offer_flags_options 0
 
     # Offer option value completions
@@ -260,6 +260,9 @@ _qactl_serve() {
         return
         ;;
     '--max-shapes')
+        return
+        ;;
+    '--open-as')
         return
         ;;
     '--answer-lease')
@@ -506,6 +509,24 @@ _qactl_tail-txid() {
         return
         ;;
     '--keys-dir')
+        return
+        ;;
+    esac
+}
+
+_qactl_inspect() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --secret)
+    __qactl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--secret')
         return
         ;;
     esac

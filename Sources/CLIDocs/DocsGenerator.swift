@@ -49,6 +49,7 @@ public struct DocsGenerator: Sendable {
         files[Self.knowledgePath] = KnowledgeSource.swift(documents: [
             ("README.md", String(decoding: readme, as: UTF8.self)), ("commands.md", guide),
         ])
+        files[ConsoleAssetsSource.path] = ConsoleAssetsSource.swift(files: try ConsoleAssetsSource.files(root: root))
         files["completions/qactl.bash"] = try run(["--generate-completion-script", "bash"])
         files["completions/_qactl"] = try run(["--generate-completion-script", "zsh"])
         files["completions/qactl.fish"] = try run(["--generate-completion-script", "fish"])

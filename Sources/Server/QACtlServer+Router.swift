@@ -26,6 +26,12 @@ struct RouterDependencies: Sendable {
     /// Whether each connection's client is still there (the connection limiter
     /// tracks it); nil in process, where there are no connections.
     var presences: ClientPresenceRegistry? = nil
+    /// The inspector's key (the sync secret); nil keeps `/inspect/api` closed.
+    var inspectorSecret: String? = nil
+    /// The answer queue, for the inspector; nil when answers are not generated here.
+    var answers: AnswerQueue? = nil
+    /// `sqlite`, `postgres`, or `electric` behind a real Electric.
+    var storeKind = "sqlite"
 }
 
 /// Every route of `qactl serve`, as Hummingbird's templates build them:
@@ -45,6 +51,12 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
         return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition(sync: sync))))
     }
     if let sync { ShapeRoutes(sync: sync, presences: dependencies.presences).register(on: router) }
+    ConsoleRoutes().register(on: router)
+    let clients = ClientActivity()
+    InspectionRoutes(
+        sync: sync, tally: metrics.tally, clients: clients, answers: dependencies.answers, feed: dependencies.feed, secret: dependencies.inspectorSecret,
+        store: dependencies.storeKind
+    ).register(on: router)
 
     let withAuthToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .auth))
     ShapeTokenRoutes(keys: dependencies.keys, store: dependencies.store, lifetime: dependencies.shapeTokenLifetime, bodyTimeout: dependencies.bodyTimeout)
@@ -52,6 +64,7 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     WriteRoutes(store: dependencies.store, onQuestion: dependencies.onQuestion, bodyTimeout: dependencies.bodyTimeout).register(on: withAuthToken)
 
     let withShapeToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .shape))
+        .add(middleware: ClientActivityMiddleware(activity: clients))
     Gatekeeper(upstream: dependencies.upstream, presences: dependencies.presences).register(on: withShapeToken)
     return router
 }

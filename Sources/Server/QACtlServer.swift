@@ -121,7 +121,8 @@ public struct QACtlServer: Sendable {
             onQuestion: { answerID, _ in
                 if answering { Task { await answers.enqueue(answerID) } }
             },
-            logger: logger, presences: limiter.presences))
+            logger: logger, presences: limiter.presences, inspectorSecret: configuration.syncSecret, answers: answering ? answers : nil,
+            storeKind: configuration.electricURL != nil ? "electric" : postgres != nil ? "postgres" : "sqlite"))
 
         let host = configuration.host
         let app = buildApplication(router: router, limiter: limiter, configuration: configuration, logger: logger) { port in

@@ -7,6 +7,8 @@ import SyncService
 /// (no process-global state, so several servers can share a process).
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// The same requests, counted for the inspector.
+    let tally = RequestTally()
     private static let latencyBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(25),
@@ -18,6 +20,7 @@ final class ServerMetrics: Sendable {
 
     /// Counts one HTTP request and records how long it took.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        tally.record(route: route, status: status)
         registry.makeCounter(
             descriptor: descriptor("http_requests", unit: "total", help: "HTTP requests by route, method and status."),
             labels: [("route", route), ("method", method), ("status", String(status))]

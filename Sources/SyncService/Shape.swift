@@ -1,3 +1,4 @@
+import Foundation
 import ShapeWire
 import SyncModel
 /// One live shape: its snapshot chunks, its log, and the long-polls waiting on it.
@@ -29,6 +30,8 @@ final class Shape {
     var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     /// When a request last read this shape (for expiry and LRU).
     var lastRead = ContinuousClock.now
+    /// When this process created (or restored) it, for the inspector.
+    let createdAt = Date()
 
     init(handle: String, resolved: ResolvedShape, chunkBytes: Int) {
         self.handle = handle

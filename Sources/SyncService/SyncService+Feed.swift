@@ -105,7 +105,9 @@ extension SyncService {
             lastApplyLag = .milliseconds(max(0, now - committed))
         }
         if let last = transaction.changes.last?.sequence { position = max(position, last) }
-        for handle in router.candidates(for: transaction) {
+        let candidates = router.candidates(for: transaction)
+        timeline.applied(transaction, shapes: candidates.count)
+        for handle in candidates {
             guard let shape = shapes[handle] else { continue }
             switch shape.state {
             case .snapshotting(var held):

@@ -121,6 +121,7 @@ extension SyncService {
             }
         }
         let (entries, reachesEnd) = shape.log.read(after: readFrom)
+        timeline.delivered(entries)
         if request.live {
             reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))
             reply.schema = nil

@@ -68,6 +68,7 @@ extension SyncService {
             guard shape.log.hasEntries(after: position) else { return .idle }
         }
         let (entries, reachesEnd) = shape.log.read(after: position)
+        timeline.delivered(entries)
         guard let last = entries.last?.offset else { return .idle }
         var text = ""
         for entry in entries {

@@ -86,6 +86,8 @@ public actor SyncService {
     var sweeperRunning = false
     var pendingPersists = 0
     var persistWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Recent transactions, for the inspector (SyncService+Inspection).
+    var timeline = TransactionTimeline()
 
     public init(store: any ShapeSource, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "qactl.sync")) {
         self.store = store

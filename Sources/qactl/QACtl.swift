@@ -14,7 +14,7 @@ struct QACtl: AsyncParsableCommand {
             their optimistic writes by txid.
             """,
         version: ReleaseVersion.current,
-        subcommands: [ServeCommand.self, ChatCommand.self, TokenCommand.self, TailTxidCommand.self, SlotsCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, ChatCommand.self, TokenCommand.self, TailTxidCommand.self, InspectCommand.self, SlotsCommand.self, BenchCommand.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)

@@ -88,6 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-shapes"), help: ArgumentHelp("Shapes kept at most; beyond it the least recently read are dropped (their clients refetch).", valueName: "n"))
     var maxShapes = ServerConfiguration.syncDefaults.maxShapes
 
+    @Option(name: .customLong("open-as"), help: ArgumentHelp("Print a sign-in link to the web console for this user (an auth token in the link's fragment, which the browser never sends to the server).", valueName: "user"))
+    var openAs: String?
+
     @Option(name: .customLong("answer-lease"), help: ArgumentHelp("With several instances on one PostgreSQL: how long an instance's claim on an answer lasts without progress; then another instance takes the answer over.", valueName: "duration"))
     var answerLease = DurationArgument(.seconds(30))
 
@@ -107,6 +110,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard answerLease.duration >= .seconds(1) else { throw ValidationError("--answer-lease must be at least 1s") }
         guard shapeChunkBytes >= 1 else { throw ValidationError("--shape-chunk-bytes must be at least 1") }
         guard (1...256).contains(answerConcurrency) else { throw ValidationError("--answer-concurrency must be 1 to 256") }
+        if let openAs, openAs.isEmpty || openAs.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ValidationError("--open-as needs a user name without control characters")
+        }
         guard maxSnapshotRequests >= 1, maxLiveRequests >= 1, maxShapes >= 1 else {
             throw ValidationError("--max-snapshot-requests, --max-live-requests and --max-shapes must be at least 1")
         }
@@ -218,10 +224,27 @@ struct ServeCommand: AsyncParsableCommand {
                 case .command(let command): emit("  answers   command: \(command)")
                 case .none: emit("  answers   none (answers stay pending for an outside worker)")
                 }
+                if let link = await signInLink(base: base, server: server) {
+                    emit("  console   \(link)")
+                } else {
+                    emit("  console   \(base)/ (sign in with an auth token; --open-as NAME prints a sign-in link)")
+                }
                 emit("  connect   qactl chat --user NAME --server \(base) --data-dir \(configuration.dataDirectory)")
             }
         } catch {
             throw fail("serve: \(error)")
         }
+    }
+
+    /// The console's address with an auth token for `--open-as` in its fragment
+    /// (`#token=…`): browsers never send a fragment, so the token stays out of
+    /// the server's logs and of any proxy's.
+    private func signInLink(base: String, server: QACtlServer) async -> String? {
+        guard let openAs else { return nil }
+        guard let minted = try? await server.keys.current.mintAuth(subject: openAs) else {
+            emit("  console   cannot mint a token for --open-as \(openAs)")
+            return nil
+        }
+        return "\(base)/#token=\(minted.token)"
     }
 }

@@ -34,17 +34,21 @@ final class RouterFixture: Sendable {
         keys = try LiveTokenAuthority(store: KeyStore(dataDirectory: directory))
     }
 
-    var router: Router<APIRequestContext> {
+    var router: Router<APIRequestContext> { router(inspectorSecret: nil) }
+
+    /// The router, with the inspector's API open to `inspectorSecret`.
+    func router(inspectorSecret: String?) -> Router<APIRequestContext> {
         let questions = self.questions
         return buildRouter(RouterDependencies(
             store: store, keys: keys, upstream: EmbeddedUpstream(sync: sync), sync: sync, metrics: ServerMetrics(),
             health: ServerHealth(), feed: nil, dataDirectory: DataDirectory(directory), shapeTokenLifetime: .seconds(300),
-            bodyTimeout: .seconds(5), onQuestion: { answer, _ in questions.record(answer) }, logger: Logger(label: "router-tests")))
+            bodyTimeout: .seconds(5), onQuestion: { answer, _ in questions.record(answer) }, logger: Logger(label: "router-tests"),
+            inspectorSecret: inspectorSecret))
     }
 
     /// Runs `body` against the router; the fixture is torn down afterwards.
-    func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: router)
+    func test(inspectorSecret: String? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: router(inspectorSecret: inspectorSecret))
         do {
             try await app.test(.router, body)
         } catch {

@@ -24,6 +24,9 @@ actor AnswerQueue {
     private var isShuttingDown = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
+    /// Answers waiting for a worker, and being generated, for the inspector.
+    var inspection: (queued: Int, running: Int) { (queue.count, running.count) }
+
     init(store: any AppStore, answerer: any Answerer, concurrency: Int, flushInterval: Duration = .milliseconds(100), logger: Logger, metrics: ServerMetrics?) {
         self.store = store
         self.answerer = answerer
