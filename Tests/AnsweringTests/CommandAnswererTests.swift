@@ -171,12 +171,11 @@ struct CommandAnswererTests {
 
     @Test("a runaway command is stopped once it has printed too much")
     func runawayCommand() async {
-        var answerer = CommandAnswerer(command: "yes", timeout: .seconds(10), logger: logger)
+        // A timeout far away: the message says which limit stopped it, so a slow machine cannot confuse the two.
+        var answerer = CommandAnswerer(command: "yes", timeout: .seconds(120), logger: logger)
         answerer.maximumAnswerBytes = 64 * 1024
         var received = 0
         var failure: String?
-        let clock = ContinuousClock()
-        let start = clock.now
         do {
             for try await piece in answerer.answer(AnswerContext(question: "hi")) { received += piece.utf8.count }
         } catch {
@@ -184,8 +183,6 @@ struct CommandAnswererTests {
         }
         #expect(failure == "the answer command printed more than 64 KiB, so it was stopped")
         #expect(received <= 64 * 1024)
-        // Stopped by the size cap, well before the 10 s timeout.
-        #expect(clock.now - start < .seconds(9))
     }
 
     @Test("an empty command is refused")
