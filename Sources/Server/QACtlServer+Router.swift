@@ -55,7 +55,7 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     let clients = ClientActivity()
     InspectionRoutes(
         sync: sync, tally: metrics.tally, clients: clients, answers: dependencies.answers, feed: dependencies.feed, secret: dependencies.inspectorSecret,
-        store: dependencies.storeKind
+        store: dependencies.storeKind, slots: { metrics.slots }
     ).register(on: router)
 
     let withAuthToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .auth))

@@ -39,10 +39,15 @@ final class ServerMetrics: Sendable {
     }
 
     private let slotGauges = Mutex<[String: Gauge]>([:])
+    private let lastSlots = Mutex<(slots: [ReplicationSlots.Slot], own: String)?>(nil)
+
+    /// The qactl slots as last seen (for the inspector), and this instance's own.
+    var slots: (slots: [ReplicationSlots.Slot], own: String)? { lastSlots.withLock { $0 } }
 
     /// WAL each qactl replication slot keeps, by slot and whether it is in use;
     /// slots that are gone leave the exposition.
     func recordSlots(_ slots: [ReplicationSlots.Slot], own: String) {
+        lastSlots.withLock { $0 = (slots, own) }
         slotGauges.withLock { gauges in
             var seen: [String: Gauge] = [:]
             for slot in slots {

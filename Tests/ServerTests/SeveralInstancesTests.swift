@@ -17,7 +17,7 @@ import QACtlTestSupport
         let log = root.path + "/generations.log"
         let command = "read question; echo \"$PPID $question\" >> \(log); sleep 1; echo The answer."
         let arguments = ["--database-url", url, "--answerer", "command", "--answer-command", command,
-                         "--answer-lease", "2s", "--answer-concurrency", "16"]
+                         "--answer-lease", "2s", "--answer-concurrency", "16", "--sync-secret", "s3cret"]
         let directories = ["a", "b", "c"].map { root.path + "/" + $0 }
         for directory in directories { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let first = try await ServeProcess.start(dataDirectory: directories[0], arguments: arguments)
@@ -107,6 +107,10 @@ import QACtlTestSupport
             return metrics.contains("qactl_replication_slot_retained_bytes{slot=\"\(dead)\",active=\"false\",this_instance=\"false\"}")
                 && metrics.contains("slot=\"\(alive)\",active=\"true\",this_instance=\"true\"")
         }
+        // And `qactl inspect` of a running instance lists every instance's slot.
+        let inspected = try Self.qactl(["inspect", "overview", "--server", first.baseURL, "--secret", "s3cret"])
+        #expect(inspected.status == 0, "\(inspected.errors)")
+        #expect(inspected.output.split(separator: "\n").contains { $0.hasPrefix(dead) && $0.contains(" no ") }, "\(inspected.output)")
         let refused = try Self.qactl(["slots", "drop", alive, "--database-url", url])
         #expect(refused.status == 3)
         #expect(refused.errors.contains("in use"))

@@ -53,6 +53,11 @@ public enum InspectionReport {
         }
         let width = pairs.map(\.0.count).max() ?? 0
         var lines = pairs.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+        if let slots = json["slots"] as? [Any], !slots.isEmpty {
+            lines.append("")
+            lines += table(slots, [("slot", "name"), ("in use", "active"), ("wal status", "walStatus"), ("WAL kept (bytes)", "retainedBytes"),
+                                   ("this instance", "thisInstance")])
+        }
         if let routes = json["requests"] as? [Any], !routes.isEmpty {
             lines.append("")
             lines += table(routes, [("route", "route"), ("requests", "requests"), ("last minute", "lastMinute"), ("errors", "errors")])

@@ -1,4 +1,5 @@
 import ChangeFeed
+import PostgresStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -16,6 +17,8 @@ struct InspectionRoutes {
     let secret: String?
     /// `sqlite` or `postgres`, and whether shapes come from a real Electric.
     let store: String
+    /// Every qactl instance's slot on the database, as last looked at (PostgreSQL).
+    let slots: @Sendable () -> (slots: [ReplicationSlots.Slot], own: String)?
 
     /// Shapes whose rows the list counts (the rest show `null` rows); each costs a parse of its content.
     static let shapesWithRowCounts = 200
@@ -49,6 +52,13 @@ struct InspectionRoutes {
                 "slot": feed.slotName, "connected": feed.isConnected, "confirmedLSN": String(feed.confirmedLSN),
                 "reconnects": feed.reconnects, "backendPID": feed.backendPID.map { Int($0) as Any } ?? NSNull(),
             ] as [String: Any]
+        }
+        if let (slots, own) = slots() {
+            // Other instances' slots too: an unused one keeps WAL until someone drops it.
+            result["slots"] = slots.map { slot -> [String: Any] in
+                ["name": slot.name, "active": slot.isActive, "walStatus": slot.walStatus ?? NSNull(),
+                 "retainedBytes": slot.retainedBytes.map { Int($0) as Any } ?? NSNull(), "thisInstance": slot.name == own]
+            }
         }
         if let answers {
             let (queued, running) = await answers.inspection
