@@ -7,7 +7,7 @@ let package = Package(
     name: "QAClient",
     platforms: [.macOS(.v15), .iOS(.v18)],
     dependencies: [
-        // An app elsewhere writes `.package(url: "<the URL you clone qactl from>", from: "0.1.0")` instead.
+        // An app elsewhere writes `.package(url: "<the URL you clone qactl from>", from: "0.2.0")` instead.
         .package(name: "qactl", path: "../..")
     ],
     targets: [

@@ -48,7 +48,7 @@ directory tree and tries it there without the toolchain (CI does this on every r
 
 ```swift
 dependencies: [
-    .package(url: "<the URL you clone qactl from>", from: "0.1.0"),
+    .package(url: "<the URL you clone qactl from>", from: "0.2.0"),
 ],
 targets: [
     .target(name: "MyApp", dependencies: [.product(name: "QACtlSync", package: "qactl")]),

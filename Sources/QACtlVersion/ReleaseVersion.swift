@@ -3,5 +3,5 @@
 /// the Debian package carry the same (a test checks the changelog).
 public enum ReleaseVersion {
     /// `MAJOR.MINOR.PATCH`.
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }
