@@ -24,6 +24,8 @@ struct ShapeReply {
     }
 
     let origin: String?
+    /// False for a POST: its data answers say `no-cache` whatever they hold.
+    var isCacheable = true
     var handle: String?
     var schema: String?
     var cursor: String?
@@ -151,7 +153,7 @@ struct ShapeReply {
         var headers: [(name: String, value: String)] = [
             (name: ShapeHeader.offset, value: offset.description),
             (name: ShapeHeader.hasData, value: hasData ? "true" : "false"),
-            (name: "cache-control", value: cache.header),
+            (name: "cache-control", value: isCacheable ? cache.header : ShapeHeader.CacheControl.uncached),
         ]
         var etag = ""
         if let handle {

@@ -5,16 +5,9 @@ extension SyncService {
     /// Answers one `/v1/shape` call. `trusted` callers (the in-process
     /// gatekeeper) skip the secret check.
     public func respond(_ call: ShapeCall, trusted: Bool = false) async -> ShapeAnswer {
-        var answer = await answer(call, trusted: trusted)
-        // Only GETs are cacheable: a POST's answer is never reused (Electric).
-        if call.method == .post, answer.status < 400, let index = answer.headers.firstIndex(where: { $0.name == "cache-control" }) {
-            answer.headers[index].value = ShapeHeader.CacheControl.uncached
-        }
-        return answer
-    }
-
-    private func answer(_ call: ShapeCall, trusted: Bool) async -> ShapeAnswer {
         var reply = ShapeReply(origin: call.origin)
+        // Only GETs are cacheable: a POST's answer is never reused (Electric).
+        reply.isCacheable = call.method != .post
         if call.method == .options { return reply.preflight() }
         if !trusted {
             let given = call.query.last { $0.name == ShapeParameter.secret || $0.name == ShapeParameter.apiSecret }?.value

@@ -58,11 +58,9 @@ public struct ServerAPI: Sendable {
 
     /// `GET /shape` with a shape token and the client's own query parameters.
     public func shape(_ parameters: [(String, String)], token: String?, headers: [(String, String)] = []) async throws -> ServerAnswer {
-        var components = URLComponents(string: server.baseURL + "/shape")!
-        components.queryItems = parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
         var all = headers
         if let token { all.append(("authorization", "Bearer \(token)")) }
-        return try await HTTP.send(components.url!.absoluteString, headers: all)
+        return try await HTTP.send(server.url("/shape", parameters), headers: all)
     }
 
     /// Follows a gatekeeper shape until up-to-date, then optionally one live poll.

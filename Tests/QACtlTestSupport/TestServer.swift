@@ -41,6 +41,13 @@ public final class TestServer: Sendable {
     }
 
     public var baseURL: String { running.withLock { $0?.baseURL ?? "" } }
+
+    /// `path` on this server with `parameters` as its (percent-encoded) query.
+    public func url(_ path: String, _ parameters: [(String, String)]) -> String {
+        var components = URLComponents(string: baseURL + path)!
+        components.queryItems = parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return components.url!.absoluteString
+    }
     public var port: Int { running.withLock { $0?.port ?? 0 } }
     /// The server's process id while it runs.
     public var pid: Int32? { running.withLock { $0?.process.processIdentifier } }

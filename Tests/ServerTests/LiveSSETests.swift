@@ -61,12 +61,6 @@ final class EventStreamReader: @unchecked Sendable {
 @Suite(.serialized) struct LiveSSETests {
     let dir = TemporaryDirectory()
 
-    func shapeURL(_ server: ServeProcess, _ path: String, _ parameters: [(String, String)]) -> String {
-        var components = URLComponents(string: server.baseURL + path)!
-        components.queryItems = parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-        return components.url!.absoluteString
-    }
-
     @Test func eventsUpToDateKeepAlivesAndResumeThroughTheGatekeeper() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--answerer", "none", "--long-poll-timeout", "1s", "--sse-timeout", "5s"])
         let api = ServerAPI(server: server)
@@ -78,7 +72,7 @@ final class EventStreamReader: @unchecked Sendable {
 
         let opened = ContinuousClock.now
         let stream = try await EventStreamReader(
-            url: shapeURL(server, "/shape", [("offset", follow.offset), ("handle", follow.handle), ("live", "true"), ("live_sse", "true"), ("cursor", follow.cursor)]),
+            url: server.url("/shape", [("offset", follow.offset), ("handle", follow.handle), ("live", "true"), ("live_sse", "true"), ("cursor", follow.cursor)]),
             headers: [("authorization", "Bearer \(token)")])
         #expect(stream.status == 200)
         #expect(stream.headers["content-type"] == "text/event-stream")
@@ -131,7 +125,7 @@ final class EventStreamReader: @unchecked Sendable {
         let subscription = try await client.subscribe([("table", "conversations")])
         let live = [("table", "conversations"), ("offset", subscription.offset), ("handle", subscription.handle ?? ""), ("live", "true"), ("secret", "s3cret")]
         // The older parameter name works too.
-        let first = try await EventStreamReader(url: shapeURL(server, "/v1/shape", live + [("experimental_live_sse", "true")]))
+        let first = try await EventStreamReader(url: server.url("/v1/shape", live + [("experimental_live_sse", "true")]))
         #expect(first.headers["content-type"] == "text/event-stream")
         // The one live slot is taken while it streams.
         let refused = try await client.get(Array(live.dropLast()))
@@ -143,7 +137,7 @@ final class EventStreamReader: @unchecked Sendable {
             let metrics = try await HTTP.send(server.baseURL + "/metrics").body
             return metrics.contains("qactl_shape_live_polls 0")
         }
-        let second = try await EventStreamReader(url: shapeURL(server, "/v1/shape", live + [("live_sse", "true")]))
+        let second = try await EventStreamReader(url: server.url("/v1/shape", live + [("live_sse", "true")]))
         #expect(second.status == 200)
         // live_sse needs live.
         let notLive = try await client.get([("table", "conversations"), ("offset", "-1"), ("live_sse", "true")])

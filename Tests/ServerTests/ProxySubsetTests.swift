@@ -30,10 +30,8 @@ import QACtlTestSupport
         let opened = try await api.shape(open, token: token)
         let handle = try #require(opened.header("electric-handle"))
         let offset = try #require(opened.header("electric-offset"))
-        var components = URLComponents(string: gatekeeper.baseURL + "/shape")!
-        components.queryItems = [("offset", offset), ("handle", handle), ("log", "changes_only"), ("live", "true"), ("live_sse", "true")]
-            .map { URLQueryItem(name: $0.0, value: $0.1) }
-        let stream = try await EventStreamReader(url: components.url!.absoluteString, headers: [("authorization", "Bearer \(token)")])
+        let live = gatekeeper.url("/shape", [("offset", offset), ("handle", handle), ("log", "changes_only"), ("live", "true"), ("live_sse", "true")])
+        let stream = try await EventStreamReader(url: live, headers: [("authorization", "Bearer \(token)")])
         #expect(stream.headers["content-type"] == "text/event-stream")
         _ = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-4", "answerId": "a-4", "content": "Through"], token: alice)
         try await stream.wait(for: "the event through the proxy") { reader in

@@ -39,9 +39,7 @@ struct SubsetAnswer {
 
     /// `POST /shape` with a JSON body, as Electric's client sends long subsets.
     static func postShape(_ api: ServerAPI, _ parameters: [(String, String)], body: String, token: String) async throws -> ServerAnswer {
-        var components = URLComponents(string: api.server.baseURL + "/shape")!
-        components.queryItems = parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-        return try await HTTP.send(components.url!.absoluteString, method: .POST,
+        try await HTTP.send(api.server.url("/shape", parameters), method: .POST,
                                    headers: [("authorization", "Bearer \(token)"), ("content-type", "application/json")], body: body)
     }
 
