@@ -148,7 +148,8 @@ import QACtlTestSupport
         // Read through the other gatekeeper, live: the question, then its one answer.
         try await eventually("the answer, live through the second gatekeeper", timeout: .seconds(30)) {
             _ = try await reader.follow(&follow, token: token, live: true)
-            return follow.messages.contains { ($0["value"] as? [String: Any])?["status"] as? String == "completed" }
+            // The answer row (the question is `completed` from the start).
+            return follow.messages.contains { ($0["value"] as? [String: Any])?["id"] as? String == "a-1" && ($0["value"] as? [String: Any])?["status"] as? String == "completed" }
         }
         #expect(follow.messages.contains { ($0["headers"] as? [String: Any])?["txids"] as? [Int] == [txid] })
         let answers = try cluster.psql("SELECT content FROM messages WHERE id = 'a-1'").trimmingCharacters(in: .whitespacesAndNewlines)
