@@ -196,7 +196,7 @@ public final class PostgresCluster: @unchecked Sendable {
         try CommandRunner.check(binaries.path("pg_resetwal"), ["-e", String(epoch), directory + "/data"], as: .clusterOwner, directory: directory)
         try startAgain()
         // Ready once it answers.
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(90)
         while true {
             do {
                 _ = try psql("SELECT 1", database: "postgres")
@@ -238,7 +238,8 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     private static func waitUntilReady(_ binaries: PostgresBinaries, port: Int, process: Process, logPath: String) throws {
-        let deadline = Date().addingTimeInterval(30)
+        // Generous: a loaded machine (a parallel test run) can take long to start a cluster.
+        let deadline = Date().addingTimeInterval(90)
         while Date() < deadline {
             guard process.isRunning else {
                 let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -251,7 +252,8 @@ public final class PostgresCluster: @unchecked Sendable {
         }
         process.terminate()
         process.waitUntilExit()
-        throw PostgresHarnessError(.startTimeout, "PostgreSQL did not accept connections on port \(port) within 30 s")
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        throw PostgresHarnessError(.startTimeout, "PostgreSQL did not accept connections on port \(port) within 90 s; its log ends: \(log.suffix(2000))")
     }
 
     /// A fresh directory that the cluster's owner can write.

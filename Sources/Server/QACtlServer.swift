@@ -131,9 +131,10 @@ public struct QACtlServer: Sendable {
         // Shut down in reverse order: answers first (their last writes still
         // sync), then the feed (answering live polls), then HTTP, and the
         // PostgreSQL pool last, so everything before it can still write.
+        let watch = ShutdownWatch(grace: Self.shutdownGrace / 2, logger: logger)
         var services: [any Service] = []
-        if let postgres { services.append(PoolService(task: postgres.poolTask)) }
-        services.append(app)
+        if let postgres { services.append(watch.watch(PoolService(task: postgres.poolTask), as: "the PostgreSQL pool")) }
+        services.append(watch.watch(app, as: "the HTTP server"))
         if let postgres, let feed = postgres.feed, let log = postgres.log {
             let handlers = ReplicationPump.Handlers(
                 invalidateTables: { [sync] tables in await sync?.invalidate(tables: tables) },
@@ -142,11 +143,13 @@ public struct QACtlServer: Sendable {
                     await sync?.invalidateAll()
                     health.endRebuild()
                 })
-            services.append(ReplicationPump(feed: feed, log: log, logger: logger, handlers: handlers))
-            services.append(SlotMonitor(client: postgres.database.client, ownSlot: postgres.database.instance, metrics: metrics, logger: logger))
+            services.append(watch.watch(ReplicationPump(feed: feed, log: log, logger: logger, handlers: handlers), as: "the replication feed"))
+            services.append(watch.watch(
+                SlotMonitor(client: postgres.database.client, ownSlot: postgres.database.instance, metrics: metrics, logger: logger),
+                as: "the slot monitor"))
         }
-        if let sync { services.append(SyncFeedService(sync: sync)) }
-        if answering { services.append(AnswerService(queue: answers, takeOverInterval: configuration.answerLease / 3)) }
+        if let sync { services.append(watch.watch(SyncFeedService(sync: sync), as: "the sync service")) }
+        if answering { services.append(watch.watch(AnswerService(queue: answers, takeOverInterval: configuration.answerLease / 3), as: "answer generation")) }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
         // A shutdown that waits on something stuck (a database that went away)
         // is escalated to cancellation.

@@ -111,7 +111,7 @@ public final class TestServer: Sendable {
         while process.isRunning {
             if ContinuousClock.now > deadline {
                 kill(process.processIdentifier, SIGKILL)
-                throw TestFailure("qactl serve did not exit within \(timeout)")
+                throw TestFailure("qactl serve did not exit within \(timeout); its log ends:\n\(stderr.suffix(3000))")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
