@@ -44,6 +44,8 @@ public struct DataDirectory: Sendable, Equatable, CustomStringConvertible {
     public var replicationLog: String { path + "/postgres-feed.sqlite" }
     /// `qactl chat`'s local replicas, one file per (server, user, shape).
     public var replicas: String { path + "/replicas" }
+    /// The embedded sync service's shape logs, a file per shape.
+    public var shapeLogs: String { path + "/shapes" }
 
     public var description: String { path }
 }

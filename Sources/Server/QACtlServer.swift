@@ -74,7 +74,7 @@ public struct QACtlServer: Sendable {
                     secret: configuration.syncSecret, longPollTimeout: configuration.longPollTimeout, chunkBytes: configuration.chunkBytes,
                     maxSnapshotRequests: configuration.maxSnapshotRequests, maxLiveRequests: configuration.maxLiveRequests,
                     shapeTTL: configuration.shapeTTL, maxShapes: configuration.maxShapes,
-                    sseTimeout: configuration.sseTimeout, allowsShapeDeletion: configuration.allowsShapeDeletion),
+                    sseTimeout: configuration.sseTimeout, allowsShapeDeletion: configuration.allowsShapeDeletion, shapeDirectory: data.shapeLogs),
                 logger: logger)
             try await service.start()
             sync = service

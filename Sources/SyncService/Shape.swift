@@ -33,11 +33,11 @@ final class Shape {
     /// When this process created (or restored) it, for the inspector.
     let createdAt = Date()
 
-    init(handle: String, resolved: ResolvedShape, chunkBytes: Int) {
+    init(handle: String, resolved: ResolvedShape, chunkBytes: Int, storage: (any ShapeStorage)? = nil, tailLimit: Int = 64 << 10) {
         self.handle = handle
         self.resolved = resolved
         self.relation = ShapeMessage.relation(resolved.table)
-        self.log = ShapeLog(chunkBytes: chunkBytes)
+        self.log = ShapeLog(chunkBytes: chunkBytes, storage: storage, tailLimit: tailLimit)
     }
 
     var isSnapshotting: Bool {

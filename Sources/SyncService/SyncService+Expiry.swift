@@ -24,7 +24,7 @@ extension SyncService {
             // Awaited here, so nothing of the service writes after run() ends.
             try? await store.deleteShapes(handles)
         }
-        await compactChangeLog()
+        await compactChangeLog(upTo: checkpointLogs())
     }
 
     /// Makes room for one more shape: drops the least recently read idle
@@ -54,9 +54,11 @@ extension SyncService {
     }
 
     /// Deletes change-log entries that no shape can need any more: those
-    /// before the oldest position a shape replays from after a restart.
-    func compactChangeLog() async {
-        let floor = min(shapes.values.map(\.replayFrom).min() ?? position, position)
+    /// before the position a restart replays from — the shape logs'
+    /// `checkpoint` when they are on disk, else the oldest shape's start.
+    func compactChangeLog(upTo checkpoint: Int64?) async {
+        if configuration.shapeDirectory != nil && checkpoint == nil { return }
+        let floor = min(checkpoint ?? shapes.values.map(\.replayFrom).min() ?? position, position)
         guard floor > compactedBelow else { return }
         do {
             try await store.compactChanges(through: floor)

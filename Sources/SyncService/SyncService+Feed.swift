@@ -27,6 +27,8 @@ extension SyncService {
         maintenance.cancel()
         await ticker.value
         await maintenance.value
+        // A clean stop leaves every log whole on disk: the next start replays nothing.
+        checkpointLogs()
     }
 
     private func follow() async {
@@ -114,9 +116,11 @@ extension SyncService {
                 held.append(transaction)
                 shape.state = .snapshotting(held: held)
             case .ready:
+                // A replay after a restart skips what the log on disk already holds.
+                if let last = shape.log.lastOffset, transaction.lsn <= last.tx { continue }
                 let entries = shape.entries(for: transaction)
                 guard !entries.isEmpty else { continue }
-                shape.log.append(transaction: entries)
+                appendToLog(shape, entries)
                 shape.wakeAll()
             case .failed:
                 continue

@@ -113,7 +113,14 @@ extension SyncService {
                 return reply.mustRefetch(handle: handleByIdentity[shape.resolved.identity])
             }
         }
-        let (entries, reachesEnd) = shape.log.read(after: readFrom)
+        let entries: [ShapeLog.Entry]
+        let reachesEnd: Bool
+        do {
+            (entries, reachesEnd) = try shape.log.read(after: readFrom)
+        } catch {
+            logger.error("reading a shape's log failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+            return reply.unavailable("reading the shape log failed, please retry", retryAfter: 1)
+        }
         timeline.delivered(entries)
         if request.live {
             reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))

@@ -67,7 +67,7 @@ extension SyncService {
             guard shapes[handle] === shape, !isShuttingDown else { return .ended }
             guard shape.log.hasEntries(after: position) else { return .idle }
         }
-        let (entries, reachesEnd) = shape.log.read(after: position)
+        guard let (entries, reachesEnd) = try? shape.log.read(after: position) else { return .ended }
         timeline.delivered(entries)
         guard let last = entries.last?.offset else { return .idle }
         var text = ""

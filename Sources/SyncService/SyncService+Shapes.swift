@@ -9,7 +9,7 @@ extension SyncService {
             return shape
         }
         makeRoomForShape()
-        let shape = Shape(handle: newHandle(for: resolved), resolved: resolved, chunkBytes: configuration.chunkBytes)
+        let shape = makeShape(handle: newHandle(for: resolved), resolved: resolved)
         // Registered before the snapshot starts, so every transaction the
         // snapshot might miss is held for it.
         shape.replayFrom = position
@@ -35,7 +35,13 @@ extension SyncService {
         // Transactions the snapshot already contains are skipped change by
         // change (by sequence); later ones go to the log.
         for transaction in held {
-            shape.log.append(transaction: shape.entries(for: transaction))
+            appendToLog(shape, shape.entries(for: transaction))
+        }
+        do {
+            try shape.log.storage?.create()
+        } catch {
+            failSnapshot(handle, error)
+            return
         }
         shape.state = .ready
         shape.wakeAll()
@@ -103,6 +109,7 @@ extension SyncService {
     }
 
     func remove(_ shape: Shape) {
+        shape.log.storage?.remove()
         shapes[shape.handle] = nil
         if handleByIdentity[shape.resolved.identity] == shape.handle {
             handleByIdentity[shape.resolved.identity] = nil
@@ -125,7 +132,8 @@ extension SyncService {
     /// shape goes away, the service shuts down or the caller is cancelled (a
     /// client that left frees its waiter at once).
     func waitForChange(_ shape: Shape, after offset: Offset, timeout: Duration) async {
-        guard !isShuttingDown, shape.lastOffset <= offset, !Task.isCancelled else { return }
+        // A shape dropped meanwhile is never woken again: its waiter would park for good.
+        guard !isShuttingDown, shapes[shape.handle] === shape, shape.lastOffset <= offset, !Task.isCancelled else { return }
         nextWaiterID += 1
         let id = nextWaiterID
         let handle = shape.handle

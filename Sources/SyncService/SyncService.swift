@@ -38,12 +38,20 @@ public actor SyncService {
         public var sseKeepAlive: Duration { min(.seconds(21), longPollTimeout) }
         /// Whether `DELETE /v1/shape` is allowed (to callers with the secret).
         public var allowsShapeDeletion: Bool
+        /// Where shape logs are kept on disk (a file per shape); nil keeps
+        /// them whole in memory and rebuilds them from the change log on start.
+        public var shapeDirectory: String?
+        /// A shape keeps at most about this many bytes of its newest log
+        /// entries in memory; older ones are read back from its file.
+        public var logTailBytes: Int
 
         public init(
             secret: String? = nil, longPollTimeout: Duration = .seconds(20), chunkBytes: Int = 10 << 20, pollInterval: Duration = .milliseconds(50),
             maxSnapshotRequests: Int = 300, maxLiveRequests: Int = 10_000, shapeTTL: Duration = .seconds(24 * 3600), maxShapes: Int = 50_000,
-            sseTimeout: Duration = .seconds(60), allowsShapeDeletion: Bool = false
+            sseTimeout: Duration = .seconds(60), allowsShapeDeletion: Bool = false, shapeDirectory: String? = nil, logTailBytes: Int = 64 << 10
         ) {
+            self.shapeDirectory = shapeDirectory
+            self.logTailBytes = logTailBytes
             self.sseTimeout = sseTimeout
             self.allowsShapeDeletion = allowsShapeDeletion
             self.secret = secret
@@ -110,7 +118,15 @@ public actor SyncService {
                 dropped.append(record.handle)
                 continue
             }
-            let shape = Shape(handle: record.handle, resolved: resolved, chunkBytes: configuration.chunkBytes)
+            let shape = makeShape(handle: record.handle, resolved: resolved)
+            do {
+                try shape.log.restore()
+            } catch {
+                logger.warning("could not read a shape's log; the shape is dropped", metadata: ["handle": "\(record.handle)", "error": "\(error)"])
+                shape.log.storage?.remove()
+                dropped.append(record.handle)
+                continue
+            }
             shape.snapshotChunks = record.chunks.map { String(decoding: $0, as: UTF8.self) }
             shape.visibility = record.visibility
             shape.replayFrom = record.replayFrom
@@ -118,9 +134,24 @@ public actor SyncService {
             register(shape)
             restored += 1
         }
-        try await store.deleteShapes(dropped)
         let tip = try await store.lastSequence()
-        position = min(shapes.values.map(\.replayFrom).min() ?? tip, tip)
+        // Logs on disk are whole up to the last checkpoint: replay from there
+        // (what a log already holds is skipped). Without one, from each
+        // shape's creation, as memory-only logs do. A checkpoint past the
+        // change log's end belongs to another database: nothing stored is trusted.
+        let checkpoint = readCheckpoint()
+        if let checkpoint, checkpoint > tip, !shapes.isEmpty {
+            logger.warning("the shape logs are ahead of the change log; every shape is dropped", metadata: ["checkpoint": "\(checkpoint)", "tip": "\(tip)"])
+            for shape in shapes.values {
+                shape.log.storage?.remove()
+                dropped.append(shape.handle)
+                remove(shape)
+            }
+        }
+        try await store.deleteShapes(dropped)
+        removeOrphanedLogs()
+        let replayFrom = shapes.isEmpty ? tip : (checkpoint ?? shapes.values.map(\.replayFrom).min() ?? tip)
+        position = min(replayFrom, tip)
         lastSeenLSN = try await store.lastLSN()
         store.onCommit { [weak self] in self?.poke() }
         logger.info("sync service starting", metadata: ["shapes": "\(restored)", "replay_from": "\(position)", "tip": "\(tip)"])

@@ -26,6 +26,7 @@ public final class ReplicationFeed: Sendable {
     private let state: Locked<FeedState>
     private let task: Task<Void, Never>
     private let firstStart: FirstStart
+    private let continuation: AsyncThrowingStream<ReplicationEvent, any Error>.Continuation
 
     struct FeedState: Sendable {
         var confirmed: UInt64
@@ -66,6 +67,7 @@ public final class ReplicationFeed: Sendable {
             task.cancel()
         }
         self.events = events
+        self.continuation = continuation
         self.firstStart = firstStart
         self.slotName = configuration.slotName
         self.state = state
@@ -117,6 +119,9 @@ public final class ReplicationFeed: Sendable {
             return state.connection
         }
         task.cancel()
+        // The consumer is released at once, even while a connection attempt
+        // still blocks in libpq (a slot being created waits for running transactions).
+        continuation.finish()
         await connection?.stop()
         await task.value
     }

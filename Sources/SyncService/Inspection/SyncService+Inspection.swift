@@ -58,9 +58,12 @@ extension SyncService {
         shapes.values.sorted { $0.lastRead > $1.lastRead }.map(summary)
     }
 
+    /// The inspector shows at most this many of a shape's newest log entries.
+    static let inspectedLogEntries = 1000
+
     public func shapeContent(handle: String) -> ShapeContent? {
         guard let shape = shapes[handle] else { return nil }
-        return ShapeContent(summary: summary(shape), snapshotChunks: shape.snapshotChunks, log: shape.log.entries.map { ($0.offset.description, $0.json) })
+        return ShapeContent(summary: summary(shape), snapshotChunks: shape.snapshotChunks, log: ((try? shape.log.newest(Self.inspectedLogEntries)) ?? []).map { ($0.offset.description, $0.json) })
     }
 
     /// The last transactions applied, newest first.
@@ -78,7 +81,7 @@ extension SyncService {
         return ShapeSummary(
             handle: shape.handle, table: definition.table, where: definition.whereText, params: definition.params, columns: definition.columns,
             state: state, snapshotChunks: shape.snapshotChunks.count, snapshotBytes: shape.snapshotChunks.reduce(0) { $0 + $1.utf8.count },
-            logEntries: shape.log.entries.count, logBytes: shape.log.entries.reduce(0) { $0 + $1.json.utf8.count },
+            logEntries: shape.log.count, logBytes: shape.log.bytes,
             subscribers: shape.waiters.count, lastOffset: shape.lastOffset.description,
             createdAtMilliseconds: Int64(shape.createdAt.timeIntervalSince1970 * 1000),
             secondsSinceLastRead: Double(sinceRead.components.seconds) + Double(sinceRead.components.attoseconds) / 1e18)

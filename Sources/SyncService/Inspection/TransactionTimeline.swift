@@ -31,7 +31,7 @@ struct TransactionTimeline: Sendable {
     }
 
     /// Marks the transactions whose entries a response just carried.
-    mutating func delivered(_ entries: ArraySlice<ShapeLog.Entry>) {
+    mutating func delivered(_ entries: [ShapeLog.Entry]) {
         guard !undelivered.isEmpty, !entries.isEmpty else { return }
         var now: Int64?
         var previous: UInt64?

@@ -1,0 +1,149 @@
+import ShapeWire
+
+/// A shape's log of change messages after its snapshot, cut into chunks so that
+/// each `(handle, offset)` maps to a stable, cacheable response.
+///
+/// The newest entries live in memory (the tail); with a ``ShapeStorage`` the
+/// tail is written out as a block once it holds `tailBytes`, so a shape's
+/// memory stays bounded however long its history. Without one, everything
+/// stays in memory.
+struct ShapeLog {
+    struct Entry: Sendable {
+        let offset: Offset
+        let json: String
+    }
+
+    /// Entries not yet in storage, oldest first (whole transactions).
+    private var tail: [Entry] = []
+    private var tailBytes = 0
+    /// What storage holds, in offset order.
+    private var blocks: [ShapeStorageBlock] = []
+    /// Offsets of the last entries of closed chunks.
+    private var chunkEnds: [Offset] = []
+    private var openChunkBytes = 0
+    let chunkBytes: Int
+    let storage: (any ShapeStorage)?
+    /// The tail is written out beyond this many bytes of JSON.
+    let tailLimit: Int
+    private(set) var count = 0
+    private(set) var bytes = 0
+
+    init(chunkBytes: Int, storage: (any ShapeStorage)? = nil, tailLimit: Int = 64 << 10) {
+        self.chunkBytes = chunkBytes
+        self.storage = storage
+        self.tailLimit = tailLimit
+    }
+
+    /// Indexes what `storage` kept from before a restart.
+    mutating func restore() throws {
+        guard let storage else { return }
+        var transaction: UInt64?
+        var transactionBytes = 0
+        var previous: Offset?
+        let loaded = try storage.load { offset, length in
+            if let open = transaction, open != offset.tx, let end = previous {
+                closeChunkIfFull(after: transactionBytes, lastOffset: end)
+                transactionBytes = 0
+            }
+            transaction = offset.tx
+            transactionBytes += length
+            previous = offset
+            count += 1
+            bytes += length
+        }
+        if let end = previous { closeChunkIfFull(after: transactionBytes, lastOffset: end) }
+        blocks = loaded
+    }
+
+    /// The offset of the newest entry, or nil when the log is empty.
+    var lastOffset: Offset? { tail.last?.offset ?? blocks.last?.last }
+
+    /// Appends one transaction's entries; a chunk closes only between
+    /// transactions. Writes the tail out once it is over its bound.
+    mutating func append(transaction: [Entry]) throws {
+        guard let last = transaction.last else { return }
+        let size = transaction.reduce(0) { $0 + $1.json.utf8.count }
+        tail.append(contentsOf: transaction)
+        tailBytes += size
+        count += transaction.count
+        bytes += size
+        closeChunkIfFull(after: size, lastOffset: last.offset)
+        if tailBytes >= tailLimit { try flush() }
+    }
+
+    private mutating func closeChunkIfFull(after size: Int, lastOffset: Offset) {
+        openChunkBytes += size
+        if openChunkBytes >= chunkBytes {
+            chunkEnds.append(lastOffset)
+            openChunkBytes = 0
+        }
+    }
+
+    /// Writes the tail to storage (if any), emptying it.
+    mutating func flush() throws {
+        guard let storage, !tail.isEmpty else { return }
+        blocks.append(try storage.append(tail))
+        tail.removeAll(keepingCapacity: false)
+        tailBytes = 0
+    }
+
+    /// Whether any entry follows `offset`.
+    func hasEntries(after offset: Offset) -> Bool {
+        lastOffset.map { $0 > offset } ?? false
+    }
+
+    /// Entries after `offset` up to the end of their chunk, and whether they
+    /// reach the end of the log.
+    func read(after offset: Offset) throws -> (entries: [Entry], reachesEnd: Bool) {
+        let end = chunkEnds.first { $0 > offset }
+        let reachesEnd = end == nil || end == lastOffset
+        func wanted(_ entry: Entry) -> Bool { entry.offset > offset && end.map { entry.offset <= $0 } ?? true }
+        var entries: [Entry] = []
+        if let storage, let last = blocks.last?.last, last > offset {
+            var index = firstBlock(endingAfter: offset)
+            while index < blocks.count, end.map({ blocks[index].first <= $0 }) ?? true {
+                entries += try storage.read(blocks[index]).filter(wanted)
+                index += 1
+            }
+        }
+        let start = firstTailIndex(after: offset)
+        for entry in tail[start...] {
+            if let end, entry.offset > end { break }
+            entries.append(entry)
+        }
+        return (entries, reachesEnd)
+    }
+
+    /// The newest `limit` entries (for the inspector).
+    func newest(_ limit: Int) throws -> [Entry] {
+        var entries = Array(tail.suffix(limit))
+        var index = blocks.count - 1
+        while entries.count < limit, index >= 0, let storage {
+            entries = try storage.read(blocks[index]).suffix(limit - entries.count) + entries
+            index -= 1
+        }
+        return entries
+    }
+
+    /// Binary search for the first block whose last entry is after `offset`.
+    private func firstBlock(endingAfter offset: Offset) -> Int {
+        var low = 0
+        var high = blocks.count
+        while low < high {
+            let middle = (low + high) / 2
+            if blocks[middle].last <= offset { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Binary search for the first tail entry strictly after `offset`.
+    private func firstTailIndex(after offset: Offset) -> Int {
+        var low = 0
+        var high = tail.count
+        while low < high {
+            let middle = (low + high) / 2
+            if tail[middle].offset <= offset { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

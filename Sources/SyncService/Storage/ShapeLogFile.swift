@@ -1,0 +1,204 @@
+import Foundation
+import ShapeWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A shape's log on disk: one append-only file of blocks under the sync
+/// service's shape directory. The file is opened per operation, so ten
+/// thousand shapes cost no descriptors while idle.
+///
+/// A block is a 16-byte header (magic, entry count, payload length, FNV-1a
+/// of the payload) followed by its entries (offset as two little-endian
+/// 64-bit integers, JSON length, JSON). A crash can leave the last block
+/// torn; ``load(visit:)`` cuts it off, and the service replays what it held
+/// from the change log.
+final class ShapeLogFile: ShapeStorage {
+    let path: String
+    private var size: Int64 = 0
+    private var unsynced = false
+    private static let magic: UInt32 = 0x5153_4231  // "QSB1"
+    private static let headerLength = 16
+
+    init(path: String) {
+        self.path = path
+    }
+
+    func append(_ entries: [ShapeLog.Entry]) throws -> ShapeStorageBlock {
+        precondition(!entries.isEmpty, "a block holds at least one entry")
+        var payload: [UInt8] = []
+        payload.reserveCapacity(entries.reduce(0) { $0 + 20 + $1.json.utf8.count })
+        for entry in entries {
+            Self.put(entry.offset.tx, into: &payload)
+            Self.put(UInt64(bitPattern: entry.offset.op), into: &payload)
+            Self.put(UInt32(entry.json.utf8.count), into: &payload)
+            payload.append(contentsOf: entry.json.utf8)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.headerLength + payload.count)
+        Self.put(Self.magic, into: &bytes)
+        Self.put(UInt32(entries.count), into: &bytes)
+        Self.put(UInt32(payload.count), into: &bytes)
+        Self.put(Self.checksum(payload[...]), into: &bytes)
+        bytes.append(contentsOf: payload)
+
+        let descriptor = try open(flags: O_WRONLY | O_CREAT)
+        defer { close(descriptor) }
+        try bytes.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let result = pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(size) + off_t(written))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw ShapeStorageError("writing \(path) failed: \(String(cString: strerror(errno)))")
+                }
+                written += result
+            }
+        }
+        let block = ShapeStorageBlock(
+            first: entries[0].offset, last: entries[entries.count - 1].offset, position: size, length: bytes.count, count: entries.count)
+        size += Int64(bytes.count)
+        unsynced = true
+        return block
+    }
+
+    func read(_ block: ShapeStorageBlock) throws -> [ShapeLog.Entry] {
+        let bytes = try readBytes(at: block.position, count: block.length)
+        guard let entries = Self.decode(bytes[...], visit: { _, _ in }) else {
+            throw ShapeStorageError("\(path) is damaged at byte \(block.position)")
+        }
+        return entries
+    }
+
+    func sync() throws {
+        guard unsynced else { return }
+        let descriptor = try open(flags: O_WRONLY)
+        defer { close(descriptor) }
+        guard fdatasync(descriptor) == 0 else { throw ShapeStorageError("syncing \(path) failed: \(String(cString: strerror(errno)))") }
+        unsynced = false
+    }
+
+    func create() throws {
+        close(try open(flags: O_WRONLY | O_CREAT))
+        unsynced = true
+    }
+
+    func load(visit: (Offset, Int) -> Void) throws -> [ShapeStorageBlock] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ShapeStorageError("\(path) is missing") }
+        let bytes = [UInt8](data)
+        var blocks: [ShapeStorageBlock] = []
+        var position = 0
+        while position + Self.headerLength <= bytes.count {
+            let count = Int(Self.get(UInt32.self, bytes, at: position + 4))
+            let length = Self.headerLength + Int(Self.get(UInt32.self, bytes, at: position + 8))
+            guard Self.get(UInt32.self, bytes, at: position) == Self.magic, position + length <= bytes.count,
+                let entries = Self.decode(bytes[position..<position + length], visit: visit), entries.count == count, count > 0
+            else {
+                // Only the last block can be torn by a crash; a bad one with
+                // whole blocks after it is damage, and the log has a hole.
+                if Self.get(UInt32.self, bytes, at: position) == Self.magic, position + length < bytes.count {
+                    throw ShapeStorageError("\(path) is damaged at byte \(position)")
+                }
+                break
+            }
+            blocks.append(ShapeStorageBlock(
+                first: entries[0].offset, last: entries[count - 1].offset, position: Int64(position), length: length, count: count))
+            position += length
+        }
+        if position < bytes.count {
+            // A torn or damaged end: cut it off, the change log still holds it.
+            guard truncate(path, off_t(position)) == 0 else {
+                throw ShapeStorageError("cutting the torn end off \(path) failed: \(String(cString: strerror(errno)))")
+            }
+        }
+        size = Int64(position)
+        return blocks
+    }
+
+    func remove() {
+        unlink(path)
+        size = 0
+        unsynced = false
+    }
+
+    // MARK: - Bytes
+
+    /// The entries of one block (header included), or nil if it is not whole.
+    private static func decode(_ bytes: ArraySlice<UInt8>, visit: (Offset, Int) -> Void) -> [ShapeLog.Entry]? {
+        let start = bytes.startIndex
+        guard bytes.count >= headerLength, get(UInt32.self, bytes, at: start) == magic else { return nil }
+        let count = Int(get(UInt32.self, bytes, at: start + 4))
+        let payloadLength = Int(get(UInt32.self, bytes, at: start + 8))
+        guard bytes.count == headerLength + payloadLength,
+            checksum(bytes[(start + headerLength)...]) == get(UInt32.self, bytes, at: start + 12)
+        else { return nil }
+        var entries: [ShapeLog.Entry] = []
+        entries.reserveCapacity(count)
+        var position = start + headerLength
+        while position < bytes.endIndex {
+            guard position + 20 <= bytes.endIndex else { return nil }
+            let tx = get(UInt64.self, bytes, at: position)
+            let op = Int64(bitPattern: get(UInt64.self, bytes, at: position + 8))
+            let length = Int(get(UInt32.self, bytes, at: position + 16))
+            position += 20
+            guard position + length <= bytes.endIndex else { return nil }
+            let offset = Offset(tx: tx, op: op)
+            visit(offset, length)
+            entries.append(ShapeLog.Entry(offset: offset, json: String(decoding: bytes[position..<position + length], as: UTF8.self)))
+            position += length
+        }
+        return entries.count == count ? entries : nil
+    }
+
+    private func readBytes(at position: Int64, count: Int) throws -> [UInt8] {
+        let descriptor = try open(flags: O_RDONLY)
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while done < count {
+                let result = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(position) + off_t(done))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw ShapeStorageError("reading \(path) failed: \(String(cString: strerror(errno)))")
+                }
+                guard result > 0 else { throw ShapeStorageError("\(path) ends before byte \(position + Int64(count))") }
+                done += result
+            }
+        }
+        return bytes
+    }
+
+    private func open(flags: Int32) throws -> Int32 {
+        let descriptor = Glibc.open(path, flags | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ShapeStorageError("opening \(path) failed: \(String(cString: strerror(errno)))") }
+        return descriptor
+    }
+
+    private static func put<T: FixedWidthInteger>(_ value: T, into bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func get<T: FixedWidthInteger, C: RandomAccessCollection<UInt8>>(_: T.Type, _ bytes: C, at index: C.Index) -> T {
+        var value: T = 0
+        var shift: T = 0
+        var position = index
+        for _ in 0..<MemoryLayout<T>.size {
+            value |= T(bytes[position]) << shift
+            shift += 8
+            position = bytes.index(after: position)
+        }
+        return value
+    }
+
+    private static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return hash
+    }
+}
+
+struct ShapeStorageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,37 @@
+import ShapeWire
+
+/// Where a shape's log entries go once they leave its in-memory tail.
+///
+/// A ``ShapeLog`` appends whole transactions to its tail; when the tail
+/// grows past its bound (or the service checkpoints every shape) the tail
+/// is written out as one ``ShapeStorageBlock`` and dropped from memory.
+/// Reads of older entries come back through ``read(_:)``.
+protocol ShapeStorage: AnyObject {
+    /// Writes `entries` (whole transactions, in offset order) after the
+    /// blocks already stored and says where they went.
+    func append(_ entries: [ShapeLog.Entry]) throws -> ShapeStorageBlock
+    /// The entries of one block written by ``append(_:)``.
+    func read(_ block: ShapeStorageBlock) throws -> [ShapeLog.Entry]
+    /// Makes every block appended so far durable.
+    func sync() throws
+    /// Creates the (empty) storage of a new shape, so that a restart can
+    /// tell a log with nothing in it from one that was lost.
+    func create() throws
+    /// The blocks stored before this process started (a torn last block is
+    /// cut off), each entry's offset and size passed to `visit` in order.
+    /// Throws if the storage is missing.
+    func load(visit: (Offset, Int) -> Void) throws -> [ShapeStorageBlock]
+    /// Deletes everything stored (the shape was dropped).
+    func remove()
+}
+
+/// One run of stored entries, as the log indexes it.
+struct ShapeStorageBlock: Sendable {
+    let first: Offset
+    let last: Offset
+    /// Where its header starts in the storage.
+    let position: Int64
+    /// Header and payload.
+    let length: Int
+    let count: Int
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import QACtlTestSupport
+
+/// Shape logs longer than their in-memory tail live in a file per shape
+/// under the data dir: clients far behind read them back whole, and a
+/// restart (clean or a crash) serves the same log without rebuilding it.
+@Suite(.serialized) struct ShapeLogOnDiskTests {
+    let dir = TemporaryDirectory()
+    let shape = [("table", "conversations"), ("where", "user_id = $1"), ("params[1]", "alice")]
+    /// Each write adds about 400 bytes to the shape's log: 300 writes are
+    /// several times the 64 KB a shape keeps in memory.
+    static let writes = 300
+    static let arguments = ["--sync-secret", "s3cret", "--answerer", "none", "--log-level", "info"]
+    static let title = String(repeating: "a long title to make the log grow ", count: 9)
+
+    @Test func aLogPastItsMemoryTailIsReadBackWholeAcrossACrashAndARestart() async throws {
+        var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        var data = try TestData(server: server)
+        var client = ShapeClient(server: server)
+        let start = try await client.subscribe(shape)
+        let handle = try #require(start.handle)
+        for index in 0..<Self.writes {
+            try await data.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
+        }
+        var live = start
+        try await catchUp(&live, client)
+        expectEveryWriteOnce(live)
+
+        // Most of it is on disk, in the shape's own file.
+        let file = dir.path + "/shapes/\(handle).log"
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        #expect(size > 64 << 10, "the log file holds what left memory: \(size) bytes")
+        // A client that stopped at the snapshot's end reads it all back.
+        var behind = start
+        try await catchUp(&behind, client)
+        expectEveryWriteOnce(behind)
+
+        // A crash: the file's torn or missing end comes back from the change log.
+        try await server.stop(signal: SIGKILL)
+        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        client = ShapeClient(server: server)
+        behind = start
+        try await catchUp(&behind, client)
+        #expect(behind.handle == handle, "the shape survived the crash")
+        expectEveryWriteOnce(behind)
+
+        // New writes go on from there, live.
+        data = try TestData(server: server)
+        try await data.conversation("c-after", user: "alice", title: "after the crash")
+        let answer = try await client.poll(&live, live: true)
+        #expect(answer.status == 200)
+        #expect(answer.changes.map { $0["key"] as? String } == ["\"public\".\"conversations\"/\"c-after\""])
+
+        // A clean stop leaves every log whole: the next start replays nothing.
+        #expect(try await server.stop() == 0)
+        let checkpoint = try String(contentsOfFile: dir.path + "/shapes/checkpoint", encoding: .utf8)
+        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        client = ShapeClient(server: server)
+        let starting = try #require(server.stderr.split(separator: "\n").first { $0.contains("sync service starting") })
+        let through = checkpoint.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(starting.contains("replay_from=\(through)") && starting.contains("tip=\(through)"), "nothing to replay: \(starting)")
+        behind = start
+        try await catchUp(&behind, client, rows: Self.writes + 1)
+        #expect(behind.rows.count == Self.writes + 1)
+        #expect(behind.operations.count == Self.writes + 1)
+        try await server.stop()
+    }
+
+    @Test func aDamagedLogFileDropsItsShapeAndTheClientRefetches() async throws {
+        var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        let data = try TestData(server: server)
+        var client = ShapeClient(server: server)
+        let start = try await client.subscribe(shape)
+        let handle = try #require(start.handle)
+        for index in 0..<Self.writes {
+            try await data.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
+        }
+        var live = start
+        try await catchUp(&live, client)
+        #expect(try await server.stop() == 0)
+
+        // One byte flipped in the first block: the log has a hole now.
+        let file = dir.path + "/shapes/\(handle).log"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[100] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: file))
+
+        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        client = ShapeClient(server: server)
+        #expect(server.stderr.contains("is damaged"), "the damage is logged: \(server.stderr.suffix(800))")
+        var behind = start
+        let refused = try await client.poll(&behind, live: false)
+        #expect(refused.status == 409, "the old handle is gone")
+        let fresh = try await client.subscribe(shape)
+        #expect(fresh.handle != handle)
+        #expect(fresh.rows.count == Self.writes)
+        #expect(!FileManager.default.fileExists(atPath: file), "the damaged file is deleted")
+        try await server.stop()
+    }
+
+    /// Reads until up to date with at least `rows` rows (the server picks
+    /// up the test's own writes to its file within a poll interval).
+    private func catchUp(_ subscription: inout ShapeClient.Subscription, _ client: ShapeClient, rows: Int = Self.writes) async throws {
+        for _ in 0..<1000 {
+            let upToDate = subscription.offset != "-1" && subscription.rows.count >= rows
+            let answer = try await client.poll(&subscription, live: upToDate)
+            guard answer.status == 200 else { throw TestFailure("catching up got \(answer.status): \(answer.body.prefix(300))") }
+            if answer.header("electric-up-to-date") != nil, subscription.rows.count >= rows { return }
+        }
+        throw TestFailure("never caught up: \(subscription.rows.count) rows")
+    }
+
+    private func expectEveryWriteOnce(_ subscription: ShapeClient.Subscription, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(subscription.rows.count == Self.writes, sourceLocation: sourceLocation)
+        #expect(subscription.operations.count == Self.writes, "no change delivered twice", sourceLocation: sourceLocation)
+        let titles = subscription.operations.compactMap { ($0["value"] as? [String: Any])?["title"] as? String }
+        let expected = (0..<Self.writes).map { "\($0) \(Self.title)" }
+        #expect(titles == expected, "in order, whole: \(titles.count) titles, first wrong at \(Array(zip(titles, expected)).firstIndex { $0 != $1 } ?? -1)",
+                sourceLocation: sourceLocation)
+    }
+}
