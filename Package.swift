@@ -66,6 +66,7 @@ let package = Package(
         .target(name: "CProcessShims"),
         // libpq, for the logical replication stream (postgres-nio cannot do CopyBoth).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, set-up checks.
         .target(name: "ChangeFeed", dependencies: ["CLibPQ", "SyncModel"], swiftSettings: swiftSettings),
         // Throwaway PostgreSQL clusters for tests and CI (as the postgres user when running as root).
@@ -84,7 +85,7 @@ let package = Package(
         // Shapes: definitions, handles, snapshots, logs, long-polls, the /v1/shape responder.
         .target(
             name: "SyncService",
-            dependencies: ["ShapeWire", "ShapeWhere", "SyncModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ShapeWire", "ShapeWhere", "SyncModel", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Answerers: built-in passage ranking, OpenAI-compatible streaming, a command.

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Synchronization
 
 extension BenchmarkScenario {
@@ -88,4 +89,79 @@ final class RSSSamples: Sendable {
     private let readings = Mutex<[Int]>([])
     func add(_ bytes: Int) { readings.withLock { $0.append(bytes) } }
     var values: [Int] { readings.withLock { $0 } }
+}
+
+extension BenchmarkScenario {
+    /// Closed-loop sends for `seconds` (about 100,000 at full size on a
+    /// 2-core machine), then one maintenance pass: the data dir against the
+    /// size of the table data alone (a copy of the database with only the
+    /// app's tables, vacuumed).
+    static func dataDirSize(users: Int, seconds: Int) async throws -> BenchmarkResult {
+        // A short TTL makes maintenance (checkpoint, compaction) run every 10 s.
+        try await ServeProcess.with(arguments: ["--shape-ttl", "40s"]) { server in
+            let confirmed = try await ClosedLoop(users: users, warmUp: .seconds(0), measure: .seconds(seconds)).run(against: server).confirmed
+            // Two maintenance passes: the second write after a checkpoint cuts the WAL back.
+            try await Task.sleep(for: .seconds(22))
+            let directory = try Self.bytes(under: server.dataDirectory)
+            let tables = try Self.tableDataBytes(of: server.dataDirectory + "/qactl.sqlite")
+            let shapeLogs = try Self.bytes(under: server.dataDirectory + "/shapes")
+            let file = server.dataDirectory + "/qactl.sqlite"
+            let wal = (try? FileManager.default.attributesOfItem(atPath: file + "-wal")[.size] as? Int) ?? 0
+            let database = ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0) + wal
+            let (free, own) = try Self.databaseBreakdown(file)
+            let ratio = Double(directory) / Double(max(1, tables))
+            return BenchmarkResult(
+                scenario: "data-dir", summary: "\(confirmed) confirmed sends by \(users) closed-loop users, every shape caught up, after a maintenance pass",
+                figures: [.init(name: "data_dir", value: Double(directory) / 1_048_576, unit: "MB"),
+                          .init(name: "shape_logs", value: Double(shapeLogs) / 1_048_576, unit: "MB"),
+                          .init(name: "database_and_wal", value: Double(database) / 1_048_576, unit: "MB"),
+                          .init(name: "of_which_wal", value: Double(wal) / 1_048_576, unit: "MB"),
+                          .init(name: "free_pages", value: Double(free) / 1_048_576, unit: "MB"),
+                          .init(name: "qactl_tables", value: Double(own) / 1_048_576, unit: "MB"),
+                          .init(name: "table_data", value: Double(tables) / 1_048_576, unit: "MB")],
+                baseline: .init(name: "the table data alone (vacuumed copy)", value: Double(tables) / 1_048_576, unit: "MB"),
+                ratio: ratio, target: "data dir ≤ 2× the table data", met: ratio <= 2)
+        }
+    }
+
+    /// Free pages in `database`, and the size of qactl's own tables in it (payload bytes).
+    static func databaseBreakdown(_ database: String) throws -> (free: Int, own: Int) {
+        try DatabaseQueue(path: database).inDatabase { db in
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            let free = (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0) * pageSize
+            var own = 0
+            for (table, expression) in [("_qactl_changes", "length(coalesce(old_row,'')) + length(coalesce(new_row,'')) + 40"),
+                                        ("_qactl_tx", "40"), ("_qactl_requests", "length(id) + length(user_id) + length(fingerprint) + 20")] {
+                own += try Int.fetchOne(db, sql: "SELECT coalesce(sum(\(expression)), 0) FROM \(table)") ?? 0
+            }
+            return (free, own)
+        }
+    }
+
+    /// Bytes of every file under `path`.
+    static func bytes(under path: String) throws -> Int {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total = 0
+        while let name = walker.nextObject() as? String {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + name)
+            if attributes[.type] as? FileAttributeType == .typeRegular { total += attributes[.size] as? Int ?? 0 }
+        }
+        return total
+    }
+
+    /// The size of `database` with only the app's tables: copied with
+    /// `VACUUM INTO`, qactl's own tables dropped, vacuumed again.
+    static func tableDataBytes(of database: String) throws -> Int {
+        let copy = NSTemporaryDirectory() + "qactl-bench-tables-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try DatabaseQueue(path: database).inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        let queue = try DatabaseQueue(path: copy)
+        try queue.writeWithoutTransaction { db in
+            let own = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_qactl%' ESCAPE '\\'")
+            for table in own { try db.execute(sql: "DROP TABLE \"\(table)\"") }
+            try db.execute(sql: "VACUUM")
+        }
+        try queue.close()
+        return try FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int ?? 0
+    }
 }

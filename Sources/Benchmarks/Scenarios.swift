@@ -12,6 +12,7 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
     case fanout
     case idleMemory = "idle-memory"
     case soak
+    case dataDir = "data-dir"
     case routing
     case initialSync = "initial-sync"
     case pgSendToVisible = "pg-send-to-visible"
@@ -33,6 +34,7 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
         case .fanout: try await Self.fanout(shapes: quick ? 100 : 1000, rate: 500, seconds: quick ? 2 : 6)
         case .idleMemory: try await Self.idleMemory(shapes: quick ? 100 : 1000, polls: quick ? 1000 : 10_000)
         case .soak: try await Self.soak(users: quick ? 8 : 50, seconds: quick ? 20 : 150)
+        case .dataDir: try await Self.dataDirSize(users: 32, seconds: quick ? 5 : 40)
         case .routing: try await Self.routing(small: 10, large: quick ? 1000 : 10_000, iterations: quick ? 40 : 200)
         case .initialSync: try await Self.initialSync(rows: quick ? 10_000 : 100_000)
         case .pgSendToVisible: try await Self.closedLoop(users: 1, postgres: true, quick: quick)

@@ -61,6 +61,34 @@ enum SQLiteFile {
         close(descriptor)
     }
 
+    /// Settings that keep the file from growing beyond its data: a new
+    /// database vacuums incrementally (``releaseFreePages(_:)`` after the
+    /// change log is compacted gives the space back), and the WAL is cut
+    /// back to 4 MB after each checkpoint. Both before WAL mode is set up,
+    /// which GRDB does right after this runs on the writer.
+    static func limitGrowth(_ configuration: inout Configuration) {
+        configuration.prepareDatabase { db in
+            guard !db.configuration.readonly else { return }
+            // Only takes on a database without tables: older files keep reusing their free pages.
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
+        }
+    }
+
+    /// Returns the free pages of an incrementally vacuumed database to the
+    /// file system (a no-op on older files).
+    static func releaseFreePages(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA incremental_vacuum")
+    }
+
+    /// Copies the WAL into the database and empties it, after a compaction:
+    /// under steady load readers keep checkpoints from finishing and the WAL
+    /// grows past its limit. Readers here are short, so this waits briefly;
+    /// a checkpoint that cannot finish is simply tried again next time.
+    static func truncateWAL(_ writer: DatabasePool) async {
+        _ = try? await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
     /// After the database opened and passed its checks: remembers that this
     /// data dir has one, so a later start can tell a deleted or emptied file
     /// from a first start.

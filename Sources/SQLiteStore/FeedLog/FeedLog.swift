@@ -16,6 +16,7 @@ public final class FeedLog: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "qactl-feed"
+        SQLiteFile.limitGrowth(&configuration)
         try SQLiteFile.prepare(path, what: "the replication log", startAfresh: startAfresh)
         do {
             // WAL, as the embedded store: a commit costs one WAL sync, reads never wait for writes.
@@ -175,6 +176,8 @@ public final class FeedLog: Sendable {
     public func compactChanges(through sequence: Int64) async throws {
         try await queue.write { db in
             try db.execute(sql: "DELETE FROM feed_changes WHERE seq <= ?", arguments: [sequence])
+            try SQLiteFile.releaseFreePages(db)
         }
+        await SQLiteFile.truncateWAL(queue)
     }
 }

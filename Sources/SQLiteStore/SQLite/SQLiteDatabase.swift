@@ -30,6 +30,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.label = "qactl"
+        SQLiteFile.limitGrowth(&configuration)
         try SQLiteFile.prepare(path, what: "the database", startAfresh: startAfresh)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -120,8 +121,10 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
                     DELETE FROM _qactl_tx WHERE open = 0
                       AND txid < (SELECT coalesce((SELECT min(txid) FROM _qactl_changes), (SELECT max(txid) FROM _qactl_tx)))
                     """)
+                try SQLiteFile.releaseFreePages(db)
             }
         }
+        await SQLiteFile.truncateWAL(pool)
     }
 
     /// Whether the database answers a query.
