@@ -607,7 +607,7 @@ _qactl_bench() {
     # Offer positional completions
     case "${positional_number}" in
     *)
-        __qactl_add_completions -W 'write-to-poll'$'\n''send-to-visible'$'\n''sustained'$'\n''fanout'$'\n''idle-memory'$'\n''soak'$'\n''routing'$'\n''initial-sync'$'\n''pg-send-to-visible'$'\n''pg-sustained'$'\n''pg-decode'$'\n''client-snapshot'$'\n''live-query'$'\n''answers'$'\n''on-demand'$'\n''sse'
+        __qactl_add_completions -W 'write-to-poll'$'\n''send-to-visible'$'\n''sustained'$'\n''fanout'$'\n''idle-memory'$'\n''soak'$'\n''data-dir'$'\n''routing'$'\n''initial-sync'$'\n''pg-send-to-visible'$'\n''pg-sustained'$'\n''pg-decode'$'\n''client-snapshot'$'\n''live-query'$'\n''answers'$'\n''on-demand'$'\n''sse'
         return
         ;;
     esac

@@ -237,7 +237,7 @@ complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "q
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl slots drop" keys-dir' -l 'keys-dir' -d 'Where the signing keys live, when not in the data dir\'s keys/ (env: QACTL_KEYS_DIR): one directory several instances share.' -rfka ''
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl slots drop" version' -l 'version' -d 'Show the version.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl slots drop" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl bench" -ge 1' -fka 'write-to-poll send-to-visible sustained fanout idle-memory soak routing initial-sync pg-send-to-visible pg-sustained pg-decode client-snapshot live-query answers on-demand sse'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl bench" -ge 1' -fka 'write-to-poll send-to-visible sustained fanout idle-memory soak data-dir routing initial-sync pg-send-to-visible pg-sustained pg-decode client-snapshot live-query answers on-demand sse'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" quick' -l 'quick' -d 'Smaller sizes, for a quick smoke run (targets apply to the full sizes).'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" json' -l 'json' -d 'Print one JSON object per scenario.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl bench" version' -l 'version' -d 'Show the version.'

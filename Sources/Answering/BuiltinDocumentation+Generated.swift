@@ -67,6 +67,11 @@ and another for shape tokens (`keys/auth.json`, `keys/shape.json`, mode 0600 in 
 0700 directory). A key file that is corrupt, truncated or readable by others is
 reported with its path and never used or replaced.
 
+The sync service keeps each shape's log in a file of its own (`shapes/<handle>.log`)
+and only its newest 64 KB in memory; `shapes/checkpoint` says up to which change the
+logs are whole on disk (written every minute and at shutdown), so a restart replays
+only the changes after it, and the change log is compacted up to it.
+
 ## qactl serve
 
 Runs the API, the shape-token gatekeeper and the embedded Electric-compatible sync
@@ -288,6 +293,7 @@ against real processes and a throwaway PostgreSQL cluster.
 | `SIGTERM` | stops taking requests, answers waiting long-polls, saves shapes; answers being generated keep their text and stay unfinished, and the next start answers them; anything stuck on an unreachable database is given up after 10 s | exit status 0, within 15 s even with PostgreSQL gone |
 | `kill -9` of qactl (both stores) | nothing acknowledged is lost: writes are committed before they are acknowledged, and the replication slot is confirmed only up to the local log | unfinished answers are resumed at the next start |
 | `qactl.sqlite` (or `postgres-feed.sqlite`) emptied, damaged or deleted while stopped | refuses to start rather than serve an empty database under clients that synced the old one (`PRAGMA quick_check` at start; a `.created` marker remembers that the file existed); `--new-database` starts afresh and clients refetch | `serve: the database … is an empty file…` / `…is missing, but this data dir had one…`, exit 1; on PostgreSQL the old log's idle slot is named so you can drop it |
+| a shape's log file (`shapes/<handle>.log`) cut short by a crash, damaged or deleted | a torn end is cut off and refilled from the change log, which is kept back to the last checkpoint of the shape logs; a damaged or missing file drops its shape, whose clients get `409` and refetch | `… is damaged at byte N` in the log |
 | data dir read-only, or its disk full | refuses to start on a read-only data dir; while running, writes that meet a full or read-only disk answer `503` with `retry-after` and nothing is half-written, answers wait | `/healthz` 503 `the data dir … is not writable` |
 | a second `qactl serve` on the same data dir | refused: two change feeds on one database would each claim its transactions | `another qactl serve (pid N) runs the sync service on the data dir …`, exit 1 |
 | slow, idle or surplus connections | a connection without a complete request for `--idle-timeout` is closed, a body that stops arriving gets `408`, connections over `--max-connections` are closed at once; a live poll whose client leaves is dropped at once | a `connection limit reached` log line; `/healthz` stays reachable |
@@ -644,7 +650,7 @@ each other; they meet in `ShapeWire`.
 | `SQLiteStore` | the embedded store (`SQLiteDatabase`: migrations, txids, change capture) and PostgreSQL's local replication log (`FeedLog`) | GRDB |
 | `ChangeFeed` | committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, slot gaps | `CLibPQ`, `SyncModel` |
 | `PostgresStore` | the PostgreSQL store (postgres-nio), bounded calls, the replication pump into the `FeedLog` | `ChangeFeed`, `SQLiteStore`, `AppModel` |
-| `SyncService` | shapes: registry, snapshots, logs, long-polls, `/v1/shape` responder | `SyncModel` |
+| `SyncService` | shapes: registry, snapshots, logs (a file per shape behind a bounded in-memory tail), long-polls, `/v1/shape` responder | `SyncModel` |
 | `Answering` | answerers: builtin passages, OpenAI-compatible streaming, a command | `CProcessShims` |
 | `Server` | the Hummingbird app: routes, gatekeeper, health, metrics, answer queue, limits | all server modules |
 | `QACtlSync` | `ShapeStream`, collections, optimistic transactions, `awaitTxId`, live queries, replicas | `ShapeWire`, AsyncHTTPClient, GRDB |
@@ -915,7 +921,7 @@ Usage: `qactl bench [<scenario> ...] [--quick] [--json]`
 
 Options:
 
-- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, sustained, fanout, idle-memory, soak, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode, client-snapshot, live-query, answers, on-demand, sse.
+- `<scenario>`: Scenarios to run (default: all). Values: write-to-poll, send-to-visible, sustained, fanout, idle-memory, soak, data-dir, routing, initial-sync, pg-send-to-visible, pg-sustained, pg-decode, client-snapshot, live-query, answers, on-demand, sse.
 - `--quick`: Smaller sizes, for a quick smoke run (targets apply to the full sizes).
 - `--json`: Print one JSON object per scenario.
 

@@ -16,9 +16,9 @@ struct AskMode {
         let session = ChatSession(server: settings.server, identity: identity, replicaDirectory: nil, sendTimeout: settings.timeout)
         do {
             try await exchange(session, deadline: deadline)
-            await session.close()
+            await session.closeWithin()
         } catch {
-            await session.close()
+            await session.closeWithin()
             throw error
         }
     }

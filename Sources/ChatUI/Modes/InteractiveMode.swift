@@ -79,7 +79,7 @@ struct InteractiveMode {
         terminal.leaveFullScreen()
         inputQueue.finish()
         for producer in producers { producer.cancel() }
-        await session.close()
+        await session.closeWithin()
         if let failure { throw failure }
     }
 

@@ -32,11 +32,11 @@ struct PlainMode {
             try await session.open(settings.choice, timeout: settings.timeout)
             try await converse(with: session)
         } catch {
-            await session.close()
+            await session.closeWithin()
             await printer.value
             throw error
         }
-        await session.close()
+        await session.closeWithin()
         await printer.value
     }
 

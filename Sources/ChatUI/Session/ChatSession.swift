@@ -165,6 +165,13 @@ actor ChatSession {
     }
 
     /// Stops syncing and ends every state stream.
+    /// ``close()``, but the command exits after `limit` whatever is still
+    /// closing (a stream that does not end): quitting never hangs. What matters
+    /// is durable already (the replica and the outbox are written as they change).
+    nonisolated func closeWithin(_ limit: Duration = .seconds(3)) async {
+        await Self.waitAtMost(limit) { await self.close() }
+    }
+
     func close() async {
         for task in background { task.cancel() }
         background = []
