@@ -22,7 +22,7 @@ extension BenchmarkScenario {
                 var result: [BenchmarkClient.Subscription] = []
                 for index in 0..<shapes {
                     if index >= 32 { result.append(try await group.next()!) }
-                    group.addTask { try await client.subscribe(query: BenchmarkServer.messagesQuery("m-\(index)")) }
+                    group.addTask { try await client.subscribe(query: BenchmarkRows.messagesQuery("m-\(index)")) }
                 }
                 for try await subscription in group { result.append(subscription) }
                 return result

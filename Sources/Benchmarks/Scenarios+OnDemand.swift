@@ -75,7 +75,7 @@ extension BenchmarkScenario {
                 for conversation in first..<min(conversations, first + batch) {
                     try db.execute(
                         sql: "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES (?, 'bench', 'Benchmark', ?, ?)",
-                        arguments: ["big-\(conversation)", BenchmarkServer.now(), BenchmarkServer.now()])
+                        arguments: ["big-\(conversation)", BenchmarkRows.now(), BenchmarkRows.now()])
                     let insert = try db.makeStatement(sql: """
                         INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at)
                         VALUES (?, ?, 'bench', 'user', 'completed', 'How do I mint a shape token?', ?, ?)

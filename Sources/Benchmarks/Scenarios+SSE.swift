@@ -21,7 +21,7 @@ extension BenchmarkScenario {
                 let answer = try await client.send("/questions/send", method: .POST, headers: auth, body: body)
                 guard answer.status == 200 else { throw BenchmarkError("send answered \(answer.status)") }
             }
-            var subscription = try await client.subscribe(query: BenchmarkServer.messagesQuery("c-sse"))
+            var subscription = try await client.subscribe(query: BenchmarkRows.messagesQuery("c-sse"))
 
             var longPoll = Samples()
             for _ in 0..<iterations {

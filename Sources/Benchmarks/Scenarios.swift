@@ -48,61 +48,6 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
         }
     }
 
-    // MARK: - write → live poll
-
-    static func writeToPoll(iterations: Int) async throws -> BenchmarkResult {
-        try await BenchmarkServer.with { bench in
-        try await bench.insertConversations(prefix: "c", count: 2)
-
-        var write = Samples()
-        var roundTrip = Samples()
-        for index in 0..<max(50, iterations / 2) {
-            let start = ContinuousClock.now
-            try await bench.insertMessage("raw-\(index)", conversation: "c-1")
-            write.add(ContinuousClock.now - start)
-            let requestStart = ContinuousClock.now
-            _ = try await bench.client.get("/healthz")
-            roundTrip.add(ContinuousClock.now - requestStart)
-        }
-        let latency = try await pollLatencies(bench, conversation: "c-0", iterations: iterations)
-        let baseline = write.percentile(50) + roundTrip.percentile(50)
-        let p50 = latency.percentile(50), p99 = latency.percentile(99)
-        return BenchmarkResult(
-            scenario: "write-to-poll", summary: "write → response of a live long-poll on that shape",
-            figures: [.init(name: "p50", value: p50, unit: "ms"), .init(name: "p99", value: p99, unit: "ms"),
-                      .init(name: "sqlite_write_p50", value: write.percentile(50), unit: "ms"),
-                      .init(name: "http_round_trip_p50", value: roundTrip.percentile(50), unit: "ms")],
-            baseline: .init(name: "sqlite write + loopback round trip (p50)", value: baseline, unit: "ms"),
-            ratio: p50 / baseline, target: "p50 < 2 ms, p99 < 10 ms", met: p50 < 2 && p99 < 10)
-        }
-    }
-
-    /// Parks a live poll on the conversation's shape, writes, and times the answer.
-    static func pollLatencies(_ bench: BenchmarkServer, conversation: String, iterations: Int) async throws -> Samples {
-        var subscription = try await bench.client.subscribe(query: BenchmarkServer.messagesQuery(conversation))
-        var samples = Samples()
-        for index in 0..<iterations {
-            let client = bench.client
-            let parked = subscription
-            let poll = Task {
-                var copy = parked
-                let (answer, _) = try await client.poll(&copy, live: true)
-                return (answer, copy, ContinuousClock.now)
-            }
-            // Let the poll reach the server and wait there.
-            try await Task.sleep(for: .milliseconds(3))
-            let start = ContinuousClock.now
-            try await bench.insertMessage("\(conversation)-m-\(index)", conversation: conversation)
-            let (answer, next, received) = try await poll.value
-            guard BenchmarkClient.countChanges(answer.body) == 1 else {
-                throw BenchmarkError("the live poll did not deliver the write")
-            }
-            subscription = next
-            samples.add(received - start)
-        }
-        return samples
-    }
-
     // MARK: - fan-out
 
     /// `shapes` live long-polls over HTTP on `qactl serve` in its own process,
@@ -121,7 +66,7 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
             var result: [BenchmarkClient.Subscription] = []
             for index in 0..<shapes {
                 if index >= 32 { result.append(try await group.next()!) }
-                group.addTask { try await client.subscribe(query: BenchmarkServer.messagesQuery("f-\(index)")) }
+                group.addTask { try await client.subscribe(query: BenchmarkRows.messagesQuery("f-\(index)")) }
             }
             for try await subscription in group { result.append(subscription) }
             return result
@@ -205,75 +150,6 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
             rest = rest[end.upperBound...]
         }
         return ids
-    }
-
-    // MARK: - routing cost
-
-    static func routing(small: Int, large: Int, iterations: Int) async throws -> BenchmarkResult {
-        var p50s: [Double] = []
-        for count in [small, large] {
-            try await BenchmarkServer.with { bench in
-            try await bench.insertConversations(prefix: "r", count: count)
-            // Shapes are created in process (as the gatekeeper would) to keep set-up short.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<count {
-                    if index >= 16 { try await group.next() }
-                    group.addTask {
-                        let query = ShapeCall.parseQuery(BenchmarkServer.messagesQuery("r-\(index)") + "&offset=-1")
-                        guard let sync = bench.server.sync else { throw BenchmarkError("the embedded sync service is not running") }
-                        let answer = await sync.respond(ShapeCall(method: .get, query: query), trusted: true)
-                        guard answer.status == 200 else { throw BenchmarkError("creating shape r-\(index) answered \(answer.status)") }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            let samples = try await pollLatencies(bench, conversation: "r-0", iterations: iterations)
-            p50s.append(samples.percentile(50))
-            }
-        }
-        let ratio = p50s[1] / p50s[0]
-        return BenchmarkResult(
-            scenario: "routing", summary: "write → live poll with \(small) vs \(large) `conversation_id = $1` shapes",
-            figures: [.init(name: "p50_\(small)_shapes", value: p50s[0], unit: "ms"), .init(name: "p50_\(large)_shapes", value: p50s[1], unit: "ms")],
-            baseline: .init(name: "p50 with \(small) shapes", value: p50s[0], unit: "ms"),
-            ratio: ratio, target: "\(large) shapes within 2× of \(small)", met: ratio <= 2)
-    }
-
-    // MARK: - initial sync
-
-    static func initialSync(rows: Int) async throws -> BenchmarkResult {
-        try await BenchmarkServer.with { bench in
-        try await bench.insertConversations(prefix: "big", count: 1)
-        let batch = 10_000
-        for start in stride(from: 0, to: rows, by: batch) {
-            try await bench.store.transaction { db, _ in
-                for index in start..<min(rows, start + batch) {
-                    try db.execute(
-                        sql: "INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at) VALUES (?, 'big-0', 'bench', 'user', 'completed', 'How do I mint a shape token?', ?, ?)",
-                        arguments: ["m-\(index)", BenchmarkServer.now(), BenchmarkServer.now()])
-                }
-            }
-        }
-        let readStart = ContinuousClock.now
-        let snapshot = try await bench.store.snapshot(of: DataModel.messages, filter: nil)
-        let readSeconds = (ContinuousClock.now - readStart).secondsValue
-        let baselineRate = Double(snapshot.rows.count) / readSeconds
-
-        let syncStart = ContinuousClock.now
-        let subscription = try await bench.client.subscribe(query: BenchmarkServer.messagesQuery("big-0"))
-        let syncSeconds = (ContinuousClock.now - syncStart).secondsValue
-        guard subscription.rows == rows else { throw BenchmarkError("initial sync delivered \(subscription.rows) of \(rows) rows") }
-        let rate = Double(rows) / syncSeconds
-        let warmStart = ContinuousClock.now
-        let warm = try await bench.client.subscribe(query: BenchmarkServer.messagesQuery("big-0"))
-        let warmRate = Double(warm.rows) / (ContinuousClock.now - warmStart).secondsValue
-        return BenchmarkResult(
-            scenario: "initial-sync", summary: "initial sync of a \(rows)-row shape over HTTP (first client creates the shape)",
-            figures: [.init(name: "rows_per_second", value: rate, unit: "rows/s"), .init(name: "seconds", value: syncSeconds, unit: "s"),
-                      .init(name: "second_client_rows_per_second", value: warmRate, unit: "rows/s")],
-            baseline: .init(name: "raw SQLite read of the table", value: baselineRate, unit: "rows/s"),
-            ratio: rate / baselineRate, target: "≥ 100,000 rows/s", met: rate >= 100_000)
-        }
     }
 }
 
