@@ -83,10 +83,15 @@ enum SQLiteFile {
 
     /// Copies the WAL into the database and empties it, after a compaction:
     /// under steady load readers keep checkpoints from finishing and the WAL
-    /// grows past its limit. Readers here are short, so this waits briefly;
-    /// a checkpoint that cannot finish is simply tried again next time.
+    /// grows past its limit. A checkpoint that cannot finish at once is
+    /// simply tried again next time.
     static func truncateWAL(_ writer: DatabasePool) async {
-        _ = try? await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try? await writer.writeWithoutTransaction { db in
+            // Waits for readers at most 100 ms, not the 10 s other writers get: writes queue behind it.
+            try db.execute(sql: "PRAGMA busy_timeout = 100")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = 10000") }
+            try db.checkpoint(.truncate)
+        }
     }
 
     /// After the database opened and passed its checks: remembers that this

@@ -24,7 +24,7 @@ extension SyncService {
             // Awaited here, so nothing of the service writes after run() ends.
             try? await store.deleteShapes(handles)
         }
-        await compactChangeLog(upTo: checkpointLogs())
+        await compactChangeLog(upTo: await checkpointLogs())
     }
 
     /// Makes room for one more shape: drops the least recently read idle

@@ -28,7 +28,7 @@ extension SyncService {
         await ticker.value
         await maintenance.value
         // A clean stop leaves every log whole on disk: the next start replays nothing.
-        checkpointLogs()
+        await checkpointLogs()
     }
 
     private func follow() async {
@@ -116,9 +116,12 @@ extension SyncService {
                 held.append(transaction)
                 shape.state = .snapshotting(held: held)
             case .ready:
-                // A replay after a restart skips what the log on disk already holds.
-                if let last = shape.log.lastOffset, transaction.lsn <= last.tx { continue }
-                let entries = shape.entries(for: transaction)
+                var entries = shape.entries(for: transaction)
+                // A replay after a restart skips what the log on disk already holds. (Entry by
+                // entry: on SQLite, commits of other programs can share a txid.)
+                if let last = shape.log.lastOffset, let first = entries.first, first.offset <= last {
+                    entries.removeAll { $0.offset <= last }
+                }
                 guard !entries.isEmpty else { continue }
                 appendToLog(shape, entries)
                 shape.wakeAll()

@@ -34,15 +34,17 @@ extension SyncService {
         shape.snapshotChunks = shape.makeSnapshotChunks(snapshot, chunkBytes: configuration.chunkBytes)
         // Transactions the snapshot already contains are skipped change by
         // change (by sequence); later ones go to the log.
-        for transaction in held {
-            appendToLog(shape, shape.entries(for: transaction))
-        }
         do {
             try shape.log.storage?.create()
         } catch {
             failSnapshot(handle, error)
             return
         }
+        for transaction in held {
+            appendToLog(shape, shape.entries(for: transaction))
+        }
+        // A log that could not be written dropped the shape: it must not come back.
+        guard shapes[handle] === shape else { return }
         shape.state = .ready
         shape.wakeAll()
         // On SQLite every change up to the snapshot's sequence is in it: a

@@ -140,19 +140,26 @@ public actor SyncService {
         // shape's creation, as memory-only logs do. A checkpoint past the
         // change log's end belongs to another database: nothing stored is trusted.
         let checkpoint = readCheckpoint()
+        let storedLSN = try await store.lastLSN()
         if let checkpoint, checkpoint > tip, !shapes.isEmpty {
             logger.warning("the shape logs are ahead of the change log; every shape is dropped", metadata: ["checkpoint": "\(checkpoint)", "tip": "\(tip)"])
             for shape in shapes.values {
-                shape.log.storage?.remove()
                 dropped.append(shape.handle)
                 remove(shape)
             }
+        }
+        // A log holding commits the store no longer has (lost with the last
+        // moments before a power cut) would serve rows that never were.
+        for shape in shapes.values where (shape.log.lastOffset?.tx ?? 0) > storedLSN {
+            logger.warning("a shape's log is ahead of the database; the shape is dropped", metadata: ["handle": "\(shape.handle)"])
+            dropped.append(shape.handle)
+            remove(shape)
         }
         try await store.deleteShapes(dropped)
         removeOrphanedLogs()
         let replayFrom = shapes.isEmpty ? tip : (checkpoint ?? shapes.values.map(\.replayFrom).min() ?? tip)
         position = min(replayFrom, tip)
-        lastSeenLSN = try await store.lastLSN()
+        lastSeenLSN = storedLSN
         store.onCommit { [weak self] in self?.poke() }
         logger.info("sync service starting", metadata: ["shapes": "\(restored)", "replay_from": "\(position)", "tip": "\(tip)"])
     }

@@ -33,7 +33,10 @@ import QACtlTestSupport
         let client = ShapeClient(server: server)
         let subscription = try await client.subscribe(shape)
         let live = client.livePoll(subscription)
-        try await Task.sleep(for: .milliseconds(300))
+        // Parked at the server (a poll arriving after shutdown began is told 503, retry).
+        try await eventually("the poll is parked") {
+            try await HTTP.send(server.baseURL + "/metrics").body.contains("qactl_shape_live_polls 1")
+        }
         let started = ContinuousClock.now
         let status = try await server.stop(signal: SIGTERM)
         let (answer, _) = try await live.value

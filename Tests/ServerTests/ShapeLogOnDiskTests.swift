@@ -100,6 +100,50 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func aDatabaseRestoredFromAnOlderCopyIsNotServedFromNewerLogs() async throws {
+        var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        let data = try TestData(server: server)
+        let client = ShapeClient(server: server)
+        var start = try await client.subscribe(shape)
+        let handle = try #require(start.handle)
+        for index in 0..<100 {
+            try await data.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
+        }
+        try await catchUp(&start, client, rows: 100)
+        #expect(try await server.stop() == 0)
+        let backup = TemporaryDirectory()
+        let files = ["qactl.sqlite", "qactl.sqlite-wal", "qactl.sqlite-shm"]
+        for file in files where FileManager.default.fileExists(atPath: dir.path + "/" + file) {
+            try FileManager.default.copyItem(atPath: dir.path + "/" + file, toPath: backup.path + "/" + file)
+        }
+
+        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        let later = try TestData(server: server)
+        for index in 100..<300 {
+            try await later.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
+        }
+        var live = start
+        try await catchUp(&live, ShapeClient(server: server), rows: 300)
+        #expect(try await server.stop() == 0)
+
+        // The operator puts the older copy back: the logs on disk hold 200 rows it never had.
+        for file in files {
+            try? FileManager.default.removeItem(atPath: dir.path + "/" + file)
+            if FileManager.default.fileExists(atPath: backup.path + "/" + file) {
+                try FileManager.default.copyItem(atPath: backup.path + "/" + file, toPath: dir.path + "/" + file)
+            }
+        }
+        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        let restored = ShapeClient(server: server)
+        #expect(server.stderr.contains("ahead of"), "said in the log: \(server.stderr.suffix(600))")
+        var old = live
+        #expect(try await restored.poll(&old, live: false).status == 409, "the old handle is refused")
+        let fresh = try await restored.subscribe(shape)
+        #expect(fresh.handle != handle)
+        #expect(fresh.rows.count == 100, "exactly the copy's rows")
+        try await server.stop()
+    }
+
     /// Reads until up to date with at least `rows` rows (the server picks
     /// up the test's own writes to its file within a poll interval).
     private func catchUp(_ subscription: inout ShapeClient.Subscription, _ client: ShapeClient, rows: Int = Self.writes) async throws {

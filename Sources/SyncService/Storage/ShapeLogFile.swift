@@ -3,6 +3,14 @@ import Foundation
 import ShapeWire
 #if canImport(Glibc)
 import Glibc
+
+private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
+private func syncData(_ descriptor: Int32) -> Int32 { fdatasync(descriptor) }
+#elseif canImport(Darwin)
+import Darwin
+
+private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
+private func syncData(_ descriptor: Int32) -> Int32 { fsync(descriptor) }
 #endif
 
 /// A shape's log on disk: one append-only file of blocks under the sync
@@ -10,8 +18,9 @@ import Glibc
 /// thousand shapes cost no descriptors while idle.
 ///
 /// A block is a 20-byte header (magic, entry count, stored length, raw
-/// length, FNV-1a of the stored bytes) followed by its entries compressed
-/// with zlib (JSON of one shape repeats itself: about a sixth of the size).
+/// length, FNV-1a of the three sizes and the stored bytes) followed by its
+/// entries compressed with zlib (JSON of one shape repeats itself: about a
+/// ninth of the size).
 /// Raw, each entry is its offset as two little-endian 64-bit integers, the
 /// JSON's length and the JSON. A crash can leave the last block torn;
 /// ``load(visit:)`` cuts it off, and the service replays what it held from
@@ -44,10 +53,11 @@ final class ShapeLogFile: ShapeStorage {
         Self.put(UInt32(entries.count), into: &bytes)
         Self.put(UInt32(stored.count), into: &bytes)
         Self.put(UInt32(raw.count), into: &bytes)
-        Self.put(Self.checksum(stored[...]), into: &bytes)
+        Self.put(Self.checksum(bytes[4..<16], stored[...]), into: &bytes)
         bytes.append(contentsOf: stored)
 
-        let descriptor = try open(flags: O_WRONLY | O_CREAT)
+        // Never O_CREAT: a file deleted under a live shape is an error, not a new log with a hole.
+        let descriptor = try open(flags: O_WRONLY)
         defer { close(descriptor) }
         try bytes.withUnsafeBytes { buffer in
             var written = 0
@@ -75,12 +85,16 @@ final class ShapeLogFile: ShapeStorage {
         return entries
     }
 
-    func sync() throws {
-        guard unsynced else { return }
-        let descriptor = try open(flags: O_WRONLY)
-        defer { close(descriptor) }
-        guard fdatasync(descriptor) == 0 else { throw ShapeStorageError("syncing \(path) failed: \(String(cString: strerror(errno)))") }
+    func takeSync() -> (@Sendable () throws -> Void)? {
+        guard unsynced else { return nil }
         unsynced = false
+        let path = self.path
+        return {
+            let descriptor = openFile(path, O_WRONLY | O_CLOEXEC, 0)
+            guard descriptor >= 0 else { throw ShapeStorageError("opening \(path) failed: \(String(cString: strerror(errno)))") }
+            defer { close(descriptor) }
+            guard syncData(descriptor) == 0 else { throw ShapeStorageError("syncing \(path) failed: \(String(cString: strerror(errno)))") }
+        }
     }
 
     func create() throws {
@@ -136,7 +150,10 @@ final class ShapeLogFile: ShapeStorage {
         let storedLength = Int(get(UInt32.self, bytes, at: start + 8))
         let rawLength = Int(get(UInt32.self, bytes, at: start + 12))
         let stored = bytes[(start + headerLength)...]
-        guard count > 0, stored.count == storedLength, checksum(stored) == get(UInt32.self, bytes, at: start + 16),
+        // The header is under the checksum too, and the sizes are checked
+        // before anything is allocated for them: a flipped bit is damage, not a 4 GB buffer.
+        guard count > 0, stored.count == storedLength, checksum(bytes[(start + 4)..<(start + 16)], stored) == get(UInt32.self, bytes, at: start + 16),
+            rawLength <= storedLength * 1100 + 64, count <= rawLength / 20,
             let raw = uncompress(stored, rawLength: rawLength)
         else { return nil }
         var entries: [ShapeLog.Entry] = []
@@ -202,7 +219,7 @@ final class ShapeLogFile: ShapeStorage {
     }
 
     private func open(flags: Int32) throws -> Int32 {
-        let descriptor = Glibc.open(path, flags | O_CLOEXEC, 0o600)
+        let descriptor = openFile(path, flags | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw ShapeStorageError("opening \(path) failed: \(String(cString: strerror(errno)))") }
         return descriptor
     }
@@ -223,9 +240,11 @@ final class ShapeLogFile: ShapeStorage {
         return value
     }
 
-    private static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    /// FNV-1a over the header's sizes and the stored bytes.
+    private static func checksum(_ header: ArraySlice<UInt8>, _ stored: ArraySlice<UInt8>) -> UInt32 {
         var hash: UInt32 = 2_166_136_261
-        for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        for byte in header { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        for byte in stored { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         return hash
     }
 }

@@ -12,8 +12,9 @@ protocol ShapeStorage: AnyObject {
     func append(_ entries: [ShapeLog.Entry]) throws -> ShapeStorageBlock
     /// The entries of one block written by ``append(_:)``.
     func read(_ block: ShapeStorageBlock) throws -> [ShapeLog.Entry]
-    /// Makes every block appended so far durable.
-    func sync() throws
+    /// What makes every block appended so far durable, to run off the
+    /// service's actor (nil when nothing needs it). Taking it counts as synced.
+    func takeSync() -> (@Sendable () throws -> Void)?
     /// Creates the (empty) storage of a new shape, so that a restart can
     /// tell a log with nothing in it from one that was lost.
     func create() throws

@@ -30,30 +30,56 @@ extension SyncService {
         }
     }
 
-    /// Writes every shape's tail out, makes the files durable and records
-    /// the sequence they are whole up to; returns it (nil without storage or
-    /// on failure). Shapes still snapshotting will replay from their own
-    /// start, so the checkpoint stays behind it.
+    /// Writes every shape's tail out, makes the files durable (off the
+    /// actor) and records the sequence they are whole up to; returns it (nil
+    /// without storage or on failure). A shape whose log cannot be written or
+    /// synced is dropped rather than holding every checkpoint back. Shapes
+    /// still snapshotting will replay from their own start, so the
+    /// checkpoint stays behind it.
     @discardableResult
-    func checkpointLogs() -> Int64? {
+    func checkpointLogs() async -> Int64? {
         guard let directory = configuration.shapeDirectory else { return nil }
         var through = position
-        do {
-            for shape in shapes.values {
-                switch shape.state {
-                case .ready:
+        var syncs: [(Shape, @Sendable () throws -> Void)] = []
+        var failed: [Shape] = []
+        for shape in shapes.values {
+            switch shape.state {
+            case .ready:
+                do {
                     try shape.log.flush()
-                    try shape.log.storage?.sync()
-                case .snapshotting:
-                    through = min(through, shape.replayFrom)
-                case .failed:
-                    continue
+                    if let sync = shape.log.storage?.takeSync() { syncs.append((shape, sync)) }
+                } catch {
+                    logger.error("writing a shape's log failed; the shape is dropped", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+                    failed.append(shape)
                 }
+            case .snapshotting:
+                through = min(through, shape.replayFrom)
+            case .failed:
+                continue
             }
+        }
+        let work = syncs.map(\.1)
+        let outcomes: [(any Error)?] = await withCheckedContinuation { done in
+            Thread.detachNewThread {
+                done.resume(returning: work.map { sync in
+                    do { try sync(); return nil } catch { return error }
+                })
+            }
+        }
+        for ((shape, _), error) in zip(syncs, outcomes) {
+            guard let error else { continue }
+            logger.error("syncing a shape's log failed; the shape is dropped", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+            failed.append(shape)
+        }
+        if !failed.isEmpty {
+            let handles = drop(failed.filter { shapes[$0.handle] === $0 }, reason: "its log could not be written")
+            try? await store.deleteShapes(handles)
+        }
+        do {
             try writeCheckpoint(through, in: directory)
             return through
         } catch {
-            logger.warning("checkpointing the shape logs failed; retrying later", metadata: ["error": "\(error)"])
+            logger.warning("writing the shape logs' checkpoint failed; retrying later", metadata: ["error": "\(error)"])
             return nil
         }
     }
