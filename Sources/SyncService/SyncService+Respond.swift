@@ -116,8 +116,10 @@ extension SyncService {
         let entries: [ShapeLog.Entry]
         let reachesEnd: Bool
         do {
-            (entries, reachesEnd) = try shape.log.read(after: readFrom)
+            (entries, reachesEnd) = try await readLog(shape, after: readFrom)
         } catch {
+            // Dropped while its file was read: the client refetches its successor.
+            if shapes[shape.handle] !== shape { return reply.mustRefetch(handle: handleByIdentity[shape.resolved.identity]) }
             logger.error("reading a shape's log failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
             return reply.unavailable("reading the shape log failed, please retry", retryAfter: 1)
         }

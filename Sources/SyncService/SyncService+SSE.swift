@@ -67,7 +67,7 @@ extension SyncService {
             guard shapes[handle] === shape, !isShuttingDown else { return .ended }
             guard shape.log.hasEntries(after: position) else { return .idle }
         }
-        guard let (entries, reachesEnd) = try? shape.log.read(after: position) else { return .ended }
+        guard let (entries, reachesEnd) = try? await readLog(shape, after: position) else { return .ended }
         timeline.delivered(entries)
         guard let last = entries.last?.offset else { return .idle }
         var text = ""

@@ -95,23 +95,30 @@ struct ShapeLog {
     /// Entries after `offset` up to the end of their chunk, and whether they
     /// reach the end of the log.
     func read(after offset: Offset) throws -> (entries: [Entry], reachesEnd: Bool) {
+        try plan(after: offset).run()
+    }
+
+    /// What reading after `offset` takes: the stored blocks it touches and
+    /// the tail entries it returns. It can run anywhere, so a read from disk
+    /// need not hold up whoever owns the log.
+    func plan(after offset: Offset) -> ShapeLogRead {
         let end = chunkEnds.first { $0 > offset }
-        let reachesEnd = end == nil || end == lastOffset
-        func wanted(_ entry: Entry) -> Bool { entry.offset > offset && end.map { entry.offset <= $0 } ?? true }
-        var entries: [Entry] = []
-        if let storage, let last = blocks.last?.last, last > offset {
+        var stored: [ShapeStorageBlock] = []
+        if storage != nil, let last = blocks.last?.last, last > offset {
             var index = firstBlock(endingAfter: offset)
             while index < blocks.count, end.map({ blocks[index].first <= $0 }) ?? true {
-                entries += try storage.read(blocks[index]).filter(wanted)
+                stored.append(blocks[index])
                 index += 1
             }
         }
-        let start = firstTailIndex(after: offset)
-        for entry in tail[start...] {
+        var fromTail: [Entry] = []
+        for entry in tail[firstTailIndex(after: offset)...] {
             if let end, entry.offset > end { break }
-            entries.append(entry)
+            fromTail.append(entry)
         }
-        return (entries, reachesEnd)
+        return ShapeLogRead(
+            after: offset, end: end, reachesEnd: end == nil || end == lastOffset, blocks: stored,
+            reader: stored.isEmpty ? nil : storage?.reader(), tail: fromTail)
     }
 
     /// The newest `limit` entries (for the inspector).
@@ -145,5 +152,29 @@ struct ShapeLog {
             if tail[middle].offset <= offset { low = middle + 1 } else { high = middle }
         }
         return low
+    }
+}
+
+/// One read of a ``ShapeLog``, planned where the log lives and run anywhere.
+struct ShapeLogRead: Sendable {
+    let after: Offset
+    /// The last offset of the chunk the read stays in, if it is closed.
+    let end: Offset?
+    let reachesEnd: Bool
+    let blocks: [ShapeStorageBlock]
+    let reader: ShapeBlockReader?
+    let tail: [ShapeLog.Entry]
+
+    /// Whether running it reads from storage (worth doing off the actor).
+    var readsStorage: Bool { reader != nil }
+
+    func run() throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
+        var entries: [ShapeLog.Entry] = []
+        if let reader {
+            for block in blocks {
+                entries += try reader(block).filter { entry in entry.offset > after && end.map { entry.offset <= $0 } ?? true }
+            }
+        }
+        return (entries + tail, reachesEnd)
     }
 }

@@ -78,8 +78,17 @@ final class ShapeLogFile: ShapeStorage {
     }
 
     func read(_ block: ShapeStorageBlock) throws -> [ShapeLog.Entry] {
-        let bytes = try readBytes(at: block.position, count: block.length)
-        guard let entries = Self.decode(bytes[...], visit: { _, _ in }) else {
+        try Self.read(block, path: path)
+    }
+
+    func reader() -> ShapeBlockReader {
+        { [path] block in try Self.read(block, path: path) }
+    }
+
+    /// Only the path is needed: blocks once written never change.
+    private static func read(_ block: ShapeStorageBlock, path: String) throws -> [ShapeLog.Entry] {
+        let bytes = try readBytes(path, at: block.position, count: block.length)
+        guard let entries = decode(bytes[...], visit: { _, _ in }) else {
             throw ShapeStorageError("\(path) is damaged at byte \(block.position)")
         }
         return entries
@@ -199,8 +208,9 @@ final class ShapeLogFile: ShapeStorage {
         return status == Z_OK && Int(length) == rawLength ? raw : nil
     }
 
-    private func readBytes(at position: Int64, count: Int) throws -> [UInt8] {
-        let descriptor = try open(flags: O_RDONLY)
+    private static func readBytes(_ path: String, at position: Int64, count: Int) throws -> [UInt8] {
+        let descriptor = openFile(path, O_RDONLY | O_CLOEXEC, 0)
+        guard descriptor >= 0 else { throw ShapeStorageError("opening \(path) failed: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0

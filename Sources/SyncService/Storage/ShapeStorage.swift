@@ -12,6 +12,8 @@ protocol ShapeStorage: AnyObject {
     func append(_ entries: [ShapeLog.Entry]) throws -> ShapeStorageBlock
     /// The entries of one block written by ``append(_:)``.
     func read(_ block: ShapeStorageBlock) throws -> [ShapeLog.Entry]
+    /// Reads blocks like ``read(_:)`` from any thread (off the service's actor).
+    func reader() -> ShapeBlockReader
     /// What makes every block appended so far durable, to run off the
     /// service's actor (nil when nothing needs it). Taking it counts as synced.
     func takeSync() -> (@Sendable () throws -> Void)?
@@ -25,6 +27,9 @@ protocol ShapeStorage: AnyObject {
     /// Deletes everything stored (the shape was dropped).
     func remove()
 }
+
+/// Reads one stored block; safe to call from any thread.
+typealias ShapeBlockReader = @Sendable (ShapeStorageBlock) throws -> [ShapeLog.Entry]
 
 /// One run of stored entries, as the log indexes it.
 struct ShapeStorageBlock: Sendable {

@@ -84,6 +84,20 @@ extension SyncService {
         }
     }
 
+    /// `shape`'s log after `offset`: the tail from memory, here; stored blocks
+    /// read and decompressed off the actor, so a client far behind does not
+    /// hold up every other shape.
+    func readLog(_ shape: Shape, after offset: Offset) async throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
+        let plan = shape.log.plan(after: offset)
+        guard plan.readsStorage else { return try plan.run() }
+        return try await Self.run(plan)
+    }
+
+    /// Nonisolated and async: runs on the global executor, not the actor.
+    private nonisolated static func run(_ plan: ShapeLogRead) async throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
+        try plan.run()
+    }
+
     func readCheckpoint() -> Int64? {
         guard let directory = configuration.shapeDirectory,
             let text = try? String(contentsOfFile: directory + "/" + Self.checkpointFile, encoding: .utf8)
