@@ -67,11 +67,8 @@ extension BenchmarkScenario {
             let p50 = try await ServeProcess.with(arguments: ["--max-connections", "1024"]) { server in
                 let client = BenchmarkClient(baseURL: server.baseURL, secret: ServeProcess.secret, connections: 40)
                 defer { Task { await client.shutdown() } }
-                let token = try await server.authToken("bench")
-                let auth = [("authorization", "Bearer \(token)"), ("content-type", "application/json")]
+                try await createConversations(count, prefix: "r", server: server, client: client)
                 try await inParallel(count, 32) { index in
-                    let created = try await client.send("/conversations", method: .POST, headers: auth, body: #"{"id":"r-\#(index)","title":"Bench"}"#)
-                    guard created.status < 300 else { throw BenchmarkError("creating a conversation answered \(created.status)") }
                     _ = try await client.subscribe(query: BenchmarkRows.messagesQuery("r-\(index)"))
                 }
                 let user = try await UserSession.open(0, server: server, client: client)

@@ -10,12 +10,7 @@ extension BenchmarkScenario {
         try await ServeProcess.with(arguments: ["--max-connections", "\(polls + 1024)", "--long-poll-timeout", "120s", "--max-live-requests", "\(polls + 1)"]) { server in
             let client = BenchmarkClient(baseURL: server.baseURL, secret: ServeProcess.secret, connections: polls + 64)
             defer { Task { await client.shutdown() } }
-            let token = try await server.authToken("bench")
-            let auth = [("authorization", "Bearer \(token)"), ("content-type", "application/json")]
-            try await inParallel(shapes, 32) { index in
-                let created = try await client.send("/conversations", method: .POST, headers: auth, body: #"{"id":"m-\#(index)","title":"Bench"}"#)
-                guard created.status < 300 else { throw BenchmarkError("creating a conversation answered \(created.status)") }
-            }
+            try await createConversations(shapes, prefix: "m", server: server, client: client)
             try await Task.sleep(for: .seconds(1))
             let base = server.usage.residentBytes
             let subscriptions = try await withThrowingTaskGroup(of: BenchmarkClient.Subscription.self) { group in

@@ -71,6 +71,19 @@ extension BenchmarkScenario {
         }
     }
 
+    /// Creates conversations `<prefix>-0` … `<prefix>-<count-1>` of user
+    /// `bench` through the API, 32 at a time; returns that user's request headers.
+    @discardableResult
+    static func createConversations(_ count: Int, prefix: String, server: ServeProcess, client: BenchmarkClient) async throws -> [(String, String)] {
+        let token = try await server.authToken("bench")
+        let auth = [("authorization", "Bearer \(token)"), ("content-type", "application/json")]
+        try await inParallel(count, 32) { index in
+            let created = try await client.send("/conversations", method: .POST, headers: auth, body: #"{"id":"\#(prefix)-\#(index)","title":"Bench"}"#)
+            guard created.status < 300 else { throw BenchmarkError("creating a conversation answered \(created.status)") }
+        }
+        return auth
+    }
+
     /// Follows the conversation's shape through the gatekeeper, posting every
     /// txid seen; `following` is counted once the shape is live. A 409 starts
     /// over from the new handle, as Electric's clients do.

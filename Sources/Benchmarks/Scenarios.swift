@@ -56,12 +56,7 @@ public enum BenchmarkScenario: String, Sendable, CaseIterable {
         try await ServeProcess.with(arguments: ["--max-connections", "\(shapes + 512)"]) { server in
         let client = BenchmarkClient(baseURL: server.baseURL, secret: ServeProcess.secret, connections: shapes + 256)
         defer { Task { await client.shutdown() } }
-        let token = try await server.authToken("bench")
-        let auth = [("authorization", "Bearer \(token)"), ("content-type", "application/json")]
-        try await inParallel(shapes, 32) { index in
-            let created = try await client.send("/conversations", method: .POST, headers: auth, body: #"{"id":"f-\#(index)","title":"Bench"}"#)
-            guard created.status < 300 else { throw BenchmarkError("creating a conversation answered \(created.status)") }
-        }
+        let auth = try await createConversations(shapes, prefix: "f", server: server, client: client)
         let subscriptions = try await withThrowingTaskGroup(of: BenchmarkClient.Subscription.self) { group in
             var result: [BenchmarkClient.Subscription] = []
             for index in 0..<shapes {

@@ -15,14 +15,12 @@ import QACtlTestSupport
     static let title = String(repeating: "a long title to make the log grow ", count: 9)
 
     @Test func aLogPastItsMemoryTailIsReadBackWholeAcrossACrashAndARestart() async throws {
-        var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        var server = try await serve()
         var data = try TestData(server: server)
         var client = ShapeClient(server: server)
         let start = try await client.subscribe(shape)
         let handle = try #require(start.handle)
-        for index in 0..<Self.writes {
-            try await data.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
-        }
+        try await write(0..<Self.writes, with: data)
         var live = start
         try await catchUp(&live, client)
         expectEveryWriteOnce(live)
@@ -39,7 +37,7 @@ import QACtlTestSupport
 
         // A crash: the file's torn or missing end comes back from the change log.
         try await server.stop(signal: SIGKILL)
-        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        server = try await serve()
         client = ShapeClient(server: server)
         behind = start
         try await catchUp(&behind, client)
@@ -56,7 +54,7 @@ import QACtlTestSupport
         // A clean stop leaves every log whole: the next start replays nothing.
         #expect(try await server.stop() == 0)
         let checkpoint = try String(contentsOfFile: dir.path + "/shapes/checkpoint", encoding: .utf8)
-        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        server = try await serve()
         client = ShapeClient(server: server)
         let starting = try #require(server.stderr.split(separator: "\n").first { $0.contains("sync service starting") })
         let through = checkpoint.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -69,14 +67,12 @@ import QACtlTestSupport
     }
 
     @Test func aDamagedLogFileDropsItsShapeAndTheClientRefetches() async throws {
-        var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        var server = try await serve()
         let data = try TestData(server: server)
         var client = ShapeClient(server: server)
         let start = try await client.subscribe(shape)
         let handle = try #require(start.handle)
-        for index in 0..<Self.writes {
-            try await data.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
-        }
+        try await write(0..<Self.writes, with: data)
         var live = start
         try await catchUp(&live, client)
         #expect(try await server.stop() == 0)
@@ -87,7 +83,7 @@ import QACtlTestSupport
         bytes[100] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: file))
 
-        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        server = try await serve()
         client = ShapeClient(server: server)
         #expect(server.stderr.contains("is damaged"), "the damage is logged: \(server.stderr.suffix(800))")
         var behind = start
@@ -101,14 +97,12 @@ import QACtlTestSupport
     }
 
     @Test func aDatabaseRestoredFromAnOlderCopyIsNotServedFromNewerLogs() async throws {
-        var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        var server = try await serve()
         let data = try TestData(server: server)
         let client = ShapeClient(server: server)
         var start = try await client.subscribe(shape)
         let handle = try #require(start.handle)
-        for index in 0..<100 {
-            try await data.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
-        }
+        try await write(0..<100, with: data)
         try await catchUp(&start, client, rows: 100)
         #expect(try await server.stop() == 0)
         let backup = TemporaryDirectory()
@@ -117,11 +111,9 @@ import QACtlTestSupport
             try FileManager.default.copyItem(atPath: dir.path + "/" + file, toPath: backup.path + "/" + file)
         }
 
-        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        server = try await serve()
         let later = try TestData(server: server)
-        for index in 100..<300 {
-            try await later.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
-        }
+        try await write(100..<300, with: later)
         var live = start
         try await catchUp(&live, ShapeClient(server: server), rows: 300)
         #expect(try await server.stop() == 0)
@@ -133,7 +125,7 @@ import QACtlTestSupport
                 try FileManager.default.copyItem(atPath: backup.path + "/" + file, toPath: dir.path + "/" + file)
             }
         }
-        server = try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+        server = try await serve()
         let restored = ShapeClient(server: server)
         #expect(server.stderr.contains("ahead of"), "said in the log: \(server.stderr.suffix(600))")
         var old = live
@@ -142,6 +134,17 @@ import QACtlTestSupport
         #expect(fresh.handle != handle)
         #expect(fresh.rows.count == 100, "exactly the copy's rows")
         try await server.stop()
+    }
+
+    private func serve() async throws -> ServeProcess {
+        try await ServeProcess.start(dataDirectory: dir.path, arguments: Self.arguments)
+    }
+
+    /// Conversations `c-<index>` of alice, each in its own transaction, titled so the log grows.
+    private func write(_ indexes: Range<Int>, with data: TestData) async throws {
+        for index in indexes {
+            try await data.conversation("c-\(index)", user: "alice", title: "\(index) \(Self.title)")
+        }
     }
 
     /// Reads until up to date with at least `rows` rows (the server picks

@@ -105,14 +105,14 @@ struct ShapeLog {
         let end = chunkEnds.first { $0 > offset }
         var stored: [ShapeStorageBlock] = []
         if storage != nil, let last = blocks.last?.last, last > offset {
-            var index = firstBlock(endingAfter: offset)
+            var index = blocks.firstIndex(after: offset, by: \.last)
             while index < blocks.count, end.map({ blocks[index].first <= $0 }) ?? true {
                 stored.append(blocks[index])
                 index += 1
             }
         }
         var fromTail: [Entry] = []
-        for entry in tail[firstTailIndex(after: offset)...] {
+        for entry in tail[tail.firstIndex(after: offset, by: \.offset)...] {
             if let end, entry.offset > end { break }
             fromTail.append(entry)
         }
@@ -124,32 +124,25 @@ struct ShapeLog {
     /// The newest `limit` entries (for the inspector).
     func newest(_ limit: Int) throws -> [Entry] {
         var entries = Array(tail.suffix(limit))
+        guard let read = storage?.reader() else { return entries }
         var index = blocks.count - 1
-        while entries.count < limit, index >= 0, let storage {
-            entries = try storage.read(blocks[index]).suffix(limit - entries.count) + entries
+        while entries.count < limit, index >= 0 {
+            entries = try read(blocks[index]).suffix(limit - entries.count) + entries
             index -= 1
         }
         return entries
     }
+}
 
-    /// Binary search for the first block whose last entry is after `offset`.
-    private func firstBlock(endingAfter offset: Offset) -> Int {
+extension Array {
+    /// Binary search in an array sorted by `offset`: the index of the first
+    /// element whose offset is after `target` (`count` when there is none).
+    func firstIndex(after target: Offset, by offset: (Element) -> Offset) -> Int {
         var low = 0
-        var high = blocks.count
+        var high = count
         while low < high {
             let middle = (low + high) / 2
-            if blocks[middle].last <= offset { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
-    /// Binary search for the first tail entry strictly after `offset`.
-    private func firstTailIndex(after offset: Offset) -> Int {
-        var low = 0
-        var high = tail.count
-        while low < high {
-            let middle = (low + high) / 2
-            if tail[middle].offset <= offset { low = middle + 1 } else { high = middle }
+            if offset(self[middle]) <= target { low = middle + 1 } else { high = middle }
         }
         return low
     }

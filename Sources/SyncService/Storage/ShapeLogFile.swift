@@ -77,10 +77,6 @@ final class ShapeLogFile: ShapeStorage {
         return block
     }
 
-    func read(_ block: ShapeStorageBlock) throws -> [ShapeLog.Entry] {
-        try Self.read(block, path: path)
-    }
-
     func reader() -> ShapeBlockReader {
         { [path] block in try Self.read(block, path: path) }
     }

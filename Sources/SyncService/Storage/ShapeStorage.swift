@@ -5,14 +5,13 @@ import ShapeWire
 /// A ``ShapeLog`` appends whole transactions to its tail; when the tail
 /// grows past its bound (or the service checkpoints every shape) the tail
 /// is written out as one ``ShapeStorageBlock`` and dropped from memory.
-/// Reads of older entries come back through ``read(_:)``.
+/// Reads of older entries come back through ``reader()``.
 protocol ShapeStorage: AnyObject {
     /// Writes `entries` (whole transactions, in offset order) after the
     /// blocks already stored and says where they went.
     func append(_ entries: [ShapeLog.Entry]) throws -> ShapeStorageBlock
-    /// The entries of one block written by ``append(_:)``.
-    func read(_ block: ShapeStorageBlock) throws -> [ShapeLog.Entry]
-    /// Reads blocks like ``read(_:)`` from any thread (off the service's actor).
+    /// What reads the entries of a block written by ``append(_:)``, from
+    /// any thread (off the service's actor).
     func reader() -> ShapeBlockReader
     /// What makes every block appended so far durable, to run off the
     /// service's actor (nil when nothing needs it). Taking it counts as synced.
