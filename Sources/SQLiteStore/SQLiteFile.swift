@@ -104,6 +104,18 @@ enum SQLiteFile {
         FileManager.default.createFile(atPath: marker, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }
 
+    /// After opening: every commit is synced to disk before it is acknowledged
+    /// (`synchronous = FULL`). GRDB's pool sets NORMAL, under which a power cut
+    /// can take the last commits, writes clients were already told had
+    /// happened. Group commit shares the sync among the writes of a batch.
+    static func syncEveryCommit(_ pool: DatabasePool, path: String, what: String) throws(StoreError) {
+        do {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch {
+            throw StoreError(.cannotOpen, "cannot set up \(what) \(path): \(SQLiteDatabase.describe(error))")
+        }
+    }
+
     /// After opening: `PRAGMA quick_check`, so a damaged file is refused at
     /// start instead of failing requests at random later.
     static func check(_ pool: DatabasePool, path: String, what: String) throws(StoreError) {

@@ -42,10 +42,7 @@ struct ResolvedShape: Sendable {
 
     /// Table, normalised where (params substituted as typed literals), columns,
     /// replica and log: what makes two requests the same shape.
-    var identity: String {
-        [table.schema, table.name, clause?.normalized ?? "", selectedColumns.joined(separator: ","),
-         definition.replica.rawValue, definition.log.rawValue].joined(separator: "\u{1F}")
-    }
+    let identity: String
 
     init(definition: ShapeDefinition, table: TableSchema) throws(WhereError) {
         self.definition = definition
@@ -56,6 +53,8 @@ struct ResolvedShape: Sendable {
             clause = nil
         }
         selectedColumns = definition.columns ?? table.columnNames
+        identity = [table.schema, table.name, clause?.normalized ?? "", selectedColumns.joined(separator: ","),
+                    definition.replica.rawValue, definition.log.rawValue].joined(separator: "\u{1F}")
     }
 
     func matches(_ row: [String: String?]) -> Bool {

@@ -5,7 +5,7 @@ import ShapeWire
 extension ShapeRequest {
     /// Validates the query of a `/v1/shape` call against the served tables.
     /// Unknown parameters are ignored, as Electric's clients send extra ones.
-    static func parse(_ query: Query, tables: [TableSchema]) -> Result<(ShapeRequest, ResolvedShape), Invalid> {
+    static func parse(_ query: Query, tables: [TableSchema], resolvedShapes: ResolvedShapeCache? = nil) -> Result<(ShapeRequest, ResolvedShape), Invalid> {
         var values: [String: String] = [:]
         var params: [Int: String] = [:]
         var invalid = Invalid(errors: [:])
@@ -114,7 +114,11 @@ extension ShapeRequest {
             columns: columns, replica: replica, log: logMode)
         let resolved: ResolvedShape
         do {
-            resolved = try ResolvedShape(definition: definition, table: table)
+            if let resolvedShapes {
+                resolved = try resolvedShapes.resolve(definition, table: table)
+            } else {
+                resolved = try ResolvedShape(definition: definition, table: table)
+            }
         } catch {
             invalid.errors["where", default: []].append(error.message)
             return .failure(invalid)

@@ -4,7 +4,10 @@ import ShapeWire
 extension SyncService {
     /// Answers one `/v1/shape` call. `trusted` callers (the in-process
     /// gatekeeper) skip the secret check.
-    public func respond(_ call: ShapeCall, trusted: Bool = false) async -> ShapeAnswer {
+    ///
+    /// Checking and parsing the call happen off the actor: only the work on
+    /// shared state (the registry, the shape's log and waiters) queues there.
+    public nonisolated func respond(_ call: ShapeCall, trusted: Bool = false) async -> ShapeAnswer {
         var reply = ShapeReply(origin: call.origin)
         // Only GETs are cacheable: a POST's answer is never reused (Electric).
         reply.isCacheable = call.method != .post
@@ -18,11 +21,15 @@ extension SyncService {
         if call.method == .delete { return await deleteShape(call, reply: reply) }
         let request: ShapeRequest
         let resolved: ResolvedShape
-        switch ShapeRequest.parse(call.query, tables: tables) {
+        switch ShapeRequest.parse(call.query, tables: tables, resolvedShapes: resolvedShapes) {
         case .failure(let invalid): return reply.invalid(invalid.errors)
         case .success(let parsed): (request, resolved) = parsed
         }
+        return await answer(request, resolved: resolved, call: call, reply: reply)
+    }
 
+    private func answer(_ request: ShapeRequest, resolved: ResolvedShape, call: ShapeCall, reply: ShapeReply) async -> ShapeAnswer {
+        var reply = reply
         await waitUntilCaughtUp(timeout: configuration.longPollTimeout)
         if isShuttingDown { return reply.unavailable("the sync service is shutting down", retryAfter: 1) }
         if !isCaughtUp { return reply.unavailable("the sync service is still catching up with the change log", retryAfter: 1) }
@@ -153,7 +160,7 @@ extension SyncService {
         position.isInSnapshot || position.tx <= max(shape.lastOffset.tx, lastSeenLSN)
     }
 
-    private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    private nonisolated func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0

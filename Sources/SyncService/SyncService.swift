@@ -69,6 +69,7 @@ public actor SyncService {
     let configuration: Configuration
     let tables: [TableSchema]
     let logger: Logger
+    nonisolated let resolvedShapes = ResolvedShapeCache()
 
     var shapes: [String: Shape] = [:]
     var handleByIdentity: [String: String] = [:]

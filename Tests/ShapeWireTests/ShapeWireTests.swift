@@ -77,6 +77,8 @@ struct ValueTextTests {
     @Test func timestampsAreUTCWithMicroseconds() {
         #expect(PostgresText.timestamp(microsecondsSinceEpoch: 0) == "1970-01-01 00:00:00.000000+00")
         #expect(PostgresText.timestamp(microsecondsSinceEpoch: 1_795_924_800_123_456) == "2026-11-29 04:00:00.123456+00")
+        #expect(PostgresText.timestamp(microsecondsSinceEpoch: -1) == "1969-12-31 23:59:59.999999+00")
+        #expect(PostgresText.timestamp(microsecondsSinceEpoch: 253_402_300_799_000_001) == "9999-12-31 23:59:59.000001+00")
     }
 
     @Test func cursorMovesForwardPastTheClientsCursor() {
@@ -87,5 +89,26 @@ struct ValueTextTests {
         let second = LiveCursor.next(after: String(first), now: now)
         #expect(second > first && second <= first + 3600)
         #expect(LiveCursor.next(after: "junk", now: now) == first)
+    }
+}
+
+struct FlatJSONObjectTests {
+    @Test func readsChangeLogRowsAsSQLiteWritesThem() throws {
+        let text = #"{"id":"m1","n":-42,"body":"a \"quoted\" line\nnext \u00e9 \ud83d\ude00 \/","gone":null, "e" : ""}"#
+        let row = try #require(FlatJSONObject.parse(text))
+        #expect(row["id"] == .some("m1"))
+        #expect(row["n"] == .some("-42"))
+        #expect(row["body"] == .some("a \"quoted\" line\nnext é 😀 /"))
+        #expect(row["gone"] == .some(nil))
+        #expect(row["e"] == .some(""))
+        #expect(row.count == 5)
+        #expect(FlatJSONObject.parse("{}")?.isEmpty == true)
+    }
+
+    @Test func leavesEverythingElseToTheGeneralParser() {
+        for text in [#"{"a":1.5}"#, #"{"a":1e3}"#, #"{"a":true}"#, #"{"a":{"b":1}}"#, #"{"a":[1]}"#, "[1]", "",
+                     #"{"a":"unterminated}"#, #"{"a":"\ud83d"}"#, #"{"a":"x"} trailing"#, #"{"a" "x"}"#, "{\"a\":\"\u{01}\"}"] {
+            #expect(FlatJSONObject.parse(text) == nil, "\(text)")
+        }
     }
 }

@@ -45,6 +45,7 @@ public final class FeedLog: Sendable {
             throw StoreError(.cannotOpen, "cannot open the replication log \(path): \(SQLiteDatabase.describe(error))")
         }
         try SQLiteFile.check(queue, path: path, what: "the replication log")
+        try SQLiteFile.syncEveryCommit(queue, path: path, what: "the replication log")
         SQLiteFile.markCreated(path)
     }
 

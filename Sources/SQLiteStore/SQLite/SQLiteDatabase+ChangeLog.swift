@@ -76,6 +76,7 @@ extension SQLiteDatabase {
 
     static func decodeRow(_ json: String?) throws -> [String: String?]? {
         guard let json else { return nil }
+        if let row = FlatJSONObject.parse(json) { return row }
         guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw StoreError(.corrupt, "a change log row is not a JSON object")
         }

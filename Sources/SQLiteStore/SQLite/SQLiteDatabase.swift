@@ -38,6 +38,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             throw StoreError(.cannotOpen, "cannot open the SQLite database \(path): \(Self.describe(error))")
         }
         try SQLiteFile.check(pool, path: path, what: "the database")
+        try SQLiteFile.syncEveryCommit(pool, path: path, what: "the database")
         do {
             try SQLiteSchema.migrator().migrate(pool)
         } catch {
