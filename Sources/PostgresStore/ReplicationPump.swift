@@ -36,15 +36,21 @@ public struct ReplicationPump: Service {
 
     public func run() async throws {
         let feed = self.feed
+        let confirmer = SlotConfirmer(feed: feed, log: log)
+        let logger = self.logger
         try await withGracefulShutdownHandler {
             let batches = EventBatches()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await batches.fill(from: feed.events) }
+                let confirming = Task { await confirmer.run(logger: logger) }
+                defer { confirming.cancel() }
                 while let batch = try await batches.next() {
-                    try await handle(batch)
+                    try await handle(batch, confirmer: confirmer)
                 }
                 try await group.waitForAll()
             }
+            // What the last batches stored, so a restart does not stream it again.
+            try? await confirmer.confirmDurable()
         } onGracefulShutdown: {
             Task { await feed.stop() }
         }
@@ -52,16 +58,20 @@ public struct ReplicationPump: Service {
 
     /// Handles events in order; runs of transactions and checkpoints are
     /// stored together, and the slot is confirmed up to the last checkpoint
-    /// of a run once the run is stored.
-    private func handle(_ batch: [ReplicationEvent]) async throws {
+    /// of a run once the run is stored durably (see ``SlotConfirmer``).
+    private func handle(_ batch: [ReplicationEvent], confirmer: SlotConfirmer) async throws {
         var transactions: [CommittedTransaction] = []
         var checkpoint: UInt64?
         func flush() async throws {
-            if !transactions.isEmpty { try await log.append(contentsOf: transactions) }
+            // One commit (one sync) stores the run and the position it confirms.
+            if !transactions.isEmpty {
+                try await log.append(contentsOf: transactions, confirmedLSN: checkpoint)
+            } else if let lsn = checkpoint {
+                try await log.setMeta("confirmed_lsn", String(lsn))
+            }
             transactions.removeAll()
             if let lsn = checkpoint {
-                try await log.setMeta("confirmed_lsn", String(lsn))
-                feed.confirm(lsn: lsn)
+                confirmer.stored(lsn)
                 checkpoint = nil
             }
         }
@@ -90,7 +100,7 @@ public struct ReplicationPump: Service {
                     metadata: ["slot": "\(feed.slotName)"])
                 // Recorded first: a restart from here must not see the same gap again.
                 try await log.startOver(at: lsn)
-                feed.confirm(lsn: lsn)
+                try await confirmer.startOver(at: lsn)
                 await handlers.rebuildAll(reason)
             }
         }

@@ -1,13 +1,14 @@
 import Hummingbird
 import NIOCore
 import Synchronization
+import SyncService
 
 /// Whether a connection's client is still there, for work that waits on its
 /// behalf (a live long-poll): the connection handler marks it gone when the
-/// client closes its side or the connection drops, and the waiting request is
-/// cancelled at once, while the connection itself stays usable for keep-alive
+/// client closes its side or the connection drops, and the waiting request
+/// stops at once, while the connection itself stays usable for keep-alive
 /// as long as the client keeps it.
-final class ClientPresence: Sendable {
+final class ClientPresence: ClientPresenceSignal {
     private struct State {
         var gone = false
         var nextToken = 0
@@ -27,17 +28,35 @@ final class ClientPresence: Sendable {
         for action in actions { action() }
     }
 
-    /// Runs `operation`, cancelled as soon as the client goes away.
-    func whilePresent<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let work = Task { try await operation() }
-        let token = state.withLock { state -> Int? in
+    var isGone: Bool { state.withLock { $0.gone } }
+
+    /// Throws `CancellationError` once the client is gone: nobody reads the answer.
+    func checkPresent() throws {
+        if isGone { throw CancellationError() }
+    }
+
+    func whenGone(_ action: @escaping @Sendable () -> Void) -> Int? {
+        state.withLock { state in
             guard !state.gone else { return nil }
             state.nextToken += 1
-            state.onGone[state.nextToken] = { work.cancel() }
+            state.onGone[state.nextToken] = action
             return state.nextToken
         }
+    }
+
+    func withdraw(_ token: Int) {
+        _ = state.withLock { $0.onGone.removeValue(forKey: token) }
+    }
+}
+
+extension ClientPresenceSignal {
+    /// Runs `operation` in a task of its own, cancelled as soon as the client
+    /// goes away (for work that only stops by cancellation: a relayed request).
+    func whilePresent<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let work = Task { try await operation() }
+        let token = whenGone { work.cancel() }
         if token == nil { work.cancel() }
-        defer { if let token { _ = state.withLock { $0.onGone.removeValue(forKey: token) } } }
+        defer { if let token { withdraw(token) } }
         return try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
     }
 }
@@ -62,15 +81,16 @@ final class ClientPresenceRegistry: Sendable {
 }
 
 extension Optional where Wrapped == ClientPresenceRegistry {
-    /// Runs `respond`; a live long-poll is cancelled as soon as its client
-    /// goes away, so no waiter outlives its client.
-    func respond(live: Bool, on channel: any Channel, _ respond: @escaping @Sendable () async throws -> Response) async throws -> Response {
-        guard live, let registry = self else { return try await respond() }
+    /// The presence of a live call's client (nil for any other call), so that
+    /// the call stops waiting as soon as its client goes away. Throws
+    /// `CancellationError` when the connection dropped (a reset) before the
+    /// request got here: nobody waits for the answer.
+    func presence(live: Bool, on channel: any Channel) throws -> ClientPresence? {
+        guard live, let registry = self else { return nil }
         guard let presence = registry.presence(of: channel) else {
-            // The connection dropped (a reset) before the request got here: nobody waits for the answer.
             if !channel.isActive { throw CancellationError() }
-            return try await respond()
+            return nil
         }
-        return try await presence.whilePresent(respond)
+        return presence
     }
 }

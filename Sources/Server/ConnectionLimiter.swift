@@ -78,6 +78,11 @@ final class ConnectionLimiter: Sendable {
 
         func handlerAdded(context: ChannelHandlerContext) {
             HTTP10KeepAlive.install(in: context.pipeline)
+            // Reads start at 512 bytes (a request head; larger ones grow the
+            // buffer): NIO keeps each connection's read buffer for its whole
+            // life, and a parked long-poll's connection would hold 2 KB of it.
+            try? context.channel.syncOptions?.setOption(
+                ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             guard context.channel.isActive, !admitted else { return }
             admit(context)
         }

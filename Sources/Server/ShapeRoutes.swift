@@ -59,9 +59,12 @@ struct ShapeRoutes {
             case .success(let found): query = found
             case .failure(let invalid): return Response(ShapeAnswer.invalid(invalid, origin: origin))
             }
-            let call = ShapeCall(method: method, query: query, origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
-            let live = ShapeParameter.asksLive(call.query)
-            return try await presences.respond(live: live, on: context.channel) { Response(await sync.respond(call, trusted: false)) }
+            var call = ShapeCall(method: method, query: query, origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
+            let presence = try presences.presence(live: ShapeParameter.asksLive(call.query), on: context.channel)
+            call.presence = presence
+            let answer = await sync.respond(call, trusted: false)
+            try presence?.checkPresent()
+            return Response(answer)
         }
         router.get("/v1/shape", use: handler)
         router.post("/v1/shape", use: handler)

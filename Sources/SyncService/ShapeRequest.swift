@@ -23,6 +23,16 @@ public struct ShapeRequest: Sendable {
 }
 
 /// A `/v1/shape` call as the HTTP layer sees it.
+/// Whether the client of a call is still connected: a live long-poll whose
+/// client leaves stops waiting at once (its waiter and slot are freed), without
+/// a task of its own per poll to cancel.
+public protocol ClientPresenceSignal: Sendable {
+    /// Runs `action` once when the client goes away. Returns a token to
+    /// withdraw it with, or nil (and runs nothing) if the client is gone already.
+    func whenGone(_ action: @escaping @Sendable () -> Void) -> Int?
+    func withdraw(_ token: Int)
+}
+
 public struct ShapeCall: Sendable {
     public enum Method: String, Sendable { case get = "GET", head = "HEAD", options = "OPTIONS", post = "POST", delete = "DELETE" }
 
@@ -30,6 +40,8 @@ public struct ShapeCall: Sendable {
     public let query: ShapeRequest.Query
     public let origin: String?
     public let ifNoneMatch: String?
+    /// The connection's client, for live calls (nil: wait for the timeout or task cancellation).
+    public var presence: (any ClientPresenceSignal)?
 
     public init(method: Method, query: ShapeRequest.Query, origin: String? = nil, ifNoneMatch: String? = nil) {
         self.method = method

@@ -7,129 +7,202 @@ extension SyncService {
     ///
     /// Checking and parsing the call happen off the actor: only the work on
     /// shared state (the registry, the shape's log and waiters) queues there.
+    /// The functions a live long-poll is parked in keep only a reference to
+    /// its ``ShapeCallState`` and the shape across their waits, and leave
+    /// everything else to synchronous steps: each parked poll holds its async
+    /// frames for up to the poll timeout, thousands at once.
     public nonisolated func respond(_ call: ShapeCall, trusted: Bool = false) async -> ShapeAnswer {
+        switch prepare(call, trusted: trusted) {
+        case .answer(let answer): return answer
+        case .delete(let reply): return await deleteShape(call, reply: reply)
+        case .serve(let state): return await serve(state)
+        }
+    }
+
+    private enum Preparation {
+        case answer(ShapeAnswer)
+        case delete(ShapeReply)
+        case serve(ShapeCallState)
+    }
+
+    @inline(never)
+    private nonisolated func prepare(_ call: ShapeCall, trusted: Bool) -> Preparation {
         var reply = ShapeReply(origin: call.origin)
         // Only GETs are cacheable: a POST's answer is never reused (Electric).
         reply.isCacheable = call.method != .post
-        if call.method == .options { return reply.preflight() }
+        if call.method == .options { return .answer(reply.preflight()) }
         if !trusted {
             let given = call.query.last { $0.name == ShapeParameter.secret || $0.name == ShapeParameter.apiSecret }?.value
             guard let secret = configuration.secret, let given, constantTimeEquals(given, secret) else {
-                return reply.unauthorized()
+                return .answer(reply.unauthorized())
             }
         }
-        if call.method == .delete { return await deleteShape(call, reply: reply) }
-        let request: ShapeRequest
-        let resolved: ResolvedShape
+        if call.method == .delete { return .delete(reply) }
         switch ShapeRequest.parse(call.query, tables: tables, resolvedShapes: resolvedShapes) {
-        case .failure(let invalid): return reply.invalid(invalid.errors)
-        case .success(let parsed): (request, resolved) = parsed
+        case .failure(let invalid): return .answer(reply.invalid(invalid.errors))
+        case .success(let (request, resolved)): return .serve(ShapeCallState(call: call, request: request, resolved: resolved, reply: reply))
         }
-        return await answer(request, resolved: resolved, call: call, reply: reply)
     }
 
-    private func answer(_ request: ShapeRequest, resolved: ResolvedShape, call: ShapeCall, reply: ShapeReply) async -> ShapeAnswer {
-        var reply = reply
+    private func serve(_ state: ShapeCallState) async -> ShapeAnswer {
         await waitUntilCaughtUp(timeout: configuration.longPollTimeout)
-        if isShuttingDown { return reply.unavailable("the sync service is shutting down", retryAfter: 1) }
-        if !isCaughtUp { return reply.unavailable("the sync service is still catching up with the change log", retryAfter: 1) }
+        if let refusal = admit(state) { return refusal }
+        defer { release(state) }
+        let shape: Shape
+        switch locate(state) {
+        case .answer(let answer): return answer
+        case .shape(let found): shape = found
+        }
+        await waitForSnapshot(shape)
+        shape.lastRead = .now
+        defer { shape.lastRead = .now }
+        switch route(state, shape) {
+        case .answer(let answer): return answer
+        case .subset(let subset): return await serveSubset(subset, of: shape, reply: state.reply)
+        case .log(let offset): return await serveLog(shape, from: offset, state)
+        }
+    }
 
-        // Admission control, as Electric: a request that starts a shape or reads
-        // its snapshot counts as a snapshot request; a live one as live.
-        let startsShape = request.subset != nil || handleByIdentity[resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
+    /// Admission control, as Electric: a request that starts a shape or reads
+    /// its snapshot counts as a snapshot request; a live one as live. Nil when admitted.
+    @inline(never)
+    private func admit(_ state: ShapeCallState) -> ShapeAnswer? {
+        if isShuttingDown { return state.reply.unavailable("the sync service is shutting down", retryAfter: 1) }
+        if !isCaughtUp { return state.reply.unavailable("the sync service is still catching up with the change log", retryAfter: 1) }
+        let request = state.request
+        state.startsShape = request.subset != nil || handleByIdentity[state.resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
             || { if case .offset(let offset) = request.offset { return offset.isBeforeAllOffsets } else { return false } }()
-        if startsShape {
+        if state.startsShape {
             guard snapshotRequests < configuration.maxSnapshotRequests else {
-                return reply.overloaded("Concurrent initial request limit exceeded (limit: \(configuration.maxSnapshotRequests)), please retry")
+                return state.reply.overloaded("Concurrent initial request limit exceeded (limit: \(configuration.maxSnapshotRequests)), please retry")
             }
             snapshotRequests += 1
         } else if request.live {
             guard liveRequests < configuration.maxLiveRequests else {
-                return reply.overloaded("Concurrent live request limit exceeded (limit: \(configuration.maxLiveRequests)), please retry")
+                return state.reply.overloaded("Concurrent live request limit exceeded (limit: \(configuration.maxLiveRequests)), please retry")
             }
             liveRequests += 1
         }
-        // An SSE stream keeps its live slot until it ends (see `streamEvents`).
-        var slotHandedOver = false
-        defer {
-            if startsShape { snapshotRequests -= 1 } else if request.live && !slotHandedOver { liveRequests -= 1 }
-        }
+        return nil
+    }
 
-        let current = shape(for: resolved)
-        var shape = current
-        if case .offset(let offset) = request.offset, !offset.isBeforeAllOffsets {
-            guard let handle = request.handle, let named = shapes[handle], named === current else {
-                return reply.mustRefetch(handle: current.handle)
-            }
-            shape = named
+    /// Gives back the admission slot (an SSE stream keeps its live slot until it ends, see `streamEvents`).
+    @inline(never)
+    private func release(_ state: ShapeCallState) {
+        if state.startsShape { snapshotRequests -= 1 } else if state.request.live && !state.slotHandedOver { liveRequests -= 1 }
+    }
+
+    private enum Located {
+        case answer(ShapeAnswer)
+        case shape(Shape)
+    }
+
+    /// The shape the call names: the one its definition resolves to, which
+    /// must also be the handle it gives when it reads past the start.
+    @inline(never)
+    private func locate(_ state: ShapeCallState) -> Located {
+        let current = shape(for: state.resolved)
+        guard case .offset(let offset) = state.request.offset, !offset.isBeforeAllOffsets else { return .shape(current) }
+        guard let handle = state.request.handle, let named = shapes[handle], named === current else {
+            return .answer(state.reply.mustRefetch(handle: current.handle))
         }
-        await waitForSnapshot(shape)
+        return .shape(named)
+    }
+
+    private enum Route {
+        case answer(ShapeAnswer)
+        case subset(SubsetRequest)
+        case log(from: Offset)
+    }
+
+    /// What a call on a ready shape reads: a snapshot chunk, a subset, an SSE
+    /// stream, or the log from an offset.
+    @inline(never)
+    private func route(_ state: ShapeCallState, _ shape: Shape) -> Route {
         if case .failed(let reason) = shape.state {
             // Invalidated meanwhile (TRUNCATE, schema change): the client refetches its successor.
-            if reason == Shape.invalidated { return reply.mustRefetch(handle: self.shape(for: resolved).handle) }
-            return reply.unavailable("Failed to create shape, please retry", retryAfter: 1)
+            if reason == Shape.invalidated { return .answer(state.reply.mustRefetch(handle: self.shape(for: state.resolved).handle)) }
+            return .answer(state.reply.unavailable("Failed to create shape, please retry", retryAfter: 1))
         }
-        reply.handle = shape.handle
-        reply.schema = resolved.table.electricSchema(selected: resolved.selectedColumns)
-        shape.lastRead = .now
-        defer { shape.lastRead = .now }
-
-        if let subset = request.subset { return await serveSubset(subset, of: shape, reply: reply) }
+        let request = state.request, call = state.call
+        state.reply.handle = shape.handle
+        // Live answers carry no schema: it is not built for (nor held by) a parked poll.
+        if !request.live {
+            state.reply.schema = state.resolved.table.electricSchema(selected: state.resolved.selectedColumns)
+        }
+        let reply = state.reply
+        if let subset = request.subset { return .subset(subset) }
         switch request.offset {
         case .now:
-            return reply.data([], offset: shape.lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
-                              cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head)
+            return .answer(reply.data([], offset: shape.lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
+                                      cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
         case .offset(let offset) where offset.isBeforeAllOffsets:
-            return reply.snapshotChunk(shape.snapshotChunks[0], offset: Offset(tx: 0, op: 0), requestOffset: "-1",
-                                       cache: .initial, ifNoneMatch: call.ifNoneMatch, head: call.method == .head)
+            return .answer(reply.snapshotChunk(shape.snapshotChunks[0], offset: Offset(tx: 0, op: 0), requestOffset: "-1",
+                                               cache: .initial, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
         case .offset(let offset):
             if offset.isInSnapshot, offset.op < Int64(shape.snapshotChunks.count - 1) {
                 let next = Int(offset.op) + 1
-                return reply.snapshotChunk(shape.snapshotChunks[next], offset: Offset(tx: 0, op: Int64(next)), requestOffset: offset.description,
-                                           cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head)
+                return .answer(reply.snapshotChunk(shape.snapshotChunks[next], offset: Offset(tx: 0, op: Int64(next)), requestOffset: offset.description,
+                                                   cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
             }
-            if request.liveSSE && !startsShape {
+            if request.liveSSE && !state.startsShape {
                 guard let answer = streamEvents(shape, from: offset, request: request, reply: reply) else {
                     let error = ShapeRequestError.offsetOutOfBounds
-                    return reply.invalid([error.field: [error.message]])
+                    return .answer(reply.invalid([error.field: [error.message]]))
                 }
-                slotHandedOver = true
-                return answer
+                state.slotHandedOver = true
+                return .answer(answer)
             }
-            return await serveLog(shape, from: offset, request: request, call: call, reply: reply)
+            return .log(from: offset)
         }
     }
 
-    private func serveLog(_ shape: Shape, from offset: Offset, request: ShapeRequest, call: ShapeCall, reply: ShapeReply) async -> ShapeAnswer {
-        var reply = reply
+    private func serveLog(_ shape: Shape, from offset: Offset, _ state: ShapeCallState) async -> ShapeAnswer {
         let readFrom = Self.readPosition(offset)
+        let live = state.request.live
         if !isWithinBounds(readFrom, of: shape) {
             // The client is ahead of this shape (it was rebuilt, or the offset is
             // made up): give the log a moment to catch up, then refuse.
-            if request.live {
-                await waitForChange(shape, after: shape.lastOffset, timeout: configuration.longPollTimeout / 2)
-            }
-            if !isWithinBounds(readFrom, of: shape) {
-                let error = ShapeRequestError.offsetOutOfBounds
-                return reply.invalid([error.field: [error.message]])
-            }
+            if live { await waitForChange(shape, after: shape.lastOffset, timeout: configuration.longPollTimeout / 2, presence: state.call.presence) }
+            if !isWithinBounds(readFrom, of: shape) { return Self.outOfBounds(state) }
         }
-        if request.live && !shape.log.hasEntries(after: readFrom) {
-            await waitForChange(shape, after: readFrom, timeout: configuration.longPollTimeout)
-            guard shapes[shape.handle] === shape else {
-                return reply.mustRefetch(handle: handleByIdentity[shape.resolved.identity])
-            }
+        if live && !shape.log.hasEntries(after: readFrom) {
+            await waitForChange(shape, after: readFrom, timeout: configuration.longPollTimeout, presence: state.call.presence)
+            if shapes[shape.handle] !== shape { return refetch(shape, state) }
         }
-        let entries: [ShapeLog.Entry]
-        let reachesEnd: Bool
+        let read: (entries: [ShapeLog.Entry], reachesEnd: Bool)
         do {
-            (entries, reachesEnd) = try await readLog(shape, after: readFrom)
+            read = try await readLog(shape, after: readFrom)
         } catch {
-            // Dropped while its file was read: the client refetches its successor.
-            if shapes[shape.handle] !== shape { return reply.mustRefetch(handle: handleByIdentity[shape.resolved.identity]) }
-            logger.error("reading a shape's log failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
-            return reply.unavailable("reading the shape log failed, please retry", retryAfter: 1)
+            return readFailed(shape, error, state)
         }
+        return logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: shape, offset: offset, state)
+    }
+
+    @inline(never)
+    private static func outOfBounds(_ state: ShapeCallState) -> ShapeAnswer {
+        let error = ShapeRequestError.offsetOutOfBounds
+        return state.reply.invalid([error.field: [error.message]])
+    }
+
+    /// Dropped while the call waited: the client refetches its successor.
+    @inline(never)
+    private func refetch(_ shape: Shape, _ state: ShapeCallState) -> ShapeAnswer {
+        state.reply.mustRefetch(handle: handleByIdentity[shape.resolved.identity])
+    }
+
+    @inline(never)
+    private func readFailed(_ shape: Shape, _ error: any Error, _ state: ShapeCallState) -> ShapeAnswer {
+        // Dropped while its file was read: the client refetches its successor.
+        if shapes[shape.handle] !== shape { return refetch(shape, state) }
+        logger.error("reading a shape's log failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+        return state.reply.unavailable("reading the shape log failed, please retry", retryAfter: 1)
+    }
+
+    @inline(never)
+    private func logAnswer(_ entries: [ShapeLog.Entry], reachesEnd: Bool, shape: Shape, offset: Offset, _ state: ShapeCallState) -> ShapeAnswer {
+        let request = state.request, call = state.call
+        var reply = state.reply
         timeline.delivered(entries)
         if request.live {
             reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))

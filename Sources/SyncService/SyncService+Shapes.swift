@@ -133,12 +133,16 @@ extension SyncService {
     /// Waits until `shape` has log entries after `offset`, `timeout` passes, the
     /// shape goes away, the service shuts down or the caller is cancelled (a
     /// client that left frees its waiter at once).
-    func waitForChange(_ shape: Shape, after offset: Offset, timeout: Duration) async {
+    func waitForChange(_ shape: Shape, after offset: Offset, timeout: Duration, presence: (any ClientPresenceSignal)? = nil) async {
         // A shape dropped meanwhile is never woken again: its waiter would park for good.
         guard !isShuttingDown, shapes[shape.handle] === shape, shape.lastOffset <= offset, !Task.isCancelled else { return }
         nextWaiterID += 1
         let id = nextWaiterID
         let handle = shape.handle
+        // Runs on the actor only once the waiter below is registered.
+        let departure = presence?.whenGone { Task { await self.resumeWaiter(handle, id) } }
+        if presence != nil && departure == nil { return }
+        defer { if let departure { presence?.withdraw(departure) } }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 shape.waiters[id] = continuation

@@ -19,7 +19,8 @@ public final class FeedLog: Sendable {
         SQLiteFile.limitGrowth(&configuration)
         try SQLiteFile.prepare(path, what: "the replication log", startAfresh: startAfresh)
         do {
-            // WAL, as the embedded store: a commit costs one WAL sync, reads never wait for writes.
+            // WAL, as the embedded store: reads never wait for writes. Commits are
+            // made durable in bulk by `syncToDisk()` before the slot is confirmed.
             queue = try DatabasePool(path: path, configuration: configuration)
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1: replicated changes, meta, shapes") { db in
@@ -45,7 +46,6 @@ public final class FeedLog: Sendable {
             throw StoreError(.cannotOpen, "cannot open the replication log \(path): \(SQLiteDatabase.describe(error))")
         }
         try SQLiteFile.check(queue, path: path, what: "the replication log")
-        try SQLiteFile.syncEveryCommit(queue, path: path, what: "the replication log")
         SQLiteFile.markCreated(path)
     }
 
@@ -85,6 +85,26 @@ public final class FeedLog: Sendable {
         }
     }
 
+    /// Makes every commit so far durable: the log commits without waiting
+    /// for the disk (SQLite's `synchronous = NORMAL`, so a batch's changes
+    /// reach their shapes without a sync on the way), and the replication
+    /// slot is confirmed only up to what this has synced. Commits already
+    /// checkpointed into the database were synced by the checkpoint; the rest
+    /// are in the WAL, which this syncs, off the caller's thread.
+    public func syncToDisk() async throws {
+        let wal = path + "-wal"
+        let failure: String? = await withCheckedContinuation { done in
+            Thread.detachNewThread {
+                let descriptor = open(wal, O_RDONLY | O_CLOEXEC)
+                // No WAL: the last connection closed it after a full checkpoint.
+                guard descriptor >= 0 else { return done.resume(returning: errno == ENOENT ? nil : String(cString: strerror(errno))) }
+                defer { close(descriptor) }
+                done.resume(returning: fdatasync(descriptor) == 0 ? nil : String(cString: strerror(errno)))
+            }
+        }
+        if let failure { throw StoreError(.failed, "cannot sync the replication log \(wal): \(failure)") }
+    }
+
     // MARK: - Writing
 
     /// Appends a replicated transaction, unless one at or past its commit
@@ -96,10 +116,12 @@ public final class FeedLog: Sendable {
 
     /// Appends replicated transactions in commit order in one SQLite
     /// transaction (one fsync for the batch), skipping those at or before the
-    /// stored position. Returns how many were new.
+    /// stored position, and records `confirmedLSN` (the position the slot is
+    /// then confirmed to) in the same commit. Returns how many were new.
     @discardableResult
-    public func append(contentsOf transactions: [CommittedTransaction]) async throws -> Int {
+    public func append(contentsOf transactions: [CommittedTransaction], confirmedLSN: UInt64? = nil) async throws -> Int {
         let stored = try await queue.write { db -> Int in
+            if let confirmedLSN { try Self.setMeta(db, "confirmed_lsn", String(confirmedLSN)) }
             var last = UInt64(try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = 'last_lsn'").flatMap(Int64.init) ?? 0)
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO feed_changes(txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")

@@ -43,11 +43,13 @@ struct Gatekeeper {
                 CORS.decorate(&response, origin: origin)
                 return response
             }
-            let call = ShapeCall(
+            var call = ShapeCall(
                 method: method, query: Self.query(client: clientQuery, grant: grant),
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
-            let live = ShapeParameter.asksLive(clientQuery)
-            var response = try await presences.respond(live: live, on: context.channel) { try await upstream.fetch(call) }
+            let presence = try presences.presence(live: ShapeParameter.asksLive(clientQuery), on: context.channel)
+            call.presence = presence
+            var response = try await upstream.fetch(call)
+            try presence?.checkPresent()
             response.headers[values: .vary] = ["authorization"]
             CORS.decorate(&response, origin: origin)
             return response

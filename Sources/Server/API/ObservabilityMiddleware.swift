@@ -28,35 +28,54 @@ struct ObservabilityMiddleware: RouterMiddleware {
         }
     }
 
+    // The async part is only the call to the next handler: a live long-poll
+    // is parked inside it, and everything this frame holds, it holds for the
+    // whole poll. Mapping errors and recording the request are synchronous.
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let origin = request.headers[.origin]
-        let cors = Self.corsRoutes.contains(request.uri.path)
-        if cors && request.method == .options {
-            return CORS.preflight(origin: origin, methods: "POST, OPTIONS")
-        }
+        if let preflight = Self.preflight(request) { return preflight }
         var response: Response
         do {
             try Self.checkRequestLine(request)
             response = try await next(request, context)
-        } catch let error as APIError {
-            response = try error.response(from: request, context: context)
-        } catch let error as HTTPError {
-            // Hummingbird's own refusals (no such route, a body over the limit) in the API's error shape.
-            response = try APIError(error).response(from: request, context: context)
-        } catch let error as any HTTPResponseError {
-            response = try error.response(from: request, context: context)
-        } catch is CancellationError {
-            // A live poll whose client left: nobody reads this answer.
-            response = Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
-        } catch let error as StoreError where error.code == .unavailable {
-            logger.warning("database unavailable", metadata: ["request_id": "\(context.requestID)", "error": "\(error.message)"])
-            response = try APIError.unavailable("the database is unavailable; try again shortly", retryAfter: 1).response(from: request, context: context)
         } catch {
-            logger.error("unexpected error", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
-            response = try APIError(.internal, "internal error (request \(context.requestID))").response(from: request, context: context)
+            response = try errorResponse(error, request: request, context: context)
         }
-        if cors { CORS.decorate(&response, origin: origin) }
+        finish(&response, request: request, context: context, since: start)
+        return response
+    }
+
+    @inline(never)
+    private static func preflight(_ request: Request) -> Response? {
+        guard request.method == .options, corsRoutes.contains(request.uri.path) else { return nil }
+        return CORS.preflight(origin: request.headers[.origin], methods: "POST, OPTIONS")
+    }
+
+    @inline(never)
+    private func errorResponse(_ error: any Error, request: Request, context: Context) throws -> Response {
+        switch error {
+        case let error as APIError:
+            return try error.response(from: request, context: context)
+        case let error as HTTPError:
+            // Hummingbird's own refusals (no such route, a body over the limit) in the API's error shape.
+            return try APIError(error).response(from: request, context: context)
+        case let error as any HTTPResponseError:
+            return try error.response(from: request, context: context)
+        case is CancellationError:
+            // A live poll whose client left: nobody reads this answer.
+            return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
+        case let error as StoreError where error.code == .unavailable:
+            logger.warning("database unavailable", metadata: ["request_id": "\(context.requestID)", "error": "\(error.message)"])
+            return try APIError.unavailable("the database is unavailable; try again shortly", retryAfter: 1).response(from: request, context: context)
+        default:
+            logger.error("unexpected error", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
+            return try APIError(.internal, "internal error (request \(context.requestID))").response(from: request, context: context)
+        }
+    }
+
+    @inline(never)
+    private func finish(_ response: inout Response, request: Request, context: Context, since start: ContinuousClock.Instant) {
+        if Self.corsRoutes.contains(request.uri.path) { CORS.decorate(&response, origin: request.headers[.origin]) }
         response.headers[HTTPField.Name("x-request-id")!] = context.requestID
         let route = context.endpointPath ?? "unmatched"
         let duration = ContinuousClock.now - start
@@ -65,6 +84,5 @@ struct ObservabilityMiddleware: RouterMiddleware {
             "request_id": "\(context.requestID)", "method": "\(request.method.rawValue)", "route": "\(route)",
             "status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000))",
         ])
-        return response
     }
 }

@@ -53,7 +53,13 @@ struct ElectricUpstream: ShapeUpstream {
         do {
             // An SSE answer streams for as long as the upstream keeps it open (Electric: 60 s).
             let limit = ShapeParameter.asksEvents(call.query) ? max(deadline, .seconds(3600)) : deadline
-            response = try await client.execute(upstream, deadline: .now() + .nanoseconds(limit.components.seconds * 1_000_000_000))
+            let until = NIODeadline.now() + .nanoseconds(limit.components.seconds * 1_000_000_000)
+            if let presence = call.presence {
+                // Only cancellation stops a relayed request: it runs in a task its client's departure cancels.
+                response = try await presence.whilePresent { [client, upstream] in try await client.execute(upstream, deadline: until) }
+            } else {
+                response = try await client.execute(upstream, deadline: until)
+            }
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
