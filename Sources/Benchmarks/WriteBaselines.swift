@@ -63,8 +63,8 @@ struct WriteBaseline {
     }
 
     /// `threads` threads writing the same two rows per transaction straight
-    /// into a SQLite file with the durability qactl's store has (WAL, the
-    /// library's default synchronous level, an immediate transaction each).
+    /// into a SQLite file with the durability qactl's store has (WAL,
+    /// `synchronous = FULL`: each commit synced; an immediate transaction each).
     static func rawSQLite(threads: Int, seconds: Double) throws -> WriteBaseline {
         let path = NSTemporaryDirectory() + "qactl-bench-raw-\(UUID().uuidString).sqlite"
         defer {
@@ -74,6 +74,7 @@ struct WriteBaseline {
         // SQLite's busy handler is not fair: with many writers one may wait long.
         configuration.busyMode = .timeout(120)
         configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let setup = try DatabaseQueue(path: path, configuration: configuration)
         try setup.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")

@@ -94,6 +94,31 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    /// The feed log commits without waiting for the disk; the slot is confirmed
+    /// once a periodic sync made what it stored durable — within seconds, so
+    /// PostgreSQL can recycle the WAL behind it.
+    @Test func theSlotIsConfirmedPastEveryStoredChangeWithinSeconds() async throws {
+        let (cluster, url, name) = try await database()
+        let server = try await serve(url)
+        var (api, _, token, follow) = try await conversation(server)
+        let written = try await blocking {
+            // A position inside the transaction: confirming past it confirms the transaction.
+            try cluster.psql("BEGIN; INSERT INTO messages VALUES ('m-slot', 'c-1', 'alice', 'user', 'completed', 'x', now(), now()); SELECT pg_current_wal_insert_lsn(); COMMIT;", database: name)
+        }.trimmingCharacters(in: .whitespacesAndNewlines)
+        for _ in 0..<10 where !follow.messages.contains(where: { ($0["key"] as? String)?.contains("m-slot") == true }) {
+            _ = try await api.follow(&follow, token: token, live: true)
+        }
+        let confirmed = {
+            try await blocking {
+                try cluster.psql("SELECT bool_and(confirmed_flush_lsn > '\(written)'::pg_lsn) FROM pg_replication_slots WHERE database = '\(name)'", database: name)
+            }.trimmingCharacters(in: .whitespacesAndNewlines) == "t"
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, try await !confirmed() { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(try await confirmed(), "the slot is confirmed past \(written)")
+        try await server.stop()
+    }
+
     @Test func aKilledReplicationConnectionAndARestartLoseNothing() async throws {
         let (cluster, url, name) = try await database()
         var server = try await serve(url)
