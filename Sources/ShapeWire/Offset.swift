@@ -38,19 +38,34 @@ public struct Offset: Sendable, Hashable, Comparable, CustomStringConvertible {
             self = .beforeAll
             return
         }
-        let parts = text.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 2, Self.isDigits(parts[0]), let tx = UInt64(parts[0]) else { return nil }
-        if parts[1] == "inf" {
+        // One pass over the bytes: every shape request carries an offset.
+        var bytes = text.utf8.makeIterator()
+        guard let tx = Self.number(&bytes, until: UInt8(ascii: "_"), limit: UInt64.max) else { return nil }
+        var rest = bytes
+        if rest.next() == UInt8(ascii: "i"), rest.next() == UInt8(ascii: "n"), rest.next() == UInt8(ascii: "f"), rest.next() == nil {
             self.init(tx: tx, op: Self.infinity)
-        } else if Self.isDigits(parts[1]), let op = Int64(parts[1]), op < Self.infinity {
-            self.init(tx: tx, op: op)
+        } else if let op = Self.number(&bytes, until: nil, limit: UInt64(Self.infinity - 1)) {
+            self.init(tx: tx, op: Int64(op))
         } else {
             return nil
         }
     }
 
-    private static func isDigits(_ text: some StringProtocol) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+    /// Decimal digits up to `terminator` (consumed) or the end when it is nil;
+    /// nil when there are none, another byte comes first, or the value passes `limit`.
+    private static func number(_ bytes: inout some IteratorProtocol<UInt8>, until terminator: UInt8?, limit: UInt64) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        while true {
+            guard let byte = bytes.next() else { return terminator == nil && digits > 0 ? value : nil }
+            if byte == terminator { return digits > 0 ? value : nil }
+            guard byte >= 48 && byte <= 57 else { return nil }
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times.addingReportingOverflow(UInt64(byte - 48))
+            guard !overflow, !carry, sum <= limit else { return nil }
+            value = sum
+            digits += 1
+        }
     }
 
     public var isBeforeAllOffsets: Bool { isBeforeAll }

@@ -149,6 +149,8 @@ enum SQLIdentifier {
 
     /// Identifiers separated by `separator` (`,` for column lists).
     static func parseList(_ text: String, separator: Character = ",") -> Result<[String], Failure> {
+        // The common case, plain lower-case names, without going character by character.
+        if let separator = separator.asciiValue, let names = plainNames(text, separator: separator) { return .success(names) }
         var names: [String] = []
         var current = ""
         var quoted = false
@@ -190,5 +192,17 @@ enum SQLIdentifier {
         guard !last.isEmpty else { return .failure(Failure(message: "Invalid zero-length delimited identifier")) }
         names.append(last)
         return .success(names)
+    }
+
+    /// Names of `[a-z0-9_]` only, none empty; nil for anything else (the full parser decides).
+    private static func plainNames(_ text: String, separator: UInt8) -> [String]? {
+        let plain = text.utf8.allSatisfy { byte in
+            byte == separator || byte == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        guard plain else { return nil }
+        let names = text.utf8.split(separator: separator, omittingEmptySubsequences: false)
+        guard !names.contains(where: \.isEmpty) else { return nil }
+        return names.map { String(Substring($0)) }
     }
 }

@@ -10,7 +10,9 @@ struct OffsetTests {
         #expect(Offset("26800584_4") == Offset(tx: 26_800_584, op: 4))
         #expect(Offset("0_02") == Offset(tx: 0, op: 2))
         #expect(Offset("12_inf")?.description == "12_inf")
-        for bad in ["", "now", "1", "1_", "_1", "1_-2", "-1_2", "a_b", "1_2_3", " 1_2", "1_2 ", "+1_2", "1_infinity", "99999999999999999999_1"] {
+        #expect(Offset("18446744073709551615_9223372036854775806") == Offset(tx: .max, op: .max - 1))
+        for bad in ["", "now", "1", "1_", "_1", "1_-2", "-1_2", "a_b", "1_2_3", " 1_2", "1_2 ", "+1_2", "1_infinity", "99999999999999999999_1",
+                    "1_in", "1_inf_", "1_9223372036854775807", "1_99999999999999999999", "1__2"] {
             #expect(Offset(bad) == nil, "\(bad)")
         }
         #expect(RequestedOffset("now") == .now)
