@@ -28,13 +28,6 @@ final class ClientPresence: ClientPresenceSignal {
         for action in actions { action() }
     }
 
-    var isGone: Bool { state.withLock { $0.gone } }
-
-    /// Throws `CancellationError` once the client is gone: nobody reads the answer.
-    func checkPresent() throws {
-        if isGone { throw CancellationError() }
-    }
-
     func whenGone(_ action: @escaping @Sendable () -> Void) -> Int? {
         state.withLock { state in
             guard !state.gone else { return nil }

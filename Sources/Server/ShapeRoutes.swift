@@ -60,11 +60,8 @@ struct ShapeRoutes {
             case .failure(let invalid): return Response(ShapeAnswer.invalid(invalid, origin: origin))
             }
             var call = ShapeCall(method: method, query: query, origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
-            let presence = try presences.presence(live: ShapeParameter.asksLive(call.query), on: context.channel)
-            call.presence = presence
-            let answer = await sync.respond(call, trusted: false)
-            try presence?.checkPresent()
-            return Response(answer)
+            call.presence = try presences.presence(live: ShapeParameter.asksLive(call.query), on: context.channel)
+            return Response(await sync.respond(call, trusted: false))
         }
         router.get("/v1/shape", use: handler)
         router.post("/v1/shape", use: handler)

@@ -46,10 +46,8 @@ struct Gatekeeper {
             var call = ShapeCall(
                 method: method, query: Self.query(client: clientQuery, grant: grant),
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
-            let presence = try presences.presence(live: ShapeParameter.asksLive(clientQuery), on: context.channel)
-            call.presence = presence
+            call.presence = try presences.presence(live: ShapeParameter.asksLive(clientQuery), on: context.channel)
             var response = try await upstream.fetch(call)
-            try presence?.checkPresent()
             response.headers[values: .vary] = ["authorization"]
             CORS.decorate(&response, origin: origin)
             return response
