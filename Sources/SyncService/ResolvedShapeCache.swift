@@ -14,9 +14,9 @@ final class ResolvedShapeCache: Sendable {
     }
 
     func resolve(_ definition: ShapeDefinition, table: TableSchema) throws(WhereError) -> ResolvedShape {
-        // A cached entry resolved against another version of the table (a
-        // schema change) is not reused.
-        if let cached = entries.withLock({ $0[definition] }), cached.table == table { return cached }
+        // Keyed by the definition alone: it names its table, and a service's
+        // tables are fixed for its life (a schema change drops shapes, not tables).
+        if let cached = entries.withLock({ $0[definition] }) { return cached }
         let resolved = try ResolvedShape(definition: definition, table: table)
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
