@@ -29,7 +29,7 @@ struct HealthRoutes {
         if let problem = dataDirectory.writabilityProblem() { return problem }
         if let feed, !feed.isConnected { return "replication is down: changes are not reaching the sync service (reconnecting)" }
         if let rebuilding = health.rebuildReason { return "rebuilding every shape after a gap in the change stream: \(rebuilding)" }
-        if let sync, !(await sync.isReady) { return "the sync service is catching up with the change log" }
+        if let sync, !sync.isReady { return "the sync service is catching up with the change log" }
         return nil
     }
 }

@@ -6,7 +6,7 @@ extension Shape {
     /// `last: true` on the final one. Updates that move a row into the shape
     /// become inserts, out of it deletes; a primary-key change becomes a delete
     /// of the old key and an insert of the new one.
-    func entries(for transaction: CommittedTransaction) -> [ShapeLog.Entry] {
+    func entries(for transaction: CommittedTransaction, visibility: SnapshotVisibility) -> [ShapeLog.Entry] {
         var messages: [(offset: Offset, make: (Bool) -> String)] = []
         let table = resolved.table
         let columns = resolved.selectedColumns

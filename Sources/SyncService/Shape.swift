@@ -1,61 +1,225 @@
 import Foundation
 import ShapeWire
+import Synchronization
 import SyncModel
-/// One live shape: its snapshot chunks, its log, and the long-polls waiting on it.
-/// Owned by ``SyncService`` (actor-isolated there).
-final class Shape {
-    enum State {
+
+/// One shape's consumer: its snapshot, its log and the long-polls waiting on
+/// it, behind a lock of its own.
+///
+/// The ``SyncService`` actor is only the registry (definitions, handles,
+/// routing, expiry) and the feed. A call on an existing shape visits the
+/// actor once, to find it; reading its log, parking on it and being woken
+/// happen here, so no single actor serialises every shape's work. The feed
+/// hands each consumer its transactions under this lock rather than through
+/// an actor hop per shape (Electric runs a process per shape; a lock is the
+/// cheaper equivalent in one process).
+final class Shape: Sendable {
+    enum Status: Equatable {
         /// The snapshot query is running; transactions are held until it is known
         /// which of them it already contains.
-        case snapshotting(held: [CommittedTransaction])
+        case snapshotting
         case ready
+        /// Dropped from the registry (its log is gone), with why.
         case failed(String)
     }
 
-    /// The failure reason of a shape dropped by ``SyncService/invalidate(tables:)``.
+    /// The failure reason of a shape dropped by the registry (invalidated,
+    /// expired, deleted): its clients refetch its successor.
     static let invalidated = "invalidated"
+
+    /// What the lock guards. (Unchecked: its log's storage is a class; it is
+    /// only ever touched under the lock.)
+    struct Content: @unchecked Sendable {
+        var status: Status = .snapshotting
+        /// Transactions that arrived while snapshotting.
+        var held: [CommittedTransaction] = []
+        /// Snapshot body chunks: comma-joined messages; the last ends with `snapshot-end`.
+        var snapshotChunks: [String] = []
+        /// Which transactions the snapshot already holds (their changes are skipped).
+        var visibility: SnapshotVisibility = .sequence(0)
+        /// The change-log position the service had applied when the shape was created.
+        var replayFrom: Int64 = 0
+        var log: ShapeLog
+        /// Long-polls and requests waiting for the snapshot.
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID = 0
+        /// Set at shutdown: nothing parks any more.
+        var closed = false
+        /// When a request last read this shape (for expiry and LRU).
+        var lastRead = ContinuousClock.now
+
+        /// The offset a fully caught-up client holds.
+        var lastOffset: Offset { log.lastOffset ?? .snapshotEnd }
+
+        mutating func wakeAll() {
+            guard !waiters.isEmpty else { return }
+            for continuation in waiters.values { continuation.resume() }
+            waiters.removeAll()
+        }
+    }
 
     let handle: String
     let resolved: ResolvedShape
     let relation: String
-    var state: State = .snapshotting(held: [])
-    /// Snapshot body chunks: comma-joined messages; the last ends with `snapshot-end`.
-    var snapshotChunks: [String] = []
-    /// Which transactions the snapshot already holds (their changes are skipped).
-    var visibility: SnapshotVisibility = .sequence(0)
-    /// The change-log position the service had applied when the shape was created.
-    var replayFrom: Int64 = 0
-    var log: ShapeLog
-    /// Continuations of long-polls and of requests waiting for the snapshot.
-    var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    /// When a request last read this shape (for expiry and LRU).
-    var lastRead = ContinuousClock.now
     /// When this process created (or restored) it, for the inspector.
     let createdAt = Date()
+    private let content: Mutex<Content>
 
     init(handle: String, resolved: ResolvedShape, chunkBytes: Int, storage: (any ShapeStorage)? = nil, tailLimit: Int = 64 << 10) {
         self.handle = handle
         self.resolved = resolved
         self.relation = ShapeMessage.relation(resolved.table)
-        self.log = ShapeLog(chunkBytes: chunkBytes, storage: storage, tailLimit: tailLimit)
+        self.content = Mutex(Content(log: ShapeLog(chunkBytes: chunkBytes, storage: storage, tailLimit: tailLimit)))
     }
 
-    var isSnapshotting: Bool {
-        if case .snapshotting = state { return true }
-        return false
+    /// Runs `body` with the shape's state locked. Keep it short: the feed
+    /// and every reader of this shape queue on it.
+    func withContent<Result: Sendable>(_ body: (inout Content) throws -> Result) rethrows -> Result {
+        try content.withLock { try body(&$0) }
     }
 
-    var isReady: Bool {
-        if case .ready = state { return true }
-        return false
+    var status: Status { content.withLock { $0.status } }
+    var isSnapshotting: Bool { status == .snapshotting }
+    var isReady: Bool { status == .ready }
+    var lastOffset: Offset { content.withLock { $0.lastOffset } }
+    var isRetired: Bool { if case .failed = status { return true } else { return false } }
+
+    func hasEntries(after offset: Offset) -> Bool {
+        content.withLock { $0.log.hasEntries(after: offset) }
     }
 
-    /// The offset a fully caught-up client holds.
-    var lastOffset: Offset { log.lastOffset ?? .snapshotEnd }
+    func touch() {
+        content.withLock { $0.lastRead = .now }
+    }
 
-    func wakeAll() {
-        let pending = waiters
-        waiters.removeAll()
-        for continuation in pending.values { continuation.resume() }
+    // MARK: The feed (called by the registry, in commit order)
+
+    /// Routes one committed transaction into this shape: held while the
+    /// snapshot runs, else its entries appended and every parked poll woken.
+    /// Throws when the log cannot be written (the registry drops the shape).
+    func apply(_ transaction: CommittedTransaction) throws {
+        try content.withLock { content in
+            switch content.status {
+            case .snapshotting:
+                content.held.append(transaction)
+            case .ready:
+                var entries = entries(for: transaction, visibility: content.visibility)
+                // A replay after a restart skips what the log on disk already holds. (Entry by
+                // entry: on SQLite, commits of other programs can share a txid.)
+                if let last = content.log.lastOffset, let first = entries.first, first.offset <= last {
+                    entries.removeAll { $0.offset <= last }
+                }
+                guard !entries.isEmpty else { return }
+                try content.log.append(transaction: entries)
+                content.wakeAll()
+            case .failed:
+                return
+            }
+        }
+    }
+
+    /// The snapshot is in: transactions held meanwhile go to the log (those
+    /// the snapshot already contains are skipped change by change), and the
+    /// shape starts serving. Throws when the log cannot be created or written.
+    func finishSnapshot(_ snapshot: TableSnapshot, chunkBytes: Int) throws {
+        let chunks = makeSnapshotChunks(snapshot, chunkBytes: chunkBytes)
+        try content.withLock { content in
+            guard content.status == .snapshotting else { return }
+            content.visibility = snapshot.visibility
+            content.snapshotChunks = chunks
+            try content.log.storage?.create()
+            for transaction in content.held {
+                try content.log.append(transaction: entries(for: transaction, visibility: snapshot.visibility))
+            }
+            content.held = []
+            content.status = .ready
+            // On SQLite every change up to the snapshot's sequence is in it: a
+            // restart need not replay them for this shape, and the change log
+            // can be compacted up to there.
+            if case .sequence(let sequence) = snapshot.visibility { content.replayFrom = max(content.replayFrom, sequence) }
+            content.wakeAll()
+        }
+    }
+
+    /// Dropped by the registry: its stored log is deleted and every waiter
+    /// woken to find out.
+    func retire(_ reason: String) {
+        content.withLock { content in
+            content.status = .failed(reason)
+            content.held = []
+            content.log.storage?.remove()
+            content.wakeAll()
+        }
+    }
+
+    /// Shutdown: wakes every waiter and parks none from now on.
+    func close() {
+        content.withLock { content in
+            content.closed = true
+            content.wakeAll()
+        }
+    }
+
+    // MARK: Readers
+
+    /// Waits until the log has entries after `offset`, `timeout` passes, the
+    /// shape is dropped, the service shuts down, the client leaves or the
+    /// caller is cancelled. Nothing is left behind when it returns early:
+    /// the timer entry only finds an empty slot.
+    func waitForChange(after offset: Offset, timeout: Duration, timer: LongPollTimer, presence: (any ClientPresenceSignal)? = nil) async {
+        await park(timer: timer, timeout: timeout, presence: presence) { content in
+            content.status == .ready && content.lastOffset <= offset
+        }
+    }
+
+    /// Waits until the snapshot is done (or failed), or shutdown.
+    func waitForSnapshot() async {
+        while isSnapshotting {
+            await park(timer: nil, timeout: nil, presence: nil) { $0.status == .snapshotting }
+            if content.withLock({ $0.closed }) { return }
+        }
+    }
+
+    /// Parks the caller while `stillWaiting` holds (checked under the lock,
+    /// so no wake-up between the check and parking is lost).
+    private func park(timer: LongPollTimer?, timeout: Duration?, presence: (any ClientPresenceSignal)?,
+                      while stillWaiting: (inout Content) -> Bool) async {
+        // The id is taken first so the cancellation handler knows which waiter is its own.
+        let id = content.withLock { content in
+            content.nextWaiterID += 1
+            return content.nextWaiterID
+        }
+        var departure: Int?
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Cancellation sets the flag before its handler runs, and the handler takes
+                // this lock: either it finds the waiter, or the waiter sees the flag here.
+                let parked = content.withLock { content in
+                    guard !content.closed, !Task.isCancelled, stillWaiting(&content) else { return false }
+                    content.waiters[id] = continuation
+                    return true
+                }
+                guard parked else { return continuation.resume() }
+                if let timer, let timeout { timer.add(self, id: id, after: timeout) }
+                if let presence {
+                    // The client may have left already: then nothing is registered and it is woken now.
+                    departure = presence.whenGone { [self] in resumeWaiter(id) }
+                    if departure == nil { resumeWaiter(id) }
+                }
+            }
+        } onCancel: {
+            resumeWaiter(id)
+        }
+        if let departure { presence?.withdraw(departure) }
+    }
+
+    func resumeWaiter(_ id: Int) {
+        content.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+    }
+
+    /// The log after `offset` up to the end of its chunk: planned under the
+    /// lock, stored blocks read and decompressed outside it.
+    func read(after offset: Offset) throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
+        try content.withLock { $0.log.plan(after: offset) }.run()
     }
 }

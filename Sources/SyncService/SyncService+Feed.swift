@@ -78,7 +78,7 @@ extension SyncService {
     }
 
     private func markCaughtUp() {
-        isCaughtUp = true
+        caughtUp.store(true, ordering: .releasing)
         let waiting = readinessWaiters
         readinessWaiters.removeAll()
         for waiter in waiting.values { waiter.resume() }
@@ -98,36 +98,31 @@ extension SyncService {
         }
     }
 
-    /// Routes one committed transaction to the shapes it concerns and wakes
-    /// their long-polls.
+    /// Routes one committed transaction to the shapes it concerns (each
+    /// consumer appends it and wakes its long-polls), then publishes its
+    /// position.
     func apply(_ transaction: CommittedTransaction) {
-        lastSeenLSN = max(lastSeenLSN, transaction.lsn)
         if let committed = transaction.committedAtMilliseconds {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             lastApplyLag = .milliseconds(max(0, now - committed))
         }
         if let last = transaction.changes.last?.sequence { position = max(position, last) }
         let candidates = router.candidates(for: transaction)
-        timeline.applied(transaction, shapes: candidates.count)
+        timeline.withLock { $0.applied(transaction, shapes: candidates.count) }
         for handle in candidates {
             guard let shape = shapes[handle] else { continue }
-            switch shape.state {
-            case .snapshotting(var held):
-                held.append(transaction)
-                shape.state = .snapshotting(held: held)
-            case .ready:
-                var entries = shape.entries(for: transaction)
-                // A replay after a restart skips what the log on disk already holds. (Entry by
-                // entry: on SQLite, commits of other programs can share a txid.)
-                if let last = shape.log.lastOffset, let first = entries.first, first.offset <= last {
-                    entries.removeAll { $0.offset <= last }
-                }
-                guard !entries.isEmpty else { continue }
-                appendToLog(shape, entries)
-                shape.wakeAll()
-            case .failed:
-                continue
+            do {
+                try shape.apply(transaction)
+            } catch {
+                // A log that cannot be written (a full disk) drops its shape: its
+                // clients refetch, nothing is served from a log with a hole.
+                logger.error("writing a shape's log failed; the shape is dropped", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+                let handles = drop([shape], reason: "its log could not be written")
+                let store = self.store
+                Task { try? await store.deleteShapes(handles) }
             }
         }
+        // Only now: an up-to-date naming this position must not run ahead of any shape's log.
+        if transaction.lsn > appliedLSN.load(ordering: .relaxed) { appliedLSN.store(transaction.lsn, ordering: .releasing) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ShapeWire
+import Synchronization
 
 extension SyncService {
     /// Answers one `/v1/shape` call. `trusted` callers (the in-process
@@ -44,23 +45,38 @@ extension SyncService {
         }
     }
 
-    private func serve(_ state: ShapeCallState) async -> ShapeAnswer {
-        await waitUntilCaughtUp(timeout: configuration.longPollTimeout)
-        if let refusal = admit(state) { return refusal }
-        defer { release(state) }
+    /// Visits the actor once, to find the shape and take an admission slot;
+    /// everything after runs against the shape's own lock.
+    private nonisolated func serve(_ state: ShapeCallState) async -> ShapeAnswer {
+        if !isCaughtUp || isShuttingDown { await waitUntilCaughtUp(timeout: configuration.longPollTimeout) }
         let shape: Shape
-        switch locate(state) {
+        switch await admitAndLocate(state) {
         case .answer(let answer): return answer
         case .shape(let found): shape = found
         }
-        await waitForSnapshot(shape)
-        shape.lastRead = .now
-        defer { shape.lastRead = .now }
+        defer { release(state) }
+        await shape.waitForSnapshot()
+        shape.touch()
+        defer { shape.touch() }
         switch route(state, shape) {
         case .answer(let answer): return answer
+        case .successor: return await successorRefetch(state)
         case .subset(let subset): return await serveSubset(subset, of: shape, reply: state.reply)
         case .log(let offset): return await serveLog(shape, from: offset, state)
         }
+    }
+
+    private enum Located {
+        case answer(ShapeAnswer)
+        case shape(Shape)
+    }
+
+    @inline(never)
+    private func admitAndLocate(_ state: ShapeCallState) -> Located {
+        if let refusal = admit(state) { return .answer(refusal) }
+        let located = locate(state)
+        if case .answer = located { release(state) }
+        return located
     }
 
     /// Admission control, as Electric: a request that starts a shape or reads
@@ -73,28 +89,32 @@ extension SyncService {
         state.startsShape = request.subset != nil || handleByIdentity[state.resolved.identity] == nil || request.handle.map { shapes[$0] == nil } ?? true
             || { if case .offset(let offset) = request.offset { return offset.isBeforeAllOffsets } else { return false } }()
         if state.startsShape {
-            guard snapshotRequests < configuration.maxSnapshotRequests else {
+            guard Self.take(snapshotRequestCount, limit: configuration.maxSnapshotRequests) else {
                 return state.reply.overloaded("Concurrent initial request limit exceeded (limit: \(configuration.maxSnapshotRequests)), please retry")
             }
-            snapshotRequests += 1
         } else if request.live {
-            guard liveRequests < configuration.maxLiveRequests else {
+            guard Self.take(liveRequestCount, limit: configuration.maxLiveRequests) else {
                 return state.reply.overloaded("Concurrent live request limit exceeded (limit: \(configuration.maxLiveRequests)), please retry")
             }
-            liveRequests += 1
         }
         return nil
     }
 
-    /// Gives back the admission slot (an SSE stream keeps its live slot until it ends, see `streamEvents`).
-    @inline(never)
-    private func release(_ state: ShapeCallState) {
-        if state.startsShape { snapshotRequests -= 1 } else if state.request.live && !state.slotHandedOver { liveRequests -= 1 }
+    /// Takes a slot of `counter` if fewer than `limit` are taken.
+    private static func take(_ counter: borrowing Atomic<Int>, limit: Int) -> Bool {
+        if counter.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue <= limit { return true }
+        counter.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        return false
     }
 
-    private enum Located {
-        case answer(ShapeAnswer)
-        case shape(Shape)
+    /// Gives back the admission slot (an SSE stream keeps its live slot until it ends, see `streamEvents`).
+    @inline(never)
+    private nonisolated func release(_ state: ShapeCallState) {
+        if state.startsShape {
+            snapshotRequestCount.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        } else if state.request.live && !state.slotHandedOver {
+            liveRequestCount.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        }
     }
 
     /// The shape the call names: the one its definition resolves to, which
@@ -109,8 +129,15 @@ extension SyncService {
         return .shape(named)
     }
 
+    /// A 409 naming the successor of a shape dropped meanwhile (created now if need be).
+    private func successorRefetch(_ state: ShapeCallState) -> ShapeAnswer {
+        state.reply.mustRefetch(handle: shape(for: state.resolved).handle)
+    }
+
     private enum Route {
         case answer(ShapeAnswer)
+        /// The shape was invalidated meanwhile (TRUNCATE, schema change, expiry).
+        case successor
         case subset(SubsetRequest)
         case log(from: Offset)
     }
@@ -118,10 +145,10 @@ extension SyncService {
     /// What a call on a ready shape reads: a snapshot chunk, a subset, an SSE
     /// stream, or the log from an offset.
     @inline(never)
-    private func route(_ state: ShapeCallState, _ shape: Shape) -> Route {
-        if case .failed(let reason) = shape.state {
+    private nonisolated func route(_ state: ShapeCallState, _ shape: Shape) -> Route {
+        if case .failed(let reason) = shape.status {
             // Invalidated meanwhile (TRUNCATE, schema change): the client refetches its successor.
-            if reason == Shape.invalidated { return .answer(state.reply.mustRefetch(handle: self.shape(for: state.resolved).handle)) }
+            if reason == Shape.invalidated { return .successor }
             return .answer(state.reply.unavailable("Failed to create shape, please retry", retryAfter: 1))
         }
         let request = state.request, call = state.call
@@ -132,17 +159,19 @@ extension SyncService {
         }
         let reply = state.reply
         if let subset = request.subset { return .subset(subset) }
+        // One look at the shape under its lock: the feed may append meanwhile, never remove.
+        let (lastOffset, chunks) = shape.withContent { ($0.lastOffset, $0.snapshotChunks) }
         switch request.offset {
         case .now:
-            return .answer(reply.data([], offset: shape.lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
+            return .answer(reply.data([], offset: lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
                                       cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
         case .offset(let offset) where offset.isBeforeAllOffsets:
-            return .answer(reply.snapshotChunk(shape.snapshotChunks[0], offset: Offset(tx: 0, op: 0), requestOffset: "-1",
+            return .answer(reply.snapshotChunk(chunks[0], offset: Offset(tx: 0, op: 0), requestOffset: "-1",
                                                cache: .initial, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
         case .offset(let offset):
-            if offset.isInSnapshot, offset.op < Int64(shape.snapshotChunks.count - 1) {
+            if offset.isInSnapshot, offset.op < Int64(chunks.count - 1) {
                 let next = Int(offset.op) + 1
-                return .answer(reply.snapshotChunk(shape.snapshotChunks[next], offset: Offset(tx: 0, op: Int64(next)), requestOffset: offset.description,
+                return .answer(reply.snapshotChunk(chunks[next], offset: Offset(tx: 0, op: Int64(next)), requestOffset: offset.description,
                                                    cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
             }
             if request.liveSSE && !state.startsShape {
@@ -157,30 +186,32 @@ extension SyncService {
         }
     }
 
-    private func serveLog(_ shape: Shape, from offset: Offset, _ state: ShapeCallState) async -> ShapeAnswer {
+    private nonisolated func serveLog(_ shape: Shape, from offset: Offset, _ state: ShapeCallState) async -> ShapeAnswer {
         let readFrom = Self.readPosition(offset)
         let live = state.request.live
         if !isWithinBounds(readFrom, of: shape) {
             // The client is ahead of this shape (it was rebuilt, or the offset is
             // made up): give the log a moment to catch up, then refuse.
-            if live { await waitForChange(shape, after: shape.lastOffset, timeout: configuration.longPollTimeout / 2, presence: state.call.presence) }
+            if live {
+                await shape.waitForChange(after: shape.lastOffset, timeout: configuration.longPollTimeout / 2, timer: timer, presence: state.call.presence)
+            }
             if !isWithinBounds(readFrom, of: shape) { return Self.outOfBounds(state) }
         }
-        if live && !shape.log.hasEntries(after: readFrom) {
-            await waitForChange(shape, after: readFrom, timeout: configuration.longPollTimeout, presence: state.call.presence)
-            if shapes[shape.handle] !== shape { return refetch(shape, state) }
+        if live && !shape.hasEntries(after: readFrom) {
+            await shape.waitForChange(after: readFrom, timeout: configuration.longPollTimeout, timer: timer, presence: state.call.presence)
+            if shape.isRetired { return await refetch(shape, state) }
         }
         let read: (entries: [ShapeLog.Entry], reachesEnd: Bool)
         do {
-            read = try await readLog(shape, after: readFrom)
+            read = try shape.read(after: readFrom)
         } catch {
-            return readFailed(shape, error, state)
+            return await readFailed(shape, error, state)
         }
         return logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: shape, offset: offset, state)
     }
 
     @inline(never)
-    private static func outOfBounds(_ state: ShapeCallState) -> ShapeAnswer {
+    private nonisolated static func outOfBounds(_ state: ShapeCallState) -> ShapeAnswer {
         let error = ShapeRequestError.offsetOutOfBounds
         return state.reply.invalid([error.field: [error.message]])
     }
@@ -194,16 +225,16 @@ extension SyncService {
     @inline(never)
     private func readFailed(_ shape: Shape, _ error: any Error, _ state: ShapeCallState) -> ShapeAnswer {
         // Dropped while its file was read: the client refetches its successor.
-        if shapes[shape.handle] !== shape { return refetch(shape, state) }
+        if shape.isRetired { return refetch(shape, state) }
         logger.error("reading a shape's log failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
         return state.reply.unavailable("reading the shape log failed, please retry", retryAfter: 1)
     }
 
     @inline(never)
-    private func logAnswer(_ entries: [ShapeLog.Entry], reachesEnd: Bool, shape: Shape, offset: Offset, _ state: ShapeCallState) -> ShapeAnswer {
+    private nonisolated func logAnswer(_ entries: [ShapeLog.Entry], reachesEnd: Bool, shape: Shape, offset: Offset, _ state: ShapeCallState) -> ShapeAnswer {
         let request = state.request, call = state.call
         var reply = state.reply
-        timeline.delivered(entries)
+        if !entries.isEmpty { timeline.withLock { $0.delivered(entries) } }
         if request.live {
             reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))
             reply.schema = nil
@@ -229,7 +260,7 @@ extension SyncService {
     /// Whether `position` is one this shape has reached: its own last entry,
     /// or any commit position the service has applied (a shape skips the
     /// transactions that do not concern it).
-    func isWithinBounds(_ position: Offset, of shape: Shape) -> Bool {
+    nonisolated func isWithinBounds(_ position: Offset, of shape: Shape) -> Bool {
         position.isInSnapshot || position.tx <= max(shape.lastOffset.tx, lastSeenLSN)
     }
 

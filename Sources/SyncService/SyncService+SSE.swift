@@ -19,7 +19,7 @@ extension SyncService {
     /// `: keep-alive` comment after each `sseKeepAlive` of silence. Nil when
     /// `offset` is ahead of the shape. The live slot this request took is
     /// given back when the stream ends.
-    func streamEvents(_ shape: Shape, from offset: Offset, request: ShapeRequest, reply: ShapeReply) -> ShapeAnswer? {
+    nonisolated func streamEvents(_ shape: Shape, from offset: Offset, request: ShapeRequest, reply: ShapeReply) -> ShapeAnswer? {
         let start = Self.readPosition(offset)
         guard isWithinBounds(start, of: shape) else { return nil }
         var reply = reply
@@ -27,7 +27,6 @@ extension SyncService {
         reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))
         let hold = configuration.sseTimeout
         let keepAlive = configuration.sseKeepAlive
-        let handle = shape.handle
         let (events, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
         let producer = Task {
             let deadline = ContinuousClock.now + hold
@@ -35,7 +34,7 @@ extension SyncService {
             var lastSent = ContinuousClock.now
             streaming: while !Task.isCancelled, ContinuousClock.now < deadline {
                 let wait = min(keepAlive - (ContinuousClock.now - lastSent), deadline - ContinuousClock.now)
-                switch await self.nextEvents(handle, after: position, wait: max(wait, .milliseconds(1))) {
+                switch await self.nextEvents(shape, after: position, wait: max(wait, .milliseconds(1))) {
                 case .events(let text, let after):
                     continuation.yield(text)
                     position = after
@@ -50,7 +49,7 @@ extension SyncService {
                 }
             }
             continuation.finish()
-            await self.releaseLiveSlot()
+            self.releaseLiveSlot()
         }
         // A client that leaves stops the producer (and frees its waiter) at once.
         continuation.onTermination = { _ in producer.cancel() }
@@ -60,27 +59,27 @@ extension SyncService {
     }
 
     /// The entries after `position` as SSE events, waiting up to `wait` for some.
-    func nextEvents(_ handle: String, after position: Offset, wait: Duration) async -> EventBatch {
-        guard let shape = shapes[handle], shape.isReady, !isShuttingDown, !Task.isCancelled else { return .ended }
-        if !shape.log.hasEntries(after: position) {
-            await waitForChange(shape, after: position, timeout: wait)
-            guard shapes[handle] === shape, !isShuttingDown else { return .ended }
-            guard shape.log.hasEntries(after: position) else { return .idle }
+    nonisolated func nextEvents(_ shape: Shape, after position: Offset, wait: Duration) async -> EventBatch {
+        guard shape.isReady, !isShuttingDown, !Task.isCancelled else { return .ended }
+        if !shape.hasEntries(after: position) {
+            await shape.waitForChange(after: position, timeout: wait, timer: timer)
+            guard !shape.isRetired, !isShuttingDown else { return .ended }
+            guard shape.hasEntries(after: position) else { return .idle }
         }
-        guard let (entries, reachesEnd) = try? await readLog(shape, after: position) else { return .ended }
-        timeline.delivered(entries)
+        guard let (entries, reachesEnd) = try? shape.read(after: position) else { return .ended }
         guard let last = entries.last?.offset else { return .idle }
+        timeline.withLock { $0.delivered(entries) }
         var text = ""
         for entry in entries {
             text += "data: " + entry.json + "\n\n"
         }
         // The client resumes from `<global_last_seen_lsn>_0` (see `readPosition`).
         if reachesEnd { text += "data: " + ShapeMessage.upToDate(globalLastSeenLSN: max(lastSeenLSN, last.tx)) + "\n\n" }
-        shape.lastRead = .now
+        shape.touch()
         return .events(text, after: last)
     }
 
-    func releaseLiveSlot() {
-        liveRequests -= 1
+    nonisolated func releaseLiveSlot() {
+        liveRequestCount.wrappingSubtract(1, ordering: .acquiringAndReleasing)
     }
 }

@@ -12,7 +12,7 @@ extension SyncService {
         let shape = makeShape(handle: newHandle(for: resolved), resolved: resolved)
         // Registered before the snapshot starts, so every transaction the
         // snapshot might miss is held for it.
-        shape.replayFrom = position
+        shape.withContent { $0.replayFrom = position }
         register(shape)
         let store = self.store
         let handle = shape.handle
@@ -29,33 +29,20 @@ extension SyncService {
     }
 
     private func finishSnapshot(_ handle: String, _ snapshot: TableSnapshot) async {
-        guard let shape = shapes[handle], case .snapshotting(let held) = shape.state else { return }
-        shape.visibility = snapshot.visibility
-        shape.snapshotChunks = shape.makeSnapshotChunks(snapshot, chunkBytes: configuration.chunkBytes)
-        // Transactions the snapshot already contains are skipped change by
-        // change (by sequence); later ones go to the log.
+        guard let shape = shapes[handle], shape.isSnapshotting else { return }
         do {
-            try shape.log.storage?.create()
+            try shape.finishSnapshot(snapshot, chunkBytes: configuration.chunkBytes)
         } catch {
+            // A log that cannot be written drops the shape: nothing is served from a log with a hole.
             failSnapshot(handle, error)
             return
         }
-        for transaction in held {
-            appendToLog(shape, shape.entries(for: transaction))
-        }
-        // A log that could not be written dropped the shape: it must not come back.
-        guard shapes[handle] === shape else { return }
-        shape.state = .ready
-        shape.wakeAll()
-        // On SQLite every change up to the snapshot's sequence is in it: a
-        // restart need not replay them for this shape, and the change log can
-        // be compacted up to there.
-        if case .sequence(let sequence) = snapshot.visibility { shape.replayFrom = max(shape.replayFrom, sequence) }
         // Persisted after the shape is served: a crash before this only costs
         // its clients a 409 and a refetch after the restart.
+        let (replayFrom, chunks) = shape.withContent { ($0.replayFrom, $0.snapshotChunks) }
         let record = ShapeRecord(
             handle: shape.handle, definition: (try? JSONEncoder().encode(shape.resolved.definition)) ?? Data(),
-            replayFrom: shape.replayFrom, visibility: snapshot.visibility, chunks: shape.snapshotChunks.map { Data($0.utf8) })
+            replayFrom: replayFrom, visibility: snapshot.visibility, chunks: chunks.map { Data($0.utf8) })
         pendingPersists += 1
         do {
             try await store.saveShape(record)
@@ -80,9 +67,7 @@ extension SyncService {
     private func failSnapshot(_ handle: String, _ error: any Error) {
         guard let shape = shapes[handle] else { return }
         logger.error("snapshot failed", metadata: ["handle": "\(shape.handle)", "error": "\(String(reflecting: error))"])
-        shape.state = .failed("\(error)")
-        remove(shape)
-        shape.wakeAll()
+        retire(shape, reason: "\(error)")
     }
 
     /// Drops every shape of `tables` (after a TRUNCATE or a schema change):
@@ -98,11 +83,7 @@ extension SyncService {
     }
 
     func invalidate(_ doomed: [Shape]) async {
-        for shape in doomed {
-            remove(shape)
-            shape.state = .failed(Shape.invalidated)
-            shape.wakeAll()
-        }
+        for shape in doomed { retire(shape) }
         do {
             try await store.deleteShapes(doomed.map(\.handle))
         } catch {
@@ -110,8 +91,10 @@ extension SyncService {
         }
     }
 
-    func remove(_ shape: Shape) {
-        shape.log.storage?.remove()
+    /// Drops `shape` from the registry; its log is deleted and its waiters
+    /// find it failed (`reason` ``Shape/invalidated``: their clients refetch its successor).
+    func retire(_ shape: Shape, reason: String = Shape.invalidated) {
+        shape.retire(reason)
         shapes[shape.handle] = nil
         if handleByIdentity[shape.resolved.identity] == shape.handle {
             handleByIdentity[shape.resolved.identity] = nil
@@ -128,59 +111,5 @@ extension SyncService {
         var micros = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         while shapes["\(hash)-\(micros)"] != nil { micros += 1 }
         return "\(hash)-\(micros)"
-    }
-
-    /// Waits until `shape` has log entries after `offset`, `timeout` passes, the
-    /// shape goes away, the service shuts down or the caller is cancelled (a
-    /// client that left frees its waiter at once).
-    func waitForChange(_ shape: Shape, after offset: Offset, timeout: Duration, presence: (any ClientPresenceSignal)? = nil) async {
-        // A shape dropped meanwhile is never woken again: its waiter would park for good.
-        guard !isShuttingDown, shapes[shape.handle] === shape, shape.lastOffset <= offset, !Task.isCancelled else { return }
-        nextWaiterID += 1
-        let id = nextWaiterID
-        let handle = shape.handle
-        // Runs on the actor only once the waiter below is registered.
-        let departure = presence?.whenGone { Task { await self.resumeWaiter(handle, id) } }
-        if presence != nil && departure == nil { return }
-        defer { if let departure { presence?.withdraw(departure) } }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                shape.waiters[id] = continuation
-                deadlines.add(.init(deadline: .now + timeout, handle: handle, id: id), hold: timeout)
-                startDeadlineSweeper()
-            }
-        } onCancel: {
-            Task { await self.resumeWaiter(handle, id) }
-        }
-    }
-
-    /// Starts the one task that times parked polls out, if it is not running;
-    /// it ends when no poll is parked.
-    private func startDeadlineSweeper() {
-        guard !sweeperRunning else { return }
-        sweeperRunning = true
-        Task { await self.sweepDeadlines() }
-    }
-
-    private func sweepDeadlines() async {
-        while let next = deadlines.earliest {
-            // At most a second at a time: a shorter hold may arrive meanwhile.
-            try? await Task.sleep(until: min(next, .now + .seconds(1)), clock: .continuous)
-            for entry in deadlines.takeDue(at: .now) { resumeWaiter(entry.handle, entry.id) }
-        }
-        sweeperRunning = false
-    }
-
-    /// Waits until the snapshot of `shape` is done (or failed).
-    func waitForSnapshot(_ shape: Shape) async {
-        while case .snapshotting = shape.state, !isShuttingDown {
-            nextWaiterID += 1
-            let id = nextWaiterID
-            await withCheckedContinuation { shape.waiters[id] = $0 }
-        }
-    }
-
-    private func resumeWaiter(_ handle: String, _ id: Int) {
-        shapes[handle]?.waiters.removeValue(forKey: id)?.resume()
     }
 }

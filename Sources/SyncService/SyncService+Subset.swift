@@ -8,7 +8,7 @@ extension SyncService {
     /// change it already holds, and the shape's offset at the time, from which
     /// its stream continues (nothing committed after it can be missed: it is
     /// either in the rows or in the log after that offset).
-    func serveSubset(_ subset: SubsetRequest, of shape: Shape, reply: ShapeReply) async -> ShapeAnswer {
+    nonisolated func serveSubset(_ subset: SubsetRequest, of shape: Shape, reply: ShapeReply) async -> ShapeAnswer {
         let offset = shape.lastOffset
         let query = shape.resolved.snapshotQuery(dialect: store.sqlDialect, subset: subset)
         let snapshot: TableSnapshot

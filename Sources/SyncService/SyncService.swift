@@ -71,32 +71,43 @@ public actor SyncService {
     let logger: Logger
     nonisolated let resolvedShapes = ResolvedShapeCache()
 
+    // The registry: isolated to the actor. Each shape's own state is behind its lock (``Shape``).
     var shapes: [String: Shape] = [:]
     var handleByIdentity: [String: String] = [:]
     var router = ShapeRouter()
     /// The change-log sequence up to which every transaction has been applied.
     var position: Int64 = 0
-    /// The newest commit position seen.
-    var lastSeenLSN: UInt64 = 0
-    var isCaughtUp = false
-    var isShuttingDown = false
     var nextWaiterID = 0
     var feedWaiter: CheckedContinuation<Void, Never>?
     var feedPoked = false
     var readinessWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     var lastApplyLag: Duration?
-    var deadlines = WaiterDeadlines()
-    /// Requests in flight, for admission control.
-    var snapshotRequests = 0
-    var liveRequests = 0
     /// The change-log position below which the log was last compacted.
     var compactedBelow: Int64 = 0
-    nonisolated let pokeInFlight = Atomic(false)
-    var sweeperRunning = false
     var pendingPersists = 0
     var persistWaiters: [CheckedContinuation<Void, Never>] = []
+
+    // Read by calls without visiting the actor.
+    /// The newest commit position every shape has been given (stored after
+    /// the transaction is in their logs, so an up-to-date at this position
+    /// never runs ahead of a log).
+    nonisolated let appliedLSN = Atomic<UInt64>(0)
+    nonisolated let caughtUp = Atomic(false)
+    nonisolated let stopping = Atomic(false)
+    /// Requests in flight, for admission control.
+    nonisolated let snapshotRequestCount = Atomic(0)
+    nonisolated let liveRequestCount = Atomic(0)
+    nonisolated let pokeInFlight = Atomic(false)
+    nonisolated let timer = LongPollTimer()
     /// Recent transactions, for the inspector (SyncService+Inspection).
-    var timeline = TransactionTimeline()
+    nonisolated let timeline = Mutex(TransactionTimeline())
+
+    /// The newest commit position seen.
+    public nonisolated var lastSeenLSN: UInt64 { appliedLSN.load(ordering: .acquiring) }
+    nonisolated var isCaughtUp: Bool { caughtUp.load(ordering: .acquiring) }
+    nonisolated var isShuttingDown: Bool { stopping.load(ordering: .acquiring) }
+    public nonisolated var liveRequests: Int { liveRequestCount.load(ordering: .relaxed) }
+    public nonisolated var snapshotRequests: Int { snapshotRequestCount.load(ordering: .relaxed) }
 
     public init(store: any ShapeSource, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "qactl.sync")) {
         self.store = store
@@ -121,17 +132,19 @@ public actor SyncService {
             }
             let shape = makeShape(handle: record.handle, resolved: resolved)
             do {
-                try shape.log.restore()
+                try shape.withContent { content in
+                    try content.log.restore()
+                    content.snapshotChunks = record.chunks.map { String(decoding: $0, as: UTF8.self) }
+                    content.visibility = record.visibility
+                    content.replayFrom = record.replayFrom
+                    content.status = .ready
+                }
             } catch {
                 logger.warning("could not read a shape's log; the shape is dropped", metadata: ["handle": "\(record.handle)", "error": "\(error)"])
-                shape.log.storage?.remove()
+                shape.retire("its log could not be read")
                 dropped.append(record.handle)
                 continue
             }
-            shape.snapshotChunks = record.chunks.map { String(decoding: $0, as: UTF8.self) }
-            shape.visibility = record.visibility
-            shape.replayFrom = record.replayFrom
-            shape.state = .ready
             register(shape)
             restored += 1
         }
@@ -146,27 +159,27 @@ public actor SyncService {
             logger.warning("the shape logs are ahead of the change log; every shape is dropped", metadata: ["checkpoint": "\(checkpoint)", "tip": "\(tip)"])
             for shape in shapes.values {
                 dropped.append(shape.handle)
-                remove(shape)
+                retire(shape)
             }
         }
         // A log holding commits the store no longer has (lost with the last
         // moments before a power cut) would serve rows that never were.
-        for shape in shapes.values where (shape.log.lastOffset?.tx ?? 0) > storedLSN {
+        for shape in shapes.values where shape.lastOffset.tx > storedLSN {
             logger.warning("a shape's log is ahead of the database; the shape is dropped", metadata: ["handle": "\(shape.handle)"])
             dropped.append(shape.handle)
-            remove(shape)
+            retire(shape)
         }
         try await store.deleteShapes(dropped)
         removeOrphanedLogs()
-        let replayFrom = shapes.isEmpty ? tip : (checkpoint ?? shapes.values.map(\.replayFrom).min() ?? tip)
+        let replayFrom = shapes.isEmpty ? tip : (checkpoint ?? shapes.values.map { $0.withContent(\.replayFrom) }.min() ?? tip)
         position = min(replayFrom, tip)
-        lastSeenLSN = storedLSN
+        appliedLSN.store(storedLSN, ordering: .releasing)
         store.onCommit { [weak self] in self?.poke() }
         logger.info("sync service starting", metadata: ["shapes": "\(restored)", "replay_from": "\(position)", "tip": "\(tip)"])
     }
 
     /// Whether the service has caught up with the change log since it started.
-    public var isReady: Bool { isCaughtUp && !isShuttingDown }
+    public nonisolated var isReady: Bool { isCaughtUp && !isShuttingDown }
 
     public var shapeCount: Int { shapes.count }
 
@@ -179,7 +192,11 @@ public actor SyncService {
     }
 
     public var statistics: Statistics {
-        Statistics(shapes: shapes.count, waitingPolls: shapes.values.reduce(0) { $0 + $1.waiters.count }, lastApplyLag: lastApplyLag)
+        Statistics(shapes: shapes.count, waitingPolls: waitingPolls, lastApplyLag: lastApplyLag)
+    }
+
+    var waitingPolls: Int {
+        shapes.values.reduce(0) { total, shape in total + shape.withContent { $0.waiters.count } }
     }
 
     func register(_ shape: Shape) {
@@ -190,8 +207,8 @@ public actor SyncService {
 
     /// Answers every waiting long-poll and stops following commits.
     public func shutdown() {
-        isShuttingDown = true
-        for shape in shapes.values { shape.wakeAll() }
+        stopping.store(true, ordering: .releasing)
+        for shape in shapes.values { shape.close() }
         feedWaiter?.resume()
         feedWaiter = nil
         let waiting = readinessWaiters

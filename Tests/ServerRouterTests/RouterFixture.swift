@@ -30,7 +30,7 @@ final class RouterFixture: Sendable {
         feed = Task { await sync.run() }
         // Serving starts once the sync service has caught up with the (empty) change log.
         let deadline = ContinuousClock.now + .seconds(10)
-        while !(await sync.isReady), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while !sync.isReady, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         keys = try LiveTokenAuthority(store: KeyStore(dataDirectory: directory))
     }
 

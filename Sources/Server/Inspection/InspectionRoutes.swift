@@ -96,7 +96,7 @@ struct InspectionRoutes {
 
     func transactions() async throws -> [String: Any] {
         guard let sync else { return ["transactions": []] }
-        let records = await sync.recentTransactions
+        let records = sync.recentTransactions
         return ["transactions": try records.map { record -> Any in
             var entry = try Self.plain(record) as? [String: Any] ?? [:]
             if let committed = record.committedAtMilliseconds {

@@ -48,14 +48,14 @@ extension SyncService {
 
     public var overview: Overview {
         Overview(
-            shapes: shapes.count, waitingPolls: shapes.values.reduce(0) { $0 + $1.waiters.count }, liveRequests: liveRequests,
+            shapes: shapes.count, waitingPolls: waitingPolls, liveRequests: liveRequests,
             snapshotRequests: snapshotRequests, position: position, lastSeenLSN: lastSeenLSN, caughtUp: isCaughtUp,
             lastApplyLagMilliseconds: lastApplyLag.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 })
     }
 
     /// Every shape, most recently read first.
     public func shapeSummaries() -> [ShapeSummary] {
-        shapes.values.sorted { $0.lastRead > $1.lastRead }.map(summary)
+        shapes.values.map(summary).sorted { $0.secondsSinceLastRead < $1.secondsSinceLastRead }
     }
 
     /// The inspector shows at most this many of a shape's newest log entries.
@@ -63,26 +63,31 @@ extension SyncService {
 
     public func shapeContent(handle: String) -> ShapeContent? {
         guard let shape = shapes[handle] else { return nil }
-        return ShapeContent(summary: summary(shape), snapshotChunks: shape.snapshotChunks, log: ((try? shape.log.newest(Self.inspectedLogEntries)) ?? []).map { ($0.offset.description, $0.json) })
+        let (chunks, newest) = shape.withContent { ($0.snapshotChunks, (try? $0.log.newest(Self.inspectedLogEntries)) ?? []) }
+        return ShapeContent(summary: summary(shape), snapshotChunks: chunks, log: newest.map { ($0.offset.description, $0.json) })
     }
 
     /// The last transactions applied, newest first.
-    public var recentTransactions: [TransactionRecord] { timeline.records.reversed() }
+    public nonisolated var recentTransactions: [TransactionRecord] { timeline.withLock { $0.records.reversed() } }
 
     private func summary(_ shape: Shape) -> ShapeSummary {
+        shape.withContent { summary(shape, $0) }
+    }
+
+    private func summary(_ shape: Shape, _ content: Shape.Content) -> ShapeSummary {
         let definition = shape.resolved.definition
         let state: String
-        switch shape.state {
+        switch content.status {
         case .snapshotting: state = "snapshotting"
         case .ready: state = "ready"
         case .failed(let reason): state = "failed: \(reason)"
         }
-        let sinceRead = ContinuousClock.now - shape.lastRead
+        let sinceRead = ContinuousClock.now - content.lastRead
         return ShapeSummary(
             handle: shape.handle, table: definition.table, where: definition.whereText, params: definition.params, columns: definition.columns,
-            state: state, snapshotChunks: shape.snapshotChunks.count, snapshotBytes: shape.snapshotChunks.reduce(0) { $0 + $1.utf8.count },
-            logEntries: shape.log.count, logBytes: shape.log.bytes,
-            subscribers: shape.waiters.count, lastOffset: shape.lastOffset.description,
+            state: state, snapshotChunks: content.snapshotChunks.count, snapshotBytes: content.snapshotChunks.reduce(0) { $0 + $1.utf8.count },
+            logEntries: content.log.count, logBytes: content.log.bytes,
+            subscribers: content.waiters.count, lastOffset: content.lastOffset.description,
             createdAtMilliseconds: Int64(shape.createdAt.timeIntervalSince1970 * 1000),
             secondsSinceLastRead: Double(sinceRead.components.seconds) + Double(sinceRead.components.attoseconds) / 1e18)
     }

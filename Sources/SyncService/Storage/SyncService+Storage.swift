@@ -16,20 +16,6 @@ extension SyncService {
         return Shape(handle: handle, resolved: resolved, chunkBytes: configuration.chunkBytes, storage: storage, tailLimit: configuration.logTailBytes)
     }
 
-    /// Appends a transaction's entries to `shape`'s log. A log that cannot be
-    /// written (a full disk) drops its shape: its clients refetch, nothing is
-    /// served from a log with a hole.
-    func appendToLog(_ shape: Shape, _ entries: [ShapeLog.Entry]) {
-        do {
-            try shape.log.append(transaction: entries)
-        } catch {
-            logger.error("writing a shape's log failed; the shape is dropped", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
-            let handles = drop([shape], reason: "its log could not be written")
-            let store = self.store
-            Task { try? await store.deleteShapes(handles) }
-        }
-    }
-
     /// Writes every shape's tail out, makes the files durable (off the
     /// actor) and records the sequence they are whole up to; returns it (nil
     /// without storage or on failure). A shape whose log cannot be written or
@@ -43,19 +29,23 @@ extension SyncService {
         var syncs: [(Shape, @Sendable () throws -> Void)] = []
         var failed: [Shape] = []
         for shape in shapes.values {
-            switch shape.state {
-            case .ready:
-                do {
-                    try shape.log.flush()
-                    if let sync = shape.log.storage?.takeSync() { syncs.append((shape, sync)) }
-                } catch {
-                    logger.error("writing a shape's log failed; the shape is dropped", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
-                    failed.append(shape)
+            do {
+                let sync: (@Sendable () throws -> Void)? = try shape.withContent { content in
+                    switch content.status {
+                    case .ready:
+                        try content.log.flush()
+                        return content.log.storage?.takeSync()
+                    case .snapshotting:
+                        through = min(through, content.replayFrom)
+                        return nil
+                    case .failed:
+                        return nil
+                    }
                 }
-            case .snapshotting:
-                through = min(through, shape.replayFrom)
-            case .failed:
-                continue
+                if let sync { syncs.append((shape, sync)) }
+            } catch {
+                logger.error("writing a shape's log failed; the shape is dropped", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+                failed.append(shape)
             }
         }
         let work = syncs.map(\.1)
@@ -82,20 +72,6 @@ extension SyncService {
             logger.warning("writing the shape logs' checkpoint failed; retrying later", metadata: ["error": "\(error)"])
             return nil
         }
-    }
-
-    /// `shape`'s log after `offset`: the tail from memory, here; stored blocks
-    /// read and decompressed off the actor, so a client far behind does not
-    /// hold up every other shape.
-    func readLog(_ shape: Shape, after offset: Offset) async throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
-        let plan = shape.log.plan(after: offset)
-        guard plan.readsStorage else { return try plan.run() }
-        return try await Self.run(plan)
-    }
-
-    /// Nonisolated and async: runs on the global executor, not the actor.
-    private nonisolated static func run(_ plan: ShapeLogRead) async throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
-        try plan.run()
     }
 
     func readCheckpoint() -> Int64? {
