@@ -41,7 +41,7 @@ final class Shape: Sendable {
         var replayFrom: Int64 = 0
         var log: ShapeLog
         /// Long-polls and requests waiting for the snapshot.
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [Int: Waiter] = [:]
         var nextWaiterID = 0
         /// Set at shutdown: nothing parks any more.
         var closed = false
@@ -51,10 +51,25 @@ final class Shape: Sendable {
         /// The offset a fully caught-up client holds.
         var lastOffset: Offset { log.lastOffset ?? .snapshotEnd }
 
-        mutating func wakeAll() {
-            guard !waiters.isEmpty else { return }
-            for continuation in waiters.values { continuation.resume() }
-            waiters.removeAll()
+        /// Empties the waiters; the caller wakes them once the lock is released.
+        mutating func takeWaiters() -> [Waiter] {
+            guard !waiters.isEmpty else { return [] }
+            defer { waiters.removeAll() }
+            return Array(waiters.values)
+        }
+    }
+
+    /// Something parked on the shape: a task's continuation or a parked
+    /// poll's callback (which holds no task at all while it waits).
+    struct Waiter: Sendable {
+        let wake: @Sendable () -> Void
+        /// The client's departure wakes it too; withdrawn when it wakes.
+        var presence: (any ClientPresenceSignal)?
+        var departure: Int?
+
+        func callAsFunction() {
+            if let departure { presence?.withdraw(departure) }
+            wake()
         }
     }
 
@@ -98,7 +113,7 @@ final class Shape: Sendable {
     /// snapshot runs, else its entries appended and every parked poll woken.
     /// Throws when the log cannot be written (the registry drops the shape).
     func apply(_ transaction: CommittedTransaction) throws {
-        try content.withLock { content in
+        try content.withLock { content -> [Waiter] in
             switch content.status {
             case .snapshotting:
                 content.held.append(transaction)
@@ -109,13 +124,14 @@ final class Shape: Sendable {
                 if let last = content.log.lastOffset, let first = entries.first, first.offset <= last {
                     entries.removeAll { $0.offset <= last }
                 }
-                guard !entries.isEmpty else { return }
+                guard !entries.isEmpty else { return [] }
                 try content.log.append(transaction: entries)
-                content.wakeAll()
+                return content.takeWaiters()
             case .failed:
-                return
+                break
             }
-        }
+            return []
+        }.forEach { $0() }
     }
 
     /// The snapshot is in: transactions held meanwhile go to the log (those
@@ -123,8 +139,8 @@ final class Shape: Sendable {
     /// shape starts serving. Throws when the log cannot be created or written.
     func finishSnapshot(_ snapshot: TableSnapshot, chunkBytes: Int) throws {
         let chunks = makeSnapshotChunks(snapshot, chunkBytes: chunkBytes)
-        try content.withLock { content in
-            guard content.status == .snapshotting else { return }
+        try content.withLock { content -> [Waiter] in
+            guard content.status == .snapshotting else { return [] }
             content.visibility = snapshot.visibility
             content.snapshotChunks = chunks
             try content.log.storage?.create()
@@ -137,8 +153,8 @@ final class Shape: Sendable {
             // restart need not replay them for this shape, and the change log
             // can be compacted up to there.
             if case .sequence(let sequence) = snapshot.visibility { content.replayFrom = max(content.replayFrom, sequence) }
-            content.wakeAll()
-        }
+            return content.takeWaiters()
+        }.forEach { $0() }
     }
 
     /// Dropped by the registry: its stored log is deleted and every waiter
@@ -148,73 +164,94 @@ final class Shape: Sendable {
             content.status = .failed(reason)
             content.held = []
             content.log.storage?.remove()
-            content.wakeAll()
-        }
+            return content.takeWaiters()
+        }.forEach { $0() }
     }
 
     /// Shutdown: wakes every waiter and parks none from now on.
     func close() {
         content.withLock { content in
             content.closed = true
-            content.wakeAll()
-        }
+            return content.takeWaiters()
+        }.forEach { $0() }
     }
 
     // MARK: Readers
 
+    /// Whether a poll that has read up to `offset` would still wait.
+    static func waitsForChange(after offset: Offset) -> @Sendable (inout Content) -> Bool {
+        { content in content.status == .ready && content.lastOffset <= offset }
+    }
+
     /// Waits until the log has entries after `offset`, `timeout` passes, the
     /// shape is dropped, the service shuts down, the client leaves or the
-    /// caller is cancelled. Nothing is left behind when it returns early:
-    /// the timer entry only finds an empty slot.
+    /// caller is cancelled.
     func waitForChange(after offset: Offset, timeout: Duration, timer: LongPollTimer, presence: (any ClientPresenceSignal)? = nil) async {
-        await park(timer: timer, timeout: timeout, presence: presence) { content in
-            content.status == .ready && content.lastOffset <= offset
-        }
+        await wait(timer: timer, timeout: timeout, presence: presence, while: Self.waitsForChange(after: offset))
     }
 
     /// Waits until the snapshot is done (or failed), or shutdown.
     func waitForSnapshot() async {
         while isSnapshotting {
-            await park(timer: nil, timeout: nil, presence: nil) { $0.status == .snapshotting }
+            await wait(timer: nil, timeout: nil, presence: nil) { $0.status == .snapshotting }
             if content.withLock({ $0.closed }) { return }
         }
     }
 
-    /// Parks the caller while `stillWaiting` holds (checked under the lock,
-    /// so no wake-up between the check and parking is lost).
-    private func park(timer: LongPollTimer?, timeout: Duration?, presence: (any ClientPresenceSignal)?,
+    /// ``park(while:timeout:timer:presence:wake:)`` for a task: it waits in a
+    /// continuation, and its cancellation wakes it.
+    private func wait(timer: LongPollTimer?, timeout: Duration?, presence: (any ClientPresenceSignal)?,
                       while stillWaiting: (inout Content) -> Bool) async {
-        // The id is taken first so the cancellation handler knows which waiter is its own.
-        let id = content.withLock { content in
-            content.nextWaiterID += 1
-            return content.nextWaiterID
-        }
-        var departure: Int?
+        let id = reserveWaiterID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                // Cancellation sets the flag before its handler runs, and the handler takes
-                // this lock: either it finds the waiter, or the waiter sees the flag here.
-                let parked = content.withLock { content in
-                    guard !content.closed, !Task.isCancelled, stillWaiting(&content) else { return false }
-                    content.waiters[id] = continuation
-                    return true
-                }
-                guard parked else { return continuation.resume() }
-                if let timer, let timeout { timer.add(self, id: id, after: timeout) }
-                if let presence {
-                    // The client may have left already: then nothing is registered and it is woken now.
-                    departure = presence.whenGone { [self] in resumeWaiter(id) }
-                    if departure == nil { resumeWaiter(id) }
-                }
+                let parked = park(id: id, while: stillWaiting, timeout: timeout, timer: timer, presence: presence) { continuation.resume() }
+                if !parked { continuation.resume() }
             }
         } onCancel: {
             resumeWaiter(id)
         }
-        if let departure { presence?.withdraw(departure) }
+    }
+
+    /// Parks `wake` until the log changes, `timeout` passes, the shape is
+    /// dropped, the service shuts down or the client leaves; then it runs
+    /// once (on whichever thread woke it: it should only schedule work).
+    /// False, and `wake` never runs, when `stillWaiting` no longer holds or
+    /// the client has left: the caller goes on at once.
+    func park(id: Int? = nil, while stillWaiting: (inout Content) -> Bool, timeout: Duration?, timer: LongPollTimer?,
+              presence: (any ClientPresenceSignal)?, wake: @escaping @Sendable () -> Void) -> Bool {
+        let id = id ?? reserveWaiterID()
+        var waiter = Waiter(wake: wake, presence: presence)
+        if let presence {
+            // Registered first (a departure before the waiter is in finds nothing to wake,
+            // the rare cost is a poll answered at its timeout to nobody); nil: already gone.
+            guard let departure = presence.whenGone({ [self] in resumeWaiter(id) }) else { return false }
+            waiter.departure = departure
+        }
+        // Cancellation sets the flag before its handler runs, and the handler takes
+        // this lock: either it finds the waiter, or the waiter sees the flag here.
+        let parked = content.withLock { content in
+            guard !content.closed, !Task.isCancelled, stillWaiting(&content) else { return false }
+            content.waiters[id] = waiter
+            return true
+        }
+        guard parked else {
+            if let departure = waiter.departure { presence?.withdraw(departure) }
+            return false
+        }
+        if let timer, let timeout { timer.add(self, id: id, after: timeout) }
+        return true
+    }
+
+    private func reserveWaiterID() -> Int {
+        content.withLock { content in
+            content.nextWaiterID += 1
+            return content.nextWaiterID
+        }
     }
 
     func resumeWaiter(_ id: Int) {
-        content.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        content.withLock { $0.waiters.removeValue(forKey: id) }?()
     }
 
     /// The log after `offset` up to the end of its chunk: planned under the

@@ -6,17 +6,48 @@ extension SyncService {
     /// Answers one `/v1/shape` call. `trusted` callers (the in-process
     /// gatekeeper) skip the secret check.
     ///
-    /// Checking and parsing the call happen off the actor: only the work on
-    /// shared state (the registry, the shape's log and waiters) queues there.
-    /// The functions a live long-poll is parked in keep only a reference to
-    /// its ``ShapeCallState`` and the shape across their waits, and leave
-    /// everything else to synchronous steps: each parked poll holds its async
-    /// frames for up to the poll timeout, thousands at once.
+    /// Checking and parsing the call happen off the actor, and the actor is
+    /// visited once, to find the shape; a live long-poll then waits here, in
+    /// the caller's task (see the other `respond` for waiting without one).
     public nonisolated func respond(_ call: ShapeCall, trusted: Bool = false) async -> ShapeAnswer {
         switch prepare(call, trusted: trusted) {
         case .answer(let answer): return answer
         case .delete(let reply): return await deleteShape(call, reply: reply)
-        case .serve(let state): return await serve(state)
+        case .serve(let state):
+            switch await serve(state) {
+            case .answer(let answer): return answer
+            case .parked(let poll):
+                await poll.shape.waitForChange(after: poll.readFrom, timeout: configuration.longPollTimeout, timer: timer, presence: state.call.presence)
+                return await complete(poll)
+            }
+        }
+    }
+
+    /// Answers one `/v1/shape` call through `deliver`, exactly once. A live
+    /// long-poll with nothing to read yet holds no task while it waits: it
+    /// is parked on its shape as a callback, and when it wakes (a change,
+    /// its timeout, its client leaving, shutdown) `schedule` runs the rest —
+    /// reading the log and building the answer — wherever the caller wants
+    /// it (the connection's event loop). Ten thousand parked polls are ten
+    /// thousand small records, not ten thousand suspended tasks.
+    public nonisolated func respond(
+        _ call: ShapeCall, trusted: Bool = false,
+        schedule: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
+        deliver: @escaping @Sendable (ShapeAnswer) -> Void
+    ) async {
+        switch prepare(call, trusted: trusted) {
+        case .answer(let answer): deliver(answer)
+        case .delete(let reply): deliver(await deleteShape(call, reply: reply))
+        case .serve(let state):
+            switch await serve(state) {
+            case .answer(let answer): deliver(answer)
+            case .parked(let poll):
+                let parked = poll.shape.park(
+                    while: Shape.waitsForChange(after: poll.readFrom), timeout: configuration.longPollTimeout, timer: timer,
+                    presence: state.call.presence
+                ) { [self] in schedule { self.deliverWoken(poll, deliver) } }
+                if !parked { deliverWoken(poll, deliver) }
+            }
         }
     }
 
@@ -45,25 +76,52 @@ extension SyncService {
         }
     }
 
+    /// What serving a call came to: an answer, or a live poll to park.
+    private enum Served {
+        case answer(ShapeAnswer)
+        case parked(ParkedPoll)
+    }
+
+    /// A live long-poll with nothing to read yet. It keeps its admission slot
+    /// until it is answered (``complete(_:)``).
+    struct ParkedPoll: Sendable {
+        let shape: Shape
+        let state: ShapeCallState
+        /// Where its read resumes, and the offset it asked for.
+        let readFrom: Offset
+        let offset: Offset
+    }
+
     /// Visits the actor once, to find the shape and take an admission slot;
     /// everything after runs against the shape's own lock.
-    private nonisolated func serve(_ state: ShapeCallState) async -> ShapeAnswer {
+    private nonisolated func serve(_ state: ShapeCallState) async -> Served {
         if !isCaughtUp || isShuttingDown { await waitUntilCaughtUp(timeout: configuration.longPollTimeout) }
         let shape: Shape
         switch await admitAndLocate(state) {
-        case .answer(let answer): return answer
+        case .answer(let answer): return .answer(answer)
         case .shape(let found): shape = found
         }
-        defer { release(state) }
         await shape.waitForSnapshot()
         shape.touch()
-        defer { shape.touch() }
+        let answer: ShapeAnswer
         switch route(state, shape) {
-        case .answer(let answer): return answer
-        case .successor: return await successorRefetch(state)
-        case .subset(let subset): return await serveSubset(subset, of: shape, reply: state.reply)
-        case .log(let offset): return await serveLog(shape, from: offset, state)
+        case .answer(let found): answer = found
+        case .successor: answer = await successorRefetch(state)
+        case .subset(let subset): answer = await serveSubset(subset, of: shape, reply: state.reply)
+        case .log(let offset):
+            switch await serveLog(shape, from: offset, state) {
+            case .answer(let found): answer = found
+            case .parked(let poll): return .parked(poll)
+            }
         }
+        finish(state, shape)
+        return .answer(answer)
+    }
+
+    /// A call is answered: its admission slot is given back.
+    private nonisolated func finish(_ state: ShapeCallState, _ shape: Shape) {
+        release(state)
+        shape.touch()
     }
 
     private enum Located {
@@ -186,7 +244,7 @@ extension SyncService {
         }
     }
 
-    private nonisolated func serveLog(_ shape: Shape, from offset: Offset, _ state: ShapeCallState) async -> ShapeAnswer {
+    private nonisolated func serveLog(_ shape: Shape, from offset: Offset, _ state: ShapeCallState) async -> Served {
         let readFrom = Self.readPosition(offset)
         let live = state.request.live
         if !isWithinBounds(readFrom, of: shape) {
@@ -195,19 +253,40 @@ extension SyncService {
             if live {
                 await shape.waitForChange(after: shape.lastOffset, timeout: configuration.longPollTimeout / 2, timer: timer, presence: state.call.presence)
             }
-            if !isWithinBounds(readFrom, of: shape) { return Self.outOfBounds(state) }
+            if !isWithinBounds(readFrom, of: shape) { return .answer(Self.outOfBounds(state)) }
         }
         if live && !shape.hasEntries(after: readFrom) {
-            await shape.waitForChange(after: readFrom, timeout: configuration.longPollTimeout, timer: timer, presence: state.call.presence)
-            if shape.isRetired { return await refetch(shape, state) }
+            return .parked(ParkedPoll(shape: shape, state: state, readFrom: readFrom, offset: offset))
         }
-        let read: (entries: [ShapeLog.Entry], reachesEnd: Bool)
         do {
-            read = try shape.read(after: readFrom)
+            let read = try shape.read(after: readFrom)
+            return .answer(logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: shape, offset: offset, state))
         } catch {
-            return await readFailed(shape, error, state)
+            return .answer(await readFailed(shape, error, state))
         }
-        return logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: shape, offset: offset, state)
+    }
+
+    /// The answer of a parked poll once it woke, given back its slot.
+    private nonisolated func complete(_ poll: ParkedPoll) async -> ShapeAnswer {
+        defer { finish(poll.state, poll.shape) }
+        if poll.shape.isRetired { return await refetch(poll.shape, poll.state) }
+        do {
+            let read = try poll.shape.read(after: poll.readFrom)
+            return logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: poll.shape, offset: poll.offset, poll.state)
+        } catch {
+            return await readFailed(poll.shape, error, poll.state)
+        }
+    }
+
+    /// A woken callback poll: answered right here unless it needs the
+    /// registry (its shape was dropped) or the read failed, then in a task.
+    private nonisolated func deliverWoken(_ poll: ParkedPoll, _ deliver: @escaping @Sendable (ShapeAnswer) -> Void) {
+        if !poll.shape.isRetired, let read = try? poll.shape.read(after: poll.readFrom) {
+            finish(poll.state, poll.shape)
+            deliver(logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: poll.shape, offset: poll.offset, poll.state))
+        } else {
+            Task { deliver(await self.complete(poll)) }
+        }
     }
 
     @inline(never)
