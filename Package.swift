@@ -106,6 +106,7 @@ let package = Package(
             dependencies: [
                 "SyncService", "SyncModel", "AppModel", "SQLiteStore", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire", "LocalSetup",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -32,6 +32,8 @@ struct RouterDependencies: Sendable {
     var answers: AnswerQueue? = nil
     /// `sqlite`, `postgres`, or `electric` behind a real Electric.
     var storeKind = "sqlite"
+    /// Who is syncing what, for the inspector (shared with ``LivePolls``).
+    var activity = ClientActivity()
 }
 
 /// Every route of `qactl serve`, as Hummingbird's templates build them:
@@ -52,7 +54,7 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     }
     if let sync { ShapeRoutes(sync: sync, presences: dependencies.presences).register(on: router) }
     ConsoleRoutes().register(on: router)
-    let clients = ClientActivity()
+    let clients = dependencies.activity
     InspectionRoutes(
         sync: sync, tally: metrics.tally, clients: clients, answers: dependencies.answers, feed: dependencies.feed, secret: dependencies.inspectorSecret,
         store: dependencies.storeKind, slots: { metrics.slots }
@@ -73,14 +75,14 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
 /// also bounds a request head that never completes), the connection cap and
 /// HTTP/1.0's rules. `onListening` gets the bound port.
 func buildApplication(
-    router: Router<APIRequestContext>, limiter: ConnectionLimiter, configuration: ServerConfiguration, logger: Logger,
+    router: Router<APIRequestContext>, limiter: ConnectionLimiter, livePolls: LivePolls?, configuration: ServerConfiguration, logger: Logger,
     onListening: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
     let idle = configuration.idleTimeout.components
     return Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [limiter.handler()],
+            additionalChannelHandlers: [limiter.handler()] + (livePolls.map { [LivePollHandler.Installer(polls: $0)] } ?? []),
             idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "qactl"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

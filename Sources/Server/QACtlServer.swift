@@ -114,6 +114,7 @@ public struct QACtlServer: Sendable {
         let answering: Bool
         if case .none = configuration.answerer { answering = false } else { answering = true }
         let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
+        let activity = ClientActivity()
         let router = buildRouter(RouterDependencies(
             store: store, keys: keys, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,
             dataDirectory: DataDirectory(configuration.dataDirectory), shapeTokenLifetime: configuration.shapeTokenLifetime,
@@ -122,10 +123,15 @@ public struct QACtlServer: Sendable {
                 if answering { Task { await answers.enqueue(answerID) } }
             },
             logger: logger, presences: limiter.presences, inspectorSecret: configuration.syncSecret, answers: answering ? answers : nil,
-            storeKind: configuration.electricURL != nil ? "electric" : postgres != nil ? "postgres" : "sqlite"))
+            storeKind: configuration.electricURL != nil ? "electric" : postgres != nil ? "postgres" : "sqlite", activity: activity))
+        // Live polls on the embedded service are parked without a task (see LivePolls).
+        let livePolls = sync.map {
+            LivePolls(sync: $0, gatekeeperIsEmbedded: upstream is EmbeddedUpstream, keys: keys, activity: activity, presences: limiter.presences,
+                      metrics: metrics, logger: logger)
+        }
 
         let host = configuration.host
-        let app = buildApplication(router: router, limiter: limiter, configuration: configuration, logger: logger) { port in
+        let app = buildApplication(router: router, limiter: limiter, livePolls: livePolls, configuration: configuration, logger: logger) { port in
             await onListening(host, port)
         }
         // Shut down in reverse order: answers first (their last writes still

@@ -3,13 +3,21 @@ import Hummingbird
 import ShapeWire
 import SyncService
 
+extension ShapeAnswer {
+    /// Its headers as HTTP fields.
+    var fields: HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        return fields
+    }
+}
+
 extension Response {
     /// A Hummingbird response from a sync-service answer.
     init(_ answer: ShapeAnswer) {
-        var fields = HTTPFields()
-        for (name, value) in answer.headers {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
-        }
+        let fields = answer.fields
         let body: ResponseBody
         if let events = answer.events {
             // Each event is written (and flushed) as it comes: SSE must not be buffered.

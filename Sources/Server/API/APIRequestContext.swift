@@ -18,7 +18,11 @@ struct APIRequestContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
-        requestID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        requestID = Self.newRequestID()
+    }
+
+    static func newRequestID() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }
 
     /// Sorted keys: the same answer is the same bytes (a refusal must not differ

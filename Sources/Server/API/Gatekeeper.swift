@@ -27,6 +27,12 @@ struct Gatekeeper {
         return query
     }
 
+    /// What the gatekeeper adds to every upstream answer: it varies by token, and CORS.
+    static func decorate(_ fields: inout HTTPFields, origin: String?) {
+        fields[values: .vary] = ["authorization"]
+        CORS.decorate(&fields, origin: origin)
+    }
+
     /// Behind ``TokenAuthMiddleware`` with shape tokens.
     func register(on router: some RouterMethods<APIRequestContext>) {
         let handler: @Sendable (Request, APIRequestContext) async throws -> Response = { request, context in
@@ -48,8 +54,7 @@ struct Gatekeeper {
                 origin: origin, ifNoneMatch: request.headers[.ifNoneMatch])
             call.presence = try presences.presence(live: ShapeParameter.asksLive(clientQuery), on: context.channel)
             var response = try await upstream.fetch(call)
-            response.headers[values: .vary] = ["authorization"]
-            CORS.decorate(&response, origin: origin)
+            Self.decorate(&response.headers, origin: origin)
             return response
         }
         router.get("/shape", use: handler)
@@ -63,10 +68,14 @@ struct Gatekeeper {
 /// credentials) and every `electric-*` header exposed.
 enum CORS {
     static func decorate(_ response: inout Response, origin: String?) {
+        decorate(&response.headers, origin: origin)
+    }
+
+    static func decorate(_ fields: inout HTTPFields, origin: String?) {
         guard let origin else { return }
-        response.headers[.accessControlAllowOrigin] = origin
-        response.headers[.accessControlExposeHeaders] = ShapeHeader.exposed.joined(separator: ",")
-        response.headers[values: .vary] = (response.headers[values: .vary] + ["origin"])
+        fields[.accessControlAllowOrigin] = origin
+        fields[.accessControlExposeHeaders] = ShapeHeader.exposed.joined(separator: ",")
+        fields[values: .vary] = (fields[values: .vary] + ["origin"])
     }
 
     static func preflight(origin: String?, methods: String) -> Response {

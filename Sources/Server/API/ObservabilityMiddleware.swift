@@ -76,13 +76,22 @@ struct ObservabilityMiddleware: RouterMiddleware {
     @inline(never)
     private func finish(_ response: inout Response, request: Request, context: Context, since start: ContinuousClock.Instant) {
         if Self.corsRoutes.contains(request.uri.path) { CORS.decorate(&response, origin: request.headers[.origin]) }
-        response.headers[HTTPField.Name("x-request-id")!] = context.requestID
-        let route = context.endpointPath ?? "unmatched"
+        Self.record(&response.headers, status: response.status.code, route: context.endpointPath ?? "unmatched", method: request.method,
+                    requestID: context.requestID, since: start, metrics: metrics, logger: logger)
+    }
+
+    static let requestIDField = HTTPField.Name("x-request-id")!
+
+    /// What every answered request leaves: its id in the answer, the request
+    /// metrics and a log line (also for live polls answered outside the router, ``LivePolls``).
+    static func record(_ fields: inout HTTPFields, status: Int, route: String, method: HTTPRequest.Method, requestID: String,
+                       since start: ContinuousClock.Instant, metrics: ServerMetrics, logger: Logger) {
+        fields[requestIDField] = requestID
         let duration = ContinuousClock.now - start
-        metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
+        metrics.recordRequest(route: route, method: method.rawValue, status: status, duration: duration)
         logger.info("request", metadata: [
-            "request_id": "\(context.requestID)", "method": "\(request.method.rawValue)", "route": "\(route)",
-            "status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000))",
+            "request_id": "\(requestID)", "method": "\(method.rawValue)", "route": "\(route)",
+            "status": "\(status)", "duration_ms": "\(String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000))",
         ])
     }
 }

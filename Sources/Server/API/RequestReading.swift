@@ -4,10 +4,14 @@ import NIOCore
 import Tokens
 
 extension Request {
+    /// The bearer token of the `Authorization` header, if any.
+    var bearerToken: String? { headers.bearerToken }
+}
 
+extension HTTPFields {
     /// The bearer token of the `Authorization` header, if any.
     var bearerToken: String? {
-        guard let header = headers[.authorization] else { return nil }
+        guard let header = self[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         // Trimmed by hand: this runs on every request, and Foundation's trim bridges.
@@ -16,7 +20,9 @@ extension Request {
         while let last = token.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { token = token.dropLast() }
         return token.isEmpty ? nil : String(Substring(token))
     }
+}
 
+extension Request {
     /// The body decoded as `T` from a JSON object: 413 over `limit` bytes,
     /// 408 when it does not arrive whole within `timeout` (a client trickling
     /// it), 400 naming the field when it is not the object `T` describes.

@@ -1,0 +1,151 @@
+import HTTPTypes
+import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
+
+/// Takes live long-polls off a connection before they reach the router and
+/// answers them through ``LivePolls``; every other request passes through.
+///
+/// It sits after Hummingbird's connection-state handler, so that handler
+/// still counts an intercepted request as in progress (no idle close while a
+/// poll is parked; a graceful shutdown closes the connection after its
+/// answer). A poll is only taken when the router owes no answer on the
+/// connection, and parts that arrive while a poll is open (a pipelining
+/// client) wait for its answer, so answers always leave in request order.
+final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        case idle
+        /// The router is reading this request.
+        case passing
+        /// A poll's head arrived; its end has not.
+        case reading(HTTPRequest, LivePolls.Route)
+        /// A poll is being answered (or is parked).
+        case answering
+    }
+
+    private let polls: LivePolls
+    private var state = State.idle
+    /// Requests handed to the router whose answer has not been written yet.
+    private var routerRequests = 0
+    /// Parts that arrived while a poll was open, replayed after its answer.
+    private var held: [HTTPRequestPart] = []
+
+    init(polls: LivePolls) {
+        self.polls = polls
+    }
+
+    /// Puts a ``LivePollHandler`` right after Hummingbird's connection-state
+    /// handler, which is added after the server's own handlers: this one goes
+    /// among those, and moves it into place on the connection's first read,
+    /// once the pipeline is whole.
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = NIOAny
+        private let polls: LivePolls
+
+        init(polls: LivePolls) {
+            self.polls = polls
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let operations = context.pipeline.syncOperations
+            if let state = try? operations.handler(type: HTTPConnectionStateHandler.self) {
+                try? operations.addHandler(LivePollHandler(polls: polls), position: .after(state))
+            }
+            context.fireChannelRead(data)
+            operations.removeHandler(context: context, promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        read(unwrapInboundIn(data), context: context)
+    }
+
+    private func read(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch state {
+        case .answering:
+            held.append(part)
+        case .reading(let head, let route):
+            // A GET's body, if a client sends one, is not read by the shape routes either.
+            guard case .end = part else { return }
+            state = .answering
+            start(head, route: route, context: context)
+        case .passing:
+            if case .end = part { state = .idle }
+            context.fireChannelRead(wrapInboundOut(part))
+        case .idle:
+            if case .head(let head) = part {
+                if routerRequests == 0, let route = polls.route(head) {
+                    state = .reading(head, route)
+                    return
+                }
+                routerRequests += 1
+                state = .passing
+            }
+            context.fireChannelRead(wrapInboundOut(part))
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Only the router's answers pass here; this handler's own go out below it.
+        if case .end = unwrapOutboundIn(data) { routerRequests -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    private func start(_ head: HTTPRequest, route: LivePolls.Route, context: ChannelHandlerContext) {
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        let (polls, channel) = (self.polls, context.channel)
+        Task {
+            await polls.answer(
+                head, route: route, channel: channel,
+                schedule: { work in loop.execute(work) },
+                deliver: { response, body in
+                    loop.execute { bound.value.handler.finish(response, body, context: bound.value.context) }
+                },
+                handBack: {
+                    loop.execute { bound.value.handler.handBack(head, context: bound.value.context) }
+                })
+        }
+    }
+
+    private func finish(_ response: HTTPResponse, _ body: ByteBuffer, context: ChannelHandlerContext) {
+        guard case .answering = state else { return }
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let replays = !held.isEmpty
+        resume(context: context)
+        if replays { context.fireChannelReadComplete() }
+    }
+
+    /// The router answers this one after all: it gets the request as it came.
+    private func handBack(_ head: HTTPRequest, context: ChannelHandlerContext) {
+        guard case .answering = state else { return }
+        routerRequests += 1
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        context.fireChannelRead(wrapInboundOut(.end(nil)))
+        resume(context: context)
+        // Outside a read cycle: the router's channel hands reads on only when one completes.
+        context.fireChannelReadComplete()
+    }
+
+    /// Goes on with what arrived meanwhile.
+    private func resume(context: ChannelHandlerContext) {
+        state = .idle
+        let parts = held
+        held = []
+        for (index, part) in parts.enumerated() {
+            read(part, context: context)
+            if case .answering = state {
+                // Another poll was taken: the rest waits for its answer.
+                held = Array(parts[(index + 1)...]) + held
+                return
+            }
+        }
+    }
+}
