@@ -1,0 +1,123 @@
+import Foundation
+import QACtlTestSupport
+import Testing
+
+/// Live long-polls are parked outside the router (no task per parked poll).
+/// On the wire nothing may differ: the connection's idle timeout does not cut
+/// a parked poll, answers leave in request order on a pipelining connection,
+/// refusals are the router's, the request is counted and logged, and a
+/// shutdown answers the poll before it closes the connection.
+@Suite(.serialized) struct LivePollConnectionTests {
+    let dir = TemporaryDirectory()
+
+    /// One answer read off a raw connection.
+    struct RawAnswer {
+        let status: Int
+        let headers: [String: String]
+        let body: String
+    }
+
+    /// Splits what a connection received into answers (bodies by content-length).
+    static func answers(in text: String) -> [RawAnswer] {
+        var rest = Substring(text)
+        var found: [RawAnswer] = []
+        while let end = rest.range(of: "\r\n\r\n") {
+            let lines = rest[..<end.lowerBound].components(separatedBy: "\r\n")
+            guard let status = lines.first?.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { break }
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            let length = Int(headers["content-length"] ?? "0") ?? 0
+            let bodyBytes = rest[end.upperBound...].utf8.prefix(length)
+            guard bodyBytes.count == length else { break }
+            found.append(RawAnswer(status: status, headers: headers, body: String(decoding: bodyBytes, as: UTF8.self)))
+            rest = Substring(String(decoding: rest[end.upperBound...].utf8.dropFirst(length), as: UTF8.self))
+        }
+        return found
+    }
+
+    /// Reads until `count` whole answers arrived (or `timeout`).
+    static func read(_ count: Int, from socket: RawSocket, timeout: Duration) -> (answers: [RawAnswer], closed: Bool) {
+        var text = ""
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (more, closed) = socket.read(timeout: .milliseconds(200))
+            text += more
+            if closed || answers(in: text).count >= count { return (answers(in: text), closed) }
+        }
+        return (answers(in: text), false)
+    }
+
+    static func livePoll(_ state: ServerAPI.Follow, token: String) -> String {
+        "GET /shape?offset=\(state.offset)&handle=\(state.handle)&live=true&cursor=\(state.cursor) HTTP/1.1\r\n"
+            + "Host: x\r\nAuthorization: Bearer \(token)\r\n\r\n"
+    }
+
+    @Test func aParkedPollOutlivesTheIdleTimeoutAndAnswersInOrderOnItsConnection() async throws {
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--idle-timeout", "2s", "--long-poll-timeout", "5s"])
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-1", token: alice)
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        var state = ServerAPI.Follow()
+        try await api.catchUp(&state, token: token)
+
+        // Parked for the whole 5 s hold, past the 2 s idle timeout: answered, and the connection stays.
+        let socket = try RawSocket(port: server.port)
+        let started = ContinuousClock.now
+        socket.send(Self.livePoll(state, token: token))
+        let quiet = Self.read(1, from: socket, timeout: .seconds(10))
+        let timedOut = try #require(quiet.answers.first, "the parked poll is answered, not cut off by the idle timeout")
+        #expect(!quiet.closed)
+        #expect(ContinuousClock.now - started >= .seconds(4), "held for the poll timeout")
+        #expect(timedOut.status == 200 && timedOut.headers["electric-up-to-date"] != nil)
+        #expect(timedOut.headers["x-request-id"]?.isEmpty == false && timedOut.headers["server"] == "qactl" && timedOut.headers["date"] != nil)
+        #expect(timedOut.headers["vary"]?.contains("authorization") == true, "the gatekeeper's headers")
+
+        // A poll with a request pipelined behind it: the poll's answer (the new message) comes first.
+        socket.send(Self.livePoll(state, token: token) + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(300))
+        let sent = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-1", "answerId": "a-1", "content": "hi"], token: alice)
+        #expect(sent.status == 200)
+        let both = Self.read(2, from: socket, timeout: .seconds(10))
+        try #require(both.answers.count == 2, "two answers: \(both.answers.map(\.status))")
+        #expect(both.answers[0].status == 200 && both.answers[0].body.contains("\"q-1\""), "the poll's answer first, with the message")
+        #expect(both.answers[1].status == 200 && both.answers[1].body.contains("ok"), "then the pipelined request's")
+
+        // The poll was counted under its route, as the router counts requests.
+        let metrics = try await HTTP.send(server.baseURL + "/metrics").body
+        #expect(metrics.split(separator: "\n").contains { $0.contains("route=\"/shape\"") && $0.contains("status=\"200\"") && !$0.hasPrefix("#") })
+        try await server.stop()
+    }
+
+    @Test func refusalsAreTheRoutersAndAShutdownAnswersAParkedPoll() async throws {
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--long-poll-timeout", "20s"])
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-1", token: alice)
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        var state = ServerAPI.Follow()
+        try await api.catchUp(&state, token: token)
+
+        // A forged token on a live poll: the router's 401, then the connection serves on.
+        let socket = try RawSocket(port: server.port)
+        socket.send(Self.livePoll(state, token: token + "x") + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        let refused = Self.read(2, from: socket, timeout: .seconds(5))
+        try #require(refused.answers.count == 2, "two answers: \(refused.answers.map(\.status))")
+        #expect(refused.answers[0].status == 401 && refused.answers[0].body.contains("unauthorized"))
+        #expect(refused.answers[1].status == 200)
+        // An auth token is not a shape token.
+        socket.send(Self.livePoll(state, token: alice))
+        #expect(Self.read(1, from: socket, timeout: .seconds(5)).answers.first?.status == 401)
+
+        // A parked poll when the server is told to stop: answered, then the connection closes.
+        socket.send(Self.livePoll(state, token: token))
+        try await Task.sleep(for: .milliseconds(300))
+        let stopping = Task { try await server.stop() }
+        let last = Self.read(1, from: socket, timeout: .seconds(15))
+        #expect(last.answers.first?.status == 200, "answered before the server goes: \(last.answers.map(\.status))")
+        #expect(try await stopping.value == 0)
+    }
+}
