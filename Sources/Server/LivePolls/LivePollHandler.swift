@@ -34,6 +34,10 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var routerRequests = 0
     /// Parts that arrived while a poll was open, replayed after its answer.
     private var held: [HTTPRequestPart] = []
+    /// Beyond this many held parts the connection stops reading until the
+    /// poll is answered (a pipelining client cannot pile up memory here).
+    private static let heldLimit = 8
+    private var readPaused = false
 
     init(polls: LivePolls) {
         self.polls = polls
@@ -90,6 +94,14 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func read(context: ChannelHandlerContext) {
+        if held.count >= Self.heldLimit {
+            readPaused = true
+            return
+        }
+        context.read()
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // Only the router's answers pass here; this handler's own go out below it.
         if case .end = unwrapOutboundIn(data) { routerRequests -= 1 }
@@ -144,8 +156,12 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .answering = state {
                 // Another poll was taken: the rest waits for its answer.
                 held = Array(parts[(index + 1)...]) + held
-                return
+                break
             }
+        }
+        if readPaused && held.count < Self.heldLimit {
+            readPaused = false
+            context.read()
         }
     }
 }
