@@ -25,16 +25,22 @@ extension BenchmarkScenario {
             try await Task.sleep(for: .seconds(1))
             let withShapes = server.usage.residentBytes
 
-            let parked = (0..<polls).map { index in
-                Task {
-                    var subscription = subscriptions[index % shapes]
-                    _ = try? await client.poll(&subscription, live: true)
-                }
-            }
+            // In waves of 500: ten thousand connections opened at once overflow the listen
+            // backlog, and the retried connects starve the client's own gauge requests.
+            var parked: [Task<Void, Never>] = []
             let deadline = ContinuousClock.now + .seconds(90)
-            while try await liveGauge(client, "qactl_shape_live_polls") < Double(polls) {
-                guard ContinuousClock.now < deadline else { throw BenchmarkError("the live polls did not all reach the server") }
-                try await Task.sleep(for: .milliseconds(200))
+            for wave in stride(from: 0, to: polls, by: 500) {
+                let end = min(polls, wave + 500)
+                parked += (wave..<end).map { index in
+                    Task {
+                        var subscription = subscriptions[index % shapes]
+                        _ = try? await client.poll(&subscription, live: true)
+                    }
+                }
+                while try await liveGauge(client, "qactl_shape_live_polls") < Double(end) {
+                    guard ContinuousClock.now < deadline else { throw BenchmarkError("the live polls did not all reach the server") }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
             }
             try await Task.sleep(for: .seconds(1))
             let withPolls = server.usage.residentBytes

@@ -1,3 +1,4 @@
+import Foundation
 import AppModel
 import ShapeWhere
 import ShapeWire
@@ -33,5 +34,6 @@ public struct PostgresShapeSource: ShapeSource {
     public func saveShape(_ record: ShapeRecord) async throws { try await log.saveShape(record) }
     public func deleteShapes(_ handles: [String]) async throws { try await log.deleteShapes(handles) }
     public func loadShapes() async throws -> [ShapeRecord] { try await log.loadShapes() }
+    public func snapshotChunk(handle: String, index: Int) async throws -> Data? { try await log.snapshotChunk(handle: handle, index: index) }
     public func compactChanges(through sequence: Int64) async throws { try await log.compactChanges(through: sequence) }
 }

@@ -67,14 +67,20 @@ struct ShapeCatalog: Sendable {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT handle, definition, snapshot_seq, visibility FROM _qactl_shapes ORDER BY created_ms, handle").map { row in
                 let handle: String = row[0]
-                let chunks = try Data.fetchAll(db, sql: "SELECT body FROM _qactl_shape_chunks WHERE handle = ? ORDER BY chunk", arguments: [handle])
+                let sizes = try Int.fetchAll(db, sql: "SELECT length(body) FROM _qactl_shape_chunks WHERE handle = ? ORDER BY chunk", arguments: [handle])
                 let definition: String = row[1]
                 let replayFrom: Int64 = row[2]
                 let visibility = (row[3] as String?).flatMap { try? JSONDecoder().decode(SnapshotVisibility.self, from: Data($0.utf8)) }
                 return ShapeRecord(
                     handle: handle, definition: Data(definition.utf8), replayFrom: replayFrom,
-                    visibility: visibility ?? .sequence(replayFrom), chunks: chunks)
+                    visibility: visibility ?? .sequence(replayFrom), chunkSizes: sizes)
             }
+        }
+    }
+
+    func chunk(handle: String, index: Int) async throws -> Data? {
+        try await writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT body FROM _qactl_shape_chunks WHERE handle = ? AND chunk = ?", arguments: [handle, index])
         }
     }
 }

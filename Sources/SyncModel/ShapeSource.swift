@@ -1,3 +1,4 @@
+import Foundation
 import ShapeWhere
 import ShapeWire
 /// What the sync service reads: snapshots, committed transactions in commit
@@ -21,7 +22,10 @@ public protocol ShapeSource: Sendable {
     func whenCaughtUp() async throws
     func saveShape(_ record: ShapeRecord) async throws
     func deleteShapes(_ handles: [String]) async throws
+    /// Every saved shape, without its snapshot's chunks (their sizes only).
     func loadShapes() async throws -> [ShapeRecord]
+    /// Chunk `index` of a saved shape's snapshot; nil when there is no such shape or chunk.
+    func snapshotChunk(handle: String, index: Int) async throws -> Data?
     /// Deletes change-log entries up to and including `sequence`: no shape
     /// replays from before it any more.
     func compactChanges(through sequence: Int64) async throws

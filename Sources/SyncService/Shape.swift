@@ -34,7 +34,7 @@ final class Shape: Sendable {
         /// Transactions that arrived while snapshotting.
         var held: [CommittedTransaction] = []
         /// Snapshot body chunks: comma-joined messages; the last ends with `snapshot-end`.
-        var snapshotChunks: [String] = []
+        var snapshot = SnapshotBody.memory([])
         /// Which transactions the snapshot already holds (their changes are skipped).
         var visibility: SnapshotVisibility = .sequence(0)
         /// The change-log position the service had applied when the shape was created.
@@ -56,6 +56,29 @@ final class Shape: Sendable {
             guard !waiters.isEmpty else { return [] }
             defer { waiters.removeAll() }
             return Array(waiters.values)
+        }
+    }
+
+    /// A shape's snapshot body. It is held in memory from the snapshot until
+    /// it is saved in the store, then read from there a chunk at a time: a
+    /// big shape's snapshot does not stay in memory for the shape's life.
+    enum SnapshotBody {
+        case memory([String])
+        /// In the store: each chunk's size.
+        case stored(sizes: [Int])
+
+        var count: Int {
+            switch self {
+            case .memory(let chunks): chunks.count
+            case .stored(let sizes): sizes.count
+            }
+        }
+
+        var bytes: Int {
+            switch self {
+            case .memory(let chunks): chunks.reduce(0) { $0 + $1.utf8.count }
+            case .stored(let sizes): sizes.reduce(0, +)
+            }
         }
     }
 
@@ -142,7 +165,7 @@ final class Shape: Sendable {
         try content.withLock { content -> [Waiter] in
             guard content.status == .snapshotting else { return [] }
             content.visibility = snapshot.visibility
-            content.snapshotChunks = chunks
+            content.snapshot = .memory(chunks)
             try content.log.storage?.create()
             for transaction in content.held {
                 try content.log.append(transaction: entries(for: transaction, visibility: snapshot.visibility))

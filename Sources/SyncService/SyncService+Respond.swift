@@ -108,6 +108,8 @@ extension SyncService {
         case .answer(let found): answer = found
         case .successor: answer = await successorRefetch(state)
         case .subset(let subset): answer = await serveSubset(subset, of: shape, reply: state.reply)
+        case .storedChunk(let index, let requestOffset, let cache):
+            answer = await serveStoredChunk(index, of: shape, requestOffset: requestOffset, cache: cache, state)
         case .log(let offset):
             switch await serveLog(shape, from: offset, state) {
             case .answer(let found): answer = found
@@ -198,6 +200,36 @@ extension SyncService {
         case successor
         case subset(SubsetRequest)
         case log(from: Offset)
+        /// A snapshot chunk that is read from the store.
+        case storedChunk(Int, requestOffset: String, cache: ShapeReply.Cache)
+    }
+
+    @inline(never)
+    private nonisolated func snapshotChunk(_ index: Int, of snapshot: Shape.SnapshotBody, requestOffset: String, cache: ShapeReply.Cache,
+                                           _ state: ShapeCallState) -> Route {
+        guard case .memory(let chunks) = snapshot else { return .storedChunk(index, requestOffset: requestOffset, cache: cache) }
+        return .answer(chunkAnswer(chunks[index], index, requestOffset: requestOffset, cache: cache, state))
+    }
+
+    private nonisolated func chunkAnswer(_ chunk: String, _ index: Int, requestOffset: String, cache: ShapeReply.Cache, _ state: ShapeCallState) -> ShapeAnswer {
+        state.reply.snapshotChunk(chunk, offset: Offset(tx: 0, op: Int64(index)), requestOffset: requestOffset,
+                                  cache: cache, ifNoneMatch: state.call.ifNoneMatch, head: state.call.method == .head)
+    }
+
+    /// A saved snapshot's chunk, read from the store.
+    private nonisolated func serveStoredChunk(_ index: Int, of shape: Shape, requestOffset: String, cache: ShapeReply.Cache,
+                                              _ state: ShapeCallState) async -> ShapeAnswer {
+        do {
+            if let chunk = try await store.snapshotChunk(handle: shape.handle, index: index) {
+                return chunkAnswer(String(decoding: chunk, as: UTF8.self), index, requestOffset: requestOffset, cache: cache, state)
+            }
+            // Dropped (and forgotten by the store) meanwhile: the client refetches its successor.
+            if shape.isRetired { return await successorRefetch(state) }
+            logger.error("a saved snapshot chunk is missing", metadata: ["handle": "\(shape.handle)", "chunk": "\(index)"])
+        } catch {
+            logger.error("reading a snapshot chunk failed", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
+        }
+        return state.reply.unavailable("reading the shape's snapshot failed, please retry", retryAfter: 1)
     }
 
     /// What a call on a ready shape reads: a snapshot chunk, a subset, an SSE
@@ -218,19 +250,16 @@ extension SyncService {
         let reply = state.reply
         if let subset = request.subset { return .subset(subset) }
         // One look at the shape under its lock: the feed may append meanwhile, never remove.
-        let (lastOffset, chunks) = shape.withContent { ($0.lastOffset, $0.snapshotChunks) }
+        let (lastOffset, snapshot) = shape.withContent { ($0.lastOffset, $0.snapshot) }
         switch request.offset {
         case .now:
             return .answer(reply.data([], offset: lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
                                       cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
         case .offset(let offset) where offset.isBeforeAllOffsets:
-            return .answer(reply.snapshotChunk(chunks[0], offset: Offset(tx: 0, op: 0), requestOffset: "-1",
-                                               cache: .initial, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
+            return snapshotChunk(0, of: snapshot, requestOffset: "-1", cache: .initial, state)
         case .offset(let offset):
-            if offset.isInSnapshot, offset.op < Int64(chunks.count - 1) {
-                let next = Int(offset.op) + 1
-                return .answer(reply.snapshotChunk(chunks[next], offset: Offset(tx: 0, op: Int64(next)), requestOffset: offset.description,
-                                                   cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
+            if offset.isInSnapshot, offset.op < Int64(snapshot.count - 1) {
+                return snapshotChunk(Int(offset.op) + 1, of: snapshot, requestOffset: offset.description, cache: .catchUp, state)
             }
             if request.liveSSE && !state.startsShape {
                 guard let answer = streamEvents(shape, from: offset, request: request, reply: reply) else {

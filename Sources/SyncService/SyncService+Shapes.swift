@@ -39,13 +39,16 @@ extension SyncService {
         }
         // Persisted after the shape is served: a crash before this only costs
         // its clients a 409 and a refetch after the restart.
-        let (replayFrom, chunks) = shape.withContent { ($0.replayFrom, $0.snapshotChunks) }
+        let (replayFrom, body) = shape.withContent { ($0.replayFrom, $0.snapshot) }
+        guard case .memory(let chunks) = body else { return }
         let record = ShapeRecord(
             handle: shape.handle, definition: (try? JSONEncoder().encode(shape.resolved.definition)) ?? Data(),
             replayFrom: replayFrom, visibility: snapshot.visibility, chunks: chunks.map { Data($0.utf8) })
         pendingPersists += 1
         do {
             try await store.saveShape(record)
+            // Saved: from now on its chunks are read from the store, not kept here.
+            shape.withContent { $0.snapshot = .stored(sizes: record.chunkSizes) }
         } catch {
             logger.warning("could not persist shape", metadata: ["handle": "\(shape.handle)", "error": "\(error)"])
         }

@@ -125,7 +125,7 @@ public actor SyncService {
             guard let definition = try? JSONDecoder().decode(ShapeDefinition.self, from: record.definition),
                 let table = tables.first(where: { $0.name == definition.table }),
                 let resolved = try? ResolvedShape(definition: definition, table: table),
-                handleByIdentity[resolved.identity] == nil
+                handleByIdentity[resolved.identity] == nil, !record.chunkSizes.isEmpty
             else {
                 dropped.append(record.handle)
                 continue
@@ -134,7 +134,7 @@ public actor SyncService {
             do {
                 try shape.withContent { content in
                     try content.log.restore()
-                    content.snapshotChunks = record.chunks.map { String(decoding: $0, as: UTF8.self) }
+                    content.snapshot = .stored(sizes: record.chunkSizes)
                     content.visibility = record.visibility
                     content.replayFrom = record.replayFrom
                     content.status = .ready

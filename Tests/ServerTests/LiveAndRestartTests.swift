@@ -175,6 +175,27 @@ import QACtlTestSupport
         }
         #expect(updates == 30)
         #expect(catchUps > 1)
+
+        // Once saved, a snapshot's chunks are read from the store (not kept in memory): a new
+        // client, and one after a restart, get the same shape, the same chunks, the same rows.
+        func readSnapshot() async throws -> (handle: String?, rows: Int, chunks: [String]) {
+            var fresh = ShapeClient.Subscription(shape: shape)
+            var chunks: [String] = []
+            while true {
+                let answer = try await client.poll(&fresh, live: false)
+                #expect(answer.status == 200)
+                chunks.append(answer.body)
+                if answer.header("electric-up-to-date") != nil { break }
+                if chunks.count > 100 { throw TestFailure("never up-to-date") }
+            }
+            return (fresh.handle, fresh.rows.count, chunks)
+        }
+        let before = try await readSnapshot()
+        #expect(before.handle == subscription.handle && before.rows == 60)
+        try await server.restart()
+        let after = try await readSnapshot()
+        #expect(after.handle == subscription.handle, "the shape survives the restart")
+        #expect(after.chunks == before.chunks && after.rows == 60)
         try await server.stop()
     }
 }

@@ -193,6 +193,7 @@ public final class FeedLog: Sendable {
     public func saveShape(_ record: ShapeRecord) async throws { try await catalog.save(record) }
     public func deleteShapes(_ handles: [String]) async throws { try await catalog.delete(handles) }
     public func loadShapes() async throws -> [ShapeRecord] { try await catalog.load() }
+    public func snapshotChunk(handle: String, index: Int) async throws -> Data? { try await catalog.chunk(handle: handle, index: index) }
 
     /// Deletes replicated changes up to `sequence` (PostgreSQL keeps the
     /// data; this log only has to hold what a shape may still replay).

@@ -110,6 +110,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     public func saveShape(_ record: ShapeRecord) async throws { try await catalog.save(record) }
     public func deleteShapes(_ handles: [String]) async throws { try await catalog.delete(handles) }
     public func loadShapes() async throws -> [ShapeRecord] { try await catalog.load() }
+    public func snapshotChunk(handle: String, index: Int) async throws -> Data? { try await catalog.chunk(handle: handle, index: index) }
 
     /// Deletes captured changes up to `sequence`, and the transaction numbers
     /// no remaining change refers to (the newest is kept: numbering goes on

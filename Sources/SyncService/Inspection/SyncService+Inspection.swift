@@ -61,9 +61,19 @@ extension SyncService {
     /// The inspector shows at most this many of a shape's newest log entries.
     static let inspectedLogEntries = 1000
 
-    public func shapeContent(handle: String) -> ShapeContent? {
+    public func shapeContent(handle: String) async -> ShapeContent? {
         guard let shape = shapes[handle] else { return nil }
-        let (chunks, newest) = shape.withContent { ($0.snapshotChunks, (try? $0.log.newest(Self.inspectedLogEntries)) ?? []) }
+        let (body, newest) = shape.withContent { ($0.snapshot, (try? $0.log.newest(Self.inspectedLogEntries)) ?? []) }
+        var chunks: [String]
+        switch body {
+        case .memory(let held): chunks = held
+        case .stored(let sizes):
+            chunks = []
+            for index in sizes.indices {
+                guard let chunk = try? await store.snapshotChunk(handle: handle, index: index) else { return nil }
+                chunks.append(String(decoding: chunk, as: UTF8.self))
+            }
+        }
         return ShapeContent(summary: summary(shape), snapshotChunks: chunks, log: newest.map { ($0.offset.description, $0.json) })
     }
 
@@ -85,7 +95,7 @@ extension SyncService {
         let sinceRead = ContinuousClock.now - content.lastRead
         return ShapeSummary(
             handle: shape.handle, table: definition.table, where: definition.whereText, params: definition.params, columns: definition.columns,
-            state: state, snapshotChunks: content.snapshotChunks.count, snapshotBytes: content.snapshotChunks.reduce(0) { $0 + $1.utf8.count },
+            state: state, snapshotChunks: content.snapshot.count, snapshotBytes: content.snapshot.bytes,
             logEntries: content.log.count, logBytes: content.log.bytes,
             subscribers: content.waiters.count, lastOffset: content.lastOffset.description,
             createdAtMilliseconds: Int64(shape.createdAt.timeIntervalSince1970 * 1000),
