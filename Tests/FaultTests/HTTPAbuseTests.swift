@@ -61,12 +61,7 @@ import Testing
 
     @Test func aLivePollWhoseClientLeavesIsDroppedAtOnce() async throws {
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let api = ServerAPI(server: server)
-        let alice = try await api.authToken("alice")
-        try await api.conversation("c-1", token: alice)
-        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
-        var state = ServerAPI.Follow()
-        try await api.catchUp(&state, token: token)
+        let (_, token, state) = try await ServerAPI(server: server).followedConversation("c-1", user: "alice")
 
         func waitingPolls() async throws -> Int? {
             let metrics = try await HTTP.send(server.baseURL + "/metrics").body

@@ -58,11 +58,7 @@ import Testing
     @Test func aParkedPollOutlivesTheIdleTimeoutAndAnswersInOrderOnItsConnection() async throws {
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--idle-timeout", "2s", "--long-poll-timeout", "5s"])
         let api = ServerAPI(server: server)
-        let alice = try await api.authToken("alice")
-        try await api.conversation("c-1", token: alice)
-        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
-        var state = ServerAPI.Follow()
-        try await api.catchUp(&state, token: token)
+        let (alice, token, state) = try await api.followedConversation("c-1", user: "alice")
 
         // Parked for the whole 5 s hold, past the 2 s idle timeout: answered, and the connection stays.
         let socket = try RawSocket(port: server.port)
@@ -96,11 +92,7 @@ import Testing
     @Test func refusalsAreTheRoutersAndAShutdownAnswersAParkedPoll() async throws {
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--long-poll-timeout", "20s"])
         let api = ServerAPI(server: server)
-        let alice = try await api.authToken("alice")
-        try await api.conversation("c-1", token: alice)
-        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
-        var state = ServerAPI.Follow()
-        try await api.catchUp(&state, token: token)
+        let (alice, token, state) = try await api.followedConversation("c-1", user: "alice")
 
         // A forged token on a live poll: the router's 401, then the connection serves on.
         let socket = try RawSocket(port: server.port)

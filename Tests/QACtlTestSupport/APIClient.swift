@@ -88,6 +88,19 @@ public struct ServerAPI: Sendable {
         return answer
     }
 
+    /// `user`'s auth token, a conversation `id` of theirs, a shape token for its
+    /// messages and a follow of that shape caught up to now.
+    public func followedConversation(_ id: String, user: String) async throws -> (auth: String, shape: String, follow: Follow) {
+        let auth = try await authToken(user)
+        try await conversation(id, token: auth)
+        guard let token = try await shapeToken(table: "messages", params: ["conversationId": id], token: auth).1 else {
+            throw TestFailure("no shape token for \(id)")
+        }
+        var follow = Follow()
+        try await catchUp(&follow, token: token)
+        return (auth, token, follow)
+    }
+
     public func catchUp(_ state: inout Follow, token: String) async throws {
         for _ in 0..<50 {
             let answer = try await follow(&state, token: token)
