@@ -280,6 +280,10 @@ final class Shape: Sendable {
     /// The log after `offset` up to the end of its chunk: planned under the
     /// lock, stored blocks read and decompressed outside it.
     func read(after offset: Offset) throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
-        try content.withLock { $0.log.plan(after: offset) }.run()
+        try plan(after: offset).run()
+    }
+
+    func plan(after offset: Offset) -> ShapeLogRead {
+        content.withLock { $0.log.plan(after: offset) }
     }
 }

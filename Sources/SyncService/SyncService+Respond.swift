@@ -307,10 +307,13 @@ extension SyncService {
         }
     }
 
-    /// A woken callback poll: answered right here unless it needs the
-    /// registry (its shape was dropped) or the read failed, then in a task.
+    /// A woken callback poll: answered right here (on the caller's event
+    /// loop) from the log's in-memory tail; in a task when it must read the
+    /// shape's file (never blocking I/O on an event loop), needs the registry
+    /// (its shape was dropped), or the read failed.
     private nonisolated func deliverWoken(_ poll: ParkedPoll, _ deliver: @escaping @Sendable (ShapeAnswer) -> Void) {
-        if !poll.shape.isRetired, let read = try? poll.shape.read(after: poll.readFrom) {
+        let plan = poll.shape.plan(after: poll.readFrom)
+        if !poll.shape.isRetired, !plan.readsStorage, let read = try? plan.run() {
             finish(poll.state, poll.shape)
             deliver(logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: poll.shape, offset: poll.offset, poll.state))
         } else {
