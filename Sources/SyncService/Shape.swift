@@ -217,7 +217,7 @@ final class Shape: Sendable {
     func waitForSnapshot() async {
         while isSnapshotting {
             await wait(timer: nil, timeout: nil, presence: nil) { $0.status == .snapshotting }
-            if content.withLock({ $0.closed }) { return }
+            if Task.isCancelled || content.withLock({ $0.closed }) { return }
         }
     }
 
@@ -239,28 +239,32 @@ final class Shape: Sendable {
     /// Parks `wake` until the log changes, `timeout` passes, the shape is
     /// dropped, the service shuts down or the client leaves; then it runs
     /// once (on whichever thread woke it: it should only schedule work).
-    /// False, and `wake` never runs, when `stillWaiting` no longer holds or
-    /// the client has left: the caller goes on at once.
+    /// False, and `wake` never runs, when `stillWaiting` no longer holds:
+    /// the caller goes on at once. (A client that has left already wakes it at once.)
     func park(id: Int? = nil, while stillWaiting: (inout Content) -> Bool, timeout: Duration?, timer: LongPollTimer?,
               presence: (any ClientPresenceSignal)?, wake: @escaping @Sendable () -> Void) -> Bool {
         let id = id ?? reserveWaiterID()
-        var waiter = Waiter(wake: wake, presence: presence)
-        if let presence {
-            // Registered first (a departure before the waiter is in finds nothing to wake,
-            // the rare cost is a poll answered at its timeout to nobody); nil: already gone.
-            guard let departure = presence.whenGone({ [self] in resumeWaiter(id) }) else { return false }
-            waiter.departure = departure
-        }
         // Cancellation sets the flag before its handler runs, and the handler takes
         // this lock: either it finds the waiter, or the waiter sees the flag here.
         let parked = content.withLock { content in
             guard !content.closed, !Task.isCancelled, stillWaiting(&content) else { return false }
-            content.waiters[id] = waiter
+            content.waiters[id] = Waiter(wake: wake, presence: presence)
             return true
         }
-        guard parked else {
-            if let departure = waiter.departure { presence?.withdraw(departure) }
-            return false
+        guard parked else { return false }
+        if let presence {
+            // After the waiter is in, so a departure from now on finds it; nil: gone already.
+            if let departure = presence.whenGone({ [self] in resumeWaiter(id) }) {
+                let kept = content.withLock { content in
+                    guard content.waiters[id] != nil else { return false }
+                    content.waiters[id]?.departure = departure
+                    return true
+                }
+                // Woken meanwhile: its departure is not needed any more.
+                if !kept { presence.withdraw(departure) }
+            } else {
+                resumeWaiter(id)
+            }
         }
         if let timer, let timeout { timer.add(self, id: id, after: timeout) }
         return true
@@ -279,7 +283,7 @@ final class Shape: Sendable {
 
     /// The log after `offset` up to the end of its chunk: planned under the
     /// lock, stored blocks read and decompressed outside it.
-    func read(after offset: Offset) throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
+    func read(after offset: Offset) throws -> ShapeLogSlice {
         try plan(after: offset).run()
     }
 

@@ -249,11 +249,15 @@ extension SyncService {
         }
         let reply = state.reply
         if let subset = request.subset { return .subset(subset) }
-        // One look at the shape under its lock: the feed may append meanwhile, never remove.
-        let (lastOffset, snapshot) = shape.withContent { ($0.lastOffset, $0.snapshot) }
+        // The applied position first, then one look at the shape under its lock (the feed
+        // may append meanwhile, never remove): an up-to-date never runs ahead of the log.
+        let seen = lastSeenLSN
+        let (status, lastOffset, snapshot) = shape.withContent { ($0.status, $0.lastOffset, $0.snapshot) }
+        // Still snapshotting after the wait: the service is shutting down.
+        guard status == .ready else { return .answer(reply.unavailable("the sync service is shutting down", retryAfter: 1)) }
         switch request.offset {
         case .now:
-            return .answer(reply.data([], offset: lastOffset, requestOffset: "now", upToDate: lastSeenLSN, hasData: false,
+            return .answer(reply.data([], offset: lastOffset, requestOffset: "now", upToDate: max(seen, lastOffset.tx), hasData: false,
                                       cache: .catchUp, ifNoneMatch: call.ifNoneMatch, head: call.method == .head))
         case .offset(let offset) where offset.isBeforeAllOffsets:
             return snapshotChunk(0, of: snapshot, requestOffset: "-1", cache: .initial, state)
@@ -288,8 +292,8 @@ extension SyncService {
             return .parked(ParkedPoll(shape: shape, state: state, readFrom: readFrom, offset: offset))
         }
         do {
-            let read = try shape.read(after: readFrom)
-            return .answer(logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: shape, offset: offset, state))
+            let seen = lastSeenLSN
+            return .answer(logAnswer(try shape.read(after: readFrom), seen: seen, offset: offset, state))
         } catch {
             return .answer(await readFailed(shape, error, state))
         }
@@ -300,8 +304,8 @@ extension SyncService {
         defer { finish(poll.state, poll.shape) }
         if poll.shape.isRetired { return await refetch(poll.shape, poll.state) }
         do {
-            let read = try poll.shape.read(after: poll.readFrom)
-            return logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: poll.shape, offset: poll.offset, poll.state)
+            let seen = lastSeenLSN
+            return logAnswer(try poll.shape.read(after: poll.readFrom), seen: seen, offset: poll.offset, poll.state)
         } catch {
             return await readFailed(poll.shape, error, poll.state)
         }
@@ -312,10 +316,11 @@ extension SyncService {
     /// shape's file (never blocking I/O on an event loop), needs the registry
     /// (its shape was dropped), or the read failed.
     private nonisolated func deliverWoken(_ poll: ParkedPoll, _ deliver: @escaping @Sendable (ShapeAnswer) -> Void) {
+        let seen = lastSeenLSN
         let plan = poll.shape.plan(after: poll.readFrom)
         if !poll.shape.isRetired, !plan.readsStorage, let read = try? plan.run() {
             finish(poll.state, poll.shape)
-            deliver(logAnswer(read.entries, reachesEnd: read.reachesEnd, shape: poll.shape, offset: poll.offset, poll.state))
+            deliver(logAnswer(read, seen: seen, offset: poll.offset, poll.state))
         } else {
             Task { deliver(await self.complete(poll)) }
         }
@@ -341,21 +346,26 @@ extension SyncService {
         return state.reply.unavailable("reading the shape log failed, please retry", retryAfter: 1)
     }
 
+    /// The answer to a log read. `seen` is the applied position read before
+    /// the log was (every shape's log holds it by then): the up-to-date never
+    /// names a position past what this read could see, nor the offset one
+    /// past what it returned.
     @inline(never)
-    private nonisolated func logAnswer(_ entries: [ShapeLog.Entry], reachesEnd: Bool, shape: Shape, offset: Offset, _ state: ShapeCallState) -> ShapeAnswer {
+    private nonisolated func logAnswer(_ read: ShapeLogSlice, seen: UInt64, offset: Offset, _ state: ShapeCallState) -> ShapeAnswer {
         let request = state.request, call = state.call
+        let entries = read.entries
         var reply = state.reply
         if !entries.isEmpty { timeline.withLock { $0.delivered(entries) } }
         if request.live {
             reply.cursor = String(LiveCursor.next(after: request.cursor, interval: configuration.longPollTimeout))
             reply.schema = nil
         }
-        let next = entries.last?.offset ?? (offset.isInSnapshot ? shape.lastOffset : offset)
+        let next = entries.last?.offset ?? (offset.isInSnapshot ? read.logEnd : offset)
         let timedOut = entries.isEmpty && request.live
         let cache: ShapeReply.Cache = request.live ? .live : .catchUp
         return reply.data(
             entries.map(\.json), offset: next, requestOffset: offset.description,
-            upToDate: reachesEnd ? max(lastSeenLSN, next.tx) : nil, hasData: !timedOut,
+            upToDate: read.reachesEnd ? max(seen, next.tx) : nil, hasData: !timedOut,
             cache: cache, ifNoneMatch: timedOut ? nil : call.ifNoneMatch, head: call.method == .head, uniqueETag: timedOut)
     }
 

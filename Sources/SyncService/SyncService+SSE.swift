@@ -66,7 +66,10 @@ extension SyncService {
             guard !shape.isRetired, !isShuttingDown else { return .ended }
             guard shape.hasEntries(after: position) else { return .idle }
         }
-        guard let (entries, reachesEnd) = try? shape.read(after: position) else { return .ended }
+        // Read before the log: an up-to-date never names a position the log may not hold yet.
+        let seen = lastSeenLSN
+        guard let read = try? shape.read(after: position) else { return .ended }
+        let (entries, reachesEnd) = (read.entries, read.reachesEnd)
         guard let last = entries.last?.offset else { return .idle }
         timeline.withLock { $0.delivered(entries) }
         var text = ""
@@ -74,7 +77,7 @@ extension SyncService {
             text += "data: " + entry.json + "\n\n"
         }
         // The client resumes from `<global_last_seen_lsn>_0` (see `readPosition`).
-        if reachesEnd { text += "data: " + ShapeMessage.upToDate(globalLastSeenLSN: max(lastSeenLSN, last.tx)) + "\n\n" }
+        if reachesEnd { text += "data: " + ShapeMessage.upToDate(globalLastSeenLSN: max(seen, last.tx)) + "\n\n" }
         shape.touch()
         return .events(text, after: last)
     }

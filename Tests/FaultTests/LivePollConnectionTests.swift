@@ -105,12 +105,31 @@ import Testing
         socket.send(Self.livePoll(state, token: alice))
         #expect(Self.read(1, from: socket, timeout: .seconds(5)).answers.first?.status == 401)
 
+        // A client that half-closes after its poll still gets the poll's answer, then the close.
+        let halfClosed = try RawSocket(port: server.port)
+        halfClosed.send(Self.livePoll(state, token: token))
+        try await Task.sleep(for: .milliseconds(300))
+        halfClosed.closeWrite()
+        let last = Self.read(1, from: halfClosed, timeout: .seconds(10))
+        #expect(last.answers.first?.status == 200 && last.answers.count == 1, "\(last.answers.map(\.status))")
+        #expect(Self.read(1, from: halfClosed, timeout: .seconds(5)).closed || last.closed)
+
+        // Garbage pipelined behind a parked poll: the poll's answer first, then the 400.
+        let garbled = try RawSocket(port: server.port)
+        garbled.send(Self.livePoll(state, token: token) + "NOT HTTP AT ALL\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(300))
+        let sent = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-9", "answerId": "a-9", "content": "hi"], token: alice)
+        #expect(sent.status == 200)
+        let both = Self.read(2, from: garbled, timeout: .seconds(10))
+        #expect(both.answers.map(\.status) == [200, 400], "\(both.answers.map(\.status))")
+        #expect(both.answers.first?.body.contains("\"q-9\"") == true)
+
         // A parked poll when the server is told to stop: answered, then the connection closes.
         socket.send(Self.livePoll(state, token: token))
         try await Task.sleep(for: .milliseconds(300))
         let stopping = Task { try await server.stop() }
-        let last = Self.read(1, from: socket, timeout: .seconds(15))
-        #expect(last.answers.first?.status == 200, "answered before the server goes: \(last.answers.map(\.status))")
+        let final = Self.read(1, from: socket, timeout: .seconds(15))
+        #expect(final.answers.first?.status == 200, "answered before the server goes: \(final.answers.map(\.status))")
         #expect(try await stopping.value == 0)
     }
 }

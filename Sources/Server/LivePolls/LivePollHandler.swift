@@ -32,8 +32,16 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     /// Requests handed to the router whose answer has not been written yet.
     private var routerRequests = 0
-    /// Parts that arrived while a poll was open, replayed after its answer.
-    private var held: [HTTPRequestPart] = []
+    /// What arrived while a poll was open, replayed after its answer: the
+    /// router must not see a later request, a half-close or a parse error
+    /// before the poll is answered (it would answer or close first).
+    private enum Held {
+        case part(HTTPRequestPart)
+        case event(Any)
+        case error(any Error)
+    }
+
+    private var held: [Held] = []
     /// Beyond this many held parts the connection stops reading until the
     /// poll is answered (a pipelining client cannot pile up memory here).
     private static let heldLimit = 8
@@ -69,10 +77,27 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
         read(unwrapInboundIn(data), context: context)
     }
 
+    /// Whether a poll is being answered. (While its head is being read, an
+    /// error or a half-close goes on to the router: the poll never starts.)
+    private var pollIsOpen: Bool {
+        if case .answering = state { return true }
+        return false
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard pollIsOpen else { return context.fireUserInboundEventTriggered(event) }
+        held.append(.event(event))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard pollIsOpen else { return context.fireErrorCaught(error) }
+        held.append(.error(error))
+    }
+
     private func read(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch state {
         case .answering:
-            held.append(part)
+            held.append(.part(part))
         case .reading(let head, let route):
             // A GET's body, if a client sends one, is not read by the shape routes either.
             guard case .end = part else { return }
@@ -151,8 +176,12 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
         state = .idle
         let parts = held
         held = []
-        for (index, part) in parts.enumerated() {
-            read(part, context: context)
+        for (index, item) in parts.enumerated() {
+            switch item {
+            case .part(let part): read(part, context: context)
+            case .event(let event): userInboundEventTriggered(context: context, event: event)
+            case .error(let error): errorCaught(context: context, error: error)
+            }
             if case .answering = state {
                 // Another poll was taken: the rest waits for its answer.
                 held = Array(parts[(index + 1)...]) + held

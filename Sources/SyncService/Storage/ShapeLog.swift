@@ -94,7 +94,7 @@ struct ShapeLog {
 
     /// Entries after `offset` up to the end of their chunk, and whether they
     /// reach the end of the log.
-    func read(after offset: Offset) throws -> (entries: [Entry], reachesEnd: Bool) {
+    func read(after offset: Offset) throws -> ShapeLogSlice {
         try plan(after: offset).run()
     }
 
@@ -117,7 +117,7 @@ struct ShapeLog {
             fromTail.append(entry)
         }
         return ShapeLogRead(
-            after: offset, end: end, reachesEnd: end == nil || end == lastOffset, blocks: stored,
+            after: offset, end: end, reachesEnd: end == nil || end == lastOffset, logEnd: lastOffset ?? .snapshotEnd, blocks: stored,
             reader: stored.isEmpty ? nil : storage?.reader(), tail: fromTail)
     }
 
@@ -154,6 +154,8 @@ struct ShapeLogRead: Sendable {
     /// The last offset of the chunk the read stays in, if it is closed.
     let end: Offset?
     let reachesEnd: Bool
+    /// The log's last offset when the read was planned.
+    let logEnd: Offset
     let blocks: [ShapeStorageBlock]
     let reader: ShapeBlockReader?
     let tail: [ShapeLog.Entry]
@@ -161,13 +163,23 @@ struct ShapeLogRead: Sendable {
     /// Whether running it reads from storage (worth doing off the actor).
     var readsStorage: Bool { reader != nil }
 
-    func run() throws -> (entries: [ShapeLog.Entry], reachesEnd: Bool) {
+    func run() throws -> ShapeLogSlice {
         var entries: [ShapeLog.Entry] = []
         if let reader {
             for block in blocks {
                 entries += try reader(block).filter { entry in entry.offset > after && end.map { entry.offset <= $0 } ?? true }
             }
         }
-        return (entries + tail, reachesEnd)
+        return ShapeLogSlice(entries: entries + tail, reachesEnd: reachesEnd, logEnd: logEnd)
     }
+}
+
+/// What one read of a ``ShapeLog`` returned. Everything in it is as the log
+/// stood when the read was planned: the feed may append right after, and an
+/// answer must not claim more than it read.
+struct ShapeLogSlice: Sendable {
+    let entries: [ShapeLog.Entry]
+    let reachesEnd: Bool
+    /// The log's last offset then (the snapshot's end when it was empty).
+    let logEnd: Offset
 }

@@ -35,6 +35,11 @@ final class RawSocket {
         descriptor = -1
     }
 
+    /// Shuts the sending side: the server reads end-of-input, the socket can still read.
+    func closeWrite() {
+        _ = shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     func send(_ text: String) {
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
