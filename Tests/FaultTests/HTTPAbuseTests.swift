@@ -21,11 +21,11 @@ import Testing
         try await Task.sleep(for: .milliseconds(100))
         let surplus = try RawSocket(port: server.port)
         surplus.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(surplus.read(timeout: .seconds(5)).closed, "a connection over the limit is closed at once")
+        #expect(try await surplus.receive(timeout: .seconds(5)).closed, "a connection over the limit is closed at once")
         try await eventually("the refusal is logged", timeout: .seconds(5)) { server.stderr.contains("connection limit reached") }
 
         // The idle timeout frees the slots: half a request line is not held for minutes.
-        #expect(slow[0].read(timeout: .seconds(15)).closed)
+        #expect(try await slow[0].receive(timeout: .seconds(15)).closed)
         try await eventually("healthz answers again", timeout: .seconds(10)) {
             (try? await HTTP.send(server.baseURL + "/healthz", timeout: .seconds(2)).status) == 200
         }
@@ -36,25 +36,25 @@ import Testing
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--idle-timeout", "2s"])
         let old = try RawSocket(port: server.port)
         old.send("GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
-        let oldAnswer = old.read(timeout: .seconds(3))
+        let oldAnswer = try await old.receive(timeout: .seconds(3))
         #expect(oldAnswer.text.contains("200 OK") && oldAnswer.closed, "HTTP/1.0 without keep-alive closes after the answer")
 
         let oldHostless = try RawSocket(port: server.port)
         oldHostless.send("GET /healthz HTTP/1.0\r\n\r\n")
-        #expect(oldHostless.read(timeout: .seconds(3)).text.contains("200 OK"), "HTTP/1.0 needs no Host (health checkers)")
+        #expect(try await oldHostless.receive(timeout: .seconds(3)).text.contains("200 OK"), "HTTP/1.0 needs no Host (health checkers)")
 
         let hostless = try RawSocket(port: server.port)
         hostless.send("GET /healthz HTTP/1.1\r\n\r\n")
-        #expect(hostless.read(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 400"))
+        #expect(try await hostless.receive(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 400"))
 
         let long = try RawSocket(port: server.port)
         long.send("GET /healthz?x=" + String(repeating: "a", count: 70_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(long.read(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 414"))
+        #expect(try await long.receive(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 414"))
 
         let alice = try server.authToken("alice")
         let trickle = try RawSocket(port: server.port)
         trickle.send("POST /conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
-        let trickled = trickle.read(timeout: .seconds(5))
+        let trickled = try await trickle.receive(timeout: .seconds(5))
         #expect(trickled.text.hasPrefix("HTTP/1.1 408") || trickled.closed, "\(trickled.text.prefix(80))")
         try await server.stop()
     }

@@ -38,16 +38,20 @@ import Testing
         return found
     }
 
-    /// Reads until `count` whole answers arrived (or `timeout`).
-    static func read(_ count: Int, from socket: RawSocket, timeout: Duration) -> (answers: [RawAnswer], closed: Bool) {
-        var text = ""
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let (more, closed) = socket.read(timeout: .milliseconds(200))
-            text += more
-            if closed || answers(in: text).count >= count { return (answers(in: text), closed) }
+    /// Reads until `count` whole answers arrived (or `timeout`), on a thread of
+    /// its own: a blocking read on the cooperative pool would stall every test
+    /// running alongside for as long as it waits.
+    static func read(_ count: Int, from socket: RawSocket, timeout: Duration) async throws -> (answers: [RawAnswer], closed: Bool) {
+        try await blocking {
+            var text = ""
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let (more, closed) = socket.read(timeout: .milliseconds(200))
+                text += more
+                if closed || answers(in: text).count >= count { return (answers(in: text), closed) }
+            }
+            return (answers(in: text), false)
         }
-        return (answers(in: text), false)
     }
 
     static func livePoll(_ state: ServerAPI.Follow, token: String) -> String {
@@ -64,7 +68,7 @@ import Testing
         let socket = try RawSocket(port: server.port)
         let started = ContinuousClock.now
         socket.send(Self.livePoll(state, token: token))
-        let quiet = Self.read(1, from: socket, timeout: .seconds(10))
+        let quiet = try await Self.read(1, from: socket, timeout: .seconds(10))
         let timedOut = try #require(quiet.answers.first, "the parked poll is answered, not cut off by the idle timeout")
         #expect(!quiet.closed)
         #expect(ContinuousClock.now - started >= .seconds(4), "held for the poll timeout")
@@ -78,7 +82,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         let sent = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-1", "answerId": "a-1", "content": "hi"], token: alice)
         #expect(sent.status == 200)
-        let all = Self.read(13, from: socket, timeout: .seconds(10))
+        let all = try await Self.read(13, from: socket, timeout: .seconds(10))
         try #require(all.answers.count == 13, "thirteen answers: \(all.answers.map(\.status))")
         #expect(all.answers[0].status == 200 && all.answers[0].body.contains("\"q-1\""), "the poll's answer first, with the message")
         #expect(all.answers.dropFirst().allSatisfy { $0.status == 200 && $0.body.contains("ok") }, "then the pipelined requests'")
@@ -97,22 +101,24 @@ import Testing
         // A forged token on a live poll: the router's 401, then the connection serves on.
         let socket = try RawSocket(port: server.port)
         socket.send(Self.livePoll(state, token: token + "x") + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        let refused = Self.read(2, from: socket, timeout: .seconds(5))
+        let refused = try await Self.read(2, from: socket, timeout: .seconds(5))
         try #require(refused.answers.count == 2, "two answers: \(refused.answers.map(\.status))")
         #expect(refused.answers[0].status == 401 && refused.answers[0].body.contains("unauthorized"))
         #expect(refused.answers[1].status == 200)
         // An auth token is not a shape token.
         socket.send(Self.livePoll(state, token: alice))
-        #expect(Self.read(1, from: socket, timeout: .seconds(5)).answers.first?.status == 401)
+        let notAShapeToken = try await Self.read(1, from: socket, timeout: .seconds(5))
+        #expect(notAShapeToken.answers.first?.status == 401)
 
         // A client that half-closes after its poll still gets the poll's answer, then the close.
         let halfClosed = try RawSocket(port: server.port)
         halfClosed.send(Self.livePoll(state, token: token))
         try await Task.sleep(for: .milliseconds(300))
         halfClosed.closeWrite()
-        let last = Self.read(1, from: halfClosed, timeout: .seconds(10))
+        let last = try await Self.read(1, from: halfClosed, timeout: .seconds(10))
         #expect(last.answers.first?.status == 200 && last.answers.count == 1, "\(last.answers.map(\.status))")
-        #expect(Self.read(1, from: halfClosed, timeout: .seconds(5)).closed || last.closed)
+        let afterwards = try await Self.read(1, from: halfClosed, timeout: .seconds(5))
+        #expect(afterwards.closed || last.closed)
 
         // Garbage pipelined behind a parked poll: the poll's answer first, then the 400.
         let garbled = try RawSocket(port: server.port)
@@ -120,7 +126,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         let sent = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-9", "answerId": "a-9", "content": "hi"], token: alice)
         #expect(sent.status == 200)
-        let both = Self.read(2, from: garbled, timeout: .seconds(10))
+        let both = try await Self.read(2, from: garbled, timeout: .seconds(10))
         #expect(both.answers.map(\.status) == [200, 400], "\(both.answers.map(\.status))")
         #expect(both.answers.first?.body.contains("\"q-9\"") == true)
 
@@ -128,7 +134,7 @@ import Testing
         socket.send(Self.livePoll(state, token: token))
         try await Task.sleep(for: .milliseconds(300))
         let stopping = Task { try await server.stop() }
-        let final = Self.read(1, from: socket, timeout: .seconds(15))
+        let final = try await Self.read(1, from: socket, timeout: .seconds(15))
         #expect(final.answers.first?.status == 200, "answered before the server goes: \(final.answers.map(\.status))")
         #expect(try await stopping.value == 0)
     }

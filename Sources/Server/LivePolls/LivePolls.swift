@@ -73,8 +73,9 @@ final class LivePolls: Sendable {
         case "/v1/shape": route = .sync
         default: return nil
         }
-        // A cheap look first; the query is parsed for real when the poll is answered.
-        guard query.contains("live=true") else { return nil }
+        // A cheap look first (SSE streams stay with the router); the query is parsed for
+        // real when the poll is answered.
+        guard query.contains("live=true"), !query.contains("live_sse") else { return nil }
         return route
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import QACtlTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -7,8 +8,9 @@ import Darwin
 #endif
 
 /// A plain TCP connection to the server, for what no HTTP client sends:
-/// half a request line, HTTP/1.0, no Host, a trickled body.
-final class RawSocket {
+/// half a request line, HTTP/1.0, no Host, a trickled body. (Unchecked
+/// Sendable: one test uses it, from one task or thread at a time.)
+final class RawSocket: @unchecked Sendable {
     private(set) var descriptor: Int32
 
     init(port: Int) throws {
@@ -43,6 +45,13 @@ final class RawSocket {
     func send(_ text: String) {
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// ``read(timeout:)`` on a thread of its own: a test that waits on a socket
+    /// must not hold one of the cooperative pool's few threads meanwhile (every
+    /// other test running alongside would stall).
+    func receive(timeout: Duration) async throws -> (text: String, closed: Bool) {
+        try await blocking { self.read(timeout: timeout) }
     }
 
     /// What arrives within `timeout`, and whether the server closed the connection.
