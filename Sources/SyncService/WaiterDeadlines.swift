@@ -30,8 +30,6 @@ struct WaiterDeadlines {
         }
     }
 
-    var isEmpty: Bool { queues.isEmpty }
-
     mutating func add(_ entry: Entry, hold: Duration) {
         queues[hold, default: Queue()].entries.append(entry)
     }

@@ -92,12 +92,6 @@ struct ShapeLog {
         lastOffset.map { $0 > offset } ?? false
     }
 
-    /// Entries after `offset` up to the end of their chunk, and whether they
-    /// reach the end of the log.
-    func read(after offset: Offset) throws -> ShapeLogSlice {
-        try plan(after: offset).run()
-    }
-
     /// What reading after `offset` takes: the stored blocks it touches and
     /// the tail entries it returns. It can run anywhere, so a read from disk
     /// need not hold up whoever owns the log.
