@@ -162,6 +162,7 @@ let package = Package(
                 "Server", "SyncModel", "AppModel", "SQLiteStore", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed", "QACtlSync", "LocalSetup", "Answering",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

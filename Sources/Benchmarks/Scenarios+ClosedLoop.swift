@@ -37,6 +37,7 @@ extension BenchmarkScenario {
             figures: [.init(name: "confirmed_sends_per_second", value: outcome.rate, unit: "/s"),
                       .init(name: "p50", value: p50, unit: "ms"), .init(name: "p99", value: outcome.latencies.percentile(99), unit: "ms"),
                       .init(name: "server_cpu_per_send", value: outcome.cpuMillisecondsPerSend, unit: "ms"),
+                      .init(name: "load_cpu_per_send", value: outcome.loadCPUMillisecondsPerSend, unit: "ms"),
                       .init(name: "server_peak_rss", value: Double(outcome.serverPeakRSS) / 1_048_576, unit: "MB"),
                       .init(name: "baseline_latency", value: baseline.latencyMilliseconds, unit: "ms")],
             baseline: .init(name: baseline.tool, value: baseline.transactionsPerSecond, unit: "tx/s"),
