@@ -3,6 +3,7 @@ import ChangeFeed
 import Hummingbird
 import LocalSetup
 import Logging
+import NIOCore
 import SyncService
 import Tokens
 
@@ -19,7 +20,6 @@ struct RouterDependencies: Sendable {
     var feed: ReplicationFeed?
     var dataDirectory: DataDirectory
     var shapeTokenLifetime: Duration
-    var bodyTimeout: Duration
     /// Called with (answer id, conversation id) once a question is committed.
     var onQuestion: @Sendable (String, String) -> Void
     var logger: Logger
@@ -61,9 +61,8 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     ).register(on: router)
 
     let withAuthToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .auth))
-    ShapeTokenRoutes(keys: dependencies.keys, store: dependencies.store, lifetime: dependencies.shapeTokenLifetime, bodyTimeout: dependencies.bodyTimeout)
-        .register(on: withAuthToken)
-    WriteRoutes(store: dependencies.store, onQuestion: dependencies.onQuestion, bodyTimeout: dependencies.bodyTimeout).register(on: withAuthToken)
+    ShapeTokenRoutes(keys: dependencies.keys, store: dependencies.store, lifetime: dependencies.shapeTokenLifetime).register(on: withAuthToken)
+    WriteRoutes(store: dependencies.store, onQuestion: dependencies.onQuestion).register(on: withAuthToken)
 
     let withShapeToken = router.group().add(middleware: TokenAuthMiddleware(authenticator: authenticator, kind: .shape))
         .add(middleware: ClientActivityMiddleware(activity: clients))
@@ -79,11 +78,12 @@ func buildApplication(
     onListening: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
     let idle = configuration.idleTimeout.components
+    let idleTimeout = TimeAmount.nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
     return Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [limiter.handler()] + (livePolls.map { [LivePollHandler.Installer(polls: $0)] } ?? []),
-            idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            additionalChannelHandlers: [limiter.handler(), ConnectionHandlersInstaller(polls: livePolls, bodyTimeout: idleTimeout)],
+            idleTimeout: idleTimeout)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "qactl"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
         logger: logger)

@@ -118,7 +118,6 @@ public struct QACtlServer: Sendable {
         let router = buildRouter(RouterDependencies(
             store: store, keys: keys, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,
             dataDirectory: DataDirectory(configuration.dataDirectory), shapeTokenLifetime: configuration.shapeTokenLifetime,
-            bodyTimeout: configuration.idleTimeout,
             onQuestion: { answerID, _ in
                 if answering { Task { await answers.enqueue(answerID) } }
             },

@@ -42,7 +42,7 @@ final class RouterFixture: Sendable {
         return buildRouter(RouterDependencies(
             store: store, keys: keys, upstream: EmbeddedUpstream(sync: sync), sync: sync, metrics: ServerMetrics(),
             health: ServerHealth(), feed: nil, dataDirectory: DataDirectory(directory), shapeTokenLifetime: .seconds(300),
-            bodyTimeout: .seconds(5), onQuestion: { answer, _ in questions.record(answer) }, logger: Logger(label: "router-tests"),
+            onQuestion: { answer, _ in questions.record(answer) }, logger: Logger(label: "router-tests"),
             inspectorSecret: inspectorSecret))
     }
 

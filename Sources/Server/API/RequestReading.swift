@@ -24,39 +24,37 @@ extension HTTPFields {
 
 extension Request {
     /// The body decoded as `T` from a JSON object: 413 over `limit` bytes,
-    /// 408 when it does not arrive whole within `timeout` (a client trickling
-    /// it), 400 naming the field when it is not the object `T` describes.
-    func decodeJSON<T: Decodable>(as type: T.Type, limit: Int = 64 * 1024, timeout: Duration = .seconds(30)) async throws -> T {
-        let buffer = try await collectBody(limit: limit, timeout: timeout)
+    /// 408 when it does not arrive in time (a client trickling it), 400
+    /// naming the field when it is not the object `T` describes.
+    func decodeJSON<T: Decodable>(as type: T.Type, limit: Int = 64 * 1024) async throws -> T {
+        let buffer = try await collectBody(limit: limit)
         guard buffer.readableBytes > 0 else { throw APIError(.invalidRequest, "the request body is empty; send a JSON object") }
-        let data = Data(buffer.readableBytesView)
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-            throw APIError(.invalidRequest, "the request body is not a JSON object")
-        }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            // One parse: a body that is not an object fails at the top level.
+            return try Self.bodyDecoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
-            throw APIError(.invalidRequest, Self.describe(error))
+            switch error {
+            case .typeMismatch(_, let context) where context.codingPath.isEmpty,
+                 .valueNotFound(_, let context) where context.codingPath.isEmpty,
+                 .dataCorrupted(let context) where context.codingPath.isEmpty:
+                throw APIError(.invalidRequest, "the request body is not a JSON object")
+            default:
+                throw APIError(.invalidRequest, Self.describe(error))
+            }
         }
     }
 
+    private static let bodyDecoder = JSONDecoder()
+
     /// The whole body: 413 over `limit` bytes, 408 when it does not arrive
-    /// within `timeout` (a client trickling it).
-    func collectBody(limit: Int, timeout: Duration = .seconds(30)) async throws -> ByteBuffer {
-        let body = self.body
+    /// in time (a client trickling it; ``RequestBodyDeadline`` ends the stream).
+    func collectBody(limit: Int) async throws -> ByteBuffer {
         do {
-            return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-                group.addTask { try await body.collect(upTo: limit) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw APIError(.requestTimeout, "the request body did not arrive within \(timeout.components.seconds) s")
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw CancellationError() }
-                return first
-            }
+            return try await body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, "the request body is larger than \(limit / 1024) KiB")
+        } catch let timeout as RequestBodyTimeout {
+            throw APIError(.requestTimeout, timeout.description)
         }
     }
 

@@ -10,13 +10,11 @@ struct ShapeTokenRoutes {
     let keys: LiveTokenAuthority
     let store: any AppStore
     let lifetime: Duration
-    /// Longest a request body may take to arrive.
-    var bodyTimeout: Duration = .seconds(30)
 
     func register(on router: some RouterMethods<APIRequestContext>) {
         router.post("/shapes/auth-token") { request, context -> EditedResponse<ShapeTokenIssued> in
             let user = try context.requireIdentity().subject
-            let body = try await request.decodeJSON(as: ShapeTokenRequest.self, timeout: bodyTimeout)
+            let body = try await request.decodeJSON(as: ShapeTokenRequest.self)
             let params = body.params ?? [:]
             for (name, text) in params {
                 // NUL and other control characters would be cut or mangled on their way into SQL.

@@ -9,13 +9,11 @@ struct WriteRoutes {
     let store: any AppStore
     /// Called with (answer id, conversation id) once a question is committed.
     let onQuestion: @Sendable (String, String) -> Void
-    /// Longest a request body may take to arrive.
-    var bodyTimeout: Duration = .seconds(30)
 
     func register(on router: some RouterMethods<APIRequestContext>) {
         router.post("/conversations") { request, context -> EditedResponse<ConversationCreated> in
             let user = try context.requireIdentity().subject
-            let body = try await request.decodeJSON(as: CreateConversationRequest.self, timeout: bodyTimeout)
+            let body = try await request.decodeJSON(as: CreateConversationRequest.self)
             let id = try body.id.map { try Field.id($0, "id") } ?? UUID().uuidString.lowercased()
             let title = try Field.text(body.title, "title", characters: 1...200)
             switch try await store.createConversation(id: id, user: user, title: title) {
@@ -30,7 +28,7 @@ struct WriteRoutes {
 
         router.post("/questions/send") { request, context -> EditedResponse<QuestionSent> in
             let user = try context.requireIdentity().subject
-            let body = try await request.decodeJSON(as: SendQuestionRequest.self, timeout: bodyTimeout)
+            let body = try await request.decodeJSON(as: SendQuestionRequest.self)
             let conversation = try Field.id(body.conversationId, "conversationId")
             let question = try Field.id(body.questionId, "questionId")
             let answer = try Field.id(body.answerId, "answerId")

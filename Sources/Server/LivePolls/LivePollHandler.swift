@@ -51,28 +51,6 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.polls = polls
     }
 
-    /// Puts a ``LivePollHandler`` right after Hummingbird's connection-state
-    /// handler, which is added after the server's own handlers: this one goes
-    /// among those, and moves it into place on the connection's first read,
-    /// once the pipeline is whole.
-    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = NIOAny
-        private let polls: LivePolls
-
-        init(polls: LivePolls) {
-            self.polls = polls
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let operations = context.pipeline.syncOperations
-            if let state = try? operations.handler(type: HTTPConnectionStateHandler.self) {
-                try? operations.addHandler(LivePollHandler(polls: polls), position: .after(state))
-            }
-            context.fireChannelRead(data)
-            operations.removeHandler(context: context, promise: nil)
-        }
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         read(unwrapInboundIn(data), context: context)
     }
