@@ -51,6 +51,50 @@ extension SyncService {
         }
     }
 
+    /// A live long-poll taken without visiting the actor (``claimLivePoll(_:trusted:)``):
+    /// its admission slot is held until ``serve(_:schedule:deliver:)`` answers it.
+    public struct ClaimedPoll: Sendable {
+        fileprivate let poll: ParkedPoll
+    }
+
+    /// Takes a live long-poll that names the current handle of a ready shape,
+    /// at an offset inside its log, straight from the shape's consumer: no
+    /// actor visit, no suspension (the connection's event loop calls this).
+    /// Nil, with nothing taken, for every other call: those go through
+    /// ``respond(_:trusted:schedule:deliver:)``, which answers them in full.
+    public nonisolated func claimLivePoll(_ call: ShapeCall, trusted: Bool) -> ClaimedPoll? {
+        guard isCaughtUp, !isShuttingDown, case .serve(let state) = prepare(call, trusted: trusted) else { return nil }
+        let request = state.request
+        guard request.live, !request.liveSSE, request.subset == nil, let handle = request.handle,
+            case .offset(let offset) = request.offset, !offset.isBeforeAllOffsets,
+            let shape = currentShapes.withLock({ $0[handle] }), shape.resolved.identity == state.resolved.identity,
+            shape.status == .ready
+        else { return nil }
+        // Admission as the actor counts it: a known shape, read past its start, is live.
+        guard Self.take(liveRequestCount, limit: configuration.maxLiveRequests) else { return nil }
+        shape.touch()
+        guard case .log(let from) = route(state, shape), isWithinBounds(Self.readPosition(from), of: shape) else {
+            release(state)
+            return nil
+        }
+        return ClaimedPoll(poll: ParkedPoll(shape: shape, state: state, readFrom: Self.readPosition(from), offset: from))
+    }
+
+    /// Answers a claimed poll through `deliver`, exactly once: at once when its
+    /// log has changes after its offset, else parked on its shape like any
+    /// other (see ``respond(_:trusted:schedule:deliver:)``).
+    public nonisolated func serve(
+        _ claim: ClaimedPoll, schedule: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
+        deliver: @escaping @Sendable (ShapeAnswer) -> Void
+    ) {
+        let poll = claim.poll
+        let parked = poll.shape.park(
+            while: Shape.waitsForChange(after: poll.readFrom), timeout: configuration.longPollTimeout, timer: timer,
+            presence: poll.state.call.presence
+        ) { [self] in schedule { self.deliverWoken(poll, deliver) } }
+        if !parked { deliverWoken(poll, deliver) }
+    }
+
     private enum Preparation {
         case answer(ShapeAnswer)
         case delete(ShapeReply)

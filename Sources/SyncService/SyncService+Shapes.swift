@@ -99,6 +99,7 @@ extension SyncService {
     func retire(_ shape: Shape, reason: String = Shape.invalidated) {
         shape.retire(reason)
         shapes[shape.handle] = nil
+        currentShapes.withLock { _ = $0.removeValue(forKey: shape.handle) }
         if handleByIdentity[shape.resolved.identity] == shape.handle {
             handleByIdentity[shape.resolved.identity] = nil
         }

@@ -99,6 +99,10 @@ public actor SyncService {
     nonisolated let liveRequestCount = Atomic(0)
     nonisolated let pokeInFlight = Atomic(false)
     nonisolated let timer = LongPollTimer()
+    /// The registry's shapes by handle, readable off the actor (kept with
+    /// `shapes` by ``register(_:)`` and ``retire(_:reason:)``): a live poll
+    /// naming its shape's handle is taken without visiting the actor.
+    nonisolated let currentShapes = Mutex<[String: Shape]>([:])
     /// Recent transactions, for the inspector (SyncService+Inspection).
     nonisolated let timeline = Mutex(TransactionTimeline())
 
@@ -202,6 +206,7 @@ public actor SyncService {
     func register(_ shape: Shape) {
         shapes[shape.handle] = shape
         handleByIdentity[shape.resolved.identity] = shape.handle
+        currentShapes.withLock { $0[shape.handle] = shape }
         router.add(handle: shape.handle, resolved: shape.resolved)
     }
 

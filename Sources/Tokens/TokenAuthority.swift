@@ -92,6 +92,13 @@ public struct TokenAuthority: Sendable {
         return verified
     }
 
+    /// `token` as a token of `kind`, if it was verified recently and is still
+    /// valid: the same answer as ``verify(_:as:now:)``, without suspending.
+    /// Nil means "not known", not "refused".
+    public func verifiedRecently(_ token: String, as kind: TokenKind, now: Date = Date()) -> VerifiedToken? {
+        recentlyVerified.lookup(token, kind: kind, now: now)
+    }
+
     public func verify(_ jwt: CompactJWT, as kind: TokenKind, now: Date = Date()) async throws(TokenError) -> VerifiedToken {
         guard let alg = jwt.algorithm else { throw TokenError(.malformed, "the header has no alg") }
         guard alg == SigningKey.algorithm else {

@@ -42,7 +42,8 @@ import QACtlTestSupport
     @Test func theSeedFlowWithTxidsFromTheWAL() async throws {
         let (_, url, _) = try await database()
         let server = try await serve(url)
-        #expect(server.stdout.contains("(PostgreSQL, logical replication)"))
+        // The banner's lines arrive after "listening on", which start() waits for.
+        try await eventually("the banner names the store") { server.stdout.contains("(PostgreSQL, logical replication)") }
         let (api, alice, token, follow) = try await conversation(server)
         let live = Task { [follow] in
             var copy = follow

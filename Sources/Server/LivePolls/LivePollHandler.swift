@@ -115,13 +115,16 @@ final class LivePollHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         let (polls, channel) = (self.polls, context.channel)
+        let schedule: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in loop.execute(work) }
+        let deliver: @Sendable (HTTPResponse, ByteBuffer) -> Void = { response, body in
+            // Always a hop, even from this loop: an answer given at once must not
+            // re-enter this handler while it is still starting the poll.
+            loop.execute { bound.value.handler.finish(response, body, context: bound.value.context) }
+        }
+        if polls.answerAtOnce(head, route: route, channel: channel, schedule: schedule, deliver: deliver) { return }
         Task {
             await polls.answer(
-                head, route: route, channel: channel,
-                schedule: { work in loop.execute(work) },
-                deliver: { response, body in
-                    loop.execute { bound.value.handler.finish(response, body, context: bound.value.context) }
-                },
+                head, route: route, channel: channel, schedule: schedule, deliver: deliver,
                 handBack: {
                     loop.execute { bound.value.handler.handBack(head, context: bound.value.context) }
                 })

@@ -79,6 +79,29 @@ final class LivePolls: Sendable {
         return route
     }
 
+    /// Answers the poll right here, on the connection's event loop, when it
+    /// names a ready shape at an offset in its log and its token was verified
+    /// recently (the usual case for a follower between two changes): no task,
+    /// no actor visit. False, with nothing done, when ``answer(_:route:channel:schedule:deliver:handBack:)``
+    /// must take it instead.
+    func answerAtOnce(
+        _ head: HTTPRequest, route: Route, channel: any Channel,
+        schedule: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
+        deliver: @escaping @Sendable (HTTPResponse, ByteBuffer) -> Void
+    ) -> Bool {
+        let start = ContinuousClock.now
+        var identity: VerifiedToken?
+        if route == .gatekeeper {
+            guard let token = head.headerFields.bearerToken, let known = keys.current.verifiedRecently(token, as: .shape) else { return false }
+            identity = known
+        }
+        guard let poll = call(head, route: route, channel: channel, identity: identity),
+            let claim = sync.claimLivePoll(poll.call, trusted: route == .gatekeeper)
+        else { return false }
+        sync.serve(claim, schedule: schedule, deliver: reply(poll, route: route, since: start, deliver: deliver))
+        return true
+    }
+
     /// Answers the poll through `deliver`, or calls `handBack` (exactly one
     /// of them, once) when the router should answer it instead. `schedule`
     /// runs a woken poll's work on the connection's event loop.
@@ -89,30 +112,60 @@ final class LivePolls: Sendable {
         handBack: @Sendable () -> Void
     ) async {
         let start = ContinuousClock.now
+        var identity: VerifiedToken?
+        if route == .gatekeeper {
+            // Any refusal is the router's to word (the same check, the same error).
+            guard let token = head.headerFields.bearerToken, let verified = try? await keys.current.verify(token, as: .shape) else {
+                return handBack()
+            }
+            identity = verified
+        }
+        guard let poll = call(head, route: route, channel: channel, identity: identity) else { return handBack() }
+        await sync.respond(poll.call, trusted: route == .gatekeeper, schedule: schedule,
+                           deliver: reply(poll, route: route, since: start, deliver: deliver))
+    }
+
+    /// A poll's call to the sync service, and what its answer needs.
+    private struct Poll {
+        var call: ShapeCall
+        let origin: String?
+        let identity: VerifiedToken?
+    }
+
+    /// The call a poll makes: through the gatekeeper, the shape token's grant
+    /// rebuilt into the query (`identity`, verified). Nil when the router
+    /// must answer it: a connection already gone, an SSE stream, a token
+    /// without a grant.
+    private func call(_ head: HTTPRequest, route: Route, channel: any Channel, identity: VerifiedToken?) -> Poll? {
         let query = ShapeCall.parseQuery(Self.split(head.path ?? "").query)
-        // A connection already gone is the router's to refuse, as are SSE streams.
         guard ShapeParameter.asksLive(query), !ShapeParameter.asksEvents(query), let presence = presences.presence(of: channel) else {
-            return handBack()
+            return nil
         }
         let fields = head.headerFields
         let origin = fields[.origin]
         var call: ShapeCall
-        let visit: String?
         switch route {
         case .gatekeeper:
-            // Any refusal is the router's to word (the same check, the same error).
-            guard let token = fields.bearerToken, let identity = try? await keys.current.verify(token, as: .shape), let grant = identity.shape else {
-                return handBack()
-            }
+            guard let grant = identity?.shape else { return nil }
             call = ShapeCall(method: .get, query: Gatekeeper.query(client: query, grant: grant), origin: origin, ifNoneMatch: fields[.ifNoneMatch])
-            visit = activity.begin(user: identity.subject, table: grant.table, params: grant.params, live: true)
         case .sync:
             call = ShapeCall(method: .get, query: query, origin: origin, ifNoneMatch: fields[.ifNoneMatch])
-            visit = nil
         }
         call.presence = presence
+        return Poll(call: call, origin: origin, identity: identity)
+    }
+
+    /// What turns the service's answer into the router's response: headers,
+    /// metrics, the log line and client activity (a visit begun now).
+    private func reply(
+        _ poll: Poll, route: Route, since start: ContinuousClock.Instant, deliver: @escaping @Sendable (HTTPResponse, ByteBuffer) -> Void
+    ) -> @Sendable (ShapeAnswer) -> Void {
+        let origin = poll.origin
+        let visit = poll.identity.flatMap { identity in
+            identity.shape.map { activity.begin(user: identity.subject, table: $0.table, params: $0.params, live: true) }
+        }
         let requestID = APIRequestContext.newRequestID()
-        await sync.respond(call, trusted: route == .gatekeeper, schedule: schedule) { [self] answer in
+        return { [self] answer in
             var fields = answer.fields
             if route == .gatekeeper { Gatekeeper.decorate(&fields, origin: origin) }
             if let visit {
