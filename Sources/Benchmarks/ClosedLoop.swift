@@ -51,7 +51,7 @@ struct ClosedLoop {
             loadUsers.append(ClosedLoopUser(session: session, eventLoop: loop, sender: sender, follower: follower))
         }
         defer { for user in loadUsers { user.eventLoop.execute { user.stop() } } }
-        for user in loadUsers { user.eventLoop.execute { user.follow() } }
+        for user in loadUsers { user.eventLoop.execute { user.startFollowing(within: .seconds(60)) } }
         for user in loadUsers { try await user.following.futureResult.get() }
 
         let start = NIODeadline.now()
@@ -114,9 +114,17 @@ final class ClosedLoopUser: @unchecked Sendable {
         finished = eventLoop.makePromise()
     }
 
+    /// Follows the conversation's shape; fails unless it is live within `limit`.
+    func startFollowing(within limit: TimeAmount) {
+        eventLoop.scheduleTask(in: limit) { [self] in
+            if !counted { fail(BenchmarkError("user \(session.index): the shape never became live")) }
+        }
+        follow()
+    }
+
     /// Follows the conversation's shape through the gatekeeper. A 409 starts
     /// over from the new handle, as Electric's clients do.
-    func follow() {
+    private func follow() {
         var path = "/shape?offset=\(shape.offset)"
         if shape.offset != "-1" { path += "&handle=\(shape.handle)" }
         if live { path += "&live=true&cursor=\(shape.cursor)" }
