@@ -565,8 +565,15 @@ the SQLite file. `sse`: send → visible for one follower over one SSE stream ag
 live long-polls on the same server (300 sends each).
 
 Where it stands (the `NO` rows). The host is shared and its speed varies by tens of
-percent between runs (raw SQLite's 32-thread rate ranged from 2,200 to 4,800 tx/s
-within this session), so compare ratios. The embedded store confirms about half of
+percent between runs (raw SQLite's 32-thread rate ranged from 2,200 to 5,200 tx/s
+within one session), so compare ratios. The run above is of the build before the
+last small change (request ids without a system call); two full runs of the final
+build in slower phases of the host gave `sustained` 2,137/s and 1,968/s (raw SQLite
+4,863 and 2,509 tx/s in the same runs), both with `initial-sync` under its 100,000
+rows/s (95,000 and 86,000; single runs of this and the previous build ranged from
+84,000 to 115,000, at the same ratio to raw SQLite), the second with `send-to-visible`
+at p50 3.5 ms; single `sustained` runs of it ranged from 2,383 to 3,850/s (p50 7.8 ms
+at best). The embedded store confirms about half of
 what raw SQLite writes with 32 threads (2,600/s at p50 12 ms, 0.49 ms of server CPU
 per send; goal 3,000/s at p50 ≤ 10 ms); every acknowledged write is synced to disk
 first, which costs a lone write about 0.7 ms and puts `write-to-poll` just over its
