@@ -83,22 +83,43 @@ struct BenchmarkClient: Sendable {
 
     /// Change messages in a body (each has a `"key":`).
     static func countChanges(_ body: ByteBuffer) -> Int {
-        let needle = Array("\"key\":".utf8)
-        var count = 0
-        body.withUnsafeReadableBytes { bytes in
+        body.positions(after: #""key":"#).count
+    }
+}
+
+extension ByteBuffer {
+    /// Where the bytes after each occurrence of `key` start: enough JSON
+    /// reading for a load generator.
+    func positions(after key: String) -> [Int] {
+        let needle = Array(key.utf8)
+        var found: [Int] = []
+        withUnsafeReadableBytes { bytes in
+            guard bytes.count >= needle.count else { return }
             var index = 0
-            let end = bytes.count - needle.count
-            while index <= end {
-                if bytes[index] == needle[0] && bytes[index + 1] == needle[1] && bytes[index + 2] == needle[2]
-                    && bytes[index + 3] == needle[3] && bytes[index + 4] == needle[4] && bytes[index + 5] == needle[5] {
-                    count += 1
+            while index <= bytes.count - needle.count {
+                if bytes[index] == needle[0], (1..<needle.count).allSatisfy({ bytes[index + $0] == needle[$0] }) {
                     index += needle.count
+                    found.append(index)
                 } else {
                     index += 1
                 }
             }
         }
-        return count
+        return found
+    }
+
+    /// The integers that follow each occurrence of `key` (e.g. `"txid":` or `"txids":[`).
+    func integers(after key: String) -> [Int] {
+        withUnsafeReadableBytes { bytes in
+            positions(after: key).compactMap { start in
+                var index = start, value = 0
+                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                    value = value * 10 + Int(bytes[index] - 0x30)
+                    index += 1
+                }
+                return index > start ? value : nil
+            }
+        }
     }
 }
 

@@ -103,36 +103,3 @@ enum LoopbackHTTPError: Error, CustomStringConvertible {
 
     var description: String { "the server closed the connection" }
 }
-
-extension ByteBuffer {
-    /// The integers that follow each occurrence of `key` (e.g. `"txid":`
-    /// or `"txids":[`): enough JSON reading for a load generator.
-    func integers(after key: String) -> [Int] {
-        let needle = Array(key.utf8)
-        var found: [Int] = []
-        withUnsafeReadableBytes { bytes in
-            guard bytes.count >= needle.count else { return }
-            var index = 0
-            while index <= bytes.count - needle.count {
-                var matches = true
-                for offset in 0..<needle.count where bytes[index + offset] != needle[offset] {
-                    matches = false
-                    break
-                }
-                guard matches else {
-                    index += 1
-                    continue
-                }
-                index += needle.count
-                var value = 0, digits = 0
-                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-                    value = value * 10 + Int(bytes[index] - 0x30)
-                    digits += 1
-                    index += 1
-                }
-                if digits > 0 { found.append(value) }
-            }
-        }
-        return found
-    }
-}

@@ -108,7 +108,7 @@ extension BenchmarkScenario {
             state.handle = answer.headers["electric-handle"] ?? state.handle
             state.offset = answer.headers["electric-offset"] ?? state.offset
             state.cursor = answer.headers["electric-cursor"] ?? state.cursor
-            board.post(txids(in: String(buffer: answer.body)))
+            board.post(answer.body.integers(after: #""txids":["#))
             if answer.headers["electric-up-to-date"] != nil {
                 live = true
                 if !counted {
@@ -117,17 +117,6 @@ extension BenchmarkScenario {
                 }
             }
         }
-    }
-
-    static func txids(in body: String) -> [Int] {
-        var found: [Int] = []
-        var rest = body[...]
-        while let range = rest.range(of: "\"txids\":[") {
-            rest = rest[range.upperBound...]
-            let digits = rest.prefix { $0.isNumber }
-            if let txid = Int(digits) { found.append(txid) }
-        }
-        return found
     }
 }
 
