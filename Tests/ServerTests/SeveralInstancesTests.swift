@@ -15,9 +15,11 @@ import QACtlTestSupport
         let url = cluster.url + "?sslmode=disable"
         // The command answerer logs who generates what: `$PPID` is the instance's pid.
         let log = root.path + "/generations.log"
-        let command = "read question; echo \"$PPID $question\" >> \(log); sleep 1; echo The answer."
+        // Each answer takes 3 s, so the kill below lands mid-answer even on a loaded machine; the
+        // lease (5 s) outlasts an answer, so only a dead instance's answers are ever taken over.
+        let command = "read question; echo \"$PPID $question\" >> \(log); sleep 3; echo The answer."
         let arguments = ["--database-url", url, "--answerer", "command", "--answer-command", command,
-                         "--answer-lease", "2s", "--answer-concurrency", "16", "--sync-secret", "s3cret"]
+                         "--answer-lease", "5s", "--answer-concurrency", "16", "--sync-secret", "s3cret"]
         let directories = ["a", "b", "c"].map { root.path + "/" + $0 }
         for directory in directories { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let first = try await ServeProcess.start(dataDirectory: directories[0], arguments: arguments)
