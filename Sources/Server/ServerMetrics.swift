@@ -21,14 +21,32 @@ final class ServerMetrics: Sendable {
     /// Counts one HTTP request and records how long it took.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         tally.record(route: route, status: status)
-        registry.makeCounter(
-            descriptor: descriptor("http_requests", unit: "total", help: "HTTP requests by route, method and status."),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: descriptor("http_request_duration", unit: "seconds", help: "HTTP request latency by route (live polls include their hold)."),
-            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let key = RequestSeries(route: route, method: method, status: status)
+        // The registry builds names and looks labels up on every call: once per series is enough.
+        let series = requestSeries.withLock { $0[key] } ?? makeRequestSeries(key)
+        series.count.increment()
+        series.duration.record(duration)
+    }
+
+    private struct RequestSeries: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private let requestSeries = Mutex<[RequestSeries: (count: Counter, duration: DurationHistogram)]>([:])
+
+    private func makeRequestSeries(_ key: RequestSeries) -> (count: Counter, duration: DurationHistogram) {
+        let made = (
+            count: registry.makeCounter(
+                descriptor: descriptor("http_requests", unit: "total", help: "HTTP requests by route, method and status."),
+                labels: [("route", key.route), ("method", key.method), ("status", String(key.status))]),
+            duration: registry.makeDurationHistogram(
+                descriptor: descriptor("http_request_duration", unit: "seconds", help: "HTTP request latency by route (live polls include their hold)."),
+                labels: [("route", key.route), ("method", key.method)], buckets: Self.latencyBuckets))
+        // The registry answers the same objects for the same labels, so a race here loses nothing.
+        requestSeries.withLock { $0[key] = made }
+        return made
     }
 
     /// Counts one finished answer by outcome (`completed`, `failed`).

@@ -12,8 +12,20 @@ public enum FlatJSONObject {
         }
     }
 
+    /// A flat object whose values are all strings, each key once, in valid UTF-8
+    /// (a request body such as `{"questionId": "q-1", …}`); nil for anything
+    /// else, which the caller hands to the general parser for its verdict.
+    public static func strings(in body: UnsafeRawBufferPointer) -> [String: String]? {
+        let bytes = body.assumingMemoryBound(to: UInt8.self)
+        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        var reader = Reader(bytes: bytes, stringsOnly: true)
+        return reader.object()?.compactMapValues { $0 }
+    }
+
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
+        /// Refuses any value but a string, and a key seen twice.
+        var stringsOnly = false
         var index = 0
 
         mutating func object() -> [String: String?]? {
@@ -28,7 +40,7 @@ public enum FlatJSONObject {
                 skipSpace()
                 guard take(UInt8(ascii: ":")) else { return nil }
                 skipSpace()
-                guard index < bytes.count else { return nil }
+                guard index < bytes.count, !stringsOnly || (bytes[index] == UInt8(ascii: "\"") && row[key] == nil) else { return nil }
                 switch bytes[index] {
                 case UInt8(ascii: "\""):
                     index += 1

@@ -73,7 +73,8 @@ public struct TableSchema: Sendable, Hashable {
         var key = keyPrefix
         for column in keyColumns {
             if let value = row[column] ?? nil {
-                key += "/\"" + (value.contains("/") ? value.replacingOccurrences(of: "/", with: "//") : value) + "\""
+                // A byte scan: `String.contains(_: String)` is Foundation's, and bridges to NSString.
+                key += "/\"" + (value.utf8.contains(UInt8(ascii: "/")) ? value.replacingOccurrences(of: "/", with: "//") : value) + "\""
             } else {
                 key += "/_"
             }

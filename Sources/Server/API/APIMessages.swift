@@ -6,17 +6,29 @@ import Hummingbird
 // request decoder and response generator rather than assembled by hand.
 
 /// `POST /conversations`.
-struct CreateConversationRequest: Decodable, Sendable {
+struct CreateConversationRequest: StringFieldsBody, Sendable {
     let id: String?
     let title: String
+
+    init?(fields: [String: String]) {
+        guard let title = fields["title"] else { return nil }
+        (self.id, self.title) = (fields["id"], title)
+    }
 }
 
 /// `POST /questions/send`.
-struct SendQuestionRequest: Decodable, Sendable {
+struct SendQuestionRequest: StringFieldsBody, Sendable {
     let conversationId: String
     let questionId: String
     let answerId: String
     let content: String
+
+    init?(fields: [String: String]) {
+        guard let conversation = fields["conversationId"], let question = fields["questionId"],
+            let answer = fields["answerId"], let content = fields["content"]
+        else { return nil }
+        (conversationId, questionId, answerId, self.content) = (conversation, question, answer, content)
+    }
 }
 
 /// `POST /shapes/auth-token`.
@@ -32,11 +44,22 @@ struct ConversationCreated: ResponseEncodable, Sendable {
 }
 
 /// `200 {"success": true, "txid": n, "position": "<decimal>"}`; no `position` for a repeat.
-struct QuestionSent: ResponseEncodable, Sendable {
-    var success = true
+struct QuestionSent: ResponseGenerator, Sendable {
     let txid: UInt64
     /// Compare with an up-to-date's `global_last_seen_lsn` (a decimal string too).
-    let position: String?
+    let position: UInt64?
+
+    /// The bytes the API's sorted-key encoder would write, written directly:
+    /// this answers every send, and numbers need no escaping.
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body = ByteBuffer()
+        body.reserveCapacity(64)
+        if let position { body.writeString(#"{"position":""# + String(position) + #"","success":true,"txid":"#) } else { body.writeString(#"{"success":true,"txid":"#) }
+        body.writeString(String(txid) + "}")
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],
+            body: .init(byteBuffer: body))
+    }
 }
 
 /// `200 {"token", "expiresAt", "shape": {"table", "where", "params"}}`.
@@ -58,7 +81,7 @@ struct HealthReport: ResponseEncodable, Sendable {
     let reason: String?
 }
 
-extension ResponseEncodable {
+extension ResponseGenerator {
     /// This body with `status` and `cache-control: no-store` (API answers are never cached).
     func uncached(_ status: HTTPResponse.Status = .ok) -> EditedResponse<Self> {
         EditedResponse(status: status, headers: [.cacheControl: "no-store"], response: self)

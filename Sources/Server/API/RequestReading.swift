@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ShapeWire
 import Tokens
 
 extension Request {
@@ -27,8 +28,25 @@ extension Request {
     /// 408 when it does not arrive in time (a client trickling it), 400
     /// naming the field when it is not the object `T` describes.
     func decodeJSON<T: Decodable>(as type: T.Type, limit: Int = 64 * 1024) async throws -> T {
+        try Self.decode(T.self, from: try await collectJSONBody(limit: limit))
+    }
+
+    /// The same, read without Foundation's decoder when the body is a flat
+    /// object of strings (a write route's usual body); anything else, and every
+    /// refusal, takes the general path above, so answers are the same.
+    func decodeJSON<T: StringFieldsBody>(as type: T.Type, limit: Int = 64 * 1024) async throws -> T {
+        let buffer = try await collectJSONBody(limit: limit)
+        let read = buffer.withUnsafeReadableBytes { FlatJSONObject.strings(in: $0) }.flatMap(T.init(fields:))
+        return try read ?? Self.decode(T.self, from: buffer)
+    }
+
+    private func collectJSONBody(limit: Int) async throws -> ByteBuffer {
         let buffer = try await collectBody(limit: limit)
         guard buffer.readableBytes > 0 else { throw APIError(.invalidRequest, "the request body is empty; send a JSON object") }
+        return buffer
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         do {
             // One parse: a body that is not an object fails at the top level.
             return try Self.bodyDecoder.decode(T.self, from: Data(buffer.readableBytesView))
@@ -80,6 +98,13 @@ extension Request {
     }
 }
 
+/// A request body of string fields that can be built from a flat object of
+/// strings; nil when a required field is missing (the general decoder then
+/// names it).
+protocol StringFieldsBody: Decodable {
+    init?(fields: [String: String])
+}
+
 /// Checks bearer tokens of either kind and turns refusals into 401s.
 struct Authenticator: Sendable {
     let keys: LiveTokenAuthority
@@ -110,7 +135,7 @@ enum Field {
 
     /// Text trimmed of surrounding white space, `range` bytes (or characters) long, without NUL.
     static func text(_ raw: String, _ name: String, bytes range: ClosedRange<Int>? = nil, characters: ClosedRange<Int>? = nil) throws -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = trimmed(raw)
         if let range, !range.contains(text.utf8.count) {
             throw APIError(.invalidRequest, "\(name) must be \(range.lowerBound) to \(range.upperBound) bytes of UTF-8 after trimming")
         }
@@ -121,5 +146,16 @@ enum Field {
             throw APIError(.invalidRequest, "\(name) must not contain NUL characters")
         }
         return text
+    }
+
+    /// `raw` without leading and trailing Unicode white space (the scalars of
+    /// Foundation's `whitespacesAndNewlines`), without Foundation's bridge to NSString.
+    static func trimmed(_ raw: String) -> String {
+        let scalars = raw.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return raw }
+        return String(scalars[first...last])
     }
 }

@@ -42,7 +42,7 @@ struct WriteRoutes {
                 // still been answered 503 (the database went away during COMMIT);
                 // the queue ignores an answer it has, or one already finished.
                 onQuestion(answer, conversation)
-                return QuestionSent(txid: txid, position: sent.position.map(String.init)).uncached()
+                return QuestionSent(txid: txid, position: sent.position).uncached()
             case .conflict(let reason):
                 throw APIError(.conflict, reason)
             case .forbidden:
