@@ -8,10 +8,14 @@ extension BenchmarkScenario {
         let loop = ClosedLoop(users: users, warmUp: .seconds(quick ? 1 : 3), measure: .seconds(quick ? 3 : 10))
         let baselineSeconds = quick ? 3 : 10
         let baseline: WriteBaseline, outcome: ClosedLoop.Outcome
+        var ceiling: WriteBaseline?
         if postgres {
-            (baseline, outcome) = try await withCluster { cluster, url in
-                let baseline = try await offThePool { try WriteBaseline.pgbench(cluster, clients: users, transactions: quick ? 10_000 : 50_000) }
-                return (baseline, try await ServeProcess.with(postgresURL: url) { try await loop.run(against: $0) })
+            (baseline, ceiling, outcome) = try await withCluster { cluster, url in
+                let transactions = quick ? 10_000 : 50_000
+                let baseline = try await offThePool { try WriteBaseline.pgbench(cluster, clients: users, transactions: transactions) }
+                // Context for the ratio, not the baseline: the same run with PostgreSQL also decoding.
+                let ceiling = users > 1 ? try await offThePool { try WriteBaseline.pgbenchWhileDecoding(cluster, clients: users, transactions: transactions) } : nil
+                return (baseline, ceiling, try await ServeProcess.with(postgresURL: url) { try await loop.run(against: $0) })
             }
         } else {
             baseline = try await offThePool { try WriteBaseline.rawSQLite(threads: users, seconds: Double(baselineSeconds)) }
@@ -39,7 +43,8 @@ extension BenchmarkScenario {
                       .init(name: "server_cpu_per_send", value: outcome.cpuMillisecondsPerSend, unit: "ms"),
                       .init(name: "load_cpu_per_send", value: outcome.loadCPUMillisecondsPerSend, unit: "ms"),
                       .init(name: "server_peak_rss", value: Double(outcome.serverPeakRSS) / 1_048_576, unit: "MB"),
-                      .init(name: "baseline_latency", value: baseline.latencyMilliseconds, unit: "ms")],
+                      .init(name: "baseline_latency", value: baseline.latencyMilliseconds, unit: "ms")]
+                + (ceiling.map { [.init(name: "pgbench_while_decoding", value: $0.transactionsPerSecond, unit: "tx/s")] } ?? []),
             baseline: .init(name: baseline.tool, value: baseline.transactionsPerSecond, unit: "tx/s"),
             ratio: outcome.rate / baseline.transactionsPerSecond, target: target, met: met)
     }

@@ -38,6 +38,46 @@ struct WriteBaseline {
             ALTER TABLE messages REPLICA IDENTITY FULL;
             INSERT INTO conversations SELECT 'pb-' || i, 'bench', 'Bench', now(), now() FROM generate_series(0, \(clients - 1)) AS i;
             """, database: "baseline")
+        return try runPgbench(cluster, clients: clients, transactions: transactions)
+    }
+
+    /// The same `pgbench`, on the database ``pgbench(_:clients:transactions:)``
+    /// set up, while `pg_recvlogical` streams every change through `pgoutput`
+    /// (the decoding qactl's replication slot makes PostgreSQL do): what the
+    /// cluster itself can commit and decode on this machine, a ceiling no
+    /// server consuming the stream can pass.
+    static func pgbenchWhileDecoding(_ cluster: PostgresCluster, clients: Int, transactions: Int) throws -> WriteBaseline {
+        try cluster.psql("""
+            CREATE PUBLICATION bench_decoding FOR TABLE conversations, messages;
+            SELECT pg_create_logical_replication_slot('bench_decoding', 'pgoutput');
+            """, database: "baseline")
+        let consumer = Process()
+        consumer.executableURL = URL(fileURLWithPath: cluster.binaries.path("pg_recvlogical"))
+        consumer.arguments = ["-d", cluster.url(database: "baseline"), "--slot", "bench_decoding", "--start", "-o", "proto_version=1",
+                              "-o", "publication_names=bench_decoding", "-f", "/dev/null"]
+        consumer.standardOutput = FileHandle.nullDevice
+        consumer.standardError = FileHandle.nullDevice
+        try consumer.run()
+        defer {
+            // SIGKILL: a child of this process starts with signals blocked, SIGTERM included.
+            kill(consumer.processIdentifier, SIGKILL)
+            consumer.waitUntilExit()
+            _ = try? cluster.psql("SELECT pg_drop_replication_slot('bench_decoding')", database: "baseline")
+        }
+        // Streaming before the first transaction, so every one is decoded.
+        let deadline = Date().addingTimeInterval(10)
+        while try cluster.psql("SELECT active FROM pg_replication_slots WHERE slot_name = 'bench_decoding'", database: "baseline")
+            .trimmingCharacters(in: .whitespacesAndNewlines) != "t" {
+            guard consumer.isRunning, Date() < deadline else { throw BenchmarkError("pg_recvlogical did not start streaming") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        var measured = try runPgbench(cluster, clients: clients, transactions: transactions)
+        guard consumer.isRunning else { throw BenchmarkError("pg_recvlogical stopped during pgbench (exit \(consumer.terminationStatus))") }
+        measured.tool = "pgbench -c \(clients) while pg_recvlogical decodes it (pgoutput)"
+        return measured
+    }
+
+    private static func runPgbench(_ cluster: PostgresCluster, clients: Int, transactions: Int) throws -> WriteBaseline {
         let script = NSTemporaryDirectory() + "qactl-pgbench-\(UUID().uuidString).sql"
         try pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
