@@ -10,6 +10,8 @@ public final class FeedLog: Sendable {
     public let path: String
     let queue: DatabasePool
     private let observers = Mutex<[@Sendable () -> Void]>([])
+    /// What ``append(contentsOf:confirmedLSN:)`` stored last, for ``transactions(afterSequence:limit:)``.
+    private let recent = RecentTransactions()
 
     public init(path: String, startAfresh: Bool = false) throws(StoreError) {
         self.path = path
@@ -120,26 +122,35 @@ public final class FeedLog: Sendable {
     /// then confirmed to) in the same commit. Returns how many were new.
     @discardableResult
     public func append(contentsOf transactions: [CommittedTransaction], confirmedLSN: UInt64? = nil) async throws -> Int {
-        let stored = try await queue.write { db -> Int in
+        let stored = try await queue.write { db -> [CommittedTransaction] in
             if let confirmedLSN { try Self.setMeta(db, "confirmed_lsn", String(confirmedLSN)) }
             var last = UInt64(try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = 'last_lsn'").flatMap(Int64.init) ?? 0)
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO feed_changes(txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            var stored = 0
+            var stored: [CommittedTransaction] = []
             for transaction in transactions where transaction.lsn > last {
+                var changes: [RowChange] = []
+                changes.reserveCapacity(transaction.changes.count)
                 for change in transaction.changes {
                     try insert.execute(arguments: [
                         Int64(transaction.txid), Int64(transaction.lsn), transaction.committedAtMilliseconds, change.opPosition,
                         change.table, change.operation.rawValue, Self.encode(change.old), Self.encode(change.new)])
+                    // As a read of the file gives it back: the stored change with its sequence.
+                    changes.append(RowChange(table: change.table, operation: change.operation, old: change.old, new: change.new,
+                                             opPosition: change.opPosition, sequence: db.lastInsertedRowID))
                 }
                 last = transaction.lsn
-                stored += 1
+                stored.append(CommittedTransaction(txid: transaction.txid, lsn: transaction.lsn,
+                                                   committedAtMilliseconds: transaction.committedAtMilliseconds, changes: changes))
             }
-            if stored > 0 { try Self.setMeta(db, "last_lsn", String(last)) }
+            if !stored.isEmpty { try Self.setMeta(db, "last_lsn", String(last)) }
             return stored
         }
-        if stored > 0 { for observer in observers.withLock({ $0 }) { observer() } }
-        return stored
+        guard !stored.isEmpty else { return 0 }
+        // Committed: readers may take these from memory, then learn there is more.
+        recent.published(stored)
+        for observer in observers.withLock({ $0 }) { observer() }
+        return stored.count
     }
 
     static func encode(_ row: [String: String?]?) -> String? {
@@ -160,7 +171,8 @@ public final class FeedLog: Sendable {
     /// Whole transactions with changes after `sequence`, in commit order; a
     /// transaction is never split (one larger than `limit` comes alone).
     public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
-        try await queue.read { db in
+        if let held = recent.transactions(afterSequence: sequence, limit: limit) { return held }
+        return try await queue.read { db in
             let columns = "seq, txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row"
             var rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM feed_changes WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit])
             if rows.count == limit, let lastLSN = rows.last?[2] as Int64? {

@@ -1,0 +1,65 @@
+import Synchronization
+import SyncModel
+
+/// The transactions the feed log stored last, as stored (with their change
+/// sequences), so the sync service takes what the pump just wrote without
+/// reading it back from SQLite. It answers only when it holds everything after
+/// the asked position up to the newest stored change; otherwise the caller
+/// reads the file, which is always right.
+final class RecentTransactions: Sendable {
+    private struct Held {
+        var transactions: [CommittedTransaction] = []
+        var changeCount = 0
+    }
+
+    /// Between this many changes and twice as many are kept (whole transactions): a few MB at most.
+    static let capacity = 4_096
+
+    private let held = Mutex(Held())
+
+    /// Adds transactions just committed to the log. A batch that does not
+    /// continue the held ones (published out of order, or after a reset)
+    /// replaces them, or is dropped if it is older: readers then use the file.
+    func published(_ batch: [CommittedTransaction]) {
+        guard let first = batch.first?.changes.first?.sequence else { return }
+        held.withLock { held in
+            let last = held.transactions.last?.changes.last?.sequence
+            if let last, first <= last { return }
+            if let last, first != last + 1 { held = Held() }
+            held.transactions.append(contentsOf: batch)
+            held.changeCount += batch.reduce(0) { $0 + $1.changes.count }
+            // Trimmed in bulk, down to the capacity once it is twice over: O(1) per change.
+            guard held.changeCount > 2 * Self.capacity else { return }
+            var dropped = 0
+            while held.changeCount > Self.capacity, held.transactions.count - dropped > 1 {
+                held.changeCount -= held.transactions[dropped].changes.count
+                dropped += 1
+            }
+            held.transactions.removeFirst(dropped)
+        }
+    }
+
+    /// Whole transactions with changes after `sequence` (about `limit` changes),
+    /// or nil when the file must answer: nothing held, or `sequence` is before
+    /// the held ones or not at a transaction's end.
+    func transactions(afterSequence sequence: Int64, limit: Int) -> [CommittedTransaction]? {
+        held.withLock { held -> [CommittedTransaction]? in
+            guard let first = held.transactions.first?.changes.first?.sequence else { return nil }
+            let start: Int
+            if sequence == first - 1 {
+                start = 0
+            } else {
+                guard let index = held.transactions.firstIndex(where: { $0.changes.last?.sequence == sequence }) else { return nil }
+                start = index + 1
+            }
+            var taken: [CommittedTransaction] = []
+            var count = 0
+            for transaction in held.transactions[start...] {
+                if count > 0 && count + transaction.changes.count > limit { break }
+                taken.append(transaction)
+                count += transaction.changes.count
+            }
+            return taken
+        }
+    }
+}
