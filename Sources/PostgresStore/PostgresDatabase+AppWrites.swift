@@ -52,14 +52,11 @@ extension PostgresDatabase {
             let (asked, placed) = WriteRules.questionTimes(now: now)
             let fingerprint = request.fingerprint
             let (client, logger) = (self.client, self.logger)
+            let statement = SendQuestionStatement(
+                conversation: conversation, question: questionID, answer: answerID, user: user, content: content,
+                asked: asked, placed: placed, fingerprint: fingerprint)
             let facts = try await Self.retryingConflicts {
-                try await client.query(
-                    """
-                    SELECT o_outcome, o_txid, o_earlier_user, o_earlier_fingerprint, o_owner, o_taken,
-                        (pg_current_wal_insert_lsn() - '0/0')::text
-                    FROM qactl_send_question(\(conversation), \(questionID), \(answerID), \(user), \(content), \(asked)::timestamptz, \(placed)::timestamptz, \(fingerprint))
-                    """, logger: logger
-                ).decode((String, Int64, String?, String?, String?, [String]?, String).self).first { _ in true }
+                try await client.execute(statement, logger: logger).first { _ in true }
             }
             guard let facts else { throw StoreError(.failed, "qactl_send_question returned no row") }
             switch facts.0 {
@@ -75,6 +72,28 @@ extension PostgresDatabase {
                 return verdict.refusal(as: SentQuestion.self) ?? .conflict("message \(questionID) could not be written")
             }
         }
+    }
+
+    /// `qactl_send_question` as a prepared statement: parsed and planned once
+    /// per connection, then only bound and run (what `pgbench -M prepared` does).
+    struct SendQuestionStatement: PostgresPreparedStatement {
+        static let name = "qactl_send_question"
+        static let sql = """
+            SELECT o_outcome, o_txid, o_earlier_user, o_earlier_fingerprint, o_owner, o_taken,
+                (pg_current_wal_insert_lsn() - '0/0')::text
+            FROM qactl_send_question($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8)
+            """
+        typealias Row = (String, Int64, String?, String?, String?, [String]?, String)
+
+        let conversation, question, answer, user, content, asked, placed, fingerprint: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 8)
+            for value in [conversation, question, answer, user, content, asked, placed, fingerprint] { bindings.append(value) }
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// Runs `write` once per (kind, id), as ``WriteRules`` decides; anything
