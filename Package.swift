@@ -197,7 +197,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["qactl", "qactl-docs", "CLIDocs", "Tokens", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["qactl", "qactl-docs", "CLIDocs", "Tokens", "QACtlTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import QACtlTestSupport
 import Testing
 
 /// `qactl bench` end to end in a real process: it starts its own `qactl serve`
@@ -6,8 +7,9 @@ import Testing
 /// figure beside a baseline measured in the same run. Quick sizes, a debug
 /// build: only that the figures are there and sane is checked, never a target.
 struct BenchCommandTests {
-    @Test func closedLoopScenariosReportFiguresBesideTheirBaselines() throws {
-        let result = try QACtlProcess.run(["bench", "--quick", "--json", "sustained", "pg-sustained"])
+    @Test func closedLoopScenariosReportFiguresBesideTheirBaselines() async throws {
+        // Waited for off the cooperative pool: the run takes a while, and other suites need the pool meanwhile.
+        let result = try await blocking { try QACtlProcess.run(["bench", "--quick", "--json", "sustained", "pg-sustained"]) }
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         let reports = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
