@@ -77,6 +77,8 @@ let package = Package(
             dependencies: [
                 "SyncModel", "AppModel", "SQLiteStore", "ShapeWire", "ShapeWhere", "ChangeFeed",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

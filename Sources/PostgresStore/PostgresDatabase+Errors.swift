@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 import SyncModel
@@ -24,22 +26,20 @@ extension PostgresDatabase {
     ) async throws -> T {
         do {
             guard let timeout else { return try await body() }
-            let call = Task { try await body() }
             let outcome = OneShot<T>()
-            let timer = Task {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            let call = CallHandle()
+            // An event-loop timer, cancelled when the call ends. (A sleeping task's timer
+            // stayed pending for the whole timeout after every call: thousands at a time.)
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
                 outcome.resume(with: .failure(StoreError(.unavailable, "PostgreSQL did not answer \(operation) within \(timeout.components.seconds) s")))
                 call.cancel()
             }
+            call.start {
+                do { outcome.resume(with: .success(try await body())) } catch { outcome.resume(with: .failure(error)) }
+                timer.cancel()
+            }
             return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
-                    outcome.attach(continuation)
-                    Task {
-                        let result = await call.result
-                        timer.cancel()
-                        outcome.resume(with: result)
-                    }
-                }
+                try await withCheckedThrowingContinuation { continuation in outcome.attach(continuation) }
             } onCancel: {
                 call.cancel()
                 timer.cancel()
@@ -128,4 +128,17 @@ final class OneShot<T: Sendable>: Sendable {
         }
         continuation?.resume(with: result)
     }
+}
+
+/// The task running a guarded call, for the deadline to cancel; a deadline
+/// that comes before the task exists leaves it to finish on its own.
+final class CallHandle: Sendable {
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    func start(_ body: @escaping @Sendable () async -> Void) {
+        let started = Task { await body() }
+        task.withLock { $0 = started }
+    }
+
+    func cancel() { task.withLock { $0 }?.cancel() }
 }

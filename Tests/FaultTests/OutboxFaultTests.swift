@@ -36,7 +36,7 @@ import Testing
             }
         }
         await sender.start()
-        try await eventually("three refused attempts", timeout: .seconds(30)) { retries.withLock { $0.count >= 3 } }
+        try await eventually("three refused attempts", timeout: .seconds(60)) { retries.withLock { $0.count >= 3 } }
         try await blocking { [cluster = scene.cluster] in try cluster.startAgain() }
         let txid = try await sender.delivery(of: "q-outbox")
         listening.cancel()

@@ -7,6 +7,66 @@ import Testing
 @Suite(.serialized) struct PostgresFaultTests {
     let dir = TemporaryDirectory()
 
+    /// PostgreSQL frozen (every process of the cluster stopped with SIGSTOP): a
+    /// send is answered 503 at the store's call deadline instead of hanging,
+    /// and once PostgreSQL runs again the same send goes through, once.
+    @Test func aFrozenPostgreSQLIsA503AtTheCallDeadlineAndTheRetryGoesThroughOnce() async throws {
+        let scene = try await FaultScene.start(dataDirectory: dir.path)
+        defer { scene.finish() }
+        let pids = try Self.clusterProcesses(scene.cluster)
+        for pid in pids { kill(pid, SIGSTOP) }
+        // `runuser`, when the cluster runs under it, stops itself once its child stops: continued too.
+        let thaw = { for pid in pids + [Self.parent(of: pids[0])].compactMap({ $0 }).filter({ $0 != getpid() }) { kill(pid, SIGCONT) } }
+        var thawed = false
+        defer { if !thawed { thaw() } }
+
+        let body: [String: Any] = ["conversationId": FaultScene.conversation, "questionId": "q-frozen", "answerId": "a-frozen", "content": "Frozen?"]
+        let start = ContinuousClock.now
+        let refused = try await scene.api.post("/questions/send", json: body, token: scene.alice)
+        let waited = ContinuousClock.now - start
+        #expect(refused.status == 503, "\(refused.body)")
+        #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "unavailable", "\(refused.body)")
+        #expect(refused.headers["retry-after"] != nil)
+        #expect(waited >= .seconds(4) && waited < .seconds(15), "answered after \(waited): the deadline is 5 s")
+
+        thaw()
+        thawed = true
+        // The refused send may still have committed once PostgreSQL resumed: the retry is then its repeat.
+        var txids: Set<Int> = []
+        try await eventually("the retried send goes through", timeout: .seconds(30)) {
+            let retried = try await scene.api.post("/questions/send", json: body, token: scene.alice)
+            if retried.status == 200, let txid = retried.json["txid"] as? Int { txids.insert(txid) }
+            return retried.status == 200
+        }
+        let again = try await scene.api.post("/questions/send", json: body, token: scene.alice)
+        #expect(again.status == 200)
+        if let txid = again.json["txid"] as? Int { txids.insert(txid) }
+        #expect(txids.count == 1, "every repeat answers the one transaction: \(txids)")
+        let rows = try await blocking { [cluster = scene.cluster] in
+            try cluster.psql("SELECT count(*) FROM messages WHERE id IN ('q-frozen', 'a-frozen')")
+        }
+        #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        try await scene.expectCleanStop()
+    }
+
+    /// The postmaster (first line of its pid file) and every process it started.
+    static func clusterProcesses(_ cluster: PostgresCluster) throws -> [pid_t] {
+        let pidFile = try String(contentsOfFile: cluster.directory + "/data/postmaster.pid", encoding: .utf8)
+        let postmaster = try #require(pid_t(pidFile.split(separator: "\n").first ?? ""))
+        var pids = [postmaster]
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
+            if let pid = pid_t(entry), parent(of: pid) == postmaster { pids.append(pid) }
+        }
+        return pids
+    }
+
+    /// A process's parent, from `/proc/<pid>/stat` (after "pid (comm) state").
+    static func parent(of pid: pid_t) -> pid_t? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? pid_t(fields[1]) : nil
+    }
+
     @Test func aSlotDroppedWhileRunningIsAGapThatEveryShapeIsRebuiltFrom() async throws {
         let scene = try await FaultScene.start(dataDirectory: dir.path)
         defer { scene.finish() }
