@@ -51,6 +51,8 @@ struct WriteBaseline {
             CREATE PUBLICATION bench_decoding FOR TABLE conversations, messages;
             SELECT pg_create_logical_replication_slot('bench_decoding', 'pgoutput');
             """, database: "baseline")
+        // The slot must not outlive this: it would hold WAL back while qactl is measured on the same cluster.
+        defer { dropDecodingSlot(cluster) }
         let consumer = Process()
         consumer.executableURL = URL(fileURLWithPath: cluster.binaries.path("pg_recvlogical"))
         consumer.arguments = ["-d", cluster.url(database: "baseline"), "--slot", "bench_decoding", "--start", "-o", "proto_version=1",
@@ -60,9 +62,8 @@ struct WriteBaseline {
         try consumer.run()
         defer {
             // SIGKILL: a child of this process starts with signals blocked, SIGTERM included.
-            kill(consumer.processIdentifier, SIGKILL)
+            if consumer.isRunning { kill(consumer.processIdentifier, SIGKILL) }
             consumer.waitUntilExit()
-            _ = try? cluster.psql("SELECT pg_drop_replication_slot('bench_decoding')", database: "baseline")
         }
         // Streaming before the first transaction, so every one is decoded.
         let deadline = Date().addingTimeInterval(10)
@@ -75,6 +76,23 @@ struct WriteBaseline {
         guard consumer.isRunning else { throw BenchmarkError("pg_recvlogical stopped during pgbench (exit \(consumer.terminationStatus))") }
         measured.tool = "pgbench -c \(clients) while pg_recvlogical decodes it (pgoutput)"
         return measured
+    }
+
+    /// Drops the decoding slot (its walsender terminated first: an active slot
+    /// cannot be dropped, and it may not have noticed its consumer is gone) and
+    /// the publication.
+    private static func dropDecodingSlot(_ cluster: PostgresCluster) {
+        let deadline = Date().addingTimeInterval(5)
+        repeat {
+            _ = try? cluster.psql(
+                "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'bench_decoding' AND active_pid IS NOT NULL",
+                database: "baseline")
+            _ = try? cluster.psql("SELECT pg_drop_replication_slot('bench_decoding')", database: "baseline")
+            let left = try? cluster.psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_decoding'", database: "baseline")
+            if left?.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        } while Date() < deadline
+        _ = try? cluster.psql("DROP PUBLICATION IF EXISTS bench_decoding", database: "baseline")
     }
 
     private static func runPgbench(_ cluster: PostgresCluster, clients: Int, transactions: Int) throws -> WriteBaseline {

@@ -56,7 +56,14 @@ extension PostgresDatabase {
                 conversation: conversation, question: questionID, answer: answerID, user: user, content: content,
                 asked: asked, placed: placed, fingerprint: fingerprint)
             let facts = try await Self.retryingConflicts {
-                try await client.execute(statement, logger: logger).first { _ in true }
+                do {
+                    return try await client.execute(statement, logger: logger).first { _ in true }
+                } catch let error as PSQLError where error.code == .server && !Self.isConflict(error) {
+                    // postgres-nio keeps a failed preparation for the connection's life, so one
+                    // failure (the function briefly missing during a restore) would refuse every
+                    // later send on that connection: the statement unprepared answers for itself.
+                    return try await client.query(statement.unprepared, logger: logger).decode(SendQuestionStatement.Row.self).first { _ in true }
+                }
             }
             guard let facts else { throw StoreError(.failed, "qactl_send_question returned no row") }
             switch facts.0 {
@@ -94,6 +101,9 @@ extension PostgresDatabase {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
+        /// The same statement, parsed for this call only.
+        var unprepared: PostgresQuery { PostgresQuery(unsafeSQL: Self.sql, binds: makeBindings()) }
     }
 
     /// Runs `write` once per (kind, id), as ``WriteRules`` decides; anything

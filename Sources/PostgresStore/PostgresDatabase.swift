@@ -51,10 +51,15 @@ public final class PostgresDatabase: AppStore {
                 return try await statement()
             } catch let error as PSQLError {
                 attempt += 1
-                let state = error.serverInfo?[.sqlState]
-                guard attempt < 3, state == "40P01" || state == "40001" else { throw error }
+                guard attempt < 3, isConflict(error) else { throw error }
             }
         }
+    }
+
+    /// A deadlock or serialization failure: the statement can simply run again.
+    static func isConflict(_ error: PSQLError) -> Bool {
+        let state = error.serverInfo?[.sqlState]
+        return state == "40P01" || state == "40001"
     }
 
     private func transactionOnce<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, UInt64) async throws -> T) async throws -> (T, UInt64) {

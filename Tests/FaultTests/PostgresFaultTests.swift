@@ -13,8 +13,7 @@ import Testing
     @Test func aFrozenPostgreSQLIsA503AtTheCallDeadlineAndTheRetryGoesThroughOnce() async throws {
         let scene = try await FaultScene.start(dataDirectory: dir.path)
         defer { scene.finish() }
-        let pids = try Self.clusterProcesses(scene.cluster)
-        for pid in pids { kill(pid, SIGSTOP) }
+        let pids = try Self.stopCluster(scene.cluster)
         // `runuser`, when the cluster runs under it, stops itself once its child stops: continued too.
         let thaw = { for pid in pids + [Self.parent(of: pids[0])].compactMap({ $0 }).filter({ $0 != getpid() }) { kill(pid, SIGCONT) } }
         var thawed = false
@@ -49,14 +48,17 @@ import Testing
         try await scene.expectCleanStop()
     }
 
-    /// The postmaster (first line of its pid file) and every process it started.
-    static func clusterProcesses(_ cluster: PostgresCluster) throws -> [pid_t] {
+    /// Stops the postmaster (first line of its pid file) with SIGSTOP, then every
+    /// process it started (listed after it stopped, so it forks none after the list).
+    static func stopCluster(_ cluster: PostgresCluster) throws -> [pid_t] {
         let pidFile = try String(contentsOfFile: cluster.directory + "/data/postmaster.pid", encoding: .utf8)
         let postmaster = try #require(pid_t(pidFile.split(separator: "\n").first ?? ""))
+        kill(postmaster, SIGSTOP)
         var pids = [postmaster]
         for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
             if let pid = pid_t(entry), parent(of: pid) == postmaster { pids.append(pid) }
         }
+        for pid in pids.dropFirst() { kill(pid, SIGSTOP) }
         return pids
     }
 

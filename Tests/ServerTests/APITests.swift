@@ -201,6 +201,8 @@ import Tokens
             (#"{"conversationId":"c-1","questionId":"q 9","answerId":"a-9","content":"x"}"#, "questionId"),
             (#"{"conversationId":"c-1","questionId":"","answerId":"a-9","content":"x"}"#, "questionId"),
             (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9","content":"   "}"#, "content"),
+            // Unicode white space trims too: ideographic, line separator, no-break and zero-width spaces.
+            (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9","content":"\u3000\u2028\u00a0\u200b\t"}"#, "content"),
             (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9","content":42}"#, "content"),
             ("{\"conversationId\":\"c-1\",\"questionId\":\"\(String(repeating: "q", count: 65))\",\"answerId\":\"a-9\",\"content\":\"x\"}", "questionId"),
         ]

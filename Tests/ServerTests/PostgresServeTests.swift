@@ -211,6 +211,26 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    /// A send whose statement could not be prepared (the function briefly gone,
+    /// as during a restore) fails alone: once the function is back, sends on the
+    /// same pooled connections go through again.
+    @Test func aSendThatCouldNotBePreparedDoesNotRefuseLaterSends() async throws {
+        let (cluster, url, name) = try await database()
+        let server = try await serve(url)
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-1", token: alice)
+        _ = try await blocking { try cluster.psql("ALTER FUNCTION qactl_send_question RENAME TO qactl_send_question_away", database: name) }
+        let refused = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-0", "answerId": "a-0", "content": "Gone?"], token: alice)
+        #expect(refused.status >= 500, "\(refused.body)")
+        _ = try await blocking { try cluster.psql("ALTER FUNCTION qactl_send_question_away RENAME TO qactl_send_question", database: name) }
+        for index in 1...4 {
+            let sent = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-\(index)", "answerId": "a-\(index)", "content": "Back?"], token: alice)
+            #expect(sent.status == 200, "\(sent.body)")
+        }
+        try await server.stop()
+    }
+
     @Test func startUpChecksExplainWhatToFix() async throws {
         let replica = try PostgresCluster.start(.init(walLevel: "replica"))
         defer { try? replica.stop() }

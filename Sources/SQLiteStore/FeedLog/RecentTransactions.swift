@@ -5,7 +5,8 @@ import SyncModel
 /// sequences), so the sync service takes what the pump just wrote without
 /// reading it back from SQLite. It answers only when it holds everything after
 /// the asked position up to the newest stored change; otherwise the caller
-/// reads the file, which is always right.
+/// reads the file, which is always right. This holds only while every commit
+/// to `feed_changes` in this process is published here (``FeedLog/append(contentsOf:confirmedLSN:)``).
 final class RecentTransactions: Sendable {
     private struct Held {
         var transactions: [CommittedTransaction] = []

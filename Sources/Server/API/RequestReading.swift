@@ -148,13 +148,13 @@ enum Field {
         return text
     }
 
-    /// `raw` without leading and trailing Unicode white space (the scalars of
-    /// Foundation's `whitespacesAndNewlines`), without Foundation's bridge to NSString.
+    /// `raw` without leading and trailing white space: the scalars of Foundation's
+    /// `whitespacesAndNewlines` (Unicode's White_Space and the zero-width space
+    /// U+200B), without Foundation's bridge to NSString.
     static func trimmed(_ raw: String) -> String {
         let scalars = raw.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
+        let isSpace = { (scalar: Unicode.Scalar) in scalar.properties.isWhitespace || scalar.value == 0x200B }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
         if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return raw }
         return String(scalars[first...last])
     }
