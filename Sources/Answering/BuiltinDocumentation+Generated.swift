@@ -540,7 +540,7 @@ sse            p50 2.10 ms, p99 8.86 ms, long_poll_p99 4.57 ms the same over liv
 users (1, 32, 1, 8), each holding a live `/shape` poll through the gatekeeper on its
 own conversation, sending `/questions/send` and waiting until the send's txid arrives
 on that poll; the figures are confirmed sends per second, send-to-visible latency,
-the server's CPU time per confirmed send and its peak RSS; `pg-sustained` also runs
+the server's CPU time per confirmed send and its peak RSS; the `pg-` ones also run
 `pgbench` once more while `pg_recvlogical` decodes its transactions through
 `pgoutput` (`pgbench_while_decoding`: what PostgreSQL itself commits and decodes on
 the machine, a ceiling for any server consuming its stream). The users are driven by a

@@ -14,7 +14,7 @@ extension BenchmarkScenario {
                 let transactions = quick ? 10_000 : 50_000
                 let baseline = try await offThePool { try WriteBaseline.pgbench(cluster, clients: users, transactions: transactions) }
                 // Context for the ratio, not the baseline: the same run with PostgreSQL also decoding.
-                let ceiling = users > 1 ? try await offThePool { try WriteBaseline.pgbenchWhileDecoding(cluster, clients: users, transactions: transactions) } : nil
+                let ceiling = try await offThePool { try WriteBaseline.pgbenchWhileDecoding(cluster, clients: users, transactions: transactions) }
                 return (baseline, ceiling, try await ServeProcess.with(postgresURL: url) { try await loop.run(against: $0) })
             }
         } else {
