@@ -30,7 +30,7 @@ extension PostgresDatabase {
             let call = CallHandle()
             // An event-loop timer, cancelled when the call ends. (A sleeping task's timer
             // stayed pending for the whole timeout after every call: thousands at a time.)
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(timeout)) {
                 outcome.resume(with: .failure(StoreError(.unavailable, "PostgreSQL did not answer \(operation) within \(timeout.components.seconds) s")))
                 call.cancel()
             }

@@ -77,8 +77,7 @@ func buildApplication(
     router: Router<APIRequestContext>, limiter: ConnectionLimiter, livePolls: LivePolls?, configuration: ServerConfiguration, logger: Logger,
     onListening: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
-    let idle = configuration.idleTimeout.components
-    let idleTimeout = TimeAmount.nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
+    let idleTimeout = TimeAmount(configuration.idleTimeout)
     return Application(
         router: router,
         server: .http1(configuration: .init(

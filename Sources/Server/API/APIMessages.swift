@@ -2,8 +2,10 @@ import AppModel
 import Foundation
 import Hummingbird
 
-// The JSON bodies of the API routes, decoded and encoded by Hummingbird's
-// request decoder and response generator rather than assembled by hand.
+// The JSON bodies of the API routes, decoded and encoded by Foundation's JSON
+// coders, except on the send path every user takes: bodies of string fields are
+// read by the flat reader (``StringFieldsBody``) and ``QuestionSent`` is written
+// directly, both giving exactly the coders' results.
 
 /// `POST /conversations`.
 struct CreateConversationRequest: StringFieldsBody, Sendable {
