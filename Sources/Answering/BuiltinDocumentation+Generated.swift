@@ -25,7 +25,9 @@ swift run qactl serve       # builds qactl and starts it on the embedded default
 swift test                  # runs every test (they start their own servers)
 ```
 
-`.ci/run` installs the Debian packages a fresh machine lacks and runs `swift test`.
+`.ci/run` installs the Debian packages a fresh machine lacks and runs `swift test`,
+then builds the client's documentation and checks the Debian package (made from
+the debug build the tests used, to stay inside CI's time on two cores).
 
 ## Install
 
@@ -42,7 +44,9 @@ The package holds `qactl` with the Swift runtime and Foundation linked in
 statically, its man pages, and bash, zsh and fish completions. It depends only
 on Debian's libraries (libpq5, libsqlite3-0, libc6, …, as `dpkg-shlibdeps` finds
 them). `scripts/check-deb PACKAGE` unpacks a package with dpkg into an empty
-directory tree and tries it there without the toolchain (CI does this on every run).
+directory tree and tries it there without the toolchain (CI does this on every
+run, on a package of the debug build: `scripts/package-deb --configuration debug`,
+then `scripts/check-deb --debug-build`).
 
 **The Swift client**, in an app's `Package.swift` (macOS 15, iOS 18 or Linux):
 

@@ -150,11 +150,12 @@ public final class PostgresCluster: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let postmaster = postmasterPID()
         let result = try? CommandRunner.run(
             binaries.path("pg_ctl"), ["stop", "-D", directory + "/data", "-m", "fast", "-w", "-t", "30"],
             as: .clusterOwner, directory: directory)
         if let server, server.isRunning {
-            if result?.status != 0 { server.terminate() }
+            if result?.status != 0 { Self.forceStop(server, postmaster: postmaster) }
             server.waitUntilExit()
         }
         server = nil
@@ -173,12 +174,13 @@ public final class PostgresCluster: @unchecked Sendable {
         defer { lock.unlock() }
         guard !stopped else { throw PostgresHarnessError(.stopped, "the cluster on port \(port) was stopped") }
         let start = ContinuousClock.now
+        let postmaster = postmasterPID()
         let result = try CommandRunner.run(
             binaries.path("pg_ctl"), ["stop", "-D", directory + "/data", "-m", mode, "-w", "-t", String(timeout)],
             as: .clusterOwner, directory: directory)
         let took = ContinuousClock.now - start
         if let server {
-            if result.status != 0 { kill(server.processIdentifier, SIGKILL) }
+            if result.status != 0 { Self.forceStop(server, postmaster: postmaster) }
             server.waitUntilExit()
         }
         server = nil
@@ -186,6 +188,23 @@ public final class PostgresCluster: @unchecked Sendable {
             throw PostgresHarnessError(.commandFailed, "pg_ctl stop -m \(mode) did not finish within \(timeout) s: \(result.stderr)")
         }
         return took
+    }
+
+    /// The postmaster's pid, from the first line of its pid file (nil when it is not running).
+    private func postmasterPID() -> pid_t? {
+        guard let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8) else { return nil }
+        return pid_t(text.split(separator: "\n").first ?? "")
+    }
+
+    /// Kills a server that `pg_ctl stop` could not stop, so waiting for it cannot hang:
+    /// the postmaster itself (under `runuser`, killing the parent would leave it
+    /// running) and the launched process. Both are continued first in case they
+    /// were stopped (SIGSTOP); backends exit on their own once the postmaster is gone.
+    private static func forceStop(_ server: Process, postmaster: pid_t?) {
+        for pid in [postmaster, server.processIdentifier].compactMap({ $0 }) where pid > 0 {
+            kill(pid, SIGCONT)
+            kill(pid, SIGKILL)
+        }
     }
 
     /// Moves the cluster's transaction ids into epoch `epoch` (`pg_resetwal -e`

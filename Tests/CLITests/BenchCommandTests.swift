@@ -10,7 +10,9 @@ import Testing
 struct BenchCommandTests {
     @Test func closedLoopScenariosReportFiguresBesideTheirBaselines() async throws {
         // Waited for off the cooperative pool: the run takes a while, and other suites need the pool meanwhile.
-        let result = try await blocking { try QACtlProcess.run(["bench", "--quick", "--json", "send-to-visible", "pg-send-to-visible"]) }
+        let result = try await blocking {
+            try QACtlProcess.run(["bench", "--quick", "--json", "send-to-visible", "pg-send-to-visible"], timeout: .seconds(900))
+        }
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         let reports = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }

@@ -30,7 +30,8 @@ enum TestCluster {
 
     /// A fresh database in the shared cluster: its cluster, URL and a name for slots/publications.
     static func database() async throws -> (cluster: PostgresCluster, url: String, name: String) {
-        let cluster = try shared.get()
+        // Off the cooperative pool: the first caller runs initdb, the others wait for it.
+        let cluster = try await onThread { try shared.get() }
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         let url = try await onThread { try cluster.createDatabase(name) }
         return (cluster, url, name)

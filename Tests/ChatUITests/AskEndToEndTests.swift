@@ -16,7 +16,7 @@ import QACtlTestSupport
         #expect(result.standardOutput.count > 20)
         #expect(result.standardError.isEmpty)
         // --token works the same way.
-        let token = try mintAuthToken("alice", dataDirectory: dir.path)
+        let token = try await mintAuthToken("alice", dataDirectory: dir.path)
         let withToken = try await ChatProcess.run(["--server", server.baseURL, "--token", token, "--ask", "What is a txid?"])
         #expect(withToken.status == 0, "\(withToken.standardError)")
         try await server.stop()
@@ -79,7 +79,7 @@ import QACtlTestSupport
         let dir = TemporaryDirectory()
         let elsewhere = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let foreign = try mintAuthToken("alice", dataDirectory: elsewhere.path)
+        let foreign = try await mintAuthToken("alice", dataDirectory: elsewhere.path)
         let result = try await ChatProcess.run(["--server", server.baseURL, "--token", foreign, "--ask", "Hello?"])
         #expect(result.status == 3)
         #expect(result.standardError.contains("refused"), "\(result.standardError)")

@@ -83,7 +83,7 @@ import QACtlTestSupport
         let elsewhere = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
         let terminal = try PseudoTerminal(rows: 24, columns: 100)
-        try terminal.spawn(["--server", server.baseURL, "--token", try mintAuthToken("alice", dataDirectory: elsewhere.path)])
+        try terminal.spawn(["--server", server.baseURL, "--token", try await mintAuthToken("alice", dataDirectory: elsewhere.path)])
         #expect(try await terminal.waitForExit() == 3)
         #expect(restored(terminal))
         let screen = terminal.screen

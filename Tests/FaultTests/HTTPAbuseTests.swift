@@ -51,7 +51,7 @@ import Testing
         long.send("GET /healthz?x=" + String(repeating: "a", count: 70_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try await long.receive(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 414"))
 
-        let alice = try server.authToken("alice")
+        let alice = try await server.authToken("alice")
         let trickle = try RawSocket(port: server.port)
         trickle.send("POST /conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
         let trickled = try await trickle.receive(timeout: .seconds(5))

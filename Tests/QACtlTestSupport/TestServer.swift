@@ -53,6 +53,10 @@ public final class TestServer: Sendable {
     public var pid: Int32? { running.withLock { $0?.process.processIdentifier } }
 
     private func launch(port: Int) async throws {
+        try await StartGate.servers.admitted { try await launchAdmitted(port: port) }
+    }
+
+    private func launchAdmitted(port: Int) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
@@ -139,8 +143,8 @@ public final class TestServer: Sendable {
     }
 
     /// An auth token for `user`, minted by `qactl token mint auth` with this data dir's keys.
-    public func authToken(_ user: String) throws -> String {
-        try mintAuthToken(user, dataDirectory: dataDirectory)
+    public func authToken(_ user: String) async throws -> String {
+        try await mintAuthToken(user, dataDirectory: dataDirectory)
     }
 
     deinit {
@@ -155,8 +159,13 @@ final class OutputBuffer: Sendable {
     let text = Mutex("")
 }
 
-/// An auth token for `user` signed with `dataDirectory`'s key, by `qactl token mint auth`.
-public func mintAuthToken(_ user: String, dataDirectory: String) throws -> String {
+/// An auth token for `user` signed with `dataDirectory`'s key, by `qactl token mint auth`
+/// (waited for on a thread of its own: many tests mint at once when a run begins).
+public func mintAuthToken(_ user: String, dataDirectory: String) async throws -> String {
+    try await blocking { try mintAuthTokenNow(user, dataDirectory: dataDirectory) }
+}
+
+private func mintAuthTokenNow(_ user: String, dataDirectory: String) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: TestServer.executable)
     process.arguments = ["token", "mint", "auth", "--sub", user, "--data-dir", dataDirectory]

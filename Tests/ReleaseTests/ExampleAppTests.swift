@@ -22,7 +22,7 @@ struct ExampleAppTests {
         let client = try await Self.built.value
         let data = TemporaryDirectory(), replicas = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: data.path)
-        let token = try server.authToken("alice")
+        let token = try await server.authToken("alice")
 
         let first = try await runProcess(
             client, ["--server", server.baseURL, "--token", token, "--replicas", replicas.path, "How do I mint a shape token?"])
@@ -58,7 +58,7 @@ struct ExampleAppTests {
         let data = TemporaryDirectory(), other = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: data.path)
         // Signed with another data dir's key: the server does not know it.
-        let stranger = try mintAuthToken("mallory", dataDirectory: other.path)
+        let stranger = try await mintAuthToken("mallory", dataDirectory: other.path)
 
         let refused = try await runProcess(client, ["--server", server.baseURL, "--token", stranger, "Hello?"])
         #expect(refused.status == 3)

@@ -11,7 +11,8 @@ import QACtlTestSupport
     let dir = TemporaryDirectory()
 
     func database() async throws -> (PostgresCluster, String, String) {
-        let cluster = try Self.cluster.get()
+        // Off the cooperative pool: the first caller runs initdb, the others wait for it.
+        let cluster = try await blocking { try Self.cluster.get() }
         let name = "serve_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
         let url = try await blocking { try cluster.createDatabase(String(name)) }
         return (cluster, url + "?sslmode=disable", String(name))
@@ -232,7 +233,7 @@ import QACtlTestSupport
     }
 
     @Test func startUpChecksExplainWhatToFix() async throws {
-        let replica = try PostgresCluster.start(.init(walLevel: "replica"))
+        let replica = try await blocking { try PostgresCluster.start(.init(walLevel: "replica")) }
         defer { try? replica.stop() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
@@ -241,8 +242,11 @@ import QACtlTestSupport
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try await blocking {
+            let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return output
+        }
         #expect(process.terminationStatus == 1)
         #expect(output.contains("wal_level is 'replica'; set wal_level = logical"))
         #expect(output.split(separator: "\n").count <= 3, "a clear message, not a trace: \(output)")

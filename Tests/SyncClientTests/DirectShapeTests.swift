@@ -8,8 +8,8 @@ import QACtlTestSupport
     @Test func aWhereClauseWithParametersSyncsAndGoesLive() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
-        let alice = try TestClient(server: server, user: "alice")
-        let bob = try TestClient(server: server, user: "bob")
+        let alice = try await TestClient(server: server, user: "alice")
+        let bob = try await TestClient(server: server, user: "bob")
         _ = try await alice.api.createConversation(id: "c-1", title: "a+b = c")
         _ = try await bob.api.createConversation(id: "c-2", title: "Bob's")
         var configuration = ShapeStreamConfiguration(

@@ -10,7 +10,7 @@ import QACtlTestSupport
     @Test func aQuestionAndItsPlaceholderShowAtOnceAndAreConfirmedWithoutFlicker() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         let messages = alice.messages("c-1")
         let (snapshots, recording) = await record(messages)
@@ -79,8 +79,8 @@ import QACtlTestSupport
     @Test func someoneElsesConversationRollsBackWithTheServersForbiddenError() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
-        let bob = try TestClient(server: server, user: "bob")
+        let alice = try await TestClient(server: server, user: "alice")
+        let bob = try await TestClient(server: server, user: "bob")
         _ = try await alice.api.createConversation(id: "c-alice", title: "Mine")
         _ = try await bob.api.createConversation(id: "c-bob", title: "Bob's")
         let messages = alice.messages("c-alice")
@@ -121,7 +121,7 @@ import QACtlTestSupport
     @Test func aFailingMutationFunctionRollsBackAndItsErrorReachesTheCaller() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         let messages = alice.messages("c-1")
         await messages.start()
@@ -149,7 +149,7 @@ import QACtlTestSupport
     @Test func aTxidThatNeverArrivesTimesOutNamingTheTxidsSeenMeanwhile() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         let messages = alice.messages("c-1")
         await messages.start()
@@ -182,8 +182,8 @@ import QACtlTestSupport
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
         // Two devices of the conversation's owner: only the owner may write to it.
-        let laptop = try TestClient(server: server, user: "alice")
-        let phone = try TestClient(server: server, user: "alice")
+        let laptop = try await TestClient(server: server, user: "alice")
+        let phone = try await TestClient(server: server, user: "alice")
         _ = try await laptop.api.createConversation(id: "c-1", title: "Shared")
         let onLaptop = laptop.messages("c-1")
         let onPhone = phone.messages("c-1")
@@ -213,8 +213,8 @@ import QACtlTestSupport
     @Test func aShapeTheUserMayNotReadPutsTheCollectionInError() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
-        let bob = try TestClient(server: server, user: "bob")
+        let alice = try await TestClient(server: server, user: "alice")
+        let bob = try await TestClient(server: server, user: "bob")
         _ = try await bob.api.createConversation(id: "c-bob", title: "Bob's")
         let messages = alice.messages("c-bob")
         await messages.start()

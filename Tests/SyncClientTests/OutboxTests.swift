@@ -15,7 +15,7 @@ import QACtlTestSupport
         let dir = TemporaryDirectory()
         let cache = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         try await server.stop()
         let identity = ReplicaIdentity(server: server.baseURL, user: "alice", shape: "outbox")
@@ -25,7 +25,7 @@ import QACtlTestSupport
         do {
             let replica = try LocalReplica.open(directory: cache.path, identity: identity)
             for key in keys { try enqueueQuestion(key, in: replica) }
-            let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try deliverer(alice, timeout: .seconds(1)))
+            let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try await deliverer(alice, timeout: .seconds(1)))
             let events = await sender.events()
             await sender.start()
             var retried = false
@@ -42,7 +42,7 @@ import QACtlTestSupport
         #expect(queued.map(\.key) == keys)
         #expect(queued.first?.attempts ?? 0 >= 1)
         #expect(queued.first?.lastError?.contains("network_error") == true)
-        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try deliverer(alice, timeout: .seconds(5)))
+        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try await deliverer(alice, timeout: .seconds(5)))
         let delivered = Recorder<(String, UInt64)>()
         let events = await sender.events()
         let listening = Task {
@@ -86,8 +86,8 @@ import QACtlTestSupport
         let dir = TemporaryDirectory()
         let cache = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
-        let bob = try TestClient(server: server, user: "bob")
+        let alice = try await TestClient(server: server, user: "alice")
+        let bob = try await TestClient(server: server, user: "bob")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         _ = try await bob.api.createConversation(id: "c-bob", title: "Bob's")
         _ = try await alice.api.sendQuestion(conversationId: "c-1", questionId: "q-taken", answerId: "a-taken", content: "First")
@@ -100,7 +100,7 @@ import QACtlTestSupport
         let messages = alice.messages("c-1")
         await messages.start()
         try await eventually("ready") { await messages.status == .ready }
-        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try deliverer(alice, timeout: .seconds(5)))
+        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try await deliverer(alice, timeout: .seconds(5)))
         var sends: [String: Transaction] = [:]
         for entry in try replica.outboxEntries() {
             let send = messages.queuedTransaction { try await sender.delivery(of: entry.key) }
@@ -140,7 +140,7 @@ import QACtlTestSupport
         let cache = TemporaryDirectory()
         // serve (a debug build) SIGKILLs itself right after committing q-lost, before answering.
         let server = try await TestServer.start(dataDirectory: dir.path, environment: ["QACTL_TEST_KILL_AFTER_COMMIT": "q-lost"])
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         let messages = alice.messages("c-1")
         await messages.start()
@@ -148,7 +148,7 @@ import QACtlTestSupport
         let replica = try LocalReplica.open(
             directory: cache.path, identity: ReplicaIdentity(server: server.baseURL, user: "alice", shape: "outbox"))
         let entry = try enqueueQuestion("q-lost", in: replica)
-        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try deliverer(alice, timeout: .seconds(2)))
+        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try await deliverer(alice, timeout: .seconds(2)))
         let failures = Recorder<String>()
         let events = await sender.events()
         let listening = Task { for await case .retrying(_, _, _, let error) in events { failures.append(error) } }
@@ -187,14 +187,14 @@ import QACtlTestSupport
         let dir = TemporaryDirectory()
         let cache = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         try await server.stop()
         let replica = try LocalReplica.open(
             directory: cache.path, identity: ReplicaIdentity(server: server.baseURL, user: "alice", shape: "outbox"))
         try enqueueQuestion("q-1", in: replica)
         // An attempt on a refused connection can wait out its whole (here 60 s) timeout.
-        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try deliverer(alice, timeout: .seconds(60)))
+        let sender = OutboxSender(replica: replica, policy: Self.quick, deliver: try await deliverer(alice, timeout: .seconds(60)))
         await sender.start()
         try await Task.sleep(for: .milliseconds(500))
         try await server.restart()
@@ -244,8 +244,8 @@ func enqueueQuestion(
 }
 
 /// Sends a queued question through the API as `client`, with a short per-call timeout.
-func deliverer(_ client: TestClient, timeout: Duration) throws -> @Sendable (OutboxEntry) async throws -> UInt64 {
-    let token = try client.server.authToken(client.user)
+func deliverer(_ client: TestClient, timeout: Duration) async throws -> @Sendable (OutboxEntry) async throws -> UInt64 {
+    let token = try await client.server.authToken(client.user)
     let api = APIClient(baseURL: client.server.baseURL, timeout: timeout, authToken: { token })
     return { entry in
         try await api.sendQuestion(

@@ -29,7 +29,7 @@ import QACtlTestSupport
 
     @Test func sseStreamsBatchesAcrossStreamsTheServerCloses() async throws {
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "none", "--sse-timeout", "2s", "--long-poll-timeout", "1s"])
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         let requests = Recorder<ShapeRequestInfo>()
         let messages = alice.messages("c-1") { configuration in
@@ -60,7 +60,7 @@ import QACtlTestSupport
 
     @Test func anOnDemandLiveQueryLoadsOnlyItsRowsOnce() async throws {
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret", "--answerer", "none"])
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         for conversation in ["c-1", "c-2"] {
             _ = try await alice.api.createConversation(id: conversation, title: conversation)
             for index in 1...3 {
@@ -102,7 +102,7 @@ import QACtlTestSupport
 
     @Test func awaitTxIdResolvesThroughASubsetsSnapshot() async throws {
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret", "--answerer", "none"])
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         // Written before the on-demand stream starts: it never comes through its log.
         let txid = try await alice.api.sendQuestion(conversationId: "c-1", questionId: "q-1", answerId: "a-1", content: "Before")

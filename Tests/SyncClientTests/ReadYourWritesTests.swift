@@ -14,8 +14,8 @@ import QACtlTestSupport
         defer { try? cluster?.stop() }
         let database = cluster.map { ["--database-url", $0.url + "?sslmode=disable"] } ?? []
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: database + ["--answerer", "none"])
-        let writer = try TestClient(server: server, user: "alice")
-        let reader = try TestClient(server: server, user: "alice")
+        let writer = try await TestClient(server: server, user: "alice")
+        let reader = try await TestClient(server: server, user: "alice")
         _ = try await writer.api.createConversation(id: "c-1", title: "Barrier")
         let messages = reader.messages("c-1")
         await messages.start()

@@ -10,7 +10,7 @@ import QACtlTestSupport
     @Test func theStreamContinuesAcrossAServerRestartWithoutLossOrDuplicates() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         _ = try await alice.api.sendQuestion(conversationId: "c-1", questionId: "q-1", answerId: "a-1", content: "Before")
 
@@ -69,7 +69,7 @@ import QACtlTestSupport
         let dir = TemporaryDirectory()
         // Short long-polls, so the stream asks for a token often.
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--long-poll-timeout", "1s"])
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         _ = try await alice.api.sendQuestion(conversationId: "c-1", questionId: "q-1", answerId: "a-1", content: "Before")
 
@@ -117,7 +117,7 @@ import QACtlTestSupport
     @Test func aTokenRefusedOnTheFirstRequestIsRefreshedBeforeAnyData() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         let api = alice.api
         let fetches = Mutex(0)

@@ -19,7 +19,7 @@ import QACtlTestSupport
 
         let server = try await TestServer.start(
             dataDirectory: dir.path, arguments: ["--database-url", cluster.url + "?sslmode=disable", "--answerer", "none", "--sync-secret", "s3cret"])
-        let alice = try TestClient(server: server, user: "alice")
+        let alice = try await TestClient(server: server, user: "alice")
         _ = try await alice.api.createConversation(id: "c-1", title: "Questions")
         let before = try await alice.api.sendQuestion(conversationId: "c-1", questionId: "q-1", answerId: "a-1", content: "Before")
         #expect(before <= UInt64(UInt32.max), "the API returns the 32-bit xid")

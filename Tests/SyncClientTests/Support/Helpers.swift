@@ -29,10 +29,10 @@ struct TestClient {
     let api: APIClient
     let tokens: ShapeTokenProvider
 
-    init(server: TestServer, user: String) throws {
+    init(server: TestServer, user: String) async throws {
         self.server = server
         self.user = user
-        let token = try server.authToken(user)
+        let token = try await server.authToken(user)
         // Read the URL per call: a restarted server keeps its port, but be exact anyway.
         api = APIClient(baseURL: server.baseURL, authToken: token)
         tokens = ShapeTokenProvider(api: api)

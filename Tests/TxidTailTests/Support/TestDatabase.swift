@@ -12,7 +12,8 @@ struct TestDatabase: Sendable {
 
     /// A new, empty database.
     static func create() async throws -> TestDatabase {
-        let cluster = try shared.get()
+        // Off the cooperative pool: the first caller runs initdb, the others wait for it.
+        let cluster = try await onThread { try shared.get() }
         let name = "tail_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         _ = try await onThread { try cluster.createDatabase(name) }
         return TestDatabase(cluster: cluster, name: name)
