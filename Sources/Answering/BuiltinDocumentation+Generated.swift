@@ -27,7 +27,7 @@ swift test                  # runs every test (they start their own servers)
 
 `.ci/run` installs the Debian packages a fresh machine lacks and runs `swift test`,
 then builds the client's documentation and checks the Debian package (made from
-the debug build the tests used, to stay inside CI's time on two cores).
+a debug build, to stay inside CI's time on two cores).
 
 ## Install
 

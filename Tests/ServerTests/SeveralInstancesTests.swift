@@ -92,16 +92,16 @@ import QACtlTestSupport
 
         // The dead instance's slot: listed as not in use, dropped; a live one is refused.
         let ownSlot = { (directory: String) -> String in
-            let listed = try Self.qactl(["slots", "list", "--json", "--database-url", url, "--data-dir", directory]).output
+            let listed = try await Self.qactl(["slots", "list", "--json", "--database-url", url, "--data-dir", directory]).output
             let line = try #require(listed.split(separator: "\n").first { $0.contains("\"this_data_dir\":true") })
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             return try #require(object["name"] as? String)
         }
-        let dead = try ownSlot(directories[2])
-        let alive = try ownSlot(directories[0])
+        let dead = try await ownSlot(directories[2])
+        let alive = try await ownSlot(directories[0])
         #expect(dead.hasPrefix("qactl_") && alive.hasPrefix("qactl_") && dead != alive)
         try await eventually("the killed instance's slot to be released by PostgreSQL") {
-            try Self.qactl(["slots", "list", "--database-url", url]).output.split(separator: "\n").contains { $0.hasPrefix(dead) && $0.contains(" no ") }
+            try await Self.qactl(["slots", "list", "--database-url", url]).output.split(separator: "\n").contains { $0.hasPrefix(dead) && $0.contains(" no ") }
         }
         // A running instance reports it in /metrics (and names it in its log).
         try await eventually("the dead slot in /metrics", timeout: .seconds(30)) {
@@ -110,17 +110,17 @@ import QACtlTestSupport
                 && metrics.contains("slot=\"\(alive)\",active=\"true\",this_instance=\"true\"")
         }
         // And `qactl inspect` of a running instance lists every instance's slot.
-        let inspected = try Self.qactl(["inspect", "overview", "--server", first.baseURL, "--secret", "s3cret"])
+        let inspected = try await Self.qactl(["inspect", "overview", "--server", first.baseURL, "--secret", "s3cret"])
         #expect(inspected.status == 0, "\(inspected.errors)")
         #expect(inspected.output.split(separator: "\n").contains { $0.hasPrefix(dead) && $0.contains(" no ") }, "\(inspected.output)")
-        let refused = try Self.qactl(["slots", "drop", alive, "--database-url", url])
+        let refused = try await Self.qactl(["slots", "drop", alive, "--database-url", url])
         #expect(refused.status == 3)
         #expect(refused.errors.contains("in use"))
-        #expect(try Self.qactl(["slots", "drop", "pg_something", "--database-url", url]).status == 3)
-        let dropped = try Self.qactl(["slots", "drop", dead, "--database-url", url])
+        #expect(try await Self.qactl(["slots", "drop", "pg_something", "--database-url", url]).status == 3)
+        let dropped = try await Self.qactl(["slots", "drop", dead, "--database-url", url])
         #expect(dropped.status == 0, "\(dropped.errors)")
-        #expect(try Self.qactl(["slots", "list", "--database-url", url]).output.contains(dead) == false)
-        #expect(try Self.qactl(["slots", "drop", dead, "--database-url", url]).status == 1)
+        #expect(try await Self.qactl(["slots", "list", "--database-url", url]).output.contains(dead) == false)
+        #expect(try await Self.qactl(["slots", "drop", dead, "--database-url", url]).status == 1)
         try await first.stop()
         try await second.stop()
     }
@@ -140,7 +140,7 @@ import QACtlTestSupport
             try await ServeProcess.start(dataDirectory: root.path + "/g2", arguments: common + front),
         ]
         let writer = ServerAPI(server: gatekeepers[0]), reader = ServerAPI(server: gatekeepers[1])
-        let alice = try Self.qactl(["token", "mint", "auth", "--sub", "alice", "--keys-dir", keys]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let alice = try await Self.qactl(["token", "mint", "auth", "--sub", "alice", "--keys-dir", keys]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         try await writer.conversation("c-1", token: alice)
         let token = try #require(try await reader.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
         var follow = ServerAPI.Follow()
@@ -157,14 +157,19 @@ import QACtlTestSupport
         let answers = try cluster.psql("SELECT content FROM messages WHERE id = 'a-1'").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(answers == "Answered once.")
         // Only the sync instance holds a slot.
-        let slots = try Self.qactl(["slots", "list", "--json", "--database-url", url]).output.split(separator: "\n")
+        let slots = try await Self.qactl(["slots", "list", "--json", "--database-url", url]).output.split(separator: "\n")
         #expect(slots.count == 1)
         for gatekeeper in gatekeepers { try await gatekeeper.stop() }
         try await sync.stop()
     }
 
     /// Runs the qactl CLI and returns its exit status and output.
-    static func qactl(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+    /// Waited for on a thread of its own, off the cooperative pool.
+    static func qactl(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+        try await blocking { try qactlNow(arguments) }
+    }
+
+    private static func qactlNow(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestServer.executable)
         process.arguments = arguments

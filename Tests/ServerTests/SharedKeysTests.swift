@@ -13,15 +13,15 @@ import QACtlTestSupport
         let second = try await ServeProcess.start(dataDirectory: root.path + "/b", arguments: ["--keys-dir", keys, "--answerer", "none"])
         #expect(!FileManager.default.fileExists(atPath: root.path + "/a/keys"), "the data dir holds no keys of its own")
 
-        func mint() throws -> String {
-            let minted = try SeveralInstancesTests.qactl(["token", "mint", "auth", "--sub", "alice", "--keys-dir", keys])
+        func mint() async throws -> String {
+            let minted = try await SeveralInstancesTests.qactl(["token", "mint", "auth", "--sub", "alice", "--keys-dir", keys])
             #expect(minted.status == 0, "\(minted.errors)")
             return minted.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         func status(_ server: ServeProcess, _ token: String, _ id: String) async throws -> Int {
             try await ServerAPI(server: server).post("/conversations", json: ["id": id, "title": "Keys"], token: token).status
         }
-        let before = try mint()
+        let before = try await mint()
         #expect(try await status(first, before, "c-1") == 201)
         #expect(try await status(second, before, "c-1") == 201)
         // A shape token minted by one instance opens the gatekeeper of the other.
@@ -29,9 +29,9 @@ import QACtlTestSupport
         #expect(try await ServerAPI(server: second).shape([("offset", "-1")], token: shapeToken).status == 200)
 
         // Rotate, keeping only the new keys: both instances follow, no restart.
-        let rotated = try SeveralInstancesTests.qactl(["token", "rotate", "all", "--keep", "1", "--keys-dir", keys])
+        let rotated = try await SeveralInstancesTests.qactl(["token", "rotate", "all", "--keep", "1", "--keys-dir", keys])
         #expect(rotated.status == 0, "\(rotated.errors)")
-        let after = try mint()
+        let after = try await mint()
         var n = 2
         for server in [first, second] {
             try await eventually("the new key to be accepted", timeout: .seconds(10)) {
