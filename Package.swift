@@ -218,7 +218,7 @@ let package = Package(
         .target(
             name: "QACtlTestSupport",
             dependencies: [
-                "Tokens",
+                "Tokens", "PostgresHarness",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -258,7 +258,7 @@ let package = Package(
         .testTarget(
             name: "ChatUITests",
             // "qactl" so that `swift test` builds the binary the tests run (serve and chat).
-            dependencies: ["ChatUI", "QACtlSync", "ShapeWire", "qactl", "QACtlTestSupport"],
+            dependencies: ["ChatUI", "QACtlSync", "ShapeWire", "qactl", "QACtlTestSupport", "PostgresHarness"],
             swiftSettings: swiftSettings
         ),
         // The release as a user meets it: one version everywhere, and Examples/QAClient built as a

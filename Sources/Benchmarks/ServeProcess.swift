@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import LocalSetup
 import Synchronization
 
@@ -125,13 +126,8 @@ final class TextTail: Sendable {
     var text: String { buffer.withLock { $0 } }
 
     func follow(_ pipe: Pipe) {
-        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                buffer.withLock { $0 = String(($0 + String(decoding: data, as: UTF8.self)).suffix(4000)) }
-            }
+        PipeFollower.follow(pipe) { [self] data in
+            buffer.withLock { $0 = String(($0 + String(decoding: data, as: UTF8.self)).suffix(4000)) }
         }
     }
 }

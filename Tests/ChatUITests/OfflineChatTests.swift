@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import Synchronization
 import Testing
 import QACtlTestSupport
@@ -117,10 +118,7 @@ final class LiveChat: Sendable {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = input
-        output.fileHandleForReading.readabilityHandler = { [collected] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { collected.append(data) }
-        }
+        PipeFollower.follow(output) { [collected] data in collected.append(data) }
         try process.run()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import Synchronization
 
 /// A real `qactl serve` process with its own data dir, restartable on the same port.
@@ -69,22 +70,8 @@ public final class TestServer: Sendable {
         process.standardError = errorPipe
         output.text.withLock { $0 = "" }
         errors.text.withLock { $0 = "" }
-        errorPipe.fileHandleForReading.readabilityHandler = { [errors] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
+        PipeFollower.follow(errorPipe) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        PipeFollower.follow(pipe) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
         try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {

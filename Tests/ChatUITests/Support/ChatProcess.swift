@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import Synchronization
 import QACtlTestSupport
 
@@ -49,10 +50,7 @@ enum ChatProcess {
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         let collected = (ByteBuffer(), ByteBuffer())
         for (pipe, buffer) in [(stdout, collected.0), (stderr, collected.1)] {
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty { handle.readabilityHandler = nil } else { buffer.append(data) }
-            }
+            PipeFollower.follow(pipe) { data in buffer.append(data) }
         }
         try process.run()
         if let input {

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import Synchronization
 
 /// A real process (`qactl tail-txid …`, `qactl serve …`) whose stdout and
@@ -11,6 +12,7 @@ import Synchronization
 final class ToolProcess: @unchecked Sendable {
     let process: Process
     private let stdoutPipe = Pipe()
+    private let stdoutFollower = Mutex<PipeFollower?>(nil)
     private let output = OutputBuffer()
     private let errors = OutputBuffer()
 
@@ -47,14 +49,8 @@ final class ToolProcess: @unchecked Sendable {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         for (pipe, buffer) in [(stdout, output), (stderr, errors)] {
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                } else {
-                    buffer.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-                }
-            }
+            let follower = PipeFollower.follow(pipe) { data in buffer.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+            if pipe === stdout { stdoutFollower.withLock { $0 = follower } }
         }
         try process.run()
     }
@@ -96,7 +92,7 @@ final class ToolProcess: @unchecked Sendable {
 
     /// Closes the reading end of stdout, as `| head -1` does once it has its line.
     func closeStdout() {
-        stdoutPipe.fileHandleForReading.readabilityHandler = nil
+        stdoutFollower.withLock { $0 }?.stop()
         try? stdoutPipe.fileHandleForReading.close()
     }
 
