@@ -1,6 +1,6 @@
 import Foundation
-import PostgresHarness
 import LocalSetup
+import PostgresHarness
 import Synchronization
 
 /// `qactl serve` in a process of its own (this same binary), so that load

@@ -12,7 +12,7 @@ import Synchronization
 final class ToolProcess: @unchecked Sendable {
     let process: Process
     private let stdoutPipe = Pipe()
-    private let stdoutFollower = Mutex<PipeFollower?>(nil)
+    private let stdoutFollower: PipeFollower
     private let output = OutputBuffer()
     private let errors = OutputBuffer()
 
@@ -48,10 +48,8 @@ final class ToolProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        for (pipe, buffer) in [(stdout, output), (stderr, errors)] {
-            let follower = PipeFollower.follow(pipe) { data in buffer.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-            if pipe === stdout { stdoutFollower.withLock { $0 = follower } }
-        }
+        stdoutFollower = PipeFollower.follow(stdout) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        PipeFollower.follow(stderr) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
         try process.run()
     }
 
@@ -92,7 +90,7 @@ final class ToolProcess: @unchecked Sendable {
 
     /// Closes the reading end of stdout, as `| head -1` does once it has its line.
     func closeStdout() {
-        stdoutFollower.withLock { $0 }?.stop()
+        stdoutFollower.stop()
         try? stdoutPipe.fileHandleForReading.close()
     }
 
