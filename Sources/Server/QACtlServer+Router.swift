@@ -74,14 +74,14 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
 /// also bounds a request head that never completes), the connection cap and
 /// HTTP/1.0's rules. `onListening` gets the bound port.
 func buildApplication(
-    router: Router<APIRequestContext>, limiter: ConnectionLimiter, livePolls: LivePolls?, configuration: ServerConfiguration, logger: Logger,
+    router: Router<APIRequestContext>, limiter: ConnectionLimiter, livePolls: LivePolls?, sends: QuestionSends?, configuration: ServerConfiguration, logger: Logger,
     onListening: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
     let idleTimeout = TimeAmount(configuration.idleTimeout)
     return Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [limiter.handler(), ConnectionHandlersInstaller(polls: livePolls, bodyTimeout: idleTimeout)],
+            additionalChannelHandlers: [limiter.handler(), ConnectionHandlersInstaller(polls: livePolls, sends: sends, bodyTimeout: idleTimeout)],
             idleTimeout: idleTimeout)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "qactl"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

@@ -115,12 +115,13 @@ public struct QACtlServer: Sendable {
         if case .none = configuration.answerer { answering = false } else { answering = true }
         let limiter = ConnectionLimiter(limit: ConnectionLimiter.cap(configured: configuration.maxConnections), logger: logger)
         let activity = ClientActivity()
+        let onQuestion: @Sendable (String, String) -> Void = { answerID, _ in
+            if answering { Task { await answers.enqueue(answerID) } }
+        }
         let router = buildRouter(RouterDependencies(
             store: store, keys: keys, upstream: upstream, sync: sync, metrics: metrics, health: health, feed: postgres?.feed,
             dataDirectory: DataDirectory(configuration.dataDirectory), shapeTokenLifetime: configuration.shapeTokenLifetime,
-            onQuestion: { answerID, _ in
-                if answering { Task { await answers.enqueue(answerID) } }
-            },
+            onQuestion: onQuestion,
             logger: logger, presences: limiter.presences, inspectorSecret: configuration.syncSecret, answers: answering ? answers : nil,
             storeKind: configuration.electricURL != nil ? "electric" : postgres != nil ? "postgres" : "sqlite", activity: activity))
         // Live polls on the embedded service are parked without a task (see LivePolls).
@@ -130,7 +131,9 @@ public struct QACtlServer: Sendable {
         }
 
         let host = configuration.host
-        let app = buildApplication(router: router, limiter: limiter, livePolls: livePolls, configuration: configuration, logger: logger) { port in
+        // So are sends (see QuestionSends).
+        let sends = QuestionSends(store: store, keys: keys, onQuestion: onQuestion, metrics: metrics, logger: logger)
+        let app = buildApplication(router: router, limiter: limiter, livePolls: livePolls, sends: sends, configuration: configuration, logger: logger) { port in
             await onListening(host, port)
         }
         // Shut down in reverse order: answers first (their last writes still

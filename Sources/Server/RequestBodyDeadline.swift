@@ -73,18 +73,20 @@ struct RequestBodyTimeout: Error, CustomStringConvertible {
 
 /// Puts the connection's own handlers right after Hummingbird's
 /// connection-state handler (so that it still counts their requests as in
-/// progress): a ``LivePollHandler`` when live polls are taken off the router,
-/// then a ``RequestBodyDeadline`` for what goes on to the router. Hummingbird
-/// adds its handler after the server's own, so this one goes among those and
-/// moves the others into place on the connection's first read, once the
-/// pipeline is whole.
+/// progress): a ``DirectRequestHandler`` when live polls or sends are taken off
+/// the router, then a ``RequestBodyDeadline`` for what goes on to the router.
+/// Hummingbird adds its handler after the server's own, so this one goes among
+/// those and moves the others into place on the connection's first read, once
+/// the pipeline is whole.
 final class ConnectionHandlersInstaller: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
     private let polls: LivePolls?
+    private let sends: QuestionSends?
     private let bodyTimeout: TimeAmount
 
-    init(polls: LivePolls?, bodyTimeout: TimeAmount) {
+    init(polls: LivePolls?, sends: QuestionSends?, bodyTimeout: TimeAmount) {
         self.polls = polls
+        self.sends = sends
         self.bodyTimeout = bodyTimeout
     }
 
@@ -93,7 +95,9 @@ final class ConnectionHandlersInstaller: ChannelInboundHandler, RemovableChannel
         if let state = try? operations.handler(type: HTTPConnectionStateHandler.self) {
             // Added in reverse order, each right after the state handler.
             try? operations.addHandler(RequestBodyDeadline(timeout: bodyTimeout), position: .after(state))
-            if let polls { try? operations.addHandler(LivePollHandler(polls: polls), position: .after(state)) }
+            if polls != nil || sends != nil {
+                try? operations.addHandler(DirectRequestHandler(polls: polls, sends: sends, bodyTimeout: bodyTimeout), position: .after(state))
+            }
         }
         context.fireChannelRead(data)
         operations.removeHandler(context: context, promise: nil)

@@ -43,6 +43,8 @@ extension SyncService {
                 }
                 for transaction in transactions { apply(transaction) }
             } catch {
+                // Stopping is not a failure: the read was cancelled with the service.
+                if Task.isCancelled || isShuttingDown { return }
                 logger.error("reading the change log failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(500))
             }

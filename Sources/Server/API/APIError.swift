@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
+import SyncModel
 import ShapeWire
 
 /// An API error: `{"error": {"code", "message"}}` with the status its code implies.
@@ -90,10 +92,32 @@ struct APIError: Error, HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try context.responseEncoder.encode(Body(error: .init(code: code.rawValue, message: message)), from: request, context: context)
-        response.status = status
-        response.headers[.cacheControl] = "no-store"
-        for (name, value) in headers { response.headers[name] = value }
-        return response
+        var fields = HTTPFields()
+        let (status, body) = encoded(into: &fields)
+        fields[.contentLength] = String(body.readableBytes)
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// The status and body of this error, its headers added to `fields` (all
+    /// but the length): the router's answer, and that of routes answered
+    /// outside it (``QuestionSends``).
+    func encoded(into fields: inout HTTPFields) -> (HTTPResponse.Status, ByteBuffer) {
+        // The API context's encoder (sorted keys); encoding two strings cannot fail.
+        let data = (try? APIRequestContext.encoder.encode(Body(error: .init(code: code.rawValue, message: message)))) ?? Data()
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        for (name, value) in headers { fields[name] = value }
+        return (status, ByteBuffer(bytes: data))
+    }
+
+    /// What a request that failed unexpectedly is answered: 503 while the
+    /// database is unavailable, else 500 naming the request; logged either way.
+    static func unexpected(_ error: any Error, requestID: String, logger: Logger) -> APIError {
+        if let error = error as? StoreError, error.code == .unavailable {
+            logger.warning("database unavailable", metadata: ["request_id": "\(requestID)", "error": "\(error.message)"])
+            return .unavailable("the database is unavailable; try again shortly", retryAfter: 1)
+        }
+        logger.error("unexpected error", metadata: ["request_id": "\(requestID)", "error": "\(String(reflecting: error))"])
+        return APIError(.internal, "internal error (request \(requestID))")
     }
 }

@@ -53,11 +53,16 @@ struct QuestionSent: ResponseGenerator, Sendable {
 
     /// The bytes the API's sorted-key encoder would write, written directly:
     /// this answers every send, and numbers need no escaping.
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    var body: ByteBuffer {
         var body = ByteBuffer()
         body.reserveCapacity(64)
         if let position { body.writeString(#"{"position":""# + String(position) + #"","success":true,"txid":"#) } else { body.writeString(#"{"success":true,"txid":"#) }
         body.writeString(String(txid) + "}")
+        return body
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = self.body
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],
             body: .init(byteBuffer: body))

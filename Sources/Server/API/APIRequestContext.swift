@@ -38,7 +38,7 @@ struct APIRequestContext: RequestContext {
     /// by the order of its fields from another refusal that should look alike).
     var responseEncoder: JSONEncoder { Self.encoder }
 
-    private static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import SyncModel
 /// Per request: a structured log line (request id, method, route, status,
 /// duration; never tokens or query strings), the Prometheus request metrics,
 /// an `x-request-id` header, and CORS on the JSON API routes.
@@ -64,12 +63,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
         case is CancellationError:
             // A live poll whose client left: nobody reads this answer.
             return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
-        case let error as StoreError where error.code == .unavailable:
-            logger.warning("database unavailable", metadata: ["request_id": "\(context.requestID)", "error": "\(error.message)"])
-            return try APIError.unavailable("the database is unavailable; try again shortly", retryAfter: 1).response(from: request, context: context)
         default:
-            logger.error("unexpected error", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
-            return try APIError(.internal, "internal error (request \(context.requestID))").response(from: request, context: context)
+            return try APIError.unexpected(error, requestID: context.requestID, logger: logger).response(from: request, context: context)
         }
     }
 

@@ -6,6 +6,8 @@ import Hummingbird
 /// txid is read inside it and returned as a JSON number. Behind
 /// ``TokenAuthMiddleware`` with auth tokens.
 struct WriteRoutes {
+    static let forbiddenToSend = APIError(.forbidden, "No permission to access messages of this conversation")
+
     let store: any AppStore
     /// Called with (answer id, conversation id) once a question is committed.
     let onQuestion: @Sendable (String, String) -> Void
@@ -46,7 +48,7 @@ struct WriteRoutes {
             case .conflict(let reason):
                 throw APIError(.conflict, reason)
             case .forbidden:
-                throw APIError(.forbidden, "No permission to access messages of this conversation")
+                throw Self.forbiddenToSend
             }
         }
     }

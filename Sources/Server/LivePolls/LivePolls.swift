@@ -64,7 +64,7 @@ final class LivePolls: Sendable {
     func route(_ head: HTTPRequest) -> Route? {
         guard head.method == .get, let target = head.path, target.utf8.count <= ObservabilityMiddleware.maximumURILength,
             head.authority?.isEmpty == false, head.headerFields[Self.versionField] == nil,
-            head.headerFields[.connection].map({ $0.lowercased().utf8.firstRange(of: "close".utf8) == nil }) ?? true
+            head.headerFields[.connection].map({ !$0.lowercased().containsBytes("close") }) ?? true
         else { return nil }
         let (path, query) = Self.split(target)
         let route: Route
@@ -75,8 +75,7 @@ final class LivePolls: Sendable {
         }
         // A cheap look first (SSE streams stay with the router); the query is parsed for
         // real when the poll is answered.
-        // Byte searches: `contains(_: String)` is Foundation's, and bridges to NSString.
-        guard query.utf8.firstRange(of: "live=true".utf8) != nil, query.utf8.firstRange(of: "live_sse".utf8) == nil else { return nil }
+        guard query.containsBytes("live=true"), !query.containsBytes("live_sse") else { return nil }
         return route
     }
 
