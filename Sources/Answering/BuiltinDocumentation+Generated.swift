@@ -694,7 +694,10 @@ each other; they meet in `ShapeWire`.
 
 A write: `POST /questions/send` → `WriteRoutes` (auth token checked) → `AppStore`
 runs one transaction that asks `WriteRules` and reads its txid → `200 {txid}`; the
-answer queue starts after the commit. On SQLite, sends that arrive together share one
+answer queue starts after the commit. A send whose auth token was verified recently
+and whose body is a plain JSON object of strings skips the router: it is taken off its
+connection (`DirectRequestHandler`, `QuestionSends`), checked by the same rules and
+answered in the same words, with one task for the write. On SQLite, sends that arrive together share one
 SQLite transaction and fsync (`GroupCommit`), each in its own savepoint with its own
 txid; on PostgreSQL a send is one statement (`qactl_send_question`), one round trip.
 A read: the commit reaches the change log (SQLite triggers, or pgoutput →
@@ -704,7 +707,7 @@ A read: the commit reaches the change log (SQLite triggers, or pgoutput →
 consumer appends it to its log and wakes its parked polls (one `LongPollTimer` times
 them out) → `GET /shape` (shape token checked by the `Gatekeeper`, which takes
 table, `where` and params from the token only) → the Electric wire format. A live
-poll is taken off its connection before the router (`LivePollHandler`), checked the
+poll is taken off its connection before the router (`DirectRequestHandler`), checked the
 same way, and parked on its shape as a callback: no task waits for it, and its
 answer is built on the connection's event loop when it wakes. A poll that names a
 ready shape's handle with a recently verified token is taken right there on the
