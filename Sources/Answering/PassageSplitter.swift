@@ -88,7 +88,9 @@ struct PassageSplitter {
         return pieces
     }
 
-    /// A paragraph longer than `longestWords` cut at line ends (a block with no line ends stays whole).
+    /// A paragraph longer than `longestWords` cut at line ends that end a sentence (a block
+    /// with none stays whole): a passage never stops mid-sentence, where an answer quoting
+    /// its last lines would.
     private func cutIfLong(_ block: String) -> [String] {
         guard Self.wordCount(block) > longestWords else { return [block] }
         var parts: [String] = []
@@ -96,7 +98,7 @@ struct PassageSplitter {
         var words = 0
         for line in block.split(separator: "\n") {
             let count = Self.wordCount(line)
-            if words > 0 && words + count > targetWords {
+            if words > 0 && words + count > targetWords, let last = lines.last, Self.endsSentence(last) {
                 parts.append(lines.joined(separator: "\n"))
                 lines = []
                 words = 0
@@ -106,6 +108,16 @@ struct PassageSplitter {
         }
         if !lines.isEmpty { parts.append(lines.joined(separator: "\n")) }
         return parts
+    }
+
+    /// Whether `line` ends with the end of a sentence.
+    private static func endsSentence(_ line: Substring) -> Bool {
+        var end = line.reversed().drop { $0 == " " || $0 == "\t" }.makeIterator()
+        guard let last = end.next() else { return false }
+        if ".!?:".contains(last) { return true }
+        // A sentence closed inside a bracket or quote: `(… done.)`, `"… done."`.
+        guard ")\"*_".contains(last), let before = end.next() else { return false }
+        return ".!?".contains(before)
     }
 
     static func wordCount(_ text: some StringProtocol) -> Int {

@@ -95,6 +95,20 @@ struct KnowledgeBaseTests {
         #expect(pieces.allSatisfy { $0.heading == "Long" })
     }
 
+    @Test("a long paragraph is cut only where a line ends a sentence")
+    func longParagraphsKeepTheirSentences() {
+        // 30 lines of 10 words; a sentence ends every fifth line, so every
+        // line break but those falls in the middle of a sentence.
+        let lines = (1...30).map { line in
+            Array(repeating: "word", count: 9).joined(separator: " ") + (line % 5 == 0 ? " end." : " and")
+        }
+        let pieces = PassageSplitter().pieces(of: "# Long\n\n" + lines.joined(separator: "\n"), markdown: true)
+        #expect(pieces.count > 1, "300 words are more than one passage")
+        for piece in pieces {
+            #expect(piece.text.hasSuffix("end."), "\(piece.text.suffix(40))")
+        }
+    }
+
     @Test("the stemmer brings word forms together")
     func stemming() {
         var analyzer = TextAnalyzer()

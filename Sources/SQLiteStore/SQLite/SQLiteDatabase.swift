@@ -45,10 +45,20 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             throw StoreError(.migration, "cannot migrate the SQLite database \(path): \(Self.describe(error))")
         }
         SQLiteFile.markCreated(path)
-        groupCommit = GroupCommit(writer: pool) { db in
+        groupCommit = GroupCommit(writer: pool, walSync: WALSync(databasePath: path)) { db in
             // A transaction some other program left open is complete: it committed.
             try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1").execute()
         }
+    }
+
+    /// A read whose result leaves the store (the change feed, snapshots,
+    /// positions): returned only once every write it could see is on disk,
+    /// so nobody is shown a write that a power cut could still take back.
+    func durableRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let walSync = groupCommit.walSync
+        let (value, seen) = try await pool.read { db in (try body(db), walSync.committing) }
+        try await walSync.settled(through: seen)
+        return value
     }
 
     static func describe(_ error: any Error) -> String {
