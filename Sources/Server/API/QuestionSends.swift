@@ -56,10 +56,7 @@ final class QuestionSends: Sendable {
         let start = ContinuousClock.now
         guard let token = head.headerFields.bearerToken, let identity = keys.current.verifiedRecently(token, as: .auth),
             let request = body.withUnsafeReadableBytes({ FlatJSONObject.strings(in: $0) }).flatMap(SendQuestionRequest.init(fields:)),
-            let conversation = try? Field.id(request.conversationId, "conversationId"),
-            let question = try? Field.id(request.questionId, "questionId"),
-            let answer = try? Field.id(request.answerId, "answerId"),
-            let content = try? Field.text(request.content, "content", bytes: 1...32_768)
+            let send = try? QuestionSend(request)
         else { return false }
         let (origin, user) = (head.headerFields[.origin], identity.subject)
         let requestID = APIRequestContext.newRequestID()
@@ -68,20 +65,12 @@ final class QuestionSends: Sendable {
             let status: HTTPResponse.Status
             let payload: ByteBuffer
             do {
-                let outcome = try await store.sendQuestion(conversation: conversation, questionID: question, answerID: answer, user: user, content: content)
-                if case .created = outcome { CrashAfterCommit.questionCommitted(question) }
-                switch outcome {
-                case .created(let sent, let txid), .repeated(let sent, let txid):
-                    // As in WriteRoutes: queued only now that the commit is durable, and on a repeat too.
-                    onQuestion(answer, conversation)
-                    (status, payload) = (.ok, QuestionSent(txid: txid, position: sent.position).body)
-                    fields[.cacheControl] = "no-store"
-                    fields[.contentType] = "application/json; charset=utf-8"
-                case .conflict(let reason):
-                    (status, payload) = APIError(.conflict, reason).encoded(into: &fields)
-                case .forbidden:
-                    (status, payload) = WriteRoutes.forbiddenToSend.encoded(into: &fields)
-                }
+                let sent = try await send.carryOut(as: user, store: store, onQuestion: onQuestion)
+                (status, payload) = (.ok, sent.body)
+                fields[.cacheControl] = "no-store"
+                fields[.contentType] = "application/json; charset=utf-8"
+            } catch let refusal as APIError {
+                (status, payload) = refusal.encoded(into: &fields)
             } catch {
                 (status, payload) = APIError.unexpected(error, requestID: requestID, logger: logger).encoded(into: &fields)
             }
