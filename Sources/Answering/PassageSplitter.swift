@@ -88,9 +88,9 @@ struct PassageSplitter {
         return pieces
     }
 
-    /// A paragraph longer than `longestWords` cut at line ends that end a sentence (a block
-    /// with none stays whole): a passage never stops mid-sentence, where an answer quoting
-    /// its last lines would.
+    /// A paragraph longer than `longestWords` cut at line ends that end a sentence, so that
+    /// a passage does not stop mid-sentence where an answer quoting its last lines would;
+    /// at any line end only past `longestWords` (a block with no line ends stays whole).
     private func cutIfLong(_ block: String) -> [String] {
         guard Self.wordCount(block) > longestWords else { return [block] }
         var parts: [String] = []
@@ -98,7 +98,8 @@ struct PassageSplitter {
         var words = 0
         for line in block.split(separator: "\n") {
             let count = Self.wordCount(line)
-            if words > 0 && words + count > targetWords, let last = lines.last, Self.endsSentence(last) {
+            // Past the longest a passage may be, any line end will do (a list, a table).
+            if words > 0 && words + count > targetWords, let last = lines.last, Self.endsSentence(last) || words + count > longestWords {
                 parts.append(lines.joined(separator: "\n"))
                 lines = []
                 words = 0
@@ -114,7 +115,8 @@ struct PassageSplitter {
     private static func endsSentence(_ line: Substring) -> Bool {
         var end = line.reversed().drop { $0 == " " || $0 == "\t" }.makeIterator()
         guard let last = end.next() else { return false }
-        if ".!?:".contains(last) { return true }
+        // Not a colon: what it introduces belongs with it.
+        if ".!?".contains(last) { return true }
         // A sentence closed inside a bracket or quote: `(… done.)`, `"… done."`.
         guard ")\"*_".contains(last), let before = end.next() else { return false }
         return ".!?".contains(before)

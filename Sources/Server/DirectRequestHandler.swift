@@ -23,8 +23,8 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// What a taken request is.
     private enum Taken {
         case poll(LivePolls.Route)
-        /// A send, with its body so far.
-        case send(ByteBuffer)
+        /// A send, with its body so far and when its head arrived (its duration counts from there).
+        case send(ByteBuffer, since: ContinuousClock.Instant)
     }
 
     private enum State {
@@ -96,7 +96,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             guard case .end = part else { return }
             state = .answering
             start(head, route: route, context: context)
-        case .reading(let head, .send(var body)):
+        case .reading(let head, .send(var body, let since)):
             switch part {
             case .head:
                 break
@@ -105,11 +105,11 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 // it. The state lets go of the buffer first, so that appending does not copy it.
                 state = .idle
                 body.writeBuffer(&chunk)
-                state = .reading(head, .send(body))
+                state = .reading(head, .send(body, since: since))
             case .end:
                 disarmBodyTimer()
                 state = .answering
-                start(head, body: body, context: context)
+                start(head, body: body, since: since, context: context)
             }
         case .passing:
             if case .end = part { state = .idle }
@@ -133,7 +133,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if let sends, sends.takes(head) {
             var body = ByteBuffer()
             if let length = head.headerFields[.contentLength].flatMap({ Int($0) }) { body.reserveCapacity(length) }
-            return .send(body)
+            return .send(body, since: .now)
         }
         return nil
     }
@@ -176,7 +176,8 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // Only the router's answers pass here; this handler's own go out below it.
-        if case .end = unwrapOutboundIn(data) { routerRequests -= 1 }
+        // Never below 0: the router also answers what it never saw as a request (a parse error).
+        if case .end = unwrapOutboundIn(data) { routerRequests = max(0, routerRequests - 1) }
         context.write(data, promise: promise)
     }
 
@@ -208,8 +209,8 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
     }
 
-    private func start(_ head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
-        guard let sends, sends.answer(head, body: body, deliver: deliverer(context: context)) else {
+    private func start(_ head: HTTPRequest, body: ByteBuffer, since: ContinuousClock.Instant, context: ChannelHandlerContext) {
+        guard let sends, sends.answer(head, body: body, since: since, deliver: deliverer(context: context)) else {
             return handBack(head, body: body, context: context)
         }
     }

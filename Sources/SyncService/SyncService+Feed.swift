@@ -32,17 +32,18 @@ extension SyncService {
     }
 
     private func follow() async {
-        let limit = 5000
         while !isShuttingDown && !Task.isCancelled {
             do {
-                let transactions = try await store.transactions(afterSequence: position, limit: limit)
+                // A short read is not the log's end: both stores stop at a transaction's
+                // boundary. Only an empty read says the feed is caught up.
+                let transactions = try await store.transactions(afterSequence: position, limit: 5000)
+                if transactions.isEmpty {
+                    if !isCaughtUp { markCaughtUp() }
+                    try await store.whenCaughtUp()
+                    await waitForCommit()
+                    continue
+                }
                 for transaction in transactions { apply(transaction) }
-                // Fewer changes than asked for: the read reached the log's end, so the
-                // next commit's poke is what to wait for (not one more, empty, read).
-                guard transactions.reduce(0, { $0 + $1.changes.count }) < limit else { continue }
-                if !isCaughtUp { markCaughtUp() }
-                try await store.whenCaughtUp()
-                await waitForCommit()
             } catch {
                 // Stopping is not a failure: the read was cancelled with the service.
                 if Task.isCancelled || isShuttingDown { return }

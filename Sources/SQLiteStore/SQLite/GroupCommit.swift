@@ -71,26 +71,21 @@ final class GroupCommit: Sendable {
     /// is answered once its batch is on disk.
     private func run(_ batch: [Job]) async {
         let outcomes: [Result<any Sendable, any Error>]
-        let number: UInt64
         do {
-            (outcomes, number) = try await SQLiteDatabase.classifyingErrors {
-                try await writer.writeWithoutTransaction { [walSync] db in
+            outcomes = try await SQLiteDatabase.classifyingErrors {
+                try await writer.writeWithoutTransaction { db in
                     // The commit's sync is WALSync's; every other write of the connection syncs its own.
                     try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
                     defer { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
                     var outcomes: [Result<any Sendable, any Error>] = []
-                    var number: UInt64?
-                    defer { if let number { walSync.didCommit(number) } }
                     try db.inTransaction(.immediate) {
                         try prologue(db)
                         for job in batch {
                             outcomes.append(Self.inSavepoint(db, job.work))
                         }
-                        number = walSync.willCommit()
                         return .commit
                     }
-                    guard let number else { throw StoreError(.failed, "a group commit ended without committing") }
-                    return (outcomes, number)
+                    return outcomes
                 }
             }
         } catch {
@@ -98,7 +93,7 @@ final class GroupCommit: Sendable {
             for job in batch { job.continuation.resume(throwing: error) }
             return
         }
-        walSync.whenSynced(number) { synced in
+        walSync.afterNextSync { synced in
             for (job, outcome) in zip(batch, outcomes) {
                 switch (synced, outcome) {
                 case (.failure(let error), _): job.continuation.resume(throwing: error)

@@ -40,7 +40,7 @@ extension SQLiteDatabase {
                 }
             }
             return try Self.group(rows, db: db)
-        }
+        } exports: { !$0.isEmpty }
     }
 
     /// Groups consecutive changes of one txid into transactions.

@@ -52,12 +52,15 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     }
 
     /// A read whose result leaves the store (the change feed, snapshots,
-    /// positions): returned only once every write it could see is on disk,
-    /// so nobody is shown a write that a power cut could still take back.
-    func durableRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let walSync = groupCommit.walSync
-        let (value, seen) = try await pool.read { db in (try body(db), walSync.committing) }
-        try await walSync.settled(through: seen)
+    /// positions): returned only once whatever it could see is on disk
+    /// (``WALSync``), so nobody is shown a write that a power cut could
+    /// still take back. `exports` says whether a result shows anything (an
+    /// empty read of the change log does not, and waits for nothing).
+    func durableRead<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T, exports: (T) -> Bool = { _ in true }
+    ) async throws -> T {
+        let value = try await pool.read(body)
+        if exports(value) { try await groupCommit.walSync.settled() }
         return value
     }
 

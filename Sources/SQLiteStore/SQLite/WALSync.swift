@@ -11,28 +11,29 @@ import Darwin
 /// Makes group-committed batches durable off the writer's path.
 ///
 /// A batch commits with `synchronous = NORMAL` (its frames are in the WAL,
-/// not yet on disk) and is numbered; this syncs the WAL file with one
-/// `fdatasync` for every batch committed by then, on a queue of its own, and
-/// only then are the batch's writes answered. Meanwhile the writer runs the
-/// next batch: under load the sync (milliseconds on a real disk) and the
-/// writer's work overlap instead of adding up.
+/// not yet on disk) and then waits here for an `fdatasync` of the WAL file
+/// that began after its COMMIT returned, on a queue of its own; only then are
+/// its writes answered. One sync serves every batch and read waiting when it
+/// begins, and meanwhile the writer runs the next batch: under load the sync
+/// and the writer's work overlap instead of adding up.
 ///
 /// Nothing not yet on disk is shown to anyone: a read that exports data (the
-/// change feed, snapshots, positions) waits, after it ran, until every batch
-/// it could have seen is synced (``settled(through:)``). So a power cut can
-/// lose only writes that nobody was told about, as with `synchronous = FULL`.
-/// SQLite itself syncs the WAL before each checkpoint and when it starts
-/// reusing the file, so NORMAL never costs the database its consistency.
+/// change feed, snapshots, positions) waits, after it ran, for a sync that
+/// began after it (``settled()``), which covers whatever it saw, this
+/// process's commits and other processes' alike. A power cut can lose only
+/// writes nobody was told about, as with `synchronous = FULL`. SQLite itself
+/// syncs the WAL before each checkpoint and when it starts reusing the file.
+///
+/// A sync that fails stops every later write and read (PostgreSQL does the
+/// same): after a failed `fdatasync` the kernel may have dropped the pages it
+/// could not write, and a later sync that succeeds would not bring them back.
 final class WALSync: Sendable {
     private struct State {
-        /// Numbers handed out: the batch with the highest is committing, or committed.
-        var committing: UInt64 = 0
-        /// Every batch up to this one finished its COMMIT (or failed it).
-        var committed: UInt64 = 0
-        /// Every batch up to this one is on disk.
-        var synced: UInt64 = 0
-        var waiters: [(number: UInt64, done: @Sendable (Result<Void, StoreError>) -> Void)] = []
+        /// Syncs begun so far; a waiter needs one numbered above this when it arrives.
+        var begun: UInt64 = 0
+        var waiters: [(sync: UInt64, done: @Sendable (Result<Void, StoreError>) -> Void)] = []
         var syncing = false
+        var failure: StoreError?
         var descriptor: Int32 = -1
     }
 
@@ -48,74 +49,54 @@ final class WALSync: Sendable {
         state.withLock { if $0.descriptor >= 0 { close($0.descriptor) } }
     }
 
-    /// On the writer, inside the batch's transaction right before its COMMIT: the batch's number.
-    func willCommit() -> UInt64 {
-        state.withLock { state in
-            state.committing += 1
-            return state.committing
+    /// Calls `done` once a sync that begins after this call has finished: what
+    /// was in the WAL file when it was called is then on disk. With the
+    /// failure instead, for good, once a sync failed.
+    func afterNextSync(_ done: @escaping @Sendable (Result<Void, StoreError>) -> Void) {
+        let (failure, start) = state.withLock { state -> (StoreError?, Bool) in
+            if let failure = state.failure { return (failure, false) }
+            state.waiters.append((state.begun + 1, done))
+            guard !state.syncing else { return (nil, false) }
+            state.syncing = true
+            return (nil, true)
         }
-    }
-
-    /// On the writer, once batch `number`'s COMMIT returned or failed.
-    func didCommit(_ number: UInt64) {
-        let start = state.withLock { state -> Bool in
-            state.committed = max(state.committed, number)
-            return startsSyncing(&state)
-        }
+        if let failure { done(.failure(failure)) }
         if start { queue.async { self.syncWhileWaited() } }
     }
 
-    /// The highest batch number handed out. Taken inside a read transaction,
-    /// after its statements ran, it is at least the number of every batch
-    /// whose writes the read could see.
-    var committing: UInt64 { state.withLock { $0.committing } }
-
-    /// Calls `done` once batch `number` and every batch before it are on disk
-    /// (at once when they are), or with the error that kept them from it.
-    func whenSynced(_ number: UInt64, _ done: @escaping @Sendable (Result<Void, StoreError>) -> Void) {
-        let (now, start) = state.withLock { state -> (Bool, Bool) in
-            guard number > state.synced else { return (true, false) }
-            state.waiters.append((number, done))
-            return (false, startsSyncing(&state))
-        }
-        if now { done(.success(())) }
-        if start { queue.async { self.syncWhileWaited() } }
-    }
-
-    /// Returns once every batch up to `number` is on disk.
-    func settled(through number: UInt64) async throws {
-        if state.withLock({ number <= $0.synced }) { return }
+    /// Returns once what the WAL file holds now is on disk.
+    func settled() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            whenSynced(number) { continuation.resume(with: $0.mapError { $0 as any Error }) }
+            afterNextSync { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
     }
 
-    /// Whether a sync should start now: someone waits for a committed batch and none is running.
-    private func startsSyncing(_ state: inout State) -> Bool {
-        guard !state.syncing, state.waiters.contains(where: { $0.number <= state.committed }) else { return false }
-        state.syncing = true
-        return true
-    }
-
-    /// Syncs for as long as someone waits for a committed batch that is not on disk.
+    /// Syncs for as long as someone waits.
     private func syncWhileWaited() {
         while true {
-            let target = state.withLock { state -> UInt64? in
-                guard state.waiters.contains(where: { $0.number <= state.committed }) else {
+            let number = state.withLock { state -> UInt64? in
+                guard !state.waiters.isEmpty else {
                     state.syncing = false
                     return nil
                 }
-                return state.committed
+                state.begun += 1
+                return state.begun
             }
-            guard let target else { return }
+            guard let number else { return }
             let result = syncFile()
             let ready = state.withLock { state in
-                if case .success = result { state.synced = max(state.synced, target) }
-                let ready = state.waiters.filter { $0.number <= target }
-                state.waiters.removeAll { $0.number <= target }
+                if case .failure(let error) = result {
+                    state.failure = StoreError(.unavailable, error.message + "; nothing more is written or served until qactl serve is restarted")
+                    let all = state.waiters
+                    state.waiters = []
+                    return all
+                }
+                let ready = state.waiters.filter { $0.sync <= number }
+                state.waiters.removeAll { $0.sync <= number }
                 return ready
             }
-            for waiter in ready { waiter.done(result) }
+            let outcome = state.withLock { $0.failure }.map { Result<Void, StoreError>.failure($0) } ?? .success(())
+            for waiter in ready { waiter.done(outcome) }
         }
     }
 
@@ -131,6 +112,8 @@ final class WALSync: Sendable {
         }
         if descriptor < 0 {
             descriptor = open(walPath, O_RDONLY | O_CLOEXEC)
+            // No WAL file: nothing was written since the last connection closed it after a checkpoint.
+            if descriptor < 0 && errno == ENOENT { return .success(()) }
             guard descriptor >= 0 else {
                 return .failure(StoreError(.unavailable, "the database's disk failed: cannot open \(walPath) to sync it: \(String(cString: strerror(errno)))"))
             }

@@ -52,8 +52,8 @@ final class QuestionSends: Sendable {
 
     /// Starts the send and answers through `deliver` once it is carried out;
     /// false, with nothing done, when the router must answer it instead.
-    func answer(_ head: HTTPRequest, body: ByteBuffer, deliver: @escaping @Sendable (HTTPResponse, ByteBuffer) -> Void) -> Bool {
-        let start = ContinuousClock.now
+    /// `start`: when the head arrived, where the router's request duration starts too.
+    func answer(_ head: HTTPRequest, body: ByteBuffer, since start: ContinuousClock.Instant, deliver: @escaping @Sendable (HTTPResponse, ByteBuffer) -> Void) -> Bool {
         guard let token = head.headerFields.bearerToken, let identity = keys.current.verifiedRecently(token, as: .auth),
             let request = body.withUnsafeReadableBytes({ FlatJSONObject.strings(in: $0) }).flatMap(SendQuestionRequest.init(fields:)),
             let send = try? QuestionSend(request)
