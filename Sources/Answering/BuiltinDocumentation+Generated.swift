@@ -699,9 +699,7 @@ and whose body is a plain JSON object of strings skips the router: it is taken o
 connection (`DirectRequestHandler`, `QuestionSends`), checked by the same rules and
 answered in the same words, with one task for the write. On SQLite, sends that arrive together share one
 SQLite transaction and fsync (`GroupCommit`), each in its own savepoint with its own
-txid; a batch's fsync runs beside the next batch (`WALSync`), and its sends are
-answered, and reads that could see it (change feed, snapshots) released, only once it is
-on disk; on PostgreSQL a send is one statement (`qactl_send_question`), one round trip.
+txid; on PostgreSQL a send is one statement (`qactl_send_question`), one round trip.
 A read: the commit reaches the change log (SQLite triggers, or pgoutput →
 `ReplicationPump`, which stores what arrived meanwhile as one batch → `FeedLog`;
 `SlotConfirmer` syncs the log and confirms the slot about once a second) →

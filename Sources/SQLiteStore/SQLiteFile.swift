@@ -113,8 +113,7 @@ enum SQLiteFile {
     /// After opening: every commit is synced to disk before it is acknowledged
     /// (`synchronous = FULL`). GRDB's pool sets NORMAL, under which a power cut
     /// can take the last commits, writes clients were already told had
-    /// happened. Group commit shares the sync among the writes of a batch, and
-    /// runs it beside the next batch (``WALSync``): its writes are answered after it.
+    /// happened. Group commit shares the sync among the writes of a batch.
     static func syncEveryCommit(_ pool: DatabasePool, path: String, what: String) throws(StoreError) {
         do {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }

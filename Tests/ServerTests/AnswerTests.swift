@@ -56,7 +56,8 @@ import QACtlTestSupport
     @Test func aCommandAnswerStreamsAsItGrows() async throws {
         let script = "read question; printf 'You asked: %s.' \"$question\"; sleep 0.4; printf ' Part two.'; sleep 0.4; printf ' Done.'"
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", script])
-        #expect(server.stdout.contains("answers   command"))
+        // The banner's lines after "listening" may still be on their way.
+        try await eventually("the banner names the command answerer", timeout: .seconds(10)) { server.stdout.contains("answers   command") }
         let states = try await askAndWatch(server, question: "why $(touch \(dir.path)/pwned)?")
         #expect(states.map(\.status).first == "pending")
         let streaming = states.filter { $0.status == "streaming" }.map(\.content)

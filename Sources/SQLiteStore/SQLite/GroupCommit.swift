@@ -5,7 +5,7 @@ import SyncModel
 
 /// Group commit for the embedded store: writes that arrive while one SQLite
 /// transaction is running wait, and then share the next one (one BEGIN, one
-/// COMMIT, one fsync, the fsync overlapping the next batch: ``WALSync``). Each write still runs in a savepoint of its own, so a
+/// COMMIT, one fsync). Each write still runs in a savepoint of its own, so a
 /// write that throws is rolled back alone and the others commit; each gets
 /// its own result (and, through ``SQLiteDatabase/transaction(_:)``, its own
 /// txid). Nothing waits for company: an idle store runs a lone write at once.
@@ -25,15 +25,12 @@ final class GroupCommit: Sendable {
     static let maximumBatch = 256
 
     private let writer: DatabasePool
-    /// Where a committed batch waits to be on disk before its writes are answered.
-    let walSync: WALSync
     /// Runs first in every batch (before the first savepoint).
     private let prologue: @Sendable (Database) throws -> Void
     private let queue = Mutex(Queue())
 
-    init(writer: DatabasePool, walSync: WALSync, prologue: @escaping @Sendable (Database) throws -> Void) {
+    init(writer: DatabasePool, prologue: @escaping @Sendable (Database) throws -> Void) {
         self.writer = writer
-        self.walSync = walSync
         self.prologue = prologue
     }
 
@@ -66,17 +63,11 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// Runs and commits `batch`, then leaves it to ``WALSync``: the writer
-    /// goes on with the next batch while this one is synced, and each write
-    /// is answered once its batch is on disk.
     private func run(_ batch: [Job]) async {
         let outcomes: [Result<any Sendable, any Error>]
         do {
             outcomes = try await SQLiteDatabase.classifyingErrors {
                 try await writer.writeWithoutTransaction { db in
-                    // The commit's sync is WALSync's; every other write of the connection syncs its own.
-                    try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
-                    defer { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
                     var outcomes: [Result<any Sendable, any Error>] = []
                     try db.inTransaction(.immediate) {
                         try prologue(db)
@@ -93,13 +84,10 @@ final class GroupCommit: Sendable {
             for job in batch { job.continuation.resume(throwing: error) }
             return
         }
-        walSync.afterNextSync { synced in
-            for (job, outcome) in zip(batch, outcomes) {
-                switch (synced, outcome) {
-                case (.failure(let error), _): job.continuation.resume(throwing: error)
-                case (.success, .success(let value)): job.continuation.resume(returning: value)
-                case (.success, .failure(let error)): job.continuation.resume(throwing: SQLiteDatabase.classify(error))
-                }
+        for (job, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .success(let value): job.continuation.resume(returning: value)
+            case .failure(let error): job.continuation.resume(throwing: SQLiteDatabase.classify(error))
             }
         }
     }

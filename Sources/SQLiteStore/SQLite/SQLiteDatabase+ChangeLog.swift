@@ -6,7 +6,7 @@ import SyncModel
 extension SQLiteDatabase {
     /// The newest change's sequence (0 when there is none).
     public func lastSequence() async throws -> Int64 {
-        try await durableRead { db in try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM _qactl_changes), (SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'))") ?? 0 }
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM _qactl_changes), (SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'))") ?? 0 }
     }
 
     /// The newest commit position: SQLite's commit sequence is its txid.
@@ -14,7 +14,7 @@ extension SQLiteDatabase {
 
     /// The newest transaction id (0 when there is none).
     public func lastTxid() async throws -> UInt64 {
-        try await durableRead { db in UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0) }
+        try await pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0) }
     }
 
     /// Whole committed transactions with changes after `sequence`, in commit order.
@@ -24,7 +24,7 @@ extension SQLiteDatabase {
     public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
         // The commit time comes with each change (one query, not one per transaction).
         let columns = "c.seq, c.txid, c.tbl, c.op, c.old_row, c.new_row, t.committed_ms FROM _qactl_changes c JOIN _qactl_tx t ON t.txid = c.txid"
-        return try await durableRead { db in
+        return try await pool.read { db in
             var rows = try Row.fetchAll(
                 db, sql: "SELECT \(columns) WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
                 arguments: [sequence, limit])
@@ -40,7 +40,7 @@ extension SQLiteDatabase {
                 }
             }
             return try Self.group(rows, db: db)
-        } exports: { !$0.isEmpty }
+        }
     }
 
     /// Groups consecutive changes of one txid into transactions.

@@ -16,7 +16,7 @@ extension SQLiteDatabase {
     /// Commits are serial in SQLite, so `xmin = xmax =` the next txid and no
     /// transaction is in progress from the snapshot's point of view.
     public func snapshot(of table: TableSchema, query: SnapshotQuery) async throws -> TableSnapshot {
-        try await durableRead { db in
+        try await pool.read { db in
             let lastSequence = try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM _qactl_changes), (SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'))") ?? 0
             let lastTxid = UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0)
             func snapshot(_ rows: [[String: String?]]) -> TableSnapshot {

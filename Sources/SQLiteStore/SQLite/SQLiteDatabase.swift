@@ -45,23 +45,10 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             throw StoreError(.migration, "cannot migrate the SQLite database \(path): \(Self.describe(error))")
         }
         SQLiteFile.markCreated(path)
-        groupCommit = GroupCommit(writer: pool, walSync: WALSync(databasePath: path)) { db in
+        groupCommit = GroupCommit(writer: pool) { db in
             // A transaction some other program left open is complete: it committed.
             try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1").execute()
         }
-    }
-
-    /// A read whose result leaves the store (the change feed, snapshots,
-    /// positions): returned only once whatever it could see is on disk
-    /// (``WALSync``), so nobody is shown a write that a power cut could
-    /// still take back. `exports` says whether a result shows anything (an
-    /// empty read of the change log does not, and waits for nothing).
-    func durableRead<T: Sendable>(
-        _ body: @escaping @Sendable (Database) throws -> T, exports: (T) -> Bool = { _ in true }
-    ) async throws -> T {
-        let value = try await pool.read(body)
-        if exports(value) { try await groupCommit.walSync.settled() }
-        return value
     }
 
     static func describe(_ error: any Error) -> String {
