@@ -107,7 +107,7 @@ enum SQLiteFile {
         let marker = path + ".created"
         guard !FileManager.default.fileExists(atPath: marker) else { return }
         let text = ISO8601DateFormatter().string(from: Date()) + "\n"
-        FileManager.default.createFile(atPath: marker, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: marker, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }
 
     /// After opening: every commit is synced to disk before it is acknowledged

@@ -62,6 +62,8 @@ import QACtlTestSupport
         await messages.start()
         await sender.start()
         for commit in commits { try await commit.value }
+        // The events reach the listener on its own task, which may not have run yet.
+        try await eventually("every delivery event") { delivered.values.count == keys.count }
         listening.cancel()
 
         #expect(try replica.outboxEntries().isEmpty)
