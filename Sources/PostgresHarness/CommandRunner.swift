@@ -1,28 +1,34 @@
 import Foundation
+import Synchronization
 
 /// Runs a program to completion and collects its output, optionally as the
 /// `postgres` user (initdb and postgres refuse to run as root).
-enum CommandRunner {
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum CommandRunner {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Who a command runs as.
-    enum User: Sendable {
+    public enum User: Sendable {
         case current
         /// The `postgres` user through `runuser` when this process is root; the
         /// current user otherwise.
         case clusterOwner
     }
 
-    /// Runs `executable` with `arguments`, feeding `input` on stdin, and waits for it.
-    static func run(
+    /// Runs `executable` with `arguments`, feeding `input` on stdin (an empty
+    /// one when nil), and waits for it. `environment` adds to this process's
+    /// environment and `unsetting` removes names from it. A run past
+    /// `timeout` is killed with its process group and throws
+    /// `commandTimedOut` with what it printed: a hung program fails its
+    /// caller instead of hanging it.
+    public static func run(
         _ executable: String, _ arguments: [String], as user: User = .current, input: String? = nil,
-        directory: String? = nil, environment: [String: String] = [:]
+        directory: String? = nil, environment: [String: String] = [:], unsetting: [String] = [], timeout: Duration = .seconds(600)
     ) throws -> Output {
-        let process = try makeProcess(executable, arguments, as: user, directory: directory, environment: environment)
+        let process = try makeProcess(executable, arguments, as: user, directory: directory, environment: environment, unsetting: unsetting)
         let stdout = Pipe()
         let stderr = Pipe()
         let stdin = Pipe()
@@ -30,6 +36,8 @@ enum CommandRunner {
         process.standardError = stderr
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        let watchdog = Watchdog(pid: process.processIdentifier, after: timeout)
+        defer { watchdog.cancel() }
         // Drain both pipes while the program runs, so a full pipe never stalls it.
         let outBox = DataBox()
         let errBox = DataBox()
@@ -43,15 +51,23 @@ enum CommandRunner {
         }
         process.waitUntilExit()
         group.wait()
-        return Output(
+        let output = Output(
             status: process.terminationStatus,
             stdout: String(decoding: outBox.data, as: UTF8.self),
             stderr: String(decoding: errBox.data, as: UTF8.self))
+        if watchdog.fired {
+            let name = (executable as NSString).lastPathComponent
+            throw PostgresHarnessError(
+                .commandTimedOut,
+                "\(name) \(arguments.joined(separator: " ")) did not finish within \(timeout) and was killed; it printed:\n"
+                    + "\(output.stdout.suffix(2000))\n\(output.stderr.suffix(2000))")
+        }
+        return output
     }
 
     /// Like `run`, but throws `commandFailed` with the program's stderr unless it exits 0.
     @discardableResult
-    static func check(
+    public static func check(
         _ executable: String, _ arguments: [String], as user: User = .current, input: String? = nil, directory: String? = nil
     ) throws -> String {
         let output = try run(executable, arguments, as: user, input: input, directory: directory)
@@ -66,7 +82,8 @@ enum CommandRunner {
 
     /// A configured, not yet started process (for long-running servers).
     static func makeProcess(
-        _ executable: String, _ arguments: [String], as user: User, directory: String? = nil, environment: [String: String] = [:]
+        _ executable: String, _ arguments: [String], as user: User, directory: String? = nil, environment: [String: String] = [:],
+        unsetting: [String] = []
     ) throws -> Process {
         let process = Process()
         if case .clusterOwner = user, geteuid() == 0 {
@@ -80,6 +97,7 @@ enum CommandRunner {
         var merged = ProcessInfo.processInfo.environment
         // The PG* variables of whoever runs the tests must not redirect the harness's own commands.
         for key in merged.keys where key.hasPrefix("PG") { merged[key] = nil }
+        for key in unsetting { merged[key] = nil }
         merged.merge(environment) { _, new in new }
         process.environment = merged
         return process
@@ -93,6 +111,33 @@ enum CommandRunner {
         }
         throw PostgresHarnessError(.noPostgresUser, "running as root needs runuser (apt-get install util-linux) to start PostgreSQL as 'postgres'")
     }
+}
+
+/// Kills a process and its process group (Foundation starts each child in a
+/// group of its own) once `after` has passed, unless cancelled first.
+final class Watchdog: Sendable {
+    private let state = Mutex((fired: false, cancelled: false))
+
+    init(pid: pid_t, after timeout: Duration) {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { self.fire(pid) }
+    }
+
+    private func fire(_ pid: pid_t) {
+        let fire = state.withLock { state in
+            guard !state.cancelled else { return false }
+            state.fired = true
+            return true
+        }
+        if fire {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+    }
+
+    var fired: Bool { state.withLock { $0.fired } }
+
+    func cancel() { state.withLock { $0.cancelled = true } }
 }
 
 /// Bytes one reader thread fills in. `@unchecked Sendable` is safe because

@@ -9,6 +9,8 @@ public struct PostgresHarnessError: Error, Sendable, CustomStringConvertible {
         case commandFailed = "command_failed"
         /// The server did not accept connections in time.
         case startTimeout = "start_timeout"
+        /// A command did not finish in time and was killed.
+        case commandTimedOut = "command_timed_out"
         /// The cluster was already stopped.
         case stopped = "stopped"
     }

@@ -153,16 +153,10 @@ public func mintAuthToken(_ user: String, dataDirectory: String) async throws ->
 }
 
 private func mintAuthTokenNow(_ user: String, dataDirectory: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestServer.executable)
-    process.arguments = ["token", "mint", "auth", "--sub", user, "--data-dir", dataDirectory]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    guard process.terminationStatus == 0, !token.isEmpty else { throw TestFailure("qactl token mint auth failed") }
+    let run = try CommandRunner.run(
+        TestServer.executable, ["token", "mint", "auth", "--sub", user, "--data-dir", dataDirectory], timeout: .seconds(60))
+    let token = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard run.status == 0, !token.isEmpty else { throw TestFailure("qactl token mint auth failed: \(run.stderr)") }
     return token
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import QACtlTestSupport
 
 /// A small tmpfs mounted on a temp dir, to give a data dir a real read-only
@@ -31,13 +32,7 @@ final class TmpfsMount: Sendable {
     deinit { unmount() }
 
     private static func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("\(tool) \(arguments.joined(separator: " ")) failed") }
+        try CommandRunner.check(tool, arguments)
     }
 }
 
