@@ -6,7 +6,7 @@ import SyncModel
 extension SQLiteDatabase {
     /// The newest change's sequence (0 when there is none).
     public func lastSequence() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM _qactl_changes), (SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'))") ?? 0 }
+        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce((SELECT max(seq) FROM _qactl_changes), (SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'))")) ?? 0 }
     }
 
     /// The newest commit position: SQLite's commit sequence is its txid.
@@ -14,7 +14,7 @@ extension SQLiteDatabase {
 
     /// The newest transaction id (0 when there is none).
     public func lastTxid() async throws -> UInt64 {
-        try await pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT max(txid) FROM _qactl_tx") ?? 0) }
+        try await pool.read { db in UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(txid) FROM _qactl_tx")) ?? 0) }
     }
 
     /// Whole committed transactions with changes after `sequence`, in commit order.
@@ -25,14 +25,12 @@ extension SQLiteDatabase {
         // The commit time comes with each change (one query, not one per transaction).
         let columns = "c.seq, c.txid, c.tbl, c.op, c.old_row, c.new_row, t.committed_ms FROM _qactl_changes c JOIN _qactl_tx t ON t.txid = c.txid"
         return try await pool.read { db in
-            var rows = try Row.fetchAll(
-                db, sql: "SELECT \(columns) WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
+            var rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) WHERE c.seq > ? ORDER BY c.seq LIMIT ?"),
                 arguments: [sequence, limit])
             if rows.count == limit, let lastTxid = rows.last?[1] as Int64? {
                 if rows.first?[1] as Int64? == lastTxid {
                     // One transaction fills the batch: read all of it.
-                    rows = try Row.fetchAll(
-                        db, sql: "SELECT \(columns) WHERE c.seq > ? AND c.txid = ? ORDER BY c.seq",
+                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) WHERE c.seq > ? AND c.txid = ? ORDER BY c.seq"),
                         arguments: [sequence, lastTxid])
                 } else {
                     // The last transaction may continue past the batch: leave it for the next read.
@@ -56,7 +54,7 @@ extension SQLiteDatabase {
             // started in an earlier read; later groups start here.
             let batchFirst: Int64 = rows[index][0]
             let first = index == 0
-                ? try Int64.fetchOne(db, sql: "SELECT min(seq) FROM _qactl_changes WHERE txid = ?", arguments: [txid]) ?? batchFirst
+                ? try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(seq) FROM _qactl_changes WHERE txid = ?"), arguments: [txid]) ?? batchFirst
                 : batchFirst
             let committed: Int64? = rows[index][6]
             let changes = try rows[index..<end].map { row -> RowChange in
@@ -97,7 +95,7 @@ extension SQLiteDatabase {
     /// next external write gets a txid of its own.
     public func closeExternalTransactions() async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1 AND origin = 'external'")
+            try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1 AND origin = 'external'").execute()
         }
     }
 }
@@ -111,7 +109,7 @@ extension SQLiteDatabase {
     /// Whether another program's transaction is still marked open.
     public func hasOpenExternalTransaction() async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM _qactl_tx WHERE open = 1 AND origin = 'external')") ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM _qactl_tx WHERE open = 1 AND origin = 'external')")) ?? false
         }
     }
 }
