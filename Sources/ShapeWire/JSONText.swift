@@ -5,69 +5,99 @@ public enum JSONText {
     /// `value` as a quoted JSON string.
     public static func quoted(_ value: String) -> String {
         // Most values need no escaping: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
-            return "\"" + value + "\""
-        }
-        var out = "\""
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-        return out
+        guard needsEscaping(value) else { return "\"" + value + "\"" }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 8)
+        appendQuoted(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `value` as a quoted JSON string to `out` (no intermediate strings
-    /// when nothing needs escaping, the common case).
-    public static func appendQuoted(_ value: String, to out: inout String) {
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
-            out += "\""
-            out += value
-            out += "\""
-        } else {
-            out += quoted(value)
+    /// Appends `value` as a quoted JSON string to `out`: runs of bytes that
+    /// need no escaping are copied whole. Bytes, not `String`: appending to a
+    /// `String` updates its count and flags on every call, which was most of
+    /// the time of a large initial snapshot.
+    public static func appendQuoted(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
+            Array(value.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         }
+        out.append(UInt8(ascii: "\""))
     }
 
-    /// Appends a JSON object of text values (nil → `null`) in `columns` order.
-    public static func appendRow(_ values: [String: String?], columns: [String], to out: inout String) {
-        out += "{"
+    /// Appends a JSON object of text values (nil → `null`) in `columns` order;
+    /// a column missing from `values` is left out.
+    public static func appendRow(_ values: [String: String?], columns: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
         var first = true
         for column in columns {
             guard let value = values[column] else { continue }
-            if !first { out += "," }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
             appendQuoted(column, to: &out)
-            out += ":"
-            if let value { appendQuoted(value, to: &out) } else { out += "null" }
+            out.append(UInt8(ascii: ":"))
+            if let value { appendQuoted(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// A JSON object of text values (nil → `null`) in `columns` order.
+    public static func row(_ values: [String: String?], columns: [String]) -> String {
+        var out: [UInt8] = []
+        appendRow(values, columns: columns, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func needsEscaping(_ value: String) -> Bool {
+        value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }
+    }
+
+    /// The escapes JSON requires (quote, backslash, control characters), plus
+    /// U+2028 and U+2029, which JavaScript before ES2019 does not accept raw.
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var runStart = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0xE2 {
+                index += 1
+                continue
+            }
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; any other E2 sequence is copied as it is.
+            var length = 1
+            let escape: String?
+            switch byte {
+            case UInt8(ascii: "\""): escape = "\\\""
+            case UInt8(ascii: "\\"): escape = "\\\\"
+            case UInt8(ascii: "\n"): escape = "\\n"
+            case UInt8(ascii: "\r"): escape = "\\r"
+            case UInt8(ascii: "\t"): escape = "\\t"
+            case 0x08: escape = "\\b"
+            case 0x0C: escape = "\\f"
+            case 0xE2:
+                if index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
+                    escape = bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    length = 3
+                } else {
+                    escape = nil
+                }
+            default:
+                let hex = String(byte, radix: 16)
+                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            }
+            guard let escape else {
+                index += 1
+                continue
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            out.append(contentsOf: escape.utf8)
+            index += length
+            runStart = index
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
     }
 
     /// A JSON object from already-encoded member values, in the given order.
     public static func object(_ members: [(String, String)]) -> String {
         "{" + members.map { quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
-    }
-
-    /// A JSON object of text values (nil → `null`) in `columns` order.
-    public static func row(_ values: [String: String?], columns: [String]) -> String {
-        var out = ""
-        appendRow(values, columns: columns, to: &out)
-        return out
     }
 }

@@ -19,15 +19,15 @@ public enum ShapeMessage {
     /// initial sync of a large shape is mostly this). A subset snapshot's rows
     /// also carry its `snapshot_mark`.
     public static func appendSnapshotRow(_ row: [String: String?], table: TableSchema, columns: [String], relation: String,
-                                         snapshotMark: Int? = nil, to out: inout String) {
-        out += "{\"key\":"
+                                         snapshotMark: Int? = nil, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"key":"#.utf8)
         JSONText.appendQuoted(table.rowKey(row), to: &out)
-        out += ",\"value\":"
+        out.append(contentsOf: #","value":"#.utf8)
         JSONText.appendRow(row, columns: columns, to: &out)
-        out += ",\"headers\":{\"operation\":\"insert\",\"relation\":"
-        out += relation
-        if let snapshotMark { out += ",\"snapshot_mark\":\(snapshotMark)" }
-        out += "}}"
+        out.append(contentsOf: #","headers":{"operation":"insert","relation":"#.utf8)
+        out.append(contentsOf: relation.utf8)
+        if let snapshotMark { out.append(contentsOf: #","snapshot_mark":\#(snapshotMark)"#.utf8) }
+        out.append(contentsOf: "}}".utf8)
     }
 
     /// A replicated change with `lsn`, `op_position`, `txids` and, on the

@@ -62,19 +62,19 @@ extension Shape {
     /// ending with `snapshot-end`.
     func makeSnapshotChunks(_ snapshot: TableSnapshot, chunkBytes: Int) -> [String] {
         var chunks: [String] = []
-        var current = ""
+        var current: [UInt8] = []
         current.reserveCapacity(min(chunkBytes, 1 << 24) + 1024)
         for row in snapshot.rows {
-            if !current.isEmpty { current += "," }
+            if !current.isEmpty { current.append(UInt8(ascii: ",")) }
             ShapeMessage.appendSnapshotRow(row, table: resolved.table, columns: resolved.selectedColumns, relation: relation, to: &current)
-            if current.utf8.count >= chunkBytes {
-                chunks.append(current)
-                current = ""
+            if current.count >= chunkBytes {
+                chunks.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
             }
         }
-        if !current.isEmpty { current += "," }
-        current += ShapeMessage.snapshotEnd(xmin: snapshot.xmin, xmax: snapshot.xmax, xip: snapshot.xip)
-        chunks.append(current)
+        if !current.isEmpty { current.append(UInt8(ascii: ",")) }
+        current.append(contentsOf: ShapeMessage.snapshotEnd(xmin: snapshot.xmin, xmax: snapshot.xmax, xip: snapshot.xip).utf8)
+        chunks.append(String(decoding: current, as: UTF8.self))
         return chunks
     }
 }

@@ -20,9 +20,9 @@ extension SyncService {
         }
         // Electric marks each subset with a random number the client tracks it by.
         let mark = Int.random(in: 0..<(1 << 31))
-        var data = ""
+        var data: [UInt8] = []
         for row in snapshot.rows {
-            if !data.isEmpty { data += "," }
+            if !data.isEmpty { data.append(UInt8(ascii: ",")) }
             ShapeMessage.appendSnapshotRow(row, table: shape.resolved.table, columns: shape.resolved.selectedColumns,
                                            relation: shape.relation, snapshotMark: mark, to: &data)
         }
@@ -31,6 +31,6 @@ extension SyncService {
             ("xip_list", "[" + snapshot.xip.map { JSONText.quoted(String($0)) }.joined(separator: ",") + "]"),
             ("snapshot_mark", String(mark)), ("database_lsn", JSONText.quoted(String(snapshot.lsn))),
         ])
-        return reply.subset(body: "{\"metadata\":" + metadata + ",\"data\":[" + data + "]}", offset: offset)
+        return reply.subset(body: "{\"metadata\":" + metadata + ",\"data\":[" + String(decoding: data, as: UTF8.self) + "]}", offset: offset)
     }
 }

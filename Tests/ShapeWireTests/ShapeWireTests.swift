@@ -46,6 +46,10 @@ struct MessageTests {
         #expect(decoded["b"] is NSNull)
         #expect(decoded["c"] as? String == "plain")
         #expect(!row.contains("\u{2028}"))
+        // Exactly these escapes; other characters, E2 sequences included (… €), stay raw.
+        #expect(JSONText.quoted("a\u{08}\u{0C}\u{07}\u{1F}\u{2028}\u{2029}…€\"\\\r") == #""a\b\f\u0007\u001f\u2028\u2029…€\"\\\r""#)
+        #expect(JSONText.quoted("plain é 🎉") == "\"plain é 🎉\"")
+        #expect(JSONText.quoted("ends in E2 byte run \u{2028}") == #""ends in E2 byte run \u2028""#)
     }
 
     @Test func changeMessagesCarryTheLiveHeaders() throws {
