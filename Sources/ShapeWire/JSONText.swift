@@ -51,40 +51,14 @@ public enum JSONText {
         value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }
     }
 
-    /// The escapes JSON requires (quote, backslash, control characters), plus
-    /// U+2028 and U+2029, which JavaScript before ES2019 does not accept raw.
+    /// Copies `bytes` to `out`, escaping what JSON requires (quote, backslash,
+    /// control characters) and U+2028 and U+2029, which JavaScript before
+    /// ES2019 does not accept raw. Runs between escapes are copied whole.
     private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         var runStart = 0
         var index = 0
         while index < bytes.count {
-            let byte = bytes[index]
-            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0xE2 {
-                index += 1
-                continue
-            }
-            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; any other E2 sequence is copied as it is.
-            var length = 1
-            let escape: String?
-            switch byte {
-            case UInt8(ascii: "\""): escape = "\\\""
-            case UInt8(ascii: "\\"): escape = "\\\\"
-            case UInt8(ascii: "\n"): escape = "\\n"
-            case UInt8(ascii: "\r"): escape = "\\r"
-            case UInt8(ascii: "\t"): escape = "\\t"
-            case 0x08: escape = "\\b"
-            case 0x0C: escape = "\\f"
-            case 0xE2:
-                if index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
-                    escape = bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029"
-                    length = 3
-                } else {
-                    escape = nil
-                }
-            default:
-                let hex = String(byte, radix: 16)
-                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            }
-            guard let escape else {
+            guard let (escape, length) = escape(bytes, at: index) else {
                 index += 1
                 continue
             }
@@ -94,6 +68,30 @@ public enum JSONText {
             runStart = index
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+    }
+
+    /// The escape for the character starting at `index` and how many bytes it
+    /// replaces, or nil when it is copied as it is.
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (String, Int)? {
+        switch bytes[index] {
+        case UInt8(ascii: "\""): return ("\\\"", 1)
+        case UInt8(ascii: "\\"): return ("\\\\", 1)
+        case UInt8(ascii: "\n"): return ("\\n", 1)
+        case UInt8(ascii: "\r"): return ("\\r", 1)
+        case UInt8(ascii: "\t"): return ("\\t", 1)
+        case 0x08: return ("\\b", 1)
+        case 0x0C: return ("\\f", 1)
+        case let byte where byte < 0x20:
+            let hex = String(byte, radix: 16)
+            return ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex, 1)
+        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; other E2 sequences stay raw.
+        case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && bytes[index + 2] == 0xA8:
+            return ("\\u2028", 3)
+        case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && bytes[index + 2] == 0xA9:
+            return ("\\u2029", 3)
+        default:
+            return nil
+        }
     }
 
     /// A JSON object from already-encoded member values, in the given order.

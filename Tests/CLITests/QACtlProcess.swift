@@ -4,11 +4,7 @@ import QACtlTestSupport
 
 /// Runs the built `qactl` as a real process: real argv, stdin, stdout, stderr, exit code.
 struct QACtlProcess {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Result = CommandRunner.Output
 
     /// The directory holding the built products (`qactl`, the test bundle, …).
     static let productsDirectory: URL = {
@@ -30,9 +26,7 @@ struct QACtlProcess {
     /// the tests. A run past `timeout` is killed and throws, so a hang fails
     /// the test instead of the whole run.
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: Duration = .seconds(300)) throws -> Result {
-        let output = try CommandRunner.run(
-            executable, arguments, input: stdin, environment: environment, unsetting: ["QACTL_DATA_DIR"], timeout: timeout)
-        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
+        try CommandRunner.run(executable, arguments, input: stdin, environment: environment, unsetting: ["QACTL_DATA_DIR"], timeout: timeout)
     }
 }
 

@@ -37,7 +37,7 @@ public enum HTTP {
         let response: HTTPClientResponse
         do {
             response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
-        } catch let error as HTTPClientError where error == .remoteConnectionClosed && (method == .GET || method == .HEAD) {
+        } catch where isStaleConnection(error) && (method == .GET || method == .HEAD) {
             // The shared pool may hand out a keep-alive connection that the server closed as it
             // was taken (idle close, restart): a read is sent again once, as browsers do.
             response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
@@ -46,5 +46,11 @@ public enum HTTP {
         var headerMap: [String: String] = [:]
         for header in response.headers { headerMap[header.name.lowercased()] = header.value }
         return ServerAnswer(status: Int(response.status.code), headers: headerMap, body: buffer.readString(length: buffer.readableBytes) ?? "")
+    }
+
+    /// How a request on a connection the server already closed fails: seen as the
+    /// close arriving (`remoteConnectionClosed`) or as the write failing (`ioOnClosedChannel`).
+    private static func isStaleConnection(_ error: any Error) -> Bool {
+        (error as? HTTPClientError) == .remoteConnectionClosed || (error as? ChannelError) == .ioOnClosedChannel
     }
 }
