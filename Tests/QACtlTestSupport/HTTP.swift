@@ -34,13 +34,14 @@ public enum HTTP {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let deadline = TimeAmount.seconds(Int64(timeout.components.seconds))
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
+            response = try await HTTPClient.shared.execute(request, timeout: deadline)
         } catch where isStaleConnection(error) && (method == .GET || method == .HEAD) {
             // The shared pool may hand out a keep-alive connection that the server closed as it
             // was taken (idle close, restart): a read is sent again once, as browsers do.
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
+            response = try await HTTPClient.shared.execute(request, timeout: deadline)
         }
         var buffer = try await response.body.collect(upTo: 256 << 20)
         var headerMap: [String: String] = [:]
