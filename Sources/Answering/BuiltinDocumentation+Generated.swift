@@ -703,7 +703,10 @@ txid; on PostgreSQL a send is one statement (`qactl_send_question`), one round t
 A read: the commit reaches the change log (SQLite triggers, or pgoutput →
 `ReplicationPump`, which stores what arrived meanwhile as one batch → `FeedLog`;
 `SlotConfirmer` syncs the log and confirms the slot about once a second) →
-`SyncService` routes the transaction to the shapes it matches; each shape's
+`SyncService` takes what this process just committed from memory (each group commit,
+and each stored batch, is published to `RecentTransactions` with its change sequences;
+the log file is read when that is not all there is, and every 50 ms for other
+processes' commits) and routes the transaction to the shapes it matches; each shape's
 consumer appends it to its log and wakes its parked polls (one `LongPollTimer` times
 them out) → `GET /shape` (shape token checked by the `Gatekeeper`, which takes
 table, `where` and params from the token only) → the Electric wire format. A live

@@ -29,6 +29,10 @@ public struct PostgresShapeSource: ShapeSource {
         try await log.transactions(afterSequence: sequence, limit: limit)
     }
 
+    public func recentTransactions(afterSequence sequence: Int64, limit: Int) -> [CommittedTransaction]? {
+        log.recentTransactions(afterSequence: sequence, limit: limit)
+    }
+
     public func onCommit(_ observer: @escaping @Sendable () -> Void) { log.onCommit(observer) }
     public func whenCaughtUp() async throws {}
     public func saveShape(_ record: ShapeRecord) async throws { try await log.saveShape(record) }

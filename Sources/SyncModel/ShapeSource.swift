@@ -16,6 +16,12 @@ public protocol ShapeSource: Sendable {
     func lastLSN() async throws -> UInt64
     /// Whole committed transactions with changes after `sequence`, in commit order.
     func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction]
+    /// What this process committed last, without reading the log: whole
+    /// transactions after `sequence` (about `limit` changes), empty when
+    /// `sequence` is the newest change this process committed, nil when the
+    /// log must be read. Commits of other processes are not in it: only a
+    /// read of the log finds them, so this answers wakes by ``onCommit(_:)``.
+    func recentTransactions(afterSequence sequence: Int64, limit: Int) -> [CommittedTransaction]?
     /// Runs `observer` after each commit the log learns about in this process.
     func onCommit(_ observer: @escaping @Sendable () -> Void)
     /// Housekeeping the feed does whenever it has caught up.
@@ -29,4 +35,8 @@ public protocol ShapeSource: Sendable {
     /// Deletes change-log entries up to and including `sequence`: no shape
     /// replays from before it any more.
     func compactChanges(through sequence: Int64) async throws
+}
+
+extension ShapeSource {
+    public func recentTransactions(afterSequence sequence: Int64, limit: Int) -> [CommittedTransaction]? { nil }
 }

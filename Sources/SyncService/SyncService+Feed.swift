@@ -11,7 +11,7 @@ extension SyncService {
         let ticker = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                await self?.wakeFeed()
+                await self?.wakeFeed(.tick)
             }
         }
         let maintenance = Task { [weak self, interval = maintenanceInterval] in
@@ -32,15 +32,20 @@ extension SyncService {
     }
 
     private func follow() async {
+        // The first pass reads the log; so does every tick.
+        var wake = FeedWake.tick
         while !isShuttingDown && !Task.isCancelled {
             do {
                 // A short read is not the log's end: both stores stop at a transaction's
-                // boundary. Only an empty read says the feed is caught up.
-                let transactions = try await store.transactions(afterSequence: position, limit: 5000)
+                // boundary. Only an empty read says the feed is caught up. Woken by this
+                // process's commits, the feed takes them from memory when the store can
+                // tell it that they are all there is (other processes' wait for a tick).
+                let recent = wake == .commit ? store.recentTransactions(afterSequence: position, limit: 5000) : nil
+                let transactions = if let recent { recent } else { try await store.transactions(afterSequence: position, limit: 5000) }
                 if transactions.isEmpty {
                     if !isCaughtUp { markCaughtUp() }
-                    try await store.whenCaughtUp()
-                    await waitForCommit()
+                    if wake == .tick { try await store.whenCaughtUp() }
+                    wake = await waitForCommit()
                     continue
                 }
                 for transaction in transactions { apply(transaction) }
@@ -59,26 +64,26 @@ extension SyncService {
         guard !pokeInFlight.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Task {
             self.pokeInFlight.store(false, ordering: .releasing)
-            await self.wakeFeed()
+            await self.wakeFeed(.commit)
         }
     }
 
-    func wakeFeed() {
+    /// Wakes the feed, or leaves the wake for its next wait; a tick outweighs a commit.
+    func wakeFeed(_ wake: FeedWake) {
         if let waiter = feedWaiter {
             feedWaiter = nil
-            waiter.resume()
-        } else {
-            feedPoked = true
+            waiter.resume(returning: wake)
+        } else if feedWake != .tick {
+            feedWake = wake
         }
     }
 
-    private func waitForCommit() async {
-        if feedPoked {
-            feedPoked = false
-            return
+    private func waitForCommit() async -> FeedWake {
+        if let pending = feedWake {
+            feedWake = nil
+            return pending
         }
-        await withCheckedContinuation { feedWaiter = $0 }
-        feedPoked = false
+        return await withCheckedContinuation { feedWaiter = $0 }
     }
 
     private func markCaughtUp() {

@@ -13,6 +13,11 @@ import SyncModel
 /// let answer = await sync.respond(call, trusted: false)
 /// ```
 public actor SyncService {
+    /// Why the feed woke: this process committed, or it is time to look for other processes' commits.
+    enum FeedWake: Sendable {
+        case commit, tick
+    }
+
     public struct Configuration: Sendable {
         /// Required in `?secret=` on untrusted calls; nil refuses every untrusted caller.
         public var secret: String?
@@ -78,8 +83,9 @@ public actor SyncService {
     /// The change-log sequence up to which every transaction has been applied.
     var position: Int64 = 0
     var nextWaiterID = 0
-    var feedWaiter: CheckedContinuation<Void, Never>?
-    var feedPoked = false
+    var feedWaiter: CheckedContinuation<FeedWake, Never>?
+    /// A wake that came while the feed was busy, for its next wait.
+    var feedWake: FeedWake?
     var readinessWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     var lastApplyLag: Duration?
     /// The change-log position below which the log was last compacted.
@@ -214,7 +220,7 @@ public actor SyncService {
     public func shutdown() {
         stopping.store(true, ordering: .releasing)
         for shape in shapes.values { shape.close() }
-        feedWaiter?.resume()
+        feedWaiter?.resume(returning: .tick)
         feedWaiter = nil
         let waiting = readinessWaiters
         readinessWaiters.removeAll()

@@ -120,6 +120,38 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    /// The server's own commits reach the feed from memory; a shell's commit in
+    /// between (or after) must still be read from the file, in commit order.
+    @Test func serverAndShellWritesInterleavedAllReachALiveSubscriber() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
+        let api = ServerAPI(server: server)
+        let token = try await api.authToken("alice")
+        let client = ShapeClient(server: server)
+        var subscription = try await client.subscribe(shape)
+        var expected: [String] = []
+        for round in 1...4 {
+            expected.append(try await api.conversation("api-\(round)", token: token))
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            shell.arguments = ["sqlite3", dir.path + "/qactl.sqlite",
+                "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES ('shell-\(round)', 'alice', 'Shell', '2026-11-29 10:00:00.000000+00', '2026-11-29 10:00:00.000000+00');"]
+            try shell.run()
+            shell.waitUntilExit()
+            #expect(shell.terminationStatus == 0)
+            expected.append("shell-\(round)")
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while subscription.rows.count < expected.count && ContinuousClock.now < deadline {
+            try await client.poll(&subscription, live: true)
+        }
+        let inserted = subscription.operations.compactMap { message -> String? in
+            guard (message["headers"] as? [String: Any])?["operation"] as? String == "insert" else { return nil }
+            return (message["value"] as? [String: Any])?["id"] as? String
+        }
+        #expect(inserted == expected)
+        try await server.stop()
+    }
+
     @Test func offsetNowAndChangesOnlySkipHistory() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let data = try TestData(server: server)

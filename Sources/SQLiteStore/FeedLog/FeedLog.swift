@@ -11,7 +11,8 @@ public final class FeedLog: Sendable {
     let queue: DatabasePool
     private let observers = Mutex<[@Sendable () -> Void]>([])
     /// What ``append(contentsOf:confirmedLSN:)`` stored last, for ``transactions(afterSequence:limit:)``.
-    private let recent = RecentTransactions()
+    /// A replication batch can be thousands of changes: room for a few.
+    private let recent = RecentTransactions(capacity: 4_096)
 
     public init(path: String, startAfresh: Bool = false) throws(StoreError) {
         self.path = path
@@ -170,6 +171,10 @@ public final class FeedLog: Sendable {
 
     /// Whole transactions with changes after `sequence`, in commit order; a
     /// transaction is never split (one larger than `limit` comes alone).
+    public func recentTransactions(afterSequence sequence: Int64, limit: Int) -> [CommittedTransaction]? {
+        recent.transactions(afterSequence: sequence, limit: limit)
+    }
+
     public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
         if let held = recent.transactions(afterSequence: sequence, limit: limit) { return held }
         return try await queue.read { db in

@@ -9,7 +9,11 @@ import SyncModel
 /// write that throws is rolled back alone and the others commit; each gets
 /// its own result (and, through ``SQLiteDatabase/transaction(_:)``, its own
 /// txid). Nothing waits for company: an idle store runs a lone write at once.
-final class GroupCommit: Sendable {
+///
+/// `Opening` is what a batch's prologue notes before its writes for its
+/// epilogue, which runs after them in the same transaction and returns what
+/// to do once the batch has committed (before any writer hears of it).
+final class GroupCommit<Opening>: Sendable {
     /// One write waiting for a batch.
     private struct Job: Sendable {
         let work: @Sendable (Database) throws -> any Sendable
@@ -22,16 +26,20 @@ final class GroupCommit: Sendable {
     }
 
     /// The most writes one transaction takes; the rest wait for the next one.
-    static let maximumBatch = 256
+    static var maximumBatch: Int { 256 }
 
     private let writer: DatabasePool
     /// Runs first in every batch (before the first savepoint).
-    private let prologue: @Sendable (Database) throws -> Void
+    private let prologue: @Sendable (Database) throws -> Opening
+    /// Runs last in every batch (after the last savepoint); what it returns runs after the commit.
+    private let epilogue: @Sendable (Database, Opening) -> (@Sendable () -> Void)
     private let queue = Mutex(Queue())
 
-    init(writer: DatabasePool, prologue: @escaping @Sendable (Database) throws -> Void) {
+    init(writer: DatabasePool, prologue: @escaping @Sendable (Database) throws -> Opening,
+         epilogue: @escaping @Sendable (Database, Opening) -> (@Sendable () -> Void)) {
         self.writer = writer
         self.prologue = prologue
+        self.epilogue = epilogue
     }
 
     /// Runs `work` in the next batch; returns its result once the batch committed.
@@ -69,13 +77,16 @@ final class GroupCommit: Sendable {
             outcomes = try await SQLiteDatabase.classifyingErrors {
                 try await writer.writeWithoutTransaction { db in
                     var outcomes: [Result<any Sendable, any Error>] = []
+                    var committed: (@Sendable () -> Void)?
                     try db.inTransaction(.immediate) {
-                        try prologue(db)
+                        let opening = try prologue(db)
                         for job in batch {
                             outcomes.append(Self.inSavepoint(db, job.work))
                         }
+                        committed = epilogue(db, opening)
                         return .commit
                     }
+                    committed?()
                     return outcomes
                 }
             }

@@ -22,23 +22,30 @@ extension SQLiteDatabase {
     /// At most about `limit` changes are read, but a transaction is never split:
     /// one larger than `limit` is returned alone, whole.
     public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
+        try await pool.read { db in try Self.transactions(db, afterSequence: sequence, limit: limit) }
+    }
+
+    /// What this process's group commits wrote last (see ``RecentTransactions``).
+    public func recentTransactions(afterSequence sequence: Int64, limit: Int) -> [CommittedTransaction]? {
+        recent.transactions(afterSequence: sequence, limit: limit)
+    }
+
+    static func transactions(_ db: Database, afterSequence sequence: Int64, limit: Int) throws -> [CommittedTransaction] {
         // The commit time comes with each change (one query, not one per transaction).
         let columns = "c.seq, c.txid, c.tbl, c.op, c.old_row, c.new_row, t.committed_ms FROM _qactl_changes c JOIN _qactl_tx t ON t.txid = c.txid"
-        return try await pool.read { db in
-            var rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) WHERE c.seq > ? ORDER BY c.seq LIMIT ?"),
-                arguments: [sequence, limit])
-            if rows.count == limit, let lastTxid = rows.last?[1] as Int64? {
-                if rows.first?[1] as Int64? == lastTxid {
-                    // One transaction fills the batch: read all of it.
-                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) WHERE c.seq > ? AND c.txid = ? ORDER BY c.seq"),
-                        arguments: [sequence, lastTxid])
-                } else {
-                    // The last transaction may continue past the batch: leave it for the next read.
-                    rows.removeAll { ($0[1] as Int64) == lastTxid }
-                }
+        var rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) WHERE c.seq > ? ORDER BY c.seq LIMIT ?"),
+            arguments: [sequence, limit])
+        if rows.count == limit, let lastTxid = rows.last?[1] as Int64? {
+            if rows.first?[1] as Int64? == lastTxid {
+                // One transaction fills the batch: read all of it.
+                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) WHERE c.seq > ? AND c.txid = ? ORDER BY c.seq"),
+                    arguments: [sequence, lastTxid])
+            } else {
+                // The last transaction may continue past the batch: leave it for the next read.
+                rows.removeAll { ($0[1] as Int64) == lastTxid }
             }
-            return try Self.group(rows, db: db)
         }
+        return try group(rows, db: db)
     }
 
     /// Groups consecutive changes of one txid into transactions.

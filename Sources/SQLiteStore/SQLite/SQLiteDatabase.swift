@@ -17,7 +17,11 @@ import SyncModel
 public final class SQLiteDatabase: AppStore, ShapeSource {
     public let path: String
     let pool: DatabasePool
-    private let groupCommit: GroupCommit
+    /// Each batch notes the change log's last sequence before its writes.
+    private let groupCommit: GroupCommit<Int64>
+    /// What this process's batches committed to the change log, for the feed.
+    /// The feed takes a batch as soon as it is committed: room for a few of the largest (256 writes).
+    let recent = RecentTransactions(capacity: 1_024)
     /// Called after each of this process's write transactions commits.
     private let commitObservers = Mutex<[@Sendable () -> Void]>([])
 
@@ -45,10 +49,22 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             throw StoreError(.migration, "cannot migrate the SQLite database \(path): \(Self.describe(error))")
         }
         SQLiteFile.markCreated(path)
+        let recent = self.recent
         groupCommit = GroupCommit(writer: pool) { db in
             // A transaction some other program left open is complete: it committed.
             try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1").execute()
+            return try Self.lastAssignedSequence(db)
+        } epilogue: { db, before in
+            // The batch's changes, read while they are in the writer's cache, go to the
+            // feed from memory. Failing that, the feed reads the file (always right).
+            guard let written = try? Self.transactions(db, afterSequence: before, limit: .max) else { return { recent.forget() } }
+            return { recent.published(written) }
         }
+    }
+
+    /// The last change sequence ever assigned (AUTOINCREMENT never reuses one), 0 when none.
+    private static func lastAssignedSequence(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = '_qactl_changes'")) ?? 0
     }
 
     static func describe(_ error: any Error) -> String {

@@ -1,12 +1,14 @@
 import Synchronization
 import SyncModel
 
-/// The transactions the feed log stored last, as stored (with their change
-/// sequences), so the sync service takes what the pump just wrote without
-/// reading it back from SQLite. It answers only when it holds everything after
-/// the asked position up to the newest stored change; otherwise the caller
-/// reads the file, which is always right. This holds only while every commit
-/// to `feed_changes` in this process is published here (``FeedLog/append(contentsOf:confirmedLSN:)``).
+/// The transactions this process committed to a change log last, as stored
+/// (with their change sequences), so the sync service takes what was just
+/// written without reading it back from SQLite. It answers only when it holds
+/// everything after the asked position up to the newest change this process
+/// committed; otherwise the caller reads the file, which is always right. This
+/// holds only while every commit of this process to the log is published here
+/// (``FeedLog/append(contentsOf:confirmedLSN:)``, the embedded store's group
+/// commit), or the held ones are forgotten.
 final class RecentTransactions: Sendable {
     private struct Held {
         var transactions: [CommittedTransaction] = []
@@ -14,9 +16,13 @@ final class RecentTransactions: Sendable {
     }
 
     /// Between this many changes and twice as many are kept (whole transactions): a few MB at most.
-    static let capacity = 4_096
+    let capacity: Int
 
     private let held = Mutex(Held())
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
 
     /// Adds transactions just committed to the log. A batch that does not
     /// continue the held ones (published out of order, or after a reset)
@@ -30,14 +36,19 @@ final class RecentTransactions: Sendable {
             held.transactions.append(contentsOf: batch)
             held.changeCount += batch.reduce(0) { $0 + $1.changes.count }
             // Trimmed in bulk, down to the capacity once it is twice over: O(1) per change.
-            guard held.changeCount > 2 * Self.capacity else { return }
+            guard held.changeCount > 2 * capacity else { return }
             var dropped = 0
-            while held.changeCount > Self.capacity, held.transactions.count - dropped > 1 {
+            while held.changeCount > capacity, held.transactions.count - dropped > 1 {
                 held.changeCount -= held.transactions[dropped].changes.count
                 dropped += 1
             }
             held.transactions.removeFirst(dropped)
         }
+    }
+
+    /// Drops what is held: a commit could not be published, so readers must use the file.
+    func forget() {
+        held.withLock { $0 = Held() }
     }
 
     /// Whole transactions with changes after `sequence` (about `limit` changes),
