@@ -86,19 +86,30 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    /// Runs `sql` with the `sqlite3` shell on the server's database, a writer outside qactl.
+    private func shell(_ sql: String) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", dir.path + "/qactl.sqlite", sql]
+        try process.run()
+        let status = try await blocking {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        #expect(status == 0, "sqlite3 failed on: \(sql)")
+    }
+
+    private static func insertConversation(_ id: String) -> String {
+        "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES ('\(id)', 'alice', 'Shell', '2026-11-29 10:00:00.000000+00', '2026-11-29 10:00:00.000000+00');"
+    }
+
     @Test func aRowWrittenWithTheSqlite3ShellReachesALiveSubscriber() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "s3cret"])
         let client = ShapeClient(server: server)
         var subscription = try await client.subscribe(shape)
         let live = client.livePoll(subscription)
         try await Task.sleep(for: .milliseconds(200))
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        shell.arguments = ["sqlite3", dir.path + "/qactl.sqlite",
-            "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES ('from-shell', 'alice', 'Shell', '2026-11-29 10:00:00.000000+00', '2026-11-29 10:00:00.000000+00');"]
-        try shell.run()
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
+        try await shell(Self.insertConversation("from-shell"))
         let (answer, after) = try await live.value
         subscription = after
         let change = try #require(answer.changes.first)
@@ -109,11 +120,7 @@ import QACtlTestSupport
 
         // A second shell transaction gets a txid of its own.
         try await Task.sleep(for: .milliseconds(300))
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        second.arguments = ["sqlite3", dir.path + "/qactl.sqlite", "UPDATE conversations SET title = 'Shell 2' WHERE id = 'from-shell';"]
-        try second.run()
-        second.waitUntilExit()
+        try await shell("UPDATE conversations SET title = 'Shell 2' WHERE id = 'from-shell';")
         let update = try await client.poll(&subscription, live: true)
         let updateTxids = ((update.changes.first?["headers"] as? [String: Any])?["txids"] as? [Int]) ?? []
         #expect(updateTxids != (headers["txids"] as? [Int]))
@@ -131,13 +138,7 @@ import QACtlTestSupport
         var expected: [String] = []
         for round in 1...4 {
             expected.append(try await api.conversation("api-\(round)", token: token))
-            let shell = Process()
-            shell.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            shell.arguments = ["sqlite3", dir.path + "/qactl.sqlite",
-                "INSERT INTO conversations(id, user_id, title, created_at, updated_at) VALUES ('shell-\(round)', 'alice', 'Shell', '2026-11-29 10:00:00.000000+00', '2026-11-29 10:00:00.000000+00');"]
-            try shell.run()
-            shell.waitUntilExit()
-            #expect(shell.terminationStatus == 0)
+            try await shell(Self.insertConversation("shell-\(round)"))
             expected.append("shell-\(round)")
         }
         let deadline = ContinuousClock.now + .seconds(20)
