@@ -169,12 +169,14 @@ public final class FeedLog: Sendable {
         UInt64(try await meta("last_lsn").flatMap(Int64.init) ?? 0)
     }
 
-    /// Whole transactions with changes after `sequence`, in commit order; a
-    /// transaction is never split (one larger than `limit` comes alone).
+    /// What ``append(contentsOf:confirmedLSN:)`` stored last, when it is all
+    /// there is after `sequence` (the pump is this log's only writer).
     public func recentTransactions(afterSequence sequence: Int64, limit: Int) -> [CommittedTransaction]? {
         recent.transactions(afterSequence: sequence, limit: limit)
     }
 
+    /// Whole transactions with changes after `sequence`, in commit order; a
+    /// transaction is never split (one larger than `limit` comes alone).
     public func transactions(afterSequence sequence: Int64, limit: Int) async throws -> [CommittedTransaction] {
         if let held = recent.transactions(afterSequence: sequence, limit: limit) { return held }
         return try await queue.read { db in
