@@ -40,7 +40,9 @@ extension SQLiteDatabase {
         let request = WriteRules.Request.question(id: questionID, user: user, conversation: conversation, answerID: answerID, content: content)
         return try await idempotentWrite(request) { db, txid in
             let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM conversations WHERE id = ?"), arguments: [conversation])
-            let taken = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM messages WHERE id IN (?, ?)"), arguments: [questionID, answerID])
+            // Two lookups, not `IN (?, ?)`: SQLite builds a temporary b-tree for an IN list.
+            let taken = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM messages WHERE id = ? UNION ALL SELECT id FROM messages WHERE id = ?"), arguments: [questionID, answerID])
             let verdict = WriteRules.sendQuestion(request, answerID: answerID, conversationOwner: owner, taken: taken)
             if let refusal = verdict.refusal(as: SentQuestion.self) { return refusal }
             let (asked, placed) = WriteRules.questionTimes(now: now)
