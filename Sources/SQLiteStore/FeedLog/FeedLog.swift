@@ -61,7 +61,7 @@ public final class FeedLog: Sendable {
     // MARK: - Meta
 
     public func meta(_ key: String) async throws -> String? {
-        try await queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = ?", arguments: [key]) }
+        try await queue.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM feed_meta WHERE key = ?"), arguments: [key]) }
     }
 
     public func setMeta(_ key: String, _ value: String) async throws {
@@ -70,8 +70,12 @@ public final class FeedLog: Sendable {
         }
     }
 
+    /// Cached statements here and in the log's other per-batch reads and
+    /// writes: preparing them again for every appended batch was most of an
+    /// append's CPU time under load.
     private static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
-        try db.execute(sql: "INSERT INTO feed_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        try db.cachedStatement(sql: "INSERT INTO feed_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .execute(arguments: [key, value])
     }
 
     /// After a gap in the replication stream (a lost slot replaced by one
@@ -125,7 +129,7 @@ public final class FeedLog: Sendable {
     public func append(contentsOf transactions: [CommittedTransaction], confirmedLSN: UInt64? = nil) async throws -> Int {
         let stored = try await queue.write { db -> [CommittedTransaction] in
             if let confirmedLSN { try Self.setMeta(db, "confirmed_lsn", String(confirmedLSN)) }
-            var last = UInt64(try String.fetchOne(db, sql: "SELECT value FROM feed_meta WHERE key = 'last_lsn'").flatMap(Int64.init) ?? 0)
+            var last = UInt64(try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM feed_meta WHERE key = 'last_lsn'")).flatMap(Int64.init) ?? 0)
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO feed_changes(txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             var stored: [CommittedTransaction] = []
@@ -162,7 +166,7 @@ public final class FeedLog: Sendable {
     // MARK: - Reading
 
     public func lastSequence() async throws -> Int64 {
-        try await queue.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce((SELECT max(seq) FROM feed_changes), (SELECT seq FROM sqlite_sequence WHERE name = 'feed_changes'))") ?? 0 }
+        try await queue.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce((SELECT max(seq) FROM feed_changes), (SELECT seq FROM sqlite_sequence WHERE name = 'feed_changes'))")) ?? 0 }
     }
 
     public func lastLSN() async throws -> UInt64 {
@@ -181,10 +185,10 @@ public final class FeedLog: Sendable {
         if let held = recent.transactions(afterSequence: sequence, limit: limit) { return held }
         return try await queue.read { db in
             let columns = "seq, txid, lsn, committed_ms, op_position, tbl, op, old_row, new_row"
-            var rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM feed_changes WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit])
+            var rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM feed_changes WHERE seq > ? ORDER BY seq LIMIT ?"), arguments: [sequence, limit])
             if rows.count == limit, let lastLSN = rows.last?[2] as Int64? {
                 if rows.first?[2] as Int64? == lastLSN {
-                    rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM feed_changes WHERE seq > ? AND lsn = ? ORDER BY seq", arguments: [sequence, lastLSN])
+                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM feed_changes WHERE seq > ? AND lsn = ? ORDER BY seq"), arguments: [sequence, lastLSN])
                 } else {
                     rows.removeAll { ($0[2] as Int64) == lastLSN }
                 }
