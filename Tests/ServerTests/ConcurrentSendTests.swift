@@ -84,6 +84,11 @@ import Testing
             try Int.fetchAll(db, sql: "SELECT count(*) FROM _qactl_changes c JOIN messages m ON json_extract(c.new_row, '$.id') = m.id GROUP BY c.txid")
         }
         #expect(changesPerTxid.allSatisfy { $0 == 2 })
+        // A refused send shares its batch with accepted ones and leaves nothing behind, not even its transaction number.
+        let emptyTransactions = try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM _qactl_tx WHERE txid NOT IN (SELECT txid FROM _qactl_changes)")
+        }
+        #expect(emptyTransactions == 0)
         try await server.stop()
     }
 }

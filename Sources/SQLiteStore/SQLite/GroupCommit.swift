@@ -5,9 +5,9 @@ import SyncModel
 
 /// Group commit for the embedded store: writes that arrive while one SQLite
 /// transaction is running wait, and then share the next one (one BEGIN, one
-/// COMMIT, one fsync). Each write still runs in a savepoint of its own, so a
-/// write that throws is rolled back alone and the others commit; each gets
-/// its own result (and, through ``SQLiteDatabase/transaction(_:)``, its own
+/// COMMIT, one fsync). A write that throws is rolled back alone and the
+/// others commit (the batch then runs again, each write in a savepoint of
+/// its own); each gets its own result (and, through ``SQLiteDatabase/transaction(_:)``, its own
 /// txid). Nothing waits for company: an idle store runs a lone write at once.
 ///
 /// `Opening` is what a batch's prologue notes before its writes for its
@@ -97,18 +97,14 @@ final class GroupCommit<Opening>: Sendable {
 
     /// Runs `batch` in one transaction, then answers each of its writes.
     private func run(_ batch: [Job], _ db: Database) {
-        var outcomes: [Result<any Sendable, any Error>] = []
+        let outcomes: [Result<any Sendable, any Error>]
         do {
-            var committed: (@Sendable () -> Void)?
-            try db.inTransaction(.immediate) {
-                let opening = try prologue(db)
-                for job in batch {
-                    outcomes.append(Self.inSavepoint(db, job.work))
-                }
-                committed = epilogue(db, opening)
-                return .commit
+            // Optimistic first; only a batch with a write that throws pays for savepoints.
+            guard let done = try attempt(batch, db, isolating: false) ?? attempt(batch, db, isolating: true) else {
+                throw StoreError(.failed, "a group commit ran its writes in savepoints and still did not commit")
             }
-            committed?()
+            done.committed()
+            outcomes = done.outcomes
         } catch {
             // BEGIN or COMMIT failed: none of the batch happened.
             let failure = SQLiteDatabase.classify(error)
@@ -121,6 +117,31 @@ final class GroupCommit<Opening>: Sendable {
             case .failure(let error): job.continuation.resume(throwing: SQLiteDatabase.classify(error))
             }
         }
+    }
+
+    /// One run of `batch` in a transaction: its outcomes, and what to do now
+    /// that it committed. Not `isolating`, the writes run one after the
+    /// other, and the first that throws rolls the whole transaction back
+    /// (nil: nothing happened). `isolating`, each write runs in a savepoint
+    /// of its own, so one that throws is rolled back alone. A savepoint per
+    /// write costs two statements and a copy of every page the write
+    /// touches, for the rare batch that needs it.
+    private func attempt(_ batch: [Job], _ db: Database, isolating: Bool)
+        throws -> (outcomes: [Result<any Sendable, any Error>], committed: @Sendable () -> Void)? {
+        var outcomes: [Result<any Sendable, any Error>] = []
+        outcomes.reserveCapacity(batch.count)
+        var committed: (@Sendable () -> Void)?
+        try db.inTransaction(.immediate) {
+            let opening = try prologue(db)
+            for job in batch {
+                let outcome = isolating ? Self.inSavepoint(db, job.work) : Result { try job.work(db) }
+                if case .failure = outcome, !isolating { return .rollback }
+                outcomes.append(outcome)
+            }
+            committed = epilogue(db, opening)
+            return .commit
+        }
+        return committed.map { (outcomes, $0) }
     }
 
     /// Runs `work` in a savepoint, rolled back if it throws.
