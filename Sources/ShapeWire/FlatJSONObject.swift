@@ -31,7 +31,9 @@ public enum FlatJSONObject {
         mutating func object() -> [String: String?]? {
             skipSpace()
             guard take(UInt8(ascii: "{")) else { return nil }
+            // Room for a typical row's columns at once: growing a dictionary key by key rehashes it.
             var row: [String: String?] = [:]
+            row.reserveCapacity(8)
             skipSpace()
             if take(UInt8(ascii: "}")) { return atEnd() ? row : nil }
             while true {
