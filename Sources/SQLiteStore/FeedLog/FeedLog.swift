@@ -9,7 +9,7 @@ import SyncModel
 public final class FeedLog: Sendable {
     public let path: String
     let queue: DatabasePool
-    private let observers = Mutex<[@Sendable () -> Void]>([])
+    private let observers = CommitObservers()
     /// What ``append(contentsOf:confirmedLSN:)`` stored last, for ``transactions(afterSequence:limit:)``.
     /// A replication batch can be thousands of changes: room for a few.
     private let recent = RecentTransactions(capacity: 4_096)
@@ -55,7 +55,7 @@ public final class FeedLog: Sendable {
     var catalog: ShapeCatalog { ShapeCatalog(writer: queue) }
 
     public func onCommit(_ observer: @escaping @Sendable () -> Void) {
-        observers.withLock { $0.append(observer) }
+        observers.add(observer)
     }
 
     // MARK: - Meta
@@ -154,7 +154,7 @@ public final class FeedLog: Sendable {
         guard !stored.isEmpty else { return 0 }
         // Committed: readers may take these from memory, then learn there is more.
         recent.published(stored)
-        for observer in observers.withLock({ $0 }) { observer() }
+        observers.notify()
         return stored.count
     }
 

@@ -51,7 +51,7 @@ final class GroupCommit<Opening>: Sendable {
                 queue.draining = true
                 return true
             }
-            if startDrain { Task { await self.drain() } }
+            if startDrain { drain() }
         }
         guard let result = value as? T else { preconditionFailure("a group-commit job returned \(type(of: value)), not \(T.self)") }
         return result
@@ -61,26 +61,17 @@ final class GroupCommit<Opening>: Sendable {
     /// lets the pool's other writes (catalog saves, compaction) in.
     static var turn: Duration { .milliseconds(20) }
 
-    /// Runs batches until no write is waiting. Batches follow each other on
-    /// the writer's queue without leaving it: going back to the task pool
-    /// between two batches cost about a millisecond per batch under load
-    /// (two thread hand-overs), time in which the writer did nothing.
-    private func drain() async {
-        while true {
-            do {
-                let more = try await writer.writeWithoutTransaction { db -> Bool in
-                    let end = ContinuousClock.now + Self.turn
-                    while let batch = self.take() {
-                        self.run(batch, db)
-                        if ContinuousClock.now >= end { return true }
-                    }
-                    return false
-                }
-                if !more { return }
-            } catch {
-                // The writer could not be had (a closed pool): the waiting writes fail.
-                guard let batch = take() else { return }
-                for job in batch { job.continuation.resume(throwing: SQLiteDatabase.classify(error)) }
+    /// Runs batches until no write is waiting, straight on the writer's
+    /// queue: batches follow each other there without a hand-over to the
+    /// task pool and back (about a millisecond per batch under load, time in
+    /// which the writer did nothing). After a turn the queue's other writes
+    /// (catalog saves, compaction) get their go, then the drain goes on.
+    private func drain() {
+        writer.asyncWriteWithoutTransaction { db in
+            let end = ContinuousClock.now + Self.turn
+            while let batch = self.take() {
+                self.run(batch, db)
+                if ContinuousClock.now >= end { return self.drain() }
             }
         }
     }

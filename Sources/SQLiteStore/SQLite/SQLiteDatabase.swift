@@ -22,8 +22,8 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     /// What this process's batches committed to the change log, for the feed.
     /// The feed takes a batch as soon as it is committed: room for a few of the largest (256 writes).
     let recent = RecentTransactions(capacity: 1_024)
-    /// Called after each of this process's write transactions commits.
-    private let commitObservers = Mutex<[@Sendable () -> Void]>([])
+    /// Told after each of this process's group commits.
+    private let commitObservers = CommitObservers()
 
     /// `startAfresh`: consent to a new, empty database where the data dir's
     /// is missing or empty (see ``SQLiteFile``).
@@ -49,7 +49,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             throw StoreError(.migration, "cannot migrate the SQLite database \(path): \(Self.describe(error))")
         }
         SQLiteFile.markCreated(path)
-        let recent = self.recent
+        let recent = self.recent, observers = commitObservers
         groupCommit = GroupCommit(writer: pool) { db in
             // A transaction some other program left open is complete: it committed.
             try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE open = 1").execute()
@@ -57,8 +57,12 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
         } epilogue: { db, before in
             // The batch's changes, read while they are in the writer's cache, go to the
             // feed from memory. Failing that, the feed reads the file (always right).
-            guard let written = try? Self.transactions(db, afterSequence: before, limit: .max) else { return { recent.forget() } }
-            return { recent.published(written) }
+            // The feed is woken from here, the moment the batch is in: not by
+            // the first of its writers to be resumed, a thread hand-over later.
+            guard let written = try? Self.transactions(db, afterSequence: before, limit: .max) else {
+                return { recent.forget(); observers.notify() }
+            }
+            return { recent.published(written); observers.notify() }
         }
     }
 
@@ -78,7 +82,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     /// Registers `observer` to run after every commit made through ``transaction(_:)``
     /// (the change feed uses it to pick up in-process writes at once).
     public func onCommit(_ observer: @escaping @Sendable () -> Void) {
-        commitObservers.withLock { $0.append(observer) }
+        commitObservers.add(observer)
     }
 
     /// Runs `body` in a write transaction of its own, numbered before `body`
@@ -94,7 +98,6 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             try db.cachedStatement(sql: "UPDATE _qactl_tx SET open = 0 WHERE txid = ?").execute(arguments: [Int64(txid)])
             return (result, txid)
         }
-        for observer in commitObservers.withLock({ $0 }) { observer() }
         return outcome
     }
 
