@@ -7,8 +7,9 @@ import SyncModel
 /// transaction is running wait, and then share the next one (one BEGIN, one
 /// COMMIT, one fsync). A write that throws is rolled back alone and the
 /// others commit (the batch then runs again, each write in a savepoint of
-/// its own); each gets its own result (and, through ``SQLiteDatabase/transaction(_:)``, its own
-/// txid). Nothing waits for company: an idle store runs a lone write at once.
+/// its own); each gets its own result (and, through
+/// ``SQLiteDatabase/transaction(_:)``, its own txid). Nothing waits for
+/// company: an idle store runs a lone write at once.
 ///
 /// `Opening` is what a batch's prologue notes before its writes for its
 /// epilogue, which runs after them in the same transaction and returns what

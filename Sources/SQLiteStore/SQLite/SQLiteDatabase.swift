@@ -79,7 +79,8 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     public var tables: [TableSchema] { DataModel.tables }
     public var sqlDialect: SQLDialect { .sqlite }
 
-    /// Registers `observer` to run after every commit made through ``transaction(_:)``
+    /// Registers `observer` to run after every group commit of writes made
+    /// through ``transaction(_:)``, once per batch, on the writer's thread
     /// (the change feed uses it to pick up in-process writes at once).
     public func onCommit(_ observer: @escaping @Sendable () -> Void) {
         commitObservers.add(observer)
