@@ -2,8 +2,8 @@ import Synchronization
 
 /// Who wants to hear that a store committed to its change log (the sync
 /// service's feed, through `ShapeSource.onCommit`). Told once per commit,
-/// from the committing thread, after the commit's transactions were
-/// published to ``RecentTransactions``.
+/// after the commit's transactions went to ``RecentTransactions`` (or what
+/// it held was forgotten, so the feed reads the file).
 final class CommitObservers: Sendable {
     private let observers = Mutex<[@Sendable () -> Void]>([])
 

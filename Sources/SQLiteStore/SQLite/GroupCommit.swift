@@ -35,6 +35,11 @@ final class GroupCommit<Opening>: Sendable {
     /// Runs last in every batch (after the last savepoint); what it returns runs after the commit.
     private let epilogue: @Sendable (Database, Opening) -> (@Sendable () -> Void)
     private let queue = Mutex(Queue())
+    /// Batches still to run with a savepoint per write straight away: after a
+    /// batch had to run again, the next few do not try without. Refusals come
+    /// in runs (a client's retries after a timeout are repeats), and a batch
+    /// run twice costs about twice the writer's time.
+    private let isolatedBatchesLeft = Atomic<Int>(0)
 
     init(writer: DatabasePool, prologue: @escaping @Sendable (Database) throws -> Opening,
          epilogue: @escaping @Sendable (Database, Opening) -> (@Sendable () -> Void)) {
@@ -57,6 +62,9 @@ final class GroupCommit<Opening>: Sendable {
         guard let result = value as? T else { preconditionFailure("a group-commit job returned \(type(of: value)), not \(T.self)") }
         return result
     }
+
+    /// How many batches run with savepoints after one had to run again.
+    static var isolatedAfterRefusal: Int { 16 }
 
     /// The longest one turn on the writer runs batches back to back before it
     /// lets the pool's other writes (catalog saves, compaction) in.
@@ -91,10 +99,15 @@ final class GroupCommit<Opening>: Sendable {
     private func run(_ batch: [Job], _ db: Database) {
         let outcomes: [Result<any Sendable, any Error>]
         do {
-            // Optimistic first; only a batch with a write that throws pays for savepoints.
-            guard let done = try attempt(batch, db, isolating: false) ?? attempt(batch, db, isolating: true) else {
-                throw StoreError(.failed, "a group commit ran its writes in savepoints and still did not commit")
+            // Without savepoints first, unless a batch needed them lately.
+            let isolate = isolatedBatchesLeft.load(ordering: .relaxed) > 0
+            if isolate { isolatedBatchesLeft.subtract(1, ordering: .relaxed) }
+            var done = isolate ? nil : try attempt(batch, db, isolating: false)
+            if done == nil {
+                if !isolate { isolatedBatchesLeft.store(Self.isolatedAfterRefusal, ordering: .relaxed) }
+                done = try attempt(batch, db, isolating: true)
             }
+            guard let done else { throw StoreError(.failed, "a group commit's transaction did not commit") }
             done.committed()
             outcomes = done.outcomes
         } catch {
@@ -117,7 +130,7 @@ final class GroupCommit<Opening>: Sendable {
     /// (nil: nothing happened). `isolating`, each write runs in a savepoint
     /// of its own, so one that throws is rolled back alone. A savepoint per
     /// write costs two statements and a copy of every page the write
-    /// touches, for the rare batch that needs it.
+    /// touches, for the batches that need it (see ``isolatedBatchesLeft``).
     private func attempt(_ batch: [Job], _ db: Database, isolating: Bool)
         throws -> (outcomes: [Result<any Sendable, any Error>], committed: @Sendable () -> Void)? {
         var outcomes: [Result<any Sendable, any Error>] = []

@@ -90,7 +90,9 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     /// runs, and returns its result with the transaction's txid once it has
     /// committed. Concurrent calls share one SQLite transaction and fsync
     /// (``GroupCommit``), each still its own transaction to the change log:
-    /// its own txid, rolled back alone if `body` throws.
+    /// its own txid, rolled back alone if `body` throws. `body` may run more
+    /// than once (a batch is run again when one of its writes throws): it
+    /// must do nothing but its reads and writes in `db`.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Database, UInt64) throws -> T) async throws -> (T, UInt64) {
         let outcome = try await groupCommit.write { db -> (T, UInt64) in
             try db.cachedStatement(sql: "INSERT INTO _qactl_tx(open, origin, committed_ms) VALUES (1, 'qactl', \(SQLiteSchema.nowMilliseconds))").execute()
