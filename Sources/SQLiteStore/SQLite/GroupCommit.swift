@@ -100,14 +100,16 @@ final class GroupCommit<Opening>: Sendable {
         let outcomes: [Result<any Sendable, any Error>]
         do {
             // Without savepoints first, unless a batch needed them lately.
-            let isolate = isolatedBatchesLeft.load(ordering: .relaxed) > 0
-            if isolate { isolatedBatchesLeft.subtract(1, ordering: .relaxed) }
-            var done = isolate ? nil : try attempt(batch, db, isolating: false)
-            if done == nil {
-                if !isolate { isolatedBatchesLeft.store(Self.isolatedAfterRefusal, ordering: .relaxed) }
-                done = try attempt(batch, db, isolating: true)
+            let done: Attempt
+            if isolatedBatchesLeft.load(ordering: .relaxed) > 0 {
+                isolatedBatchesLeft.subtract(1, ordering: .relaxed)
+                done = try isolatedAttempt(batch, db)
+            } else if let quick = try attempt(batch, db, isolating: false) {
+                done = quick
+            } else {
+                isolatedBatchesLeft.store(Self.isolatedAfterRefusal, ordering: .relaxed)
+                done = try isolatedAttempt(batch, db)
             }
-            guard let done else { throw StoreError(.failed, "a group commit's transaction did not commit") }
             done.committed()
             outcomes = done.outcomes
         } catch {
@@ -124,6 +126,16 @@ final class GroupCommit<Opening>: Sendable {
         }
     }
 
+    private typealias Attempt = (outcomes: [Result<any Sendable, any Error>], committed: @Sendable () -> Void)
+
+    /// The batch with a savepoint per write: it commits unless BEGIN or COMMIT fails.
+    private func isolatedAttempt(_ batch: [Job], _ db: Database) throws -> Attempt {
+        guard let done = try attempt(batch, db, isolating: true) else {
+            throw StoreError(.failed, "a group commit's transaction did not commit")
+        }
+        return done
+    }
+
     /// One run of `batch` in a transaction: its outcomes, and what to do now
     /// that it committed. Not `isolating`, the writes run one after the
     /// other, and the first that throws rolls the whole transaction back
@@ -131,8 +143,7 @@ final class GroupCommit<Opening>: Sendable {
     /// of its own, so one that throws is rolled back alone. A savepoint per
     /// write costs two statements and a copy of every page the write
     /// touches, for the batches that need it (see ``isolatedBatchesLeft``).
-    private func attempt(_ batch: [Job], _ db: Database, isolating: Bool)
-        throws -> (outcomes: [Result<any Sendable, any Error>], committed: @Sendable () -> Void)? {
+    private func attempt(_ batch: [Job], _ db: Database, isolating: Bool) throws -> Attempt? {
         var outcomes: [Result<any Sendable, any Error>] = []
         outcomes.reserveCapacity(batch.count)
         var committed: (@Sendable () -> Void)?

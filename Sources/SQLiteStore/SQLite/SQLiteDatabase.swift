@@ -59,10 +59,11 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
             // feed from memory. Failing that, the feed reads the file (always right).
             // The feed is woken from here, the moment the batch is in: not by
             // the first of its writers to be resumed, a thread hand-over later.
-            guard let written = try? Self.transactions(db, afterSequence: before, limit: .max) else {
-                return { recent.forget(); observers.notify() }
+            let written = try? Self.transactions(db, afterSequence: before, limit: .max)
+            return {
+                if let written { recent.published(written) } else { recent.forget() }
+                observers.notify()
             }
-            return { recent.published(written); observers.notify() }
         }
     }
 
