@@ -62,15 +62,17 @@ let package = Package(
             name: "LocalSetup",
             dependencies: ["Tokens", .product(name: "UnixSignals", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings),
-        // pipe2 and posix_spawn's close-from, which Swift's Glibc module does not declare.
+        // pipe2 and posix_spawn's close-from and chdir, which Swift's Glibc module does not declare.
         .target(name: "CProcessShims"),
+        // Child processes that inherit nothing but their standard streams, waited for by pid.
+        .target(name: "ProcessSpawning", dependencies: ["CProcessShims"], swiftSettings: swiftSettings),
         // libpq, for the logical replication stream (postgres-nio cannot do CopyBoth).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, set-up checks.
         .target(name: "ChangeFeed", dependencies: ["CLibPQ", "SyncModel"], swiftSettings: swiftSettings),
         // Throwaway PostgreSQL clusters for tests and CI (as the postgres user when running as root).
-        .target(name: "PostgresHarness", swiftSettings: swiftSettings),
+        .target(name: "PostgresHarness", dependencies: ["ProcessSpawning"], swiftSettings: swiftSettings),
         // The production store on PostgreSQL: postgres-nio pool, migrations, writes, snapshots, replication pump.
         .target(
             name: "PostgresStore",
@@ -94,7 +96,7 @@ let package = Package(
         .target(
             name: "Answering",
             dependencies: [
-                "CProcessShims",
+                "ProcessSpawning",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -161,7 +163,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Server", "SyncModel", "AppModel", "SQLiteStore", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ChangeFeed", "QACtlSync", "LocalSetup", "Answering",
+                "Server", "SyncModel", "AppModel", "SQLiteStore", "SyncService", "ShapeWire", "Tokens", "PostgresStore", "PostgresHarness", "ProcessSpawning", "ChangeFeed", "QACtlSync", "LocalSetup", "Answering",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -218,7 +220,7 @@ let package = Package(
         .target(
             name: "QACtlTestSupport",
             dependencies: [
-                "Tokens", "PostgresHarness",
+                "Tokens", "PostgresHarness", "ProcessSpawning",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -252,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "TxidTailTests",
             // "qactl" so that `swift test` builds the binary the tests run (serve and tail-txid).
-            dependencies: ["TxidTail", "qactl", "PostgresHarness", "QACtlSync", "ShapeWire", "Tokens", "SyncModel", "ChangeFeed"],
+            dependencies: ["TxidTail", "qactl", "PostgresHarness", "ProcessSpawning", "QACtlSync", "ShapeWire", "Tokens", "SyncModel", "ChangeFeed"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -268,10 +270,11 @@ let package = Package(
         // against a real `qactl serve` ("qactl" so that `swift test` builds it).
         .testTarget(
             name: "ConsoleBrowserTests",
-            dependencies: ["qactl", "QACtlTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: ["qactl", "QACtlTestSupport", "PostgresHarness", .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .testTarget(name: "ChangeFeedTests", dependencies: ["ChangeFeed", "PostgresHarness", "SyncModel"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWhereTests", dependencies: ["ShapeWhere"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProcessSpawningTests", dependencies: ["ProcessSpawning"], swiftSettings: swiftSettings),
         .testTarget(name: "ShapeWireTests", dependencies: ["ShapeWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",

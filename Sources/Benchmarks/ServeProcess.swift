@@ -1,6 +1,6 @@
 import Foundation
 import LocalSetup
-import PostgresHarness
+import ProcessSpawning
 import Synchronization
 
 /// `qactl serve` in a process of its own (this same binary), so that load
@@ -11,17 +11,17 @@ final class ServeProcess: Sendable {
 
     let baseURL: String
     let dataDirectory: String
-    private let process: Process
+    private let process: SpawnedProcess
     private let errors: TextTail
 
-    private init(baseURL: String, dataDirectory: String, process: Process, errors: TextTail) {
+    private init(baseURL: String, dataDirectory: String, process: SpawnedProcess, errors: TextTail) {
         self.baseURL = baseURL
         self.dataDirectory = dataDirectory
         self.process = process
         self.errors = errors
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     /// Starts `qactl serve` on a free loopback port over a fresh data dir with
     /// `--answerer none` (answers would distort write-path figures) and the
@@ -31,19 +31,15 @@ final class ServeProcess: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Data written into the data dir before the server opens it (a large table).
         try await prepare?(directory)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         var all = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory, "--log-level", "error", "--answerer", "none",
                    "--sync-secret", secret, "--shape-token-ttl", "2h"]
         if let postgresURL { all += ["--database-url", postgresURL] }
-        process.arguments = all + arguments
-        let output = Pipe(), errorOutput = Pipe()
-        process.standardOutput = output
-        process.standardError = errorOutput
+        let process = try SpawnedProcess(
+            try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), all + arguments,
+            standardOutput: .pipe, standardError: .pipe)
         let printed = TextTail(), errors = TextTail()
-        printed.follow(output)
-        errors.follow(errorOutput)
-        try process.run()
+        printed.follow(descriptor: process.standardOutput!)
+        errors.follow(descriptor: process.standardError!)
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline, process.isRunning {
             let text = printed.text
@@ -53,7 +49,7 @@ final class ServeProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         try? FileManager.default.removeItem(atPath: directory)
         throw BenchmarkError("qactl serve did not start: \(errors.text)")
     }
@@ -75,12 +71,13 @@ final class ServeProcess: Sendable {
     }
 
     func stop() async {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.signal(SIGTERM)
         let deadline = ContinuousClock.now + .seconds(30)
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
+        _ = await process.wait()
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 
@@ -125,8 +122,8 @@ final class TextTail: Sendable {
 
     var text: String { buffer.withLock { $0 } }
 
-    func follow(_ pipe: Pipe) {
-        PipeFollower.follow(pipe) { [self] data in
+    func follow(descriptor: Int32) {
+        PipeFollower.follow(descriptor: descriptor) { [self] data in
             buffer.withLock { $0 = String(($0 + String(decoding: data, as: UTF8.self)).suffix(4000)) }
         }
     }

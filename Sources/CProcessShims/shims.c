@@ -27,3 +27,13 @@ int qactl_spawn_add_close_from(posix_spawn_file_actions_t *actions, int from) {
     return ENOSYS;
 #endif
 }
+
+int qactl_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+#else
+    (void)actions;
+    (void)path;
+    return ENOSYS;
+#endif
+}

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSpawning
 import Synchronization
 
 /// Runs a program to completion and collects its output, optionally as the
@@ -28,33 +29,24 @@ public enum CommandRunner {
         _ executable: String, _ arguments: [String], as user: User = .current, input: String? = nil,
         directory: String? = nil, environment: [String: String] = [:], unsetting: [String] = [], timeout: Duration = .seconds(600)
     ) throws -> Output {
-        let process = try makeProcess(executable, arguments, as: user, directory: directory, environment: environment, unsetting: unsetting)
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        let watchdog = Watchdog(pid: process.processIdentifier, after: timeout)
+        let process = try spawn(
+            executable, arguments, as: user, directory: directory, environment: environment, unsetting: unsetting,
+            standardInput: input == nil ? .null : .pipe, standardOutput: .pipe, standardError: .pipe)
+        let watchdog = Watchdog(pid: process.pid, after: timeout)
         defer { watchdog.cancel() }
         // Drain both pipes while the program runs, so a full pipe never stalls it.
         let outBox = DataBox()
         let errBox = DataBox()
-        let group = DispatchGroup()
-        for (pipe, box) in [(stdout, outBox), (stderr, errBox)] {
-            DispatchQueue.global().async(group: group) { box.data = pipe.fileHandleForReading.readDataToEndOfFile() }
+        let followers = [(process.standardOutput, outBox), (process.standardError, errBox)].compactMap { descriptor, box in
+            descriptor.map { PipeFollower.follow(descriptor: $0) { data in box.append(data) } }
         }
         if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
+            process.writeInput(Array(input.utf8))
+            process.closeInput()
         }
-        process.waitUntilExit()
-        group.wait()
-        let output = Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: outBox.data, as: UTF8.self),
-            stderr: String(decoding: errBox.data, as: UTF8.self))
+        let ended = process.waitBlocking()
+        for follower in followers { follower.waitUntilEnd() }
+        let output = Output(status: ended.status, stdout: outBox.text, stderr: errBox.text)
         if watchdog.fired {
             let name = (executable as NSString).lastPathComponent
             throw PostgresHarnessError(
@@ -80,27 +72,26 @@ public enum CommandRunner {
         return output.stdout
     }
 
-    /// A configured, not yet started process (for long-running servers).
-    static func makeProcess(
+    /// Starts `executable` as `user` (for long-running servers too), with this process's
+    /// environment less its `PG*` variables and `unsetting`, plus `environment`.
+    static func spawn(
         _ executable: String, _ arguments: [String], as user: User, directory: String? = nil, environment: [String: String] = [:],
-        unsetting: [String] = []
-    ) throws -> Process {
-        let process = Process()
-        if case .clusterOwner = user, geteuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: try runuser())
-            process.arguments = ["-u", "postgres", "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        unsetting: [String] = [], standardInput: SpawnedProcess.Stream, standardOutput: SpawnedProcess.Stream,
+        standardError: SpawnedProcess.Stream
+    ) throws -> SpawnedProcess {
         var merged = ProcessInfo.processInfo.environment
         // The PG* variables of whoever runs the tests must not redirect the harness's own commands.
         for key in merged.keys where key.hasPrefix("PG") { merged[key] = nil }
         for key in unsetting { merged[key] = nil }
         merged.merge(environment) { _, new in new }
-        process.environment = merged
-        return process
+        let command = if case .clusterOwner = user, geteuid() == 0 {
+            (try runuser(), ["-u", "postgres", "--", executable] + arguments)
+        } else {
+            (executable, arguments)
+        }
+        return try SpawnedProcess(
+            command.0, command.1, environment: merged, directory: directory,
+            standardInput: standardInput, standardOutput: standardOutput, standardError: standardError)
     }
 
     /// Where `runuser` is (util-linux; on every Debian system).
@@ -113,8 +104,8 @@ public enum CommandRunner {
     }
 }
 
-/// Kills a process and its process group (Foundation starts each child in a
-/// group of its own) once `after` has passed, unless cancelled first.
+/// Kills a process and its process group (each child is started in a group of
+/// its own) once `after` has passed, unless cancelled first.
 final class Watchdog: Sendable {
     private let state = Mutex((fired: false, cancelled: false))
 
@@ -140,9 +131,10 @@ final class Watchdog: Sendable {
     func cancel() { state.withLock { $0.cancelled = true } }
 }
 
-/// Bytes one reader thread fills in. `@unchecked Sendable` is safe because
-/// exactly one `DispatchQueue` block writes `data`, and the only reader waits
-/// for that block with `DispatchGroup.wait()` first, which orders the accesses.
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
+/// Bytes one reader thread appends and the caller reads once that thread is done.
+private final class DataBox: Sendable {
+    private let data = Mutex(Data())
+
+    func append(_ chunk: Data) { data.withLock { $0.append(chunk) } }
+    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
 }

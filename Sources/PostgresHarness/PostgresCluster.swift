@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSpawning
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ import Darwin
 /// it; otherwise as the current user.
 ///
 /// `@unchecked Sendable`: every stored property is immutable except the
-/// server `Process` and the stopped flag, which are only touched while
+/// server process and the stopped flag, which are only touched while
 /// holding `lock`.
 public final class PostgresCluster: @unchecked Sendable {
     /// How to start the cluster.
@@ -50,12 +51,12 @@ public final class PostgresCluster: @unchecked Sendable {
     public var url: String { url(database: database) }
 
     private let lock = NSLock()
-    private var server: Process?
+    private var server: SpawnedProcess?
     private var stopped = false
 
     private let options: Options
 
-    private init(port: Int, directory: String, binaries: PostgresBinaries, database: String, server: Process, options: Options) {
+    private init(port: Int, directory: String, binaries: PostgresBinaries, database: String, server: SpawnedProcess, options: Options) {
         self.options = options
         self.port = port
         self.directory = directory
@@ -156,7 +157,7 @@ public final class PostgresCluster: @unchecked Sendable {
             as: .clusterOwner, directory: directory)
         if let server, server.isRunning {
             if result?.status != 0 { Self.forceStop(server, postmaster: postmaster) }
-            server.waitUntilExit()
+            _ = server.waitBlocking()
         }
         server = nil
         if let result, result.status != 0, !result.stderr.contains("does not exist"), !result.stderr.contains("not running") {
@@ -181,7 +182,7 @@ public final class PostgresCluster: @unchecked Sendable {
         let took = ContinuousClock.now - start
         if let server {
             if result.status != 0 { Self.forceStop(server, postmaster: postmaster) }
-            server.waitUntilExit()
+            _ = server.waitBlocking()
         }
         server = nil
         guard result.status == 0 else {
@@ -200,11 +201,13 @@ public final class PostgresCluster: @unchecked Sendable {
     /// the postmaster itself (under `runuser`, killing the parent would leave it
     /// running) and the launched process. Both are continued first in case they
     /// were stopped (SIGSTOP); backends exit on their own once the postmaster is gone.
-    private static func forceStop(_ server: Process, postmaster: pid_t?) {
-        for pid in [postmaster, server.processIdentifier].compactMap({ $0 }) where pid > 0 {
-            kill(pid, SIGCONT)
-            kill(pid, SIGKILL)
+    private static func forceStop(_ server: SpawnedProcess, postmaster: pid_t?) {
+        if let postmaster, postmaster > 0 {
+            kill(postmaster, SIGCONT)
+            kill(postmaster, SIGKILL)
         }
+        server.signal(SIGCONT)
+        server.signal(SIGKILL)
     }
 
     /// Moves the cluster's transaction ids into epoch `epoch` (`pg_resetwal -e`
@@ -235,7 +238,7 @@ public final class PostgresCluster: @unchecked Sendable {
         server = try Self.launch(binaries, directory: directory, port: port, options: options)
     }
 
-    private static func launch(_ binaries: PostgresBinaries, directory: String, port: Int, options: Options) throws -> Process {
+    private static func launch(_ binaries: PostgresBinaries, directory: String, port: Int, options: Options) throws -> SpawnedProcess {
         var settings = [
             "wal_level": options.walLevel, "max_wal_senders": "10", "max_replication_slots": "10",
             "listen_addresses": "127.0.0.1", "fsync": "off", "unix_socket_permissions": "0777",
@@ -243,20 +246,20 @@ public final class PostgresCluster: @unchecked Sendable {
         settings.merge(options.settings) { _, new in new }
         let arguments = ["-D", directory + "/data", "-p", String(port), "-k", directory]
             + settings.sorted { $0.key < $1.key }.flatMap { ["-c", "\($0.key)=\($0.value)"] }
-        let process = try CommandRunner.makeProcess(binaries.path("postgres"), arguments, as: .clusterOwner, directory: directory)
         let logPath = directory + "/postgres.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? log.close()
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else {
+            throw PostgresHarnessError(.commandFailed, "cannot create \(logPath): \(String(cString: strerror(errno)))")
+        }
+        defer { close(log) }
+        let process = try CommandRunner.spawn(
+            binaries.path("postgres"), arguments, as: .clusterOwner, directory: directory,
+            standardInput: .null, standardOutput: .descriptor(log), standardError: .descriptor(log))
         try waitUntilReady(binaries, port: port, process: process, logPath: logPath)
         return process
     }
 
-    private static func waitUntilReady(_ binaries: PostgresBinaries, port: Int, process: Process, logPath: String) throws {
+    private static func waitUntilReady(_ binaries: PostgresBinaries, port: Int, process: SpawnedProcess, logPath: String) throws {
         // Generous: a loaded machine (a parallel test run) can take long to start a cluster.
         let deadline = Date().addingTimeInterval(90)
         while Date() < deadline {
@@ -269,8 +272,8 @@ public final class PostgresCluster: @unchecked Sendable {
             if ready.status == 0 { return }
             usleep(100_000)
         }
-        process.terminate()
-        process.waitUntilExit()
+        process.signal(SIGTERM)
+        _ = process.waitBlocking()
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         throw PostgresHarnessError(.startTimeout, "PostgreSQL did not accept connections on port \(port) within 90 s; its log ends: \(log.suffix(2000))")
     }

@@ -103,42 +103,37 @@ import QACtlTestSupport
 
 /// A plain-mode `qactl chat` that keeps running: lines typed one at a time, output collected.
 final class LiveChat: Sendable {
-    private let process: Process
-    private let input: Pipe
+    private let process: SpawnedProcess
     private let collected = ByteBuffer()
 
     init(_ arguments: [String]) throws {
-        process = Process()
-        input = Pipe()
         let command = ChatProcess.command
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst()) + arguments
-        process.environment = ChatProcess.environment()
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = input
-        PipeFollower.follow(output) { [collected] data in collected.append(data) }
-        try process.run()
+        // Output and errors on one pipe, in the order they were written.
+        let output = try CloseOnExecPipe()
+        defer { close(output.writeEnd) }
+        process = try SpawnedProcess(
+            command[0], Array(command.dropFirst()) + arguments, environment: ChatProcess.environment(),
+            standardInput: .pipe, standardOutput: .descriptor(output.writeEnd), standardError: .descriptor(output.writeEnd))
+        PipeFollower.follow(descriptor: output.readEnd) { [collected] data in collected.append(data) }
     }
 
     var output: String { collected.text }
 
     func type(_ line: String) {
-        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+        process.writeInput(Array((line + "\n").utf8))
     }
 
     /// Ends the input and waits for the exit status.
     func finish(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        try input.fileHandleForWriting.close()
+        process.closeInput()
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {
-                process.terminate()
+                process.signal(SIGTERM)
                 throw TestFailure("qactl chat did not exit within \(timeout): \(output)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return process.terminationStatus
+        return process.termination?.status ?? -1
     }
 }

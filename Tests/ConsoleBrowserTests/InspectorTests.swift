@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import QACtlTestSupport
 import Testing
 
@@ -91,17 +92,7 @@ extension ConsoleBrowser {
 
 /// Runs `qactl` with `arguments`; its exit status and output.
 func runQACtl(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestServer.executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QACTL_") }.merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let inherited = ProcessInfo.processInfo.environment.keys.filter { $0.hasPrefix("QACTL_") }
+    let run = try CommandRunner.run(TestServer.executable, arguments, environment: environment, unsetting: Array(inherited))
+    return (run.status, run.stdout, run.stderr)
 }

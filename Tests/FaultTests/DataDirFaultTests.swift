@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import QACtlTestSupport
 import Testing
 
@@ -75,7 +76,7 @@ import Testing
 
         // Fill the file system; writes are refused with 503 while it is full.
         let filler = mount.path + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
         let block = Data(repeating: 0, count: 64 * 1024)
         while (try? handle.write(contentsOf: block)) != nil {}
@@ -95,12 +96,7 @@ import Testing
 
     /// `PRAGMA wal_checkpoint(TRUNCATE)` with the sqlite3 shell.
     func checkpoint(_ database: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [database, "PRAGMA wal_checkpoint(TRUNCATE);"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        try CommandRunner.check("/usr/bin/sqlite3", [database, "PRAGMA wal_checkpoint(TRUNCATE);"])
     }
 }
 

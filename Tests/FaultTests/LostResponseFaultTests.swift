@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import QACtlTestSupport
 import Testing
 
@@ -57,20 +58,11 @@ import Testing
         if scene.postgres != nil {
             return try await blocking { [cluster = scene.cluster] in try cluster.psql("SELECT xmin::text FROM messages WHERE id = '\(id)'") }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [
+        let arguments = [
             "-readonly", dir.path + "/qactl.sqlite",
             "SELECT group_concat(txid) FROM _qactl_changes WHERE tbl = 'messages' AND op = 'insert' AND json_extract(new_row, '$.id') = '\(id)';",
         ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = try await blocking {
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return output
-        }
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let output = try await blocking { try CommandRunner.check("/usr/bin/sqlite3", arguments) }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import QACtlTestSupport
 import Testing
 
@@ -87,15 +88,9 @@ import Testing
 
     private func mint(_ user: String, ttl: String) async throws -> String {
         try await blocking {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: TestServer.executable)
-            process.arguments = ["token", "mint", "auth", "--sub", user, "--ttl", ttl, "--data-dir", dir.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let minted = try CommandRunner.check(
+                TestServer.executable, ["token", "mint", "auth", "--sub", user, "--ttl", ttl, "--data-dir", dir.path])
+            return minted.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresHarness
+@_exported import ProcessSpawning
 import Synchronization
 
 /// A real `qactl serve` process with its own data dir, restartable on the same port.
@@ -8,7 +9,7 @@ import Synchronization
 /// test bundle, as SwiftPM builds it for the package's own test run.
 public final class TestServer: Sendable {
     struct Running {
-        var process: Process
+        var process: SpawnedProcess
         var baseURL: String
         var port: Int
     }
@@ -51,28 +52,23 @@ public final class TestServer: Sendable {
     }
     public var port: Int { running.withLock { $0?.port ?? 0 } }
     /// The server's process id while it runs.
-    public var pid: Int32? { running.withLock { $0?.process.processIdentifier } }
+    public var pid: Int32? { running.withLock { $0?.process.pid } }
 
     private func launch(port: Int) async throws {
         try await StartGate.servers.admitted { try await launchAdmitted(port: port) }
     }
 
     private func launchAdmitted(port: Int) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
         let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory] + level + arguments
         let extra = environment.withLock { $0 }
-        if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
-        let pipe = Pipe()
-        let errorPipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errorPipe
         output.text.withLock { $0 = "" }
         errors.text.withLock { $0 = "" }
-        PipeFollower.follow(errorPipe) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        PipeFollower.follow(pipe) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        try process.run()
+        let process = try SpawnedProcess(
+            Self.executable, ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory] + level + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(extra) { $1 },
+            standardOutput: .pipe, standardError: .pipe)
+        PipeFollower.follow(descriptor: process.standardError!) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        PipeFollower.follow(descriptor: process.standardOutput!) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             let text = output.text.withLock { $0 }
@@ -85,7 +81,7 @@ public final class TestServer: Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         throw TestFailure("qactl serve did not start: \(output.text.withLock { $0 }) \(errors.text.withLock { $0 })")
     }
 
@@ -97,16 +93,16 @@ public final class TestServer: Sendable {
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
         guard let process = running.withLock({ $0?.process }) else { return 0 }
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.signal(signal)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
+                process.signal(SIGKILL)
                 throw TestFailure("qactl serve did not exit within \(timeout); its log ends:\n\(stderr.suffix(3000))")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return process.terminationStatus
+        return process.termination?.status ?? -1
     }
 
     /// Stops (if running) and starts again on the same port and data dir;
@@ -135,9 +131,7 @@ public final class TestServer: Sendable {
     }
 
     deinit {
-        if let pid = running.withLock({ $0?.process.isRunning == true ? $0?.process.processIdentifier : nil }) {
-            kill(pid, SIGKILL)
-        }
+        running.withLock { $0?.process.signal(SIGKILL) }
     }
 }
 

@@ -15,19 +15,14 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     try await blocking {
         let directory = TemporaryDirectory()
         let outPath = directory.path + "/stdout", errPath = directory.path + "/stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        let (out, err) = (open(outPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644), open(errPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644))
+        defer { close(out); close(err) }
+        guard out >= 0, err >= 0 else { throw TestFailure("cannot create \(outPath) or \(errPath)") }
+        let process = try SpawnedProcess(
+            executable, arguments, environment: environment, standardOutput: .descriptor(out), standardError: .descriptor(err))
+        let ended = process.waitBlocking()
         let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-        return Finished(status: process.terminationStatus, stdout: read(outPath), stderr: read(errPath))
+        return Finished(status: ended.status, stdout: read(outPath), stderr: read(errPath))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import Testing
 import QACtlTestSupport
 
@@ -88,15 +89,8 @@ import QACtlTestSupport
 
     /// Runs `sql` with the `sqlite3` shell on the server's database, a writer outside qactl.
     private func shell(_ sql: String) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", dir.path + "/qactl.sqlite", sql]
-        try process.run()
-        let status = try await blocking {
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        #expect(status == 0, "sqlite3 failed on: \(sql)")
+        let run = try await blocking { [dir] in try CommandRunner.run("/usr/bin/sqlite3", [dir.path + "/qactl.sqlite", sql]) }
+        #expect(run.status == 0, "sqlite3 failed on: \(sql): \(run.stderr)")
     }
 
     private static func insertConversation(_ id: String) -> String {

@@ -109,7 +109,7 @@ final class EventStreamReader: @unchecked Sendable {
         let again = try await api.follow(&resumed, token: token)
         #expect(again.status == 200)
         #expect(again.changes.isEmpty, "a resumed client gets nothing twice: \(again.body)")
-        try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-2", "answerId": "a-2", "content": "Next"], token: alice)
+        _ = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-2", "answerId": "a-2", "content": "Next"], token: alice)
         try await eventually("the next question after resuming") {
             _ = try await api.follow(&resumed, token: token)
             return resumed.messages.contains { ($0["value"] as? [String: Any])?["id"] as? String == "q-2" }

@@ -235,19 +235,10 @@ import QACtlTestSupport
     @Test func startUpChecksExplainWhatToFix() async throws {
         let replica = try await blocking { try PostgresCluster.start(.init(walLevel: "replica")) }
         defer { try? replica.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path, "--database-url", replica.url + "?sslmode=disable"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = try await blocking {
-            let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return output
-        }
-        #expect(process.terminationStatus == 1)
+        let arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path, "--database-url", replica.url + "?sslmode=disable"]
+        let run = try await blocking { try CommandRunner.run(ServeProcess.executable, arguments, timeout: .seconds(60)) }
+        let output = run.stderr
+        #expect(run.status == 1)
         #expect(output.contains("wal_level is 'replica'; set wal_level = logical"))
         #expect(output.split(separator: "\n").count <= 3, "a clear message, not a trace: \(output)")
     }

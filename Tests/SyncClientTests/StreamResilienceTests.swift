@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import ShapeWire
 import Synchronization
 import Testing
@@ -32,15 +33,13 @@ import QACtlTestSupport
 
         try await server.stop()
         // Written while the server is down, by another process.
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        shell.arguments = [
-            "sqlite3", dir.path + "/qactl.sqlite",
-            "INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at) VALUES ('m-down', 'c-1', 'alice', 'user', 'completed', 'While down', '2026-11-29 10:00:00.000000+00', '2026-11-29 10:00:00.000000+00');",
-        ]
-        try shell.run()
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
+        let shell = try await blocking { [dir] in
+            try CommandRunner.run("/usr/bin/sqlite3", [
+                dir.path + "/qactl.sqlite",
+                "INSERT INTO messages(id, conversation_id, user_id, role, status, content, created_at, updated_at) VALUES ('m-down', 'c-1', 'alice', 'user', 'completed', 'While down', '2026-11-29 10:00:00.000000+00', '2026-11-29 10:00:00.000000+00');",
+            ])
+        }
+        #expect(shell.status == 0, "\(shell.stderr)")
         try await Task.sleep(for: .milliseconds(500))
         try await server.restart()
 

@@ -12,4 +12,8 @@ int qactl_pipe_cloexec(int fds[2]);
 /// is closed in the child. Returns 0, or ENOSYS where the C library lacks it.
 int qactl_spawn_add_close_from(posix_spawn_file_actions_t *actions, int from);
 
+/// posix_spawn_file_actions_addchdir_np: the child starts in `path`.
+/// Returns 0, or ENOSYS where the C library lacks it.
+int qactl_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
+
 #endif

@@ -94,6 +94,7 @@ public final class SQLiteDatabase: AppStore, ShapeSource {
     /// its own txid, rolled back alone if `body` throws. `body` may run more
     /// than once (a batch is run again when one of its writes throws): it
     /// must do nothing but its reads and writes in `db`.
+    @discardableResult
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Database, UInt64) throws -> T) async throws -> (T, UInt64) {
         let outcome = try await groupCommit.write { db -> (T, UInt64) in
             try db.cachedStatement(sql: "INSERT INTO _qactl_tx(open, origin, committed_ms) VALUES (1, 'qactl', \(SQLiteSchema.nowMilliseconds))").execute()

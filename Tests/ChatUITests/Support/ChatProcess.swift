@@ -38,36 +38,29 @@ enum ChatProcess {
     static func run(
         _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:], timeout: Duration = .seconds(60)
     ) async throws -> Result {
-        let process = Process()
         let command = Self.command
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst()) + arguments
-        process.environment = environment(extra)
-        let (stdout, stderr) = (Pipe(), Pipe())
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        let process = try SpawnedProcess(
+            command[0], Array(command.dropFirst()) + arguments, environment: environment(extra),
+            standardInput: input == nil ? .null : .pipe, standardOutput: .pipe, standardError: .pipe)
         let collected = (ByteBuffer(), ByteBuffer())
-        for (pipe, buffer) in [(stdout, collected.0), (stderr, collected.1)] {
-            PipeFollower.follow(pipe) { data in buffer.append(data) }
+        let followers = [(process.standardOutput!, collected.0), (process.standardError!, collected.1)].map { descriptor, buffer in
+            PipeFollower.follow(descriptor: descriptor) { data in buffer.append(data) }
         }
-        try process.run()
         if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
+            process.writeInput(Array(input.utf8))
+            process.closeInput()
         }
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {
-                process.terminate()
+                process.signal(SIGTERM)
                 throw TestFailure("qactl chat \(arguments.joined(separator: " ")) did not exit within \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        // Let the readability handlers take the last bytes.
-        try await Task.sleep(for: .milliseconds(50))
-        return Result(status: process.terminationStatus, standardOutput: collected.0.text, standardError: collected.1.text)
+        // The last bytes: the pipes end when the chat (and anything it left running) is gone.
+        try await blocking { for follower in followers { follower.waitUntilEnd() } }
+        return Result(status: process.termination?.status ?? -1, standardOutput: collected.0.text, standardError: collected.1.text)
     }
 }
 

@@ -13,7 +13,7 @@ final class PseudoTerminal {
     private let reading = ReadFlag()
     /// Window sizes and the output offset from which each applies.
     private var sizes: [(offset: Int, rows: Int, columns: Int)]
-    private var process: Process?
+    private var process: SpawnedProcess?
 
     /// `TIOCSPTLCK` and `TIOCGPTN` (`_IOW('T', 0x31, int)`, `_IOR('T', 0x30, unsigned int)`).
     private static let setLock: UInt = 0x4004_5431
@@ -48,28 +48,23 @@ final class PseudoTerminal {
 
     deinit {
         reading.stop()
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process?.signal(SIGKILL)
         close(slave)
         close(master)
     }
 
     /// Starts the chat with `arguments` on this terminal (`TERM=xterm-256color`).
     func spawn(_ arguments: [String], environment extra: [String: String] = [:]) throws {
-        let process = Process()
         let command = ChatProcess.command
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst()) + arguments
-        process.environment = ChatProcess.environment(["TERM": "xterm-256color"].merging(extra) { $1 })
-        let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        process.standardInput = handle
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try SpawnedProcess(
+            command[0], Array(command.dropFirst()) + arguments,
+            environment: ChatProcess.environment(["TERM": "xterm-256color"].merging(extra) { $1 }),
+            standardInput: .descriptor(slave), standardOutput: .descriptor(slave), standardError: .descriptor(slave))
         self.process = process
     }
 
     var isRunning: Bool { process?.isRunning ?? false }
-    var exitStatus: Int32? { process.flatMap { $0.isRunning ? nil : $0.terminationStatus } }
+    var exitStatus: Int32? { process?.termination?.status }
 
     /// Types `text` (use "\r" for Enter, "\u{03}" for Ctrl-C).
     func type(_ text: String) {
@@ -78,7 +73,7 @@ final class PseudoTerminal {
     }
 
     func signal(_ number: Int32) {
-        if let process { kill(process.processIdentifier, number) }
+        process?.signal(number)
     }
 
     /// Changes the window size and tells the chat, as a terminal emulator does.
@@ -122,7 +117,11 @@ final class PseudoTerminal {
 
     /// Waits for the chat to exit; its status.
     func waitForExit(timeout: Duration = .seconds(45)) async throws -> Int32 {
-        try await eventually("the chat exits", timeout: timeout) { !isRunning }
+        do {
+            try await eventually("the chat exits", timeout: timeout) { !isRunning }
+        } catch {
+            throw TestFailure("\(error)\n--- screen ---\n\(screen.text)\n--------------")
+        }
         // What it wrote last (leaving the alternate screen, the final message) may still
         // wait in the pseudo-terminal for the reader thread: let the reader take all of it.
         let master = self.master

@@ -9,9 +9,9 @@ final class ChromeDriver: Sendable {
     static let browserPath = "/usr/bin/chromium"
 
     let baseURL: String
-    private let process: Mutex<Process?>
+    private let process: Mutex<SpawnedProcess?>
 
-    private init(baseURL: String, process: Process) {
+    private init(baseURL: String, process: SpawnedProcess) {
         self.baseURL = baseURL
         self.process = Mutex(process)
     }
@@ -21,12 +21,8 @@ final class ChromeDriver: Sendable {
             throw TestFailure("\(path) is missing: install Debian's chromium and chromium-driver (.ci/run does)")
         }
         let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: driverPath)
-        process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try SpawnedProcess(
+            driverPath, ["--port=\(port)", "--allowed-ips=127.0.0.1"], standardOutput: .null, standardError: .null)
         let driver = ChromeDriver(baseURL: "http://127.0.0.1:\(port)", process: process)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
@@ -43,12 +39,13 @@ final class ChromeDriver: Sendable {
     }
 
     func stop() {
-        guard let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) else { return }
+        guard let process = process.withLock({ current -> SpawnedProcess? in defer { current = nil }; return current }) else { return }
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
+        _ = process.waitBlocking()
     }
 
     deinit { stop() }

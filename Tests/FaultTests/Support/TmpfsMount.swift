@@ -38,19 +38,11 @@ final class TmpfsMount: Sendable {
 
 /// `qactl serve` expected to refuse to start: its exit status and what it said.
 func serveRefusal(dataDirectory: String, arguments: [String] = []) throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestServer.executable)
-    process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + arguments
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(20)
-    while process.isRunning && Date() < deadline { usleep(20_000) }
-    if process.isRunning {
-        process.terminate()
-        throw TestFailure("qactl serve started instead of refusing")
+    do {
+        let run = try CommandRunner.run(
+            TestServer.executable, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + arguments, timeout: .seconds(20))
+        return (run.status, run.stderr)
+    } catch let error as PostgresHarnessError where error.code == .commandTimedOut {
+        throw TestFailure("qactl serve started instead of refusing: \(error)")
     }
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return (process.terminationStatus, text)
 }

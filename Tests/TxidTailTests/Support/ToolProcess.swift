@@ -1,17 +1,14 @@
 import Foundation
-import PostgresHarness
+import ProcessSpawning
 import Synchronization
 
 /// A real process (`qactl tail-txid …`, `qactl serve …`) whose stdout and
 /// stderr are collected as they arrive, so a test can wait for a line, send
 /// a signal and read the exit status.
 ///
-/// `@unchecked Sendable`: `process` is configured before `run()` and then only
-/// read (`isRunning`, `processIdentifier`, `terminationStatus`), which
-/// Foundation's `Process` allows from any thread; the output buffers are `Mutex`es.
-final class ToolProcess: @unchecked Sendable {
-    let process: Process
-    private let stdoutPipe = Pipe()
+final class ToolProcess: Sendable {
+    let process: SpawnedProcess
+    private let arguments: [String]
     private let stdoutFollower: PipeFollower
     private let output = OutputBuffer()
     private let errors = OutputBuffer()
@@ -37,20 +34,16 @@ final class ToolProcess: @unchecked Sendable {
     /// Starts `executable` with `arguments`; the environment is this process's
     /// without `QACTL_*` and `NO_COLOR`, plus `environment`.
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QACTL_") && $0.key != "NO_COLOR" }
         env.merge(environment) { _, new in new }
-        process.environment = env
-        let stdout = stdoutPipe
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        stdoutFollower = PipeFollower.follow(stdout) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        PipeFollower.follow(stderr) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        try process.run()
+        self.arguments = arguments
+        process = try SpawnedProcess(executable, arguments, environment: env, standardOutput: .pipe, standardError: .pipe)
+        stdoutFollower = PipeFollower.follow(descriptor: process.standardOutput!) { [output] data in
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        PipeFollower.follow(descriptor: process.standardError!) { [errors] data in
+            errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
     }
 
     /// `qactl` with `arguments`.
@@ -75,7 +68,7 @@ final class ToolProcess: @unchecked Sendable {
             exited = !process.isRunning
             try await Task.sleep(for: .milliseconds(exited ? 100 : 20))
         }
-        throw ToolFailure("no matching line within \(timeout); exit \(process.isRunning ? "-" : String(process.terminationStatus)); stdout:\n\(stdout)\nstderr:\n\(stderr)")
+        throw ToolFailure("no matching line within \(timeout); exit \(process.termination.map { String($0.status) } ?? "-"); stdout:\n\(stdout)\nstderr:\n\(stderr)")
     }
 
     /// Waits for stderr to contain `text`.
@@ -90,13 +83,12 @@ final class ToolProcess: @unchecked Sendable {
 
     /// Closes the reading end of stdout, as `| head -1` does once it has its line.
     func closeStdout() {
-        stdoutFollower.stop()
-        try? stdoutPipe.fileHandleForReading.close()
+        stdoutFollower.stop()  // which closes the descriptor
     }
 
     /// Sends `signal`.
     func send(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.signal(signal)
     }
 
     /// Waits for the process to exit (killing it after `timeout`) and returns its status.
@@ -104,14 +96,14 @@ final class ToolProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                throw ToolFailure("\(process.arguments ?? []) did not exit within \(timeout); stdout:\n\(stdout)\nstderr:\n\(stderr)")
+                process.signal(SIGKILL)
+                throw ToolFailure("\(arguments) did not exit within \(timeout); stdout:\n\(stdout)\nstderr:\n\(stderr)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         // The pipes may still hold the last lines.
         try await Task.sleep(for: .milliseconds(50))
-        return process.terminationStatus
+        return process.termination?.status ?? -1
     }
 
     static func wholeLines(_ text: String) -> [String] {
@@ -121,7 +113,7 @@ final class ToolProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
     }
 }
 
