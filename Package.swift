@@ -173,7 +173,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Man pages rendered from the command tree that `qactl --experimental-dump-help` prints.
-        .target(name: "CLIDocs", dependencies: ["LocalSetup"], swiftSettings: swiftSettings),
+        .target(name: "CLIDocs", dependencies: ["LocalSetup", "ProcessSpawning"], swiftSettings: swiftSettings),
         // Argument parsing only: every subcommand builds a configuration and calls a library.
         .executableTarget(
             name: "qactl",

@@ -674,8 +674,11 @@ afterwards; `qactl chat` is driven through a pseudo-terminal. The fault suite
 (`Tests/FaultTests`) breaks things from outside while users write: PostgreSQL
 restarted or its slot dropped, qactl killed, files deleted or emptied, a full or
 read-only disk (a small tmpfs, when the tests run as root), slow and surplus
-connections, a broken upstream Electric. About 400 tests, a minute on two cores once
-built.
+connections, a broken upstream Electric. Every child process (servers, PostgreSQL,
+the browser, the chat) is started with `SpawnedProcess`, not Foundation's `Process`:
+on Linux the latter learns of an exit from a socket that a child spawned at the same
+moment by another test can inherit, and a finished process then looked alive for as
+long as that other child ran. About 500 tests, four minutes on two cores once built.
 
 ## Architecture
 
@@ -694,7 +697,8 @@ each other; they meet in `ShapeWire`.
 | `ChangeFeed` | committed transactions out of PostgreSQL: pgoutput decoder, assembler, libpq replication connection, slot gaps | `CLibPQ`, `SyncModel` |
 | `PostgresStore` | the PostgreSQL store (postgres-nio), bounded calls, the replication pump into the `FeedLog` | `ChangeFeed`, `SQLiteStore`, `AppModel` |
 | `SyncService` | shapes: a registry actor (definitions, handles, routing, expiry, the feed) and one consumer per shape behind its own lock (snapshot, log — a file per shape behind a bounded in-memory tail —, parked polls), `/v1/shape` responder | `SyncModel` |
-| `Answering` | answerers: builtin passages, OpenAI-compatible streaming, a command | `CProcessShims` |
+| `ProcessSpawning` | child processes that inherit nothing but their standard streams and are waited for by pid (`SpawnedProcess`), read on threads of their own (`PipeFollower`) | `CProcessShims` |
+| `Answering` | answerers: builtin passages, OpenAI-compatible streaming, a command | `ProcessSpawning` |
 | `Server` | the Hummingbird app: routes, gatekeeper, health, metrics, answer queue, limits; `LivePolls`, which parks live long-polls without a task | all server modules |
 | `QACtlSync` | `ShapeStream`, collections, optimistic transactions, `awaitTxId`, live queries, replicas | `ShapeWire`, AsyncHTTPClient, GRDB |
 | `ChatUI`, `TxidTail` | `qactl chat` and `qactl tail-txid` | `QACtlSync`, `LocalSetup` |

@@ -31,15 +31,12 @@ extension BenchmarkScenario {
             guard let end = LSN.parse(endText) else { throw BenchmarkError("unexpected LSN \(endText)") }
 
             let theirsStart = ContinuousClock.now
-            let recv = Process()
-            recv.executableURL = URL(fileURLWithPath: cluster.binaries.path("pg_recvlogical"))
-            recv.arguments = ["-d", cluster.url, "--slot", "bench_theirs", "--start", "-o", "proto_version=1", "-o", "publication_names=bench",
-                              "--endpos", endText, "--no-loop", "-f", "/dev/null"]
-            recv.standardError = FileHandle.nullDevice
-            try recv.run()
-            recv.waitUntilExit()
+            let recv = try CommandRunner.run(
+                cluster.binaries.path("pg_recvlogical"),
+                ["-d", cluster.url, "--slot", "bench_theirs", "--start", "-o", "proto_version=1", "-o", "publication_names=bench",
+                 "--endpos", endText, "--no-loop", "-f", "/dev/null"])
             let theirs = (ContinuousClock.now - theirsStart).secondsValue
-            guard recv.terminationStatus == 0 else { throw BenchmarkError("pg_recvlogical exited with \(recv.terminationStatus)") }
+            guard recv.status == 0 else { throw BenchmarkError("pg_recvlogical exited with \(recv.status): \(recv.stderr.suffix(300))") }
 
             let oursStart = ContinuousClock.now
             let connection = try await ReplicationConnection.start(ReplicationConfiguration(url: url, slotName: "bench_ours", publicationName: "bench"))

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PostgresHarness
+import ProcessSpawning
 import Synchronization
 
 /// The best real tool doing a send's write at the same concurrency, measured
@@ -53,17 +54,15 @@ struct WriteBaseline {
             """, database: "baseline")
         // The slot must not outlive this: it would hold WAL back while qactl is measured on the same cluster.
         defer { dropDecodingSlot(cluster) }
-        let consumer = Process()
-        consumer.executableURL = URL(fileURLWithPath: cluster.binaries.path("pg_recvlogical"))
-        consumer.arguments = ["-d", cluster.url(database: "baseline"), "--slot", "bench_decoding", "--start", "-o", "proto_version=1",
-                              "-o", "publication_names=bench_decoding", "-f", "/dev/null"]
-        consumer.standardOutput = FileHandle.nullDevice
-        consumer.standardError = FileHandle.nullDevice
-        try consumer.run()
+        let consumer = try SpawnedProcess(
+            cluster.binaries.path("pg_recvlogical"),
+            ["-d", cluster.url(database: "baseline"), "--slot", "bench_decoding", "--start", "-o", "proto_version=1",
+             "-o", "publication_names=bench_decoding", "-f", "/dev/null"],
+            standardOutput: .null, standardError: .null)
         defer {
-            // SIGKILL: a child of this process starts with signals blocked, SIGTERM included.
-            if consumer.isRunning { kill(consumer.processIdentifier, SIGKILL) }
-            consumer.waitUntilExit()
+            // SIGKILL: nothing of its own to save, and an exit that never waits on the server.
+            consumer.signal(SIGKILL)
+            _ = consumer.waitBlocking()
         }
         // Streaming before the first transaction, so every one is decoded.
         let deadline = Date().addingTimeInterval(10)
@@ -73,7 +72,7 @@ struct WriteBaseline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         var measured = try runPgbench(cluster, clients: clients, transactions: transactions)
-        guard consumer.isRunning else { throw BenchmarkError("pg_recvlogical stopped during pgbench (exit \(consumer.terminationStatus))") }
+        if let ended = consumer.termination { throw BenchmarkError("pg_recvlogical stopped during pgbench (\(ended))") }
         measured.tool = "pgbench -c \(clients) while pg_recvlogical decodes it (pgoutput)"
         return measured
     }
@@ -99,19 +98,14 @@ struct WriteBaseline {
         let script = NSTemporaryDirectory() + "qactl-pgbench-\(UUID().uuidString).sql"
         try pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: cluster.binaries.path("pgbench"))
-        process.arguments = ["-n", "-M", "prepared", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t", "\(max(100, transactions / clients))", "-f", script,
-                             cluster.url(database: "baseline")]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
+        let run = try CommandRunner.run(
+            cluster.binaries.path("pgbench"),
+            ["-n", "-M", "prepared", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t", "\(max(100, transactions / clients))", "-f", script,
+             cluster.url(database: "baseline")])
+        let text = run.stdout
+        guard run.status == 0,
             let tps = number(after: "tps = ", in: text), let latency = number(after: "latency average = ", in: text)
-        else { throw BenchmarkError("pgbench failed (exit \(process.terminationStatus)): \(text.suffix(300))") }
+        else { throw BenchmarkError("pgbench failed (exit \(run.status)): \(text.suffix(300)) \(run.stderr.suffix(300))") }
         return WriteBaseline(transactionsPerSecond: tps, latencyMilliseconds: latency, tool: "pgbench -c \(clients), same transaction")
     }
 

@@ -1,5 +1,7 @@
-import LocalSetup
 import Foundation
+import LocalSetup
+import ProcessSpawning
+import Synchronization
 
 /// Generates every documentation file from the built `qactl` itself: a man page
 /// per command (from `--experimental-dump-help`) and the bash, zsh and fish
@@ -90,20 +92,16 @@ public struct DocsGenerator: Sendable {
     }
 
     private func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         // The completion scripts and help must not depend on who runs the generator.
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        let process = try SpawnedProcess(
+            executable, arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], standardOutput: .pipe, standardError: .null)
+        let output = Mutex(Data())
+        let follower = PipeFollower.follow(descriptor: process.standardOutput!) { data in output.withLock { $0.append(data) } }
+        let ended = process.waitBlocking()
+        follower.waitUntilEnd()
+        guard ended == .exited(0) else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) ended with \(ended)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: output.withLock { $0 }, as: UTF8.self)
     }
 }
