@@ -32,7 +32,7 @@ public enum CommandRunner {
         let process = try spawn(
             executable, arguments, as: user, directory: directory, environment: environment, unsetting: unsetting,
             standardInput: input == nil ? .null : .pipe, standardOutput: .pipe, standardError: .pipe)
-        let watchdog = Watchdog(pid: process.pid, after: timeout)
+        let watchdog = Watchdog(process, after: timeout)
         defer { watchdog.cancel() }
         // Drain both pipes while the program runs, so a full pipe never stalls it.
         let outBox = DataBox()
@@ -109,20 +109,23 @@ public enum CommandRunner {
 final class Watchdog: Sendable {
     private let state = Mutex((fired: false, cancelled: false))
 
-    init(pid: pid_t, after timeout: Duration) {
+    init(_ process: SpawnedProcess, after timeout: Duration) {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { self.fire(pid) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { self.fire(process) }
     }
 
-    private func fire(_ pid: pid_t) {
+    private func fire(_ process: SpawnedProcess) {
         let fire = state.withLock { state in
             guard !state.cancelled else { return false }
             state.fired = true
             return true
         }
         if fire {
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
+            // The group first: what the child started may hold its pipes after it ended.
+            // (Its id is not reused while any member lives.) The child itself only while
+            // unreaped, so that a reused pid is never hit.
+            kill(-process.pid, SIGKILL)
+            process.signal(SIGKILL)
         }
     }
 

@@ -9,6 +9,7 @@ import Synchronization
 /// bad pointer (`_dispatch_event_loop_drain`), taking `qactl bench` with it.
 public final class PipeFollower: Sendable {
     private let stopping = Mutex(false)
+    private let ended = Mutex(false)
     private let finished = DispatchSemaphore(value: 0)
 
     private init() {}
@@ -34,6 +35,7 @@ public final class PipeFollower: Sendable {
         Thread {
             defer {
                 done()
+                follower.ended.withLock { $0 = true }
                 follower.finished.signal()
             }
             // poll(2) with a short timeout, so that stop() is noticed; read(2) returns what is there.
@@ -53,6 +55,9 @@ public final class PipeFollower: Sendable {
         }.start()
         return follower
     }
+
+    /// Whether the reader is done: end of file (every chunk handed over) or ``stop()``.
+    public var hasEnded: Bool { ended.withLock { $0 } }
 
     /// Waits until the writer's end closed (end of file) and the last chunk was handed over.
     public func waitUntilEnd() {

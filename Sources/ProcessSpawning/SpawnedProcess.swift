@@ -76,7 +76,7 @@ public final class SpawnedProcess: Sendable {
 
     /// Starts `executable` (a path) with `arguments`. `environment` is the whole
     /// environment (this process's when nil); `directory` the working directory.
-    /// With `newProcessGroup`, ``signalGroup(_:)`` reaches whatever the child starts.
+    /// With `newProcessGroup`, `kill(-pid, …)` reaches whatever the child starts.
     public init(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,
         standardInput: Stream = .null, standardOutput: Stream = .inherit, standardError: Stream = .inherit,
@@ -117,6 +117,7 @@ public final class SpawnedProcess: Sendable {
     // MARK: Input
 
     /// Writes all of `bytes` to a `.pipe` standard input; false once the child stopped reading.
+    /// Blocks while the child does not read (holding off ``closeInput()`` meanwhile).
     /// (SIGPIPE is ignored from the first call on, so a child that exits early gives EPIPE
     /// here instead of killing this process.)
     @discardableResult
@@ -155,6 +156,12 @@ public final class SpawnedProcess: Sendable {
 
     private static let brokenPipeIgnored: Void = ignoreBrokenPipe()
 
+    /// Standard input ends with this object; the child is not reaped here (a caller
+    /// may `waitpid` the pid itself) nor killed.
+    deinit {
+        closeInput()
+    }
+
     // MARK: Exit
 
     /// How the child ended; nil while it runs. Never blocks.
@@ -167,11 +174,12 @@ public final class SpawnedProcess: Sendable {
 
     public var isRunning: Bool { termination == nil }
 
-    /// Waits for the child to end, polling without holding a thread.
+    /// Waits for the child to end, polling without holding a thread. A cancelled
+    /// caller still waits (the pause is a task of its own), at the same pace.
     public func wait(polling interval: Duration = .milliseconds(10)) async -> Termination {
         while true {
             if let termination { return termination }
-            try? await Task.sleep(for: interval)
+            await Task.detached { try? await Task.sleep(for: interval) }.value
         }
     }
 
@@ -188,14 +196,6 @@ public final class SpawnedProcess: Sendable {
         ended.withLock { ended in
             if ended == nil { ended = Self.reap(pid) }
             if ended == nil { kill(pid, signal) }
-        }
-    }
-
-    /// Sends `signal` to the child's process group (what it started too), while the child runs.
-    public func signalGroup(_ signal: Int32) {
-        ended.withLock { ended in
-            if ended == nil { ended = Self.reap(pid) }
-            if ended == nil { kill(-pid, signal) }
         }
     }
 
@@ -249,7 +249,10 @@ public final class SpawnedProcess: Sendable {
         flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
         #else
         // Descriptors some library opened without close-on-exec must not leak into the child.
-        _ = qactl_spawn_add_close_from(&actions, 3)
+        let closing = qactl_spawn_add_close_from(&actions, 3)
+        guard closing == 0 else {
+            throw SpawnError(description: "cannot start \(executable) without leaking descriptors: \(String(cString: strerror(closing)))")
+        }
         #endif
         posix_spawnattr_setflags(&attributes, Int16(flags))
         posix_spawnattr_setpgroup(&attributes, 0)

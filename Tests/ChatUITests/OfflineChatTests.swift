@@ -111,9 +111,14 @@ final class LiveChat: Sendable {
         // Output and errors on one pipe, in the order they were written.
         let output = try CloseOnExecPipe()
         defer { close(output.writeEnd) }
-        process = try SpawnedProcess(
-            command[0], Array(command.dropFirst()) + arguments, environment: ChatProcess.environment(),
-            standardInput: .pipe, standardOutput: .descriptor(output.writeEnd), standardError: .descriptor(output.writeEnd))
+        do {
+            process = try SpawnedProcess(
+                command[0], Array(command.dropFirst()) + arguments, environment: ChatProcess.environment(),
+                standardInput: .pipe, standardOutput: .descriptor(output.writeEnd), standardError: .descriptor(output.writeEnd))
+        } catch {
+            close(output.readEnd)
+            throw error
+        }
         PipeFollower.follow(descriptor: output.readEnd) { [collected] data in collected.append(data) }
     }
 

@@ -56,7 +56,9 @@ import Testing
     @Test func aChildsEndIsSeenWhileSiblingsStartedAtTheSameTimeStillRun() async throws {
         let siblings = Mutex<[SpawnedProcess]>([])
         let spawning = Atomic<Bool>(true)
+        let spawnerDone = DispatchSemaphore(value: 0)
         let spawner = Thread {
+            defer { spawnerDone.signal() }
             // Up to 200 at a time: enough to overlap every spawn below, few enough for a small machine.
             while spawning.load(ordering: .relaxed), siblings.withLock({ $0.count }) < 200 {
                 if let sibling = try? SpawnedProcess("/bin/sleep", ["60"], standardOutput: .pipe) {
@@ -68,6 +70,7 @@ import Testing
         spawner.start()
         defer {
             spawning.store(false, ordering: .relaxed)
+            spawnerDone.wait()
             for sibling in siblings.withLock({ $0 }) {
                 sibling.signal(SIGKILL)
                 _ = sibling.waitBlocking()

@@ -10,6 +10,7 @@ import Synchronization
 public final class TestServer: Sendable {
     struct Running {
         var process: SpawnedProcess
+        var followers: [PipeFollower]
         var baseURL: String
         var port: Int
     }
@@ -67,15 +68,17 @@ public final class TestServer: Sendable {
             Self.executable, ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory] + level + arguments,
             environment: ProcessInfo.processInfo.environment.merging(extra) { $1 },
             standardOutput: .pipe, standardError: .pipe)
-        PipeFollower.follow(descriptor: process.standardError!) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        PipeFollower.follow(descriptor: process.standardOutput!) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        let followers = [
+            PipeFollower.follow(descriptor: process.standardError!) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } },
+            PipeFollower.follow(descriptor: process.standardOutput!) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } },
+        ]
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             let text = output.text.withLock { $0 }
             if let range = text.range(of: #"listening on http://[^\s]+\n"#, options: .regularExpression) {
                 let url = String(text[range].dropFirst("listening on ".count).dropLast())
                 let port = Int(url.split(separator: ":").last ?? "") ?? 0
-                running.withLock { $0 = Running(process: process, baseURL: url, port: port) }
+                running.withLock { $0 = Running(process: process, followers: followers, baseURL: url, port: port) }
                 return
             }
             guard process.isRunning else { break }
@@ -92,7 +95,7 @@ public final class TestServer: Sendable {
     /// Sends `signal` (SIGTERM), waits for the exit and returns the exit status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
-        guard let process = running.withLock({ $0?.process }) else { return 0 }
+        guard let (process, followers) = running.withLock({ $0.map { ($0.process, $0.followers) } }) else { return 0 }
         process.signal(signal)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
@@ -101,6 +104,11 @@ public final class TestServer: Sendable {
                 throw TestFailure("qactl serve did not exit within \(timeout); its log ends:\n\(stderr.suffix(3000))")
             }
             try await Task.sleep(for: .milliseconds(20))
+        }
+        // Its last log lines, once the pipes end (a few seconds at most: nothing else holds them).
+        let drained = ContinuousClock.now + .seconds(5)
+        while !followers.allSatisfy(\.hasEnded), ContinuousClock.now < drained {
+            try await Task.sleep(for: .milliseconds(10))
         }
         return process.termination?.status ?? -1
     }

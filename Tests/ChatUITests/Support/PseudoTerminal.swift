@@ -22,13 +22,13 @@ final class PseudoTerminal {
     init(rows: Int, columns: Int) throws {
         // posix_openpt, unlockpt and ptsname are hidden behind feature macros that
         // the Glibc module does not set; these are their Linux system calls.
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         var unlock: Int32 = 0
         var number: UInt32 = 0
         guard master >= 0, ioctl(master, Self.setLock, &unlock) == 0, ioctl(master, Self.getNumber, &number) == 0 else {
             throw TestFailure("no pseudo-terminal")
         }
-        slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+        slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard slave >= 0 else { throw TestFailure("cannot open the pseudo-terminal's slave") }
         sizes = [(0, rows, columns)]
         setWindowSize(rows: rows, columns: columns)

@@ -10,6 +10,7 @@ final class ToolProcess: Sendable {
     let process: SpawnedProcess
     private let arguments: [String]
     private let stdoutFollower: PipeFollower
+    private let stderrFollower: PipeFollower
     private let output = OutputBuffer()
     private let errors = OutputBuffer()
 
@@ -41,7 +42,7 @@ final class ToolProcess: Sendable {
         stdoutFollower = PipeFollower.follow(descriptor: process.standardOutput!) { [output] data in
             output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
-        PipeFollower.follow(descriptor: process.standardError!) { [errors] data in
+        stderrFollower = PipeFollower.follow(descriptor: process.standardError!) { [errors] data in
             errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
     }
@@ -101,8 +102,11 @@ final class ToolProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        // The pipes may still hold the last lines.
-        try await Task.sleep(for: .milliseconds(50))
+        // The last lines, once the pipes end (a few seconds at most: nothing else holds them).
+        let drained = ContinuousClock.now + .seconds(5)
+        while !(stdoutFollower.hasEnded && stderrFollower.hasEnded), ContinuousClock.now < drained {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         return process.termination?.status ?? -1
     }
 
