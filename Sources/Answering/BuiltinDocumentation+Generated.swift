@@ -673,11 +673,11 @@ afterwards; `qactl chat` is driven through a pseudo-terminal. The fault suite
 (`Tests/FaultTests`) breaks things from outside while users write: PostgreSQL
 restarted or its slot dropped, qactl killed, files deleted or emptied, a full or
 read-only disk (a small tmpfs, when the tests run as root), slow and surplus
-connections, a broken upstream Electric. Every child process (servers, PostgreSQL,
-the browser, the chat) is started with `SpawnedProcess`, not Foundation's `Process`:
-on Linux the latter learns of an exit from a socket that a child spawned at the same
-moment by another test can inherit, and a finished process then looked alive for as
-long as that other child ran. About 500 tests, four minutes on two cores once built.
+connections, a broken upstream Electric. Every child process (test servers, database
+servers, the browser, the chat) is started with `SpawnedProcess`, not Foundation's
+`Process`: on Linux the latter learns of an exit from a socket that a child spawned at
+the same moment by another test can inherit, and a finished process then looks alive
+for as long as that other child runs. About 500 tests, four minutes on two cores once built.
 
 ## Architecture
 

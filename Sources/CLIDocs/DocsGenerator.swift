@@ -1,7 +1,6 @@
 import Foundation
 import LocalSetup
 import ProcessSpawning
-import Synchronization
 
 /// Generates every documentation file from the built `qactl` itself: a man page
 /// per command (from `--experimental-dump-help`) and the bash, zsh and fish
@@ -95,13 +94,12 @@ public struct DocsGenerator: Sendable {
         // The completion scripts and help must not depend on who runs the generator.
         let process = try SpawnedProcess(
             executable, arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], standardOutput: .pipe, standardError: .null)
-        let output = Mutex(Data())
-        let follower = PipeFollower.follow(descriptor: process.standardOutput!) { data in output.withLock { $0.append(data) } }
+        let output = ProcessOutput(of: process)
         let ended = process.waitBlocking()
-        follower.waitUntilEnd()
+        output.waitUntilEnd()
         guard ended == .exited(0) else {
             throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) ended with \(ended)")
         }
-        return String(decoding: output.withLock { $0 }, as: UTF8.self)
+        return output.standardOutput
     }
 }

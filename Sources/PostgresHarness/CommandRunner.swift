@@ -35,18 +35,14 @@ public enum CommandRunner {
         let watchdog = Watchdog(process, after: timeout)
         defer { watchdog.cancel() }
         // Drain both pipes while the program runs, so a full pipe never stalls it.
-        let outBox = DataBox()
-        let errBox = DataBox()
-        let followers = [(process.standardOutput, outBox), (process.standardError, errBox)].compactMap { descriptor, box in
-            descriptor.map { PipeFollower.follow(descriptor: $0) { data in box.append(data) } }
-        }
+        let printed = ProcessOutput(of: process)
         if let input {
             process.writeInput(Array(input.utf8))
             process.closeInput()
         }
         let ended = process.waitBlocking()
-        for follower in followers { follower.waitUntilEnd() }
-        let output = Output(status: ended.status, stdout: outBox.text, stderr: errBox.text)
+        printed.waitUntilEnd()
+        let output = Output(status: ended.status, stdout: printed.standardOutput, stderr: printed.standardError)
         if watchdog.fired {
             let name = (executable as NSString).lastPathComponent
             throw PostgresHarnessError(
@@ -132,12 +128,4 @@ final class Watchdog: Sendable {
     var fired: Bool { state.withLock { $0.fired } }
 
     func cancel() { state.withLock { $0.cancelled = true } }
-}
-
-/// Bytes one reader thread appends and the caller reads once that thread is done.
-private final class DataBox: Sendable {
-    private let data = Mutex(Data())
-
-    func append(_ chunk: Data) { data.withLock { $0.append(chunk) } }
-    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
 }

@@ -71,7 +71,12 @@ import QACtlTestSupport
             case "Ctrl-D": terminal.type("\u{04}")
             default: terminal.type("/quit\r")
             }
-            #expect(try await terminal.waitForExit() == 0)
+            do {
+                #expect(try await terminal.waitForExit() == 0, "\(exit)")
+            } catch {
+                Issue.record("\(exit): \(error)")
+                continue
+            }
             #expect(restored(terminal), "\(exit)")
             #expect(!terminal.screen.usingAlternateScreen, "\(exit)")
         }

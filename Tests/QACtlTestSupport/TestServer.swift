@@ -10,7 +10,6 @@ import Synchronization
 public final class TestServer: Sendable {
     struct Running {
         var process: SpawnedProcess
-        var followers: [PipeFollower]
         var baseURL: String
         var port: Int
     }
@@ -20,8 +19,8 @@ public final class TestServer: Sendable {
     private let running: Mutex<Running?>
     /// Added to the inherited environment at each launch.
     private let environment: Mutex<[String: String]>
-    private let output = OutputBuffer()
-    private let errors = OutputBuffer()
+    /// What the latest launch printed (kept after it stopped).
+    private let printed = Mutex<ProcessOutput?>(nil)
 
     public static var executable: String {
         if let path = ProcessInfo.processInfo.environment["QACTL_BINARY"], !path.isEmpty { return path }
@@ -62,40 +61,35 @@ public final class TestServer: Sendable {
     private func launchAdmitted(port: Int) async throws {
         let level = arguments.contains("--log-level") ? [] : ["--log-level", "warning"]
         let extra = environment.withLock { $0 }
-        output.text.withLock { $0 = "" }
-        errors.text.withLock { $0 = "" }
         let process = try SpawnedProcess(
             Self.executable, ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory] + level + arguments,
             environment: ProcessInfo.processInfo.environment.merging(extra) { $1 },
             standardOutput: .pipe, standardError: .pipe)
-        let followers = [
-            PipeFollower.follow(descriptor: process.standardError!) { [errors] data in errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) } },
-            PipeFollower.follow(descriptor: process.standardOutput!) { [output] data in output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } },
-        ]
+        printed.withLock { $0 = ProcessOutput(of: process) }
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            let text = output.text.withLock { $0 }
+            let text = stdout
             if let range = text.range(of: #"listening on http://[^\s]+\n"#, options: .regularExpression) {
                 let url = String(text[range].dropFirst("listening on ".count).dropLast())
                 let port = Int(url.split(separator: ":").last ?? "") ?? 0
-                running.withLock { $0 = Running(process: process, followers: followers, baseURL: url, port: port) }
+                running.withLock { $0 = Running(process: process, baseURL: url, port: port) }
                 return
             }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         process.signal(SIGKILL)
-        throw TestFailure("qactl serve did not start: \(output.text.withLock { $0 }) \(errors.text.withLock { $0 })")
+        throw TestFailure("qactl serve did not start: \(stdout) \(stderr)")
     }
 
     /// What the server printed on stdout (the listening lines) and logged on stderr.
-    public var stdout: String { output.text.withLock { $0 } }
-    public var stderr: String { errors.text.withLock { $0 } }
+    public var stdout: String { printed.withLock { $0?.standardOutput ?? "" } }
+    public var stderr: String { printed.withLock { $0?.standardError ?? "" } }
 
     /// Sends `signal` (SIGTERM), waits for the exit and returns the exit status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
-        guard let (process, followers) = running.withLock({ $0.map { ($0.process, $0.followers) } }) else { return 0 }
+        guard let process = running.withLock({ $0?.process }) else { return 0 }
         process.signal(signal)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
@@ -106,10 +100,7 @@ public final class TestServer: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         // Its last log lines, once the pipes end (a few seconds at most: nothing else holds them).
-        let drained = ContinuousClock.now + .seconds(5)
-        while !followers.allSatisfy(\.hasEnded), ContinuousClock.now < drained {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await printed.withLock { $0 }?.waitUntilEnd(within: .seconds(5))
         return process.termination?.status ?? -1
     }
 
@@ -141,11 +132,6 @@ public final class TestServer: Sendable {
     deinit {
         running.withLock { $0?.process.signal(SIGKILL) }
     }
-}
-
-/// A process's standard output as it arrives.
-final class OutputBuffer: Sendable {
-    let text = Mutex("")
 }
 
 /// An auth token for `user` signed with `dataDirectory`'s key, by `qactl token mint auth`

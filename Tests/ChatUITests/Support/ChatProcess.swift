@@ -42,10 +42,7 @@ enum ChatProcess {
         let process = try SpawnedProcess(
             command[0], Array(command.dropFirst()) + arguments, environment: environment(extra),
             standardInput: input == nil ? .null : .pipe, standardOutput: .pipe, standardError: .pipe)
-        let collected = (ByteBuffer(), ByteBuffer())
-        let followers = [(process.standardOutput!, collected.0), (process.standardError!, collected.1)].map { descriptor, buffer in
-            PipeFollower.follow(descriptor: descriptor) { data in buffer.append(data) }
-        }
+        let printed = ProcessOutput(of: process)
         if let input {
             process.writeInput(Array(input.utf8))
             process.closeInput()
@@ -59,8 +56,8 @@ enum ChatProcess {
             try await Task.sleep(for: .milliseconds(20))
         }
         // The last bytes: the pipes end when the chat (and anything it left running) is gone.
-        try await blocking { for follower in followers { follower.waitUntilEnd() } }
-        return Result(status: process.termination?.status ?? -1, standardOutput: collected.0.text, standardError: collected.1.text)
+        try await blocking { printed.waitUntilEnd() }
+        return Result(status: process.termination?.status ?? -1, standardOutput: printed.standardOutput, standardError: printed.standardError)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresHarness
 import Synchronization
 import QACtlTestSupport
 
@@ -111,7 +112,7 @@ final class PseudoTerminal {
         do {
             try await eventually(what, timeout: timeout) { condition(screen) }
         } catch {
-            throw TestFailure("\(error)\n--- screen ---\n\(screen.text)\n--------------")
+            throw TestFailure("\(error)\n--- screen ---\n\(screen.text)\n--------------\n\(threadStacks())")
         }
     }
 
@@ -131,6 +132,15 @@ final class PseudoTerminal {
         }
         try await Task.sleep(for: .milliseconds(50))
         return exitStatus ?? -1
+    }
+
+    /// Every thread's stack in the chat, from gdb when it is installed (for a chat that does not exit).
+    private func threadStacks() -> String {
+        guard let pid = process?.pid, FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb"),
+            let run = try? CommandRunner.run(
+                "/usr/bin/gdb", ["-p", String(pid), "-batch", "-ex", "thread apply all bt 12"], timeout: .seconds(60))
+        else { return "(no gdb for the chat's stacks)" }
+        return "--- the chat's threads ---\n" + run.stdout.suffix(12_000)
     }
 
     /// The terminal's local flags now (ICANON, ECHO, ISIG…).

@@ -9,10 +9,7 @@ import Synchronization
 final class ToolProcess: Sendable {
     let process: SpawnedProcess
     private let arguments: [String]
-    private let stdoutFollower: PipeFollower
-    private let stderrFollower: PipeFollower
-    private let output = OutputBuffer()
-    private let errors = OutputBuffer()
+    private let output: ProcessOutput
 
     /// The directory holding the built products (`qactl` among them).
     static let productsDirectory: URL = {
@@ -39,12 +36,7 @@ final class ToolProcess: Sendable {
         env.merge(environment) { _, new in new }
         self.arguments = arguments
         process = try SpawnedProcess(executable, arguments, environment: env, standardOutput: .pipe, standardError: .pipe)
-        stdoutFollower = PipeFollower.follow(descriptor: process.standardOutput!) { [output] data in
-            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
-        stderrFollower = PipeFollower.follow(descriptor: process.standardError!) { [errors] data in
-            errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
+        output = ProcessOutput(of: process)
     }
 
     /// `qactl` with `arguments`.
@@ -52,8 +44,8 @@ final class ToolProcess: Sendable {
         try ToolProcess(qactl, arguments, environment: environment)
     }
 
-    var stdout: String { output.text.withLock { $0 } }
-    var stderr: String { errors.text.withLock { $0 } }
+    var stdout: String { output.standardOutput }
+    var stderr: String { output.standardError }
     /// Whole lines of stdout so far.
     var lines: [String] { Self.wholeLines(stdout) }
 
@@ -84,7 +76,7 @@ final class ToolProcess: Sendable {
 
     /// Closes the reading end of stdout, as `| head -1` does once it has its line.
     func closeStdout() {
-        stdoutFollower.stop()  // which closes the descriptor
+        output.closeStandardOutput()
     }
 
     /// Sends `signal`.
@@ -103,10 +95,7 @@ final class ToolProcess: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         // The last lines, once the pipes end (a few seconds at most: nothing else holds them).
-        let drained = ContinuousClock.now + .seconds(5)
-        while !(stdoutFollower.hasEnded && stderrFollower.hasEnded), ContinuousClock.now < drained {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await output.waitUntilEnd(within: .seconds(5))
         return process.termination?.status ?? -1
     }
 
@@ -119,11 +108,6 @@ final class ToolProcess: Sendable {
     deinit {
         process.signal(SIGKILL)
     }
-}
-
-/// Text a pipe delivered so far.
-final class OutputBuffer: Sendable {
-    let text = Mutex("")
 }
 
 /// A test's own failure with a message.
