@@ -32,13 +32,27 @@ import QACtlTestSupport
     @Test func jsonLinesForAWholeSession() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)
+        let questions = ["What is a txid?", "What is a shape?", "What is a shape token?", "How do I run on PostgreSQL?"]
         let result = try await ChatProcess.run(
-            ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--json"], input: "What is a txid?\n")
+            ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--json"],
+            input: questions.joined(separator: "\n") + "\n")
         #expect(result.status == 0, "\(result.standardError)")
-        let events = result.objects.compactMap { $0["event"] as? String }
-        #expect(result.objects.count == result.lines.count)
+        let objects = result.objects
+        let events = objects.compactMap { $0["event"] as? String }
+        #expect(objects.count == result.lines.count)
         for expected in ["conversation", "optimistic", "message", "confirmed", "completed"] {
             #expect(events.contains(expected), "\(events)")
+        }
+        // Each send is confirmed before any of its answer's text shows: the answer
+        // synced after the question, and the events keep the order of the sync.
+        let confirmations = objects.enumerated().filter { $0.element["event"] as? String == "confirmed" }
+        #expect(confirmations.count == questions.count, "\(events)")
+        for (index, confirmation) in confirmations {
+            let answerID = try #require(confirmation["answerId"] as? String)
+            let firstText = objects.firstIndex { object in
+                object["id"] as? String == answerID && ["chunk", "streaming", "completed"].contains(object["event"] as? String ?? "")
+            }
+            #expect(firstText.map { index < $0 } == true, "answer \(answerID): \(events)")
         }
         try await server.stop()
     }

@@ -1,6 +1,5 @@
 import Foundation
 import ShapeWire
-import Synchronization
 import QACtlSync
 
 extension ChatSession {
@@ -33,11 +32,11 @@ extension ChatSession {
             }
         }
         let api = self.api
-        let txid = Mutex<UInt64?>(nil)
+        let progress = SendProgress()
         let transaction = messages.transaction(timeout: timeout ?? sendTimeout) { _ in
             let written = try await api.sendQuestion(
                 conversationId: record.conversationID, questionId: record.questionID, answerId: record.answerID, content: content)
-            txid.withLock { $0 = written }
+            progress.record(written)
             return written
         }
         let rows = Self.optimisticRows(record, user: identity.user)
@@ -52,16 +51,30 @@ extension ChatSession {
             return nil
         }
         publish()
-        let started = ContinuousClock.now
+        commitInBackground(transaction, of: record, progress: progress, in: messages, queued: false)
+        return record
+    }
+
+    /// Commits `transaction` in its own task. The send is confirmed where the
+    /// synced rows are applied (``settleSends(in:)``), so its confirmation shows
+    /// before anything that synced after it, such as its answer; here only
+    /// when that has not happened (the conversation was closed meanwhile).
+    /// A queued send whose conversation was closed is not rolled back: the
+    /// outbox keeps it and shows it again when the conversation reopens.
+    func commitInBackground(
+        _ transaction: Transaction, of record: SendRecord, progress: SendProgress, in messages: SyncCollection, queued: Bool
+    ) {
+        inFlight[record.questionID] = progress
         Task {
             do {
                 try await transaction.commit()
-                self.confirm(record.questionID, txid: txid.withLock { $0 } ?? 0, roundTrip: ContinuousClock.now - started)
+                self.confirm(record.questionID, progress)
             } catch {
+                if self.inFlight[record.questionID] === progress { self.inFlight[record.questionID] = nil }
+                if queued && self.messages !== messages { return }
                 self.rollBack(record, because: error)
             }
         }
-        return record
     }
 
     /// The question and its answer placeholder as the server will write them; the answer strictly after the question.
@@ -80,9 +93,28 @@ extension ChatSession {
         ]
     }
 
-    func confirm(_ questionID: String, txid: UInt64, roundTrip: Duration) {
-        updateSend(questionID, .confirmed(txid: txid, roundTrip: roundTrip))
+    /// Marks a send confirmed, once: its txid synced back.
+    func confirm(_ questionID: String, _ progress: SendProgress) {
+        guard inFlight[questionID] === progress, settle(questionID) else { return }
         publish()
+    }
+
+    /// Confirms the sends whose question now shows as synced rather than optimistic:
+    /// their transaction completed, and the rows it held back are in `messages`.
+    func settleSends(in messages: [ChatMessage]) {
+        guard !inFlight.isEmpty else { return }
+        for message in messages where !message.isOptimistic && inFlight[message.id] != nil {
+            settle(message.id)
+        }
+    }
+
+    /// Records the confirmation without publishing; false when there is none to record.
+    @discardableResult
+    private func settle(_ questionID: String) -> Bool {
+        guard let progress = inFlight[questionID], let txid = progress.txid else { return false }
+        inFlight[questionID] = nil
+        updateSend(questionID, .confirmed(txid: txid, roundTrip: ContinuousClock.now - progress.started))
+        return true
     }
 
     func rollBack(_ record: SendRecord, because error: any Error) {

@@ -103,6 +103,7 @@ extension ChatSession {
         messagesStatus = snapshot.status
         failure = stopped
         state.messages = ChatMessage.ordered(snapshot.rows, optimistic: snapshot.optimisticKeys)
+        settleSends(in: state.messages)
         publish()
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import QACtlSync
-import Synchronization
 
 /// Questions go through the outbox in the user's conversations replica: stored
 /// before they are sent, so a question typed while the server is down stays
@@ -94,28 +93,17 @@ extension ChatSession {
     /// Shows `record`'s rows in `messages` until its delivery syncs back, then confirms or rolls it back.
     private func follow(_ record: SendRecord, rows: [Row], through sender: OutboxSender, into messages: SyncCollection) async throws {
         let key = record.questionID
-        let txid = Mutex<UInt64?>(nil)
+        let progress = SendProgress()
         let transaction = messages.queuedTransaction(timeout: sendTimeout) {
             let delivered = try await sender.delivery(of: key)
-            txid.withLock { $0 = delivered }
+            progress.record(delivered)
             return delivered
         }
         try await transaction.mutate { draft in
             for row in rows { try draft.insert(row) }
         }
         publish()
-        let started = ContinuousClock.now
-        Task {
-            do {
-                try await transaction.commit()
-                guard self.messages === messages else { return }
-                self.confirm(key, txid: txid.withLock { $0 } ?? 0, roundTrip: ContinuousClock.now - started)
-            } catch {
-                // A conversation closed meanwhile: the outbox still has the question, and shows it again on reopening.
-                guard self.messages === messages else { return }
-                self.rollBack(record, because: error)
-            }
-        }
+        commitInBackground(transaction, of: record, progress: progress, in: messages, queued: true)
     }
 
     /// Closing a conversation forgets its unsettled questions on screen; the outbox keeps them.

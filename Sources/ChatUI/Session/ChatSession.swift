@@ -36,6 +36,8 @@ actor ChatSession {
     var messagesReplica: ReplicaHandle?
     var messagesStatus: CollectionStatus = .idle
     var messagesTask: Task<Void, Never>?
+    /// The open conversation's sends whose txid is awaited, by question id.
+    var inFlight: [String: SendProgress] = [:]
     /// Sends the queued questions; nil when another chat holds the outbox (or there is no replica).
     var outbox: OutboxSender?
     var outboxTask: Task<Void, Never>?
