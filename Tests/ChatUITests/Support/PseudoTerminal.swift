@@ -12,6 +12,8 @@ final class PseudoTerminal {
     let slave: Int32
     private let output = ByteBuffer()
     private let reading = ReadFlag()
+    /// Signalled when the reader thread has stopped reading `master`.
+    private let readerEnded = DispatchSemaphore(value: 0)
     /// Window sizes and the output offset from which each applies.
     private var sizes: [(offset: Int, rows: Int, columns: Int)]
     private var process: SpawnedProcess?
@@ -33,8 +35,9 @@ final class PseudoTerminal {
         guard slave >= 0 else { throw TestFailure("cannot open the pseudo-terminal's slave") }
         sizes = [(0, rows, columns)]
         setWindowSize(rows: rows, columns: columns)
-        let (master, output, reading) = (master, output, reading)
+        let (master, output, reading, readerEnded) = (master, output, reading, readerEnded)
         let thread = Thread {
+            defer { readerEnded.signal() }
             var buffer = [UInt8](repeating: 0, count: 4096)
             var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
             while reading.isOn {
@@ -50,6 +53,10 @@ final class PseudoTerminal {
     deinit {
         reading.stop()
         process?.signal(SIGKILL)
+        // The descriptors close only once the reader is done with them: its number could
+        // otherwise go to another test's descriptor (the next terminal's slave, say) and
+        // the reader would take bytes meant for someone else, a typed Ctrl-D or "/quit".
+        readerEnded.wait()
         close(slave)
         close(master)
     }
@@ -70,7 +77,13 @@ final class PseudoTerminal {
     /// Types `text` (use "\r" for Enter, "\u{03}" for Ctrl-C).
     func type(_ text: String) {
         let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(master, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
+            written += count
+        }
     }
 
     func signal(_ number: Int32) {
@@ -121,7 +134,7 @@ final class PseudoTerminal {
         do {
             try await eventually("the chat exits", timeout: timeout) { !isRunning }
         } catch {
-            throw TestFailure("\(error)\n--- screen ---\n\(screen.text)\n--------------")
+            throw TestFailure("\(error)\n--- screen ---\n\(screen.text)\n--------------\n\(threadStacks())")
         }
         // What it wrote last (leaving the alternate screen, the final message) may still
         // wait in the pseudo-terminal for the reader thread: let the reader take all of it.
