@@ -12,7 +12,27 @@ import SyncModel
 final class RecentTransactions: Sendable {
     private struct Held {
         var transactions: [CommittedTransaction] = []
+        /// The last change sequence up to each transaction (non-decreasing), to find a position by binary search.
+        var ends: [Int64] = []
         var changeCount = 0
+
+        mutating func append(_ transaction: CommittedTransaction) {
+            transactions.append(transaction)
+            ends.append(transaction.changes.last?.sequence ?? ends.last ?? 0)
+            changeCount += transaction.changes.count
+        }
+
+        /// The index just after the transaction whose last change is `sequence`, if one is held.
+        func index(after sequence: Int64) -> Int? {
+            var low = 0
+            var high = ends.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ends[middle] < sequence { low = middle + 1 } else { high = middle }
+            }
+            guard low < ends.count, transactions[low].changes.last?.sequence == sequence else { return nil }
+            return low + 1
+        }
     }
 
     /// Between this many changes and twice as many are kept (whole transactions): a few MB at most.
@@ -33,8 +53,7 @@ final class RecentTransactions: Sendable {
             let last = held.transactions.last?.changes.last?.sequence
             if let last, first <= last { return }
             if let last, first != last + 1 { held = Held() }
-            held.transactions.append(contentsOf: batch)
-            held.changeCount += batch.reduce(0) { $0 + $1.changes.count }
+            for transaction in batch { held.append(transaction) }
             // Trimmed in bulk, down to the capacity once it is twice over: O(1) per change.
             guard held.changeCount > 2 * capacity else { return }
             var dropped = 0
@@ -43,6 +62,7 @@ final class RecentTransactions: Sendable {
                 dropped += 1
             }
             held.transactions.removeFirst(dropped)
+            held.ends.removeFirst(dropped)
         }
     }
 
@@ -61,8 +81,8 @@ final class RecentTransactions: Sendable {
             if sequence == first - 1 {
                 start = 0
             } else {
-                guard let index = held.transactions.firstIndex(where: { $0.changes.last?.sequence == sequence }) else { return nil }
-                start = index + 1
+                guard let index = held.index(after: sequence) else { return nil }
+                start = index
             }
             var taken: [CommittedTransaction] = []
             var count = 0
