@@ -81,11 +81,14 @@ import Testing
             let child = try SpawnedProcess("/bin/echo", ["done"], standardOutput: .pipe)
             let ended = Atomic<Bool>(false)
             let follower = PipeFollower.follow(descriptor: child.standardOutput!) { _ in }
-            let deadline = ContinuousClock.now + .seconds(5)
+            // Each wait has its own deadline, well under the siblings' 60 s: a loaded
+            // machine may take seconds to run `echo`, but only a leak takes a minute.
+            var deadline = ContinuousClock.now + .seconds(20)
             while child.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             #expect(child.termination == .exited(0))
             // The output ends with the child, not with a sibling that holds the pipe.
             Thread { follower.waitUntilEnd(); ended.store(true, ordering: .relaxed) }.start()
+            deadline = ContinuousClock.now + .seconds(20)
             while !ended.load(ordering: .relaxed), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             let outputEnded = ended.load(ordering: .relaxed)
             #expect(outputEnded, "the output of a finished child never ended")
