@@ -97,24 +97,30 @@ final class GroupCommit<Opening>: Sendable {
 
     /// Runs `batch` in one transaction, then answers each of its writes.
     private func run(_ batch: [Job], _ db: Database) {
-        let outcomes: [Result<any Sendable, any Error>]
+        var outcomes: [Result<any Sendable, any Error>] = []
         do {
             // Without savepoints first, unless a batch needed them lately.
-            let done: Attempt
+            let committed: @Sendable () -> Void
             if isolatedBatchesLeft.load(ordering: .relaxed) > 0 {
                 isolatedBatchesLeft.subtract(1, ordering: .relaxed)
-                done = try isolatedAttempt(batch, db)
-            } else if let quick = try attempt(batch, db, isolating: false) {
-                done = quick
+                committed = try isolatedAttempt(batch, db, &outcomes)
+            } else if let quick = try attempt(batch, db, isolating: false, &outcomes) {
+                committed = quick
             } else {
                 isolatedBatchesLeft.store(Self.isolatedAfterRefusal, ordering: .relaxed)
-                done = try isolatedAttempt(batch, db)
+                committed = try isolatedAttempt(batch, db, &outcomes)
             }
-            done.committed()
-            outcomes = done.outcomes
+            committed()
         } catch {
-            // BEGIN or COMMIT failed: none of the batch happened.
-            let failure = SQLiteDatabase.classify(error)
+            // BEGIN or COMMIT failed: none of the batch happened. A write that met a
+            // full or failing disk (SQLite then rolls the whole transaction back) says
+            // why better than the COMMIT that found no transaction: a 503 to retry.
+            let unavailable = outcomes.lazy.compactMap { outcome -> (any Error)? in
+                guard case .failure(let failure) = outcome else { return nil }
+                let classified = SQLiteDatabase.classify(failure)
+                return (classified as? StoreError)?.code == .unavailable ? classified : nil
+            }.first
+            let failure = unavailable ?? SQLiteDatabase.classify(error)
             for job in batch { job.continuation.resume(throwing: failure) }
             return
         }
@@ -126,38 +132,45 @@ final class GroupCommit<Opening>: Sendable {
         }
     }
 
-    private typealias Attempt = (outcomes: [Result<any Sendable, any Error>], committed: @Sendable () -> Void)
-
     /// The batch with a savepoint per write: it commits unless BEGIN or COMMIT fails.
-    private func isolatedAttempt(_ batch: [Job], _ db: Database) throws -> Attempt {
-        guard let done = try attempt(batch, db, isolating: true) else {
+    private func isolatedAttempt(
+        _ batch: [Job], _ db: Database, _ outcomes: inout [Result<any Sendable, any Error>]
+    ) throws -> @Sendable () -> Void {
+        guard let done = try attempt(batch, db, isolating: true, &outcomes) else {
             throw StoreError(.failed, "a group commit's transaction did not commit")
         }
         return done
     }
 
-    /// One run of `batch` in a transaction: its outcomes, and what to do now
+    /// One run of `batch` in a transaction: its `outcomes`, and what to do now
     /// that it committed. Not `isolating`, the writes run one after the
     /// other, and the first that throws rolls the whole transaction back
     /// (nil: nothing happened). `isolating`, each write runs in a savepoint
     /// of its own, so one that throws is rolled back alone. A savepoint per
     /// write costs two statements and a copy of every page the write
     /// touches, for the batches that need it (see ``isolatedBatchesLeft``).
-    private func attempt(_ batch: [Job], _ db: Database, isolating: Bool) throws -> Attempt? {
-        var outcomes: [Result<any Sendable, any Error>] = []
+    private func attempt(
+        _ batch: [Job], _ db: Database, isolating: Bool, _ outcomes: inout [Result<any Sendable, any Error>]
+    ) throws -> (@Sendable () -> Void)? {
+        outcomes.removeAll(keepingCapacity: true)
         outcomes.reserveCapacity(batch.count)
         var committed: (@Sendable () -> Void)?
         try db.inTransaction(.immediate) {
             let opening = try prologue(db)
             for job in batch {
                 let outcome = isolating ? Self.inSavepoint(db, job.work) : Result { try job.work(db) }
-                if case .failure = outcome, !isolating { return .rollback }
                 outcomes.append(outcome)
+                guard case .failure(let failure) = outcome else { continue }
+                if !isolating { return .rollback }
+                // A full or failing disk can make SQLite roll the whole transaction back;
+                // the next savepoint would then start a transaction of its own and
+                // commit outside the batch. Stop here: none of the batch happened.
+                if !db.isInsideTransaction { throw failure }
             }
             committed = epilogue(db, opening)
             return .commit
         }
-        return committed.map { (outcomes, $0) }
+        return committed
     }
 
     /// Runs `work` in a savepoint, rolled back if it throws.
