@@ -32,6 +32,12 @@ public struct CompactJWT: Sendable {
         guard let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payloadData) else {
             throw TokenError(.malformed, "the payload is not a JSON object")
         }
+        for claim in ["iat", "exp", "nbf"] {
+            guard let value = claims[claim] else { continue }
+            guard let seconds = value.numberValue, Self.timeRange.contains(seconds) else {
+                throw TokenError(.malformed, "the \(claim) claim is not a time: seconds since 1970 (up to the year 9999) expected, found \(value.jsonText.prefix(40))")
+            }
+        }
         self.text = text
         self.header = header
         self.claims = claims
@@ -54,6 +60,9 @@ public struct CompactJWT: Sendable {
     public var claimedKind: TokenKind? {
         audiences.lazy.compactMap(TokenKind.init(audience:)).first
     }
+
+    /// NumericDate values accepted in `iat`, `exp` and `nbf`: 1970 up to the end of the year 9999.
+    static let timeRange: ClosedRange<Double> = 0...253_402_300_799
 
     func date(_ claim: String) -> Date? {
         claims[claim]?.numberValue.map { Date(timeIntervalSince1970: $0) }

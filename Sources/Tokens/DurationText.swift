@@ -29,6 +29,14 @@ public enum DurationText {
         return .milliseconds(total)
     }
 
+    /// ``format(_:)`` for a number of seconds, such as the distance between two
+    /// dates; its sign is ignored, and what does not fit a `Duration` is clamped.
+    public static func format(seconds: Double) -> String {
+        let magnitude = abs(seconds)
+        guard magnitude.isFinite else { return "forever" }
+        return format(.seconds(min(magnitude, 1e15).rounded()))
+    }
+
     /// `4m12s`, `3h`, `11h59m`, `250ms`: at most the two largest non-zero units.
     public static func format(_ duration: Duration) -> String {
         let ms = abs(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)

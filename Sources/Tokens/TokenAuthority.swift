@@ -152,13 +152,13 @@ public struct TokenAuthority: Sendable {
         guard let issuedAt = jwt.issuedAt else { throw TokenError(.missingClaim, "the token has no iat (issue time)") }
         let slack = leeway.secondsValue
         if expiresAt.addingTimeInterval(slack) < now {
-            throw TokenError(.expired, "expired \(DurationText.format(.seconds(now.timeIntervalSince(expiresAt)))) ago")
+            throw TokenError(.expired, "expired \(DurationText.format(seconds: now.timeIntervalSince(expiresAt))) ago")
         }
         if let notBefore = jwt.notBefore, notBefore.addingTimeInterval(-slack) > now {
-            throw TokenError(.notYetValid, "not valid until \(DurationText.format(.seconds(notBefore.timeIntervalSince(now)))) from now")
+            throw TokenError(.notYetValid, "not valid until \(DurationText.format(seconds: notBefore.timeIntervalSince(now))) from now")
         }
         if issuedAt.addingTimeInterval(-slack) > now {
-            throw TokenError(.notYetValid, "issued \(DurationText.format(.seconds(issuedAt.timeIntervalSince(now)))) in the future")
+            throw TokenError(.notYetValid, "issued \(DurationText.format(seconds: issuedAt.timeIntervalSince(now))) in the future")
         }
         let shape = kind == .shape ? try ShapeGrant(claim: jwt.claims["shape"]) : nil
         return VerifiedToken(kind: kind, subject: subject, issuedAt: issuedAt, expiresAt: expiresAt, tokenID: jwt.claims["jti"]?.stringValue, keyID: kid, shape: shape)

@@ -23,8 +23,8 @@ public struct TokenReport: Sendable {
     public static func expiryWords(_ expiresAt: Date, now: Date) -> String {
         let remaining = expiresAt.timeIntervalSince(now)
         return remaining > 0
-            ? "expires in \(DurationText.format(.seconds(remaining.rounded())))"
-            : "expired \(DurationText.format(.seconds((-remaining).rounded()))) ago"
+            ? "expires in \(DurationText.format(seconds: remaining))"
+            : "expired \(DurationText.format(seconds: remaining)) ago"
     }
 
     private var shapeGrant: ShapeGrant? {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import QACtlTestSupport
 import Testing
 import Tokens
 
@@ -20,12 +21,7 @@ struct TokenCommandTests {
 
     /// Re-signs `claims` under `header` with the data dir's own auth key.
     func resign(header: [String: Any], claims: [String: Any], secret: [UInt8]) -> String {
-        func b64(_ data: Data) -> String {
-            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        }
-        let input = b64(try! JSONSerialization.data(withJSONObject: header)) + "." + b64(try! JSONSerialization.data(withJSONObject: claims))
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: secret))
-        return input + "." + b64(Data(mac))
+        SignedToken.make(header: header, claims: claims, secret: secret)
     }
 
     @Test func aFreshAccountGetsItsDataDirCreatedPrivate() throws {
@@ -98,6 +94,22 @@ struct TokenCommandTests {
         result = try decode(resign(header: header, claims: expired, secret: keys.secret), verify: false)
         #expect(result.status == 0)
         #expect(!result.stdout.contains("Verdict"))
+    }
+
+    @Test func aTimeClaimThatIsNoTimeIsMalformedNotACrash() throws {
+        let token = try mintAuth()
+        let parts = token.split(separator: ".").map(String.init)
+        let claims = try JSONSerialization.jsonObject(with: Data(base64URL: parts[1])!) as! [String: Any]
+        let values: [(String, Any)] = [("exp", 1e19), ("exp", -1e19), ("exp", 1e300), ("exp", Int64.max), ("iat", -1e30), ("nbf", 1e19), ("exp", "tomorrow")]
+        for (claim, value) in values {
+            var odd = claims
+            odd[claim] = value
+            for verify in [true, false] {
+                let result = try decode(try SignedToken.auth(claims: odd, dataDirectory: dir.path), verify: verify)
+                #expect(result.status == 2, "\(claim) \(value): \(result.stderr)")
+                #expect(result.stderr.contains("the \(claim) claim is not a time"), "\(result.stderr)")
+            }
+        }
     }
 
     @Test func garbageInputIsOneLineAndExitTwo() throws {

@@ -155,6 +155,17 @@ import Tokens
             .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         #expect(try await api.shape([("offset", "-1")], token: "\(none).\(parts[1]).").status == 401)
         #expect(try await api.shape([("offset", "-1")], token: "\(none).\(parts[1]).\(parts[2])").status == 401)
+
+        // Signed with the real key, but with an expiry or issue time that is no time: 401, and the server lives on.
+        let now = Int(Date().timeIntervalSince1970)
+        for (claim, value) in [("exp", 1e19), ("exp", -1e19), ("iat", 1e300), ("nbf", -1e30)] as [(String, Any)] {
+            var claims: [String: Any] = ["iss": "qactl", "aud": "qactl:api", "sub": "alice", "iat": now, "exp": now + 300]
+            claims[claim] = value
+            let odd = try SignedToken.auth(claims: claims, dataDirectory: dir.path)
+            let answer = try await api.post("/shapes/auth-token", json: ["table": "conversations"], token: odd)
+            #expect(answer.status == 401, "\(claim) \(value): \(answer.status) \(answer.body)")
+        }
+        #expect(try await api.post("/conversations", json: ["title": "still here"], token: alice).status == 201)
         try await server.stop()
     }
 
