@@ -68,6 +68,16 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func whatAnAnswererPrintedIsSyncedWhileItPauses() async throws {
+        // Nothing more comes for 3 s: the first words must not wait for the next piece.
+        let script = "cat >/dev/null; printf 'First words.'; sleep 3; printf ' Last words.'"
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", script])
+        let states = try await askAndWatch(server, question: "Take your time")
+        #expect(states.contains { $0.status == "streaming" && $0.content == "First words." }, "\(states)")
+        #expect(states.last?.status == "completed" && states.last?.content == "First words. Last words.", "\(states)")
+        try await server.stop()
+    }
+
     @Test func failingAndHangingCommandsFailWithAReason() async throws {
         var server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo 'model not found' >&2; exit 3"])
         var states = try await askAndWatch(server, question: "anything")

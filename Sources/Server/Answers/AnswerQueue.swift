@@ -135,9 +135,7 @@ actor AnswerQueue {
             guard let job = try await writer.retrying({ try await store.answerJob(answerID) }) else { return }
             try await writer.begin()
             let context = AnswerContext(question: job.question, history: job.history.map { Exchange(question: $0.question, answer: $0.answer) })
-            for try await piece in answerer.answer(context) {
-                try await writer.append(piece)
-            }
+            try await writer.append(answerer.answer(context))
             try Task.checkCancellation()
             try await writer.finish()
             metrics?.recordAnswer(outcome: "completed")

@@ -40,11 +40,48 @@ final class AnswerWriter {
         if txid == nil { throw AnswerSuperseded() }
     }
 
-    func append(_ piece: String) async throws {
-        content += piece
-        if ContinuousClock.now - lastFlush >= flushInterval {
-            try await flush()
+    /// Appends every piece of `pieces`. What is held is written at most
+    /// `flushInterval` after it arrived, even when no further piece comes (a
+    /// model that pauses, a command that prints a line and thinks): the
+    /// pieces and a ticker feed one sequence, so writes stay one at a time.
+    func append(_ pieces: AsyncThrowingStream<String, any Error>) async throws {
+        enum Event: Sendable {
+            case piece(String), tick, end
+            case failed(any Error)
         }
+        let (events, sink) = AsyncStream.makeStream(of: Event.self)
+        let interval = flushInterval
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    for try await piece in pieces { sink.yield(.piece(piece)) }
+                    sink.yield(.end)
+                } catch {
+                    sink.yield(.failed(error))
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    sink.yield(.tick)
+                }
+            }
+            events: for await event in events {
+                switch event {
+                case .piece(let piece):
+                    content += piece
+                    try await flushIfDue()
+                case .tick: try await flushIfDue()
+                case .end: break events
+                case .failed(let error): throw error
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func flushIfDue() async throws {
+        if ContinuousClock.now - lastFlush >= flushInterval { try await flush() }
     }
 
     private func flush() async throws {
