@@ -37,9 +37,8 @@ extension ShapeRequest {
         } else {
             reject(ShapeParameter.offset, "can't be blank")
         }
-        let liveText = values[ShapeParameter.live]
-        let live = liveText == "true"
-        if let liveText, liveText != "true", liveText != "false" { reject(ShapeParameter.live, "must be true or false") }
+        // As Electric: any value but the literal `false` asks for a live request (`live=1`, a bare `live`).
+        let live = values[ShapeParameter.live].map { $0 != "false" } ?? false
         var handle = values[ShapeParameter.handle].flatMap { $0.isEmpty ? nil : $0 }
         switch offset {
         case .offset(.beforeAll)?:

@@ -197,6 +197,10 @@ import Tokens
         changed["content"] = "Why not?"
         #expect(try await api.post("/questions/send", json: changed, token: alice).status == 409)
         #expect(try await api.post("/questions/send", json: question, token: bob).status == 409)
+        // One id for both messages is a malformed request, not a conflict: 400 naming the field.
+        let sameIDs = try await api.post(
+            "/questions/send", json: ["conversationId": "c-1", "questionId": "same-1", "answerId": "same-1", "content": "x"], token: alice)
+        #expect(sameIDs.status == 400 && sameIDs.body.contains("answerId"), "\(sameIDs.status) \(sameIDs.body)")
         // A duplicate sent while the first is in flight (a retry, a double click) is a repeat, not a conflict.
         let statuses = try await api.sendAtOnce(
             #"{"conversationId":"c-1","questionId":"q-dup","answerId":"a-dup","content":"Twice?"}"#, times: 8, token: alice)

@@ -215,7 +215,10 @@ import QACtlTestSupport
             ([("table", "conversations"), ("offset", "5_3")], "handle", "can't be blank when offset != -1"),
             ([("table", "conversations"), ("offset", "-1"), ("live", "true")], "live", "can't be true when offset == -1"),
             ([("table", "conversations"), ("offset", "now"), ("live", "true")], "live", "can't be true when offset is 'now'"),
-            ([("table", "conversations"), ("offset", "-1"), ("live", "maybe")], "live", "must be true or false"),
+            // Any value but `false` is live, and live is not allowed from -1.
+            ([("table", "conversations"), ("offset", "-1"), ("live", "1")], "live", "can't be true when offset == -1"),
+            ([("table", "conversations"), ("offset", "-1"), ("live", "")], "live", "can't be true when offset == -1"),
+            ([("table", "conversations"), ("offset", "-1"), ("live", "false")], "", ""),
             ([("table", "conversations"), ("offset", "-1"), ("replica", "partial")], "replica", "is invalid"),
             ([("table", "conversations"), ("offset", "-1"), ("log", "some")], "log", "is invalid"),
             ([("table", "conversations"), ("offset", "-1"), ("columns", "title")], "columns", "must include all primary key columns, missing: id"),

@@ -111,7 +111,7 @@ struct Authenticator: Sendable {
 
     func verify(_ request: Request, as kind: TokenKind) async throws -> VerifiedToken {
         guard let token = request.bearerToken else {
-            throw APIError.unauthorized("an \(kind == .auth ? "auth" : "shape") token is required: send Authorization: Bearer <token>")
+            throw APIError.unauthorized("\(kind == .auth ? "an auth" : "a shape") token is required: send Authorization: Bearer <token>")
         }
         do {
             return try await keys.current.verify(token, as: kind)

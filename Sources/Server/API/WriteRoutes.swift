@@ -46,6 +46,7 @@ struct QuestionSend: Sendable {
         conversation = try Field.id(body.conversationId, "conversationId")
         question = try Field.id(body.questionId, "questionId")
         answer = try Field.id(body.answerId, "answerId")
+        guard answer != question else { throw APIError(.invalidRequest, "answerId must differ from questionId") }
         content = try Field.text(body.content, "content", bytes: 1...32_768)
     }
 
