@@ -147,7 +147,9 @@ $ curl -s -X POST localhost:8787/shapes/auth-token -H "authorization: Bearer $BO
 `GET /healthz` answers `{"status":"ok"}`, or `503` with `retry-after: 1` and the
 reason: `the database does not answer`, `the data dir … is not writable`, `replication
 is down…`, `rebuilding every shape after a gap in the change stream…`, `the sync
-service is catching up…`. `GET /metrics` is Prometheus text (requests by route and
+service is catching up…`, or, behind `--electric-url`, what that Electric's `GET
+/v1/health` says (`the sync service at … cannot be reached`; qactl's embedded sync
+service answers `/v1/health` too, as Electric does). `GET /metrics` is Prometheus text (requests by route and
 status with latency histograms, shapes, live polls, replication lag).
 
 ### Query-driven sync, SSE and caching

@@ -13,6 +13,8 @@ struct HealthRoutes {
     let feed: ReplicationFeed?
     let health: ServerHealth
     let dataDirectory: DataDirectory
+    /// Where shapes come from: the embedded sync service or an Electric behind the gatekeeper.
+    let upstream: any ShapeUpstream
 
     func register(on router: Router<APIRequestContext>) {
         router.get("/healthz") { _, _ -> EditedResponse<HealthReport> in
@@ -30,6 +32,6 @@ struct HealthRoutes {
         if let feed, !feed.isConnected { return "replication is down: changes are not reaching the sync service (reconnecting)" }
         if let rebuilding = health.rebuildReason { return "rebuilding every shape after a gap in the change stream: \(rebuilding)" }
         if let sync, !sync.isReady { return "the sync service is catching up with the change log" }
-        return nil
+        return await upstream.problem()
     }
 }

@@ -44,7 +44,9 @@ func buildRouter(_ dependencies: RouterDependencies) -> Router<APIRequestContext
     router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics, logger: dependencies.logger))
     let authenticator = Authenticator(keys: dependencies.keys)
 
-    HealthRoutes(store: dependencies.store, sync: dependencies.sync, feed: dependencies.feed, health: dependencies.health, dataDirectory: dependencies.dataDirectory)
+    HealthRoutes(
+        store: dependencies.store, sync: dependencies.sync, feed: dependencies.feed, health: dependencies.health,
+        dataDirectory: dependencies.dataDirectory, upstream: dependencies.upstream)
         .register(on: router)
     let (metrics, sync) = (dependencies.metrics, dependencies.sync)
     router.get("/metrics") { _, _ -> Response in

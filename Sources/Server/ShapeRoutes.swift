@@ -53,7 +53,7 @@ extension Request {
     }
 }
 
-/// `/v1/shape`: the embedded sync service, guarded by the sync secret.
+/// `/v1/shape`: the embedded sync service, guarded by the sync secret; and `/v1/health`.
 struct ShapeRoutes {
     let sync: SyncService
     let presences: ClientPresenceRegistry?
@@ -76,5 +76,12 @@ struct ShapeRoutes {
         router.delete("/v1/shape", use: handler)
         router.head("/v1/shape", use: handler)
         router.on("/v1/shape", method: .options, use: handler)
+        // As Electric's, unauthenticated: a gatekeeper in front (another qactl serve) probes it for its /healthz.
+        router.get("/v1/health") { _, _ -> Response in
+            let ready = sync.isReady
+            return Response(
+                status: ready ? .ok : .accepted, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: ready ? #"{"status":"active"}"# : #"{"status":"starting"}"#)))
+        }
     }
 }

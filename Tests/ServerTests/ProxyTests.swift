@@ -38,8 +38,17 @@ import QACtlTestSupport
         #expect(inserts.allSatisfy { ($0["headers"] as? [String: Any])?["txids"] as? [Int] == [txid] })
         #expect(answer.header("electric-cursor") != nil)
         #expect(answer.header("vary")?.contains("authorization") == true)
-        try await gatekeeper.stop()
+
+        // Health: the upstream answers Electric's /v1/health, and the gatekeeper's /healthz follows it.
+        let upstreamHealth = try await HTTP.send(upstream.baseURL + "/v1/health")
+        #expect(upstreamHealth.status == 200 && upstreamHealth.body.contains(#""status":"active""#), "\(upstreamHealth.body)")
+        #expect(try await HTTP.send(gatekeeper.baseURL + "/healthz").status == 200)
         try await upstream.stop()
+        try await eventually("the gatekeeper's health shows the upstream gone", timeout: .seconds(10)) {
+            let health = try await HTTP.send(gatekeeper.baseURL + "/healthz")
+            return health.status == 503 && health.body.contains("cannot be reached")
+        }
+        try await gatekeeper.stop()
     }
 
     @Test func onlyTheTokensShapeAndTheProtocolParametersGoUpstream() async throws {
@@ -112,6 +121,9 @@ import QACtlTestSupport
         #expect(answer.status == 503)
         #expect(answer.header("retry-after") == "1")
         #expect((answer.json["error"] as? [String: Any])?["code"] as? String == "unavailable")
+        // A balancer asking /healthz hears the same, with the reason.
+        let health = try await HTTP.send(gatekeeper.baseURL + "/healthz")
+        #expect(health.status == 503 && health.body.contains("http://127.0.0.1:9 cannot be reached"), "\(health.status) \(health.body)")
         try await gatekeeper.stop()
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
@@ -11,6 +12,8 @@ import SyncService
 /// shape token: the embedded sync service, or a real Electric over HTTP.
 protocol ShapeUpstream: Sendable {
     func fetch(_ call: ShapeCall) async throws -> Response
+    /// Why shapes cannot be served from it now (`/healthz`), or nil.
+    func problem() async -> String?
 }
 
 /// The embedded sync service, in process: no HTTP hop, no secret needed.
@@ -20,16 +23,25 @@ struct EmbeddedUpstream: ShapeUpstream {
     func fetch(_ call: ShapeCall) async throws -> Response {
         Response(await sync.respond(call, trusted: true))
     }
+
+    /// In process: `/healthz` asks the sync service itself.
+    func problem() async -> String? { nil }
 }
 
 /// A real Electric (or another `qactl serve`) behind the gatekeeper. The body is
 /// streamed through; only the protocol's headers are relayed.
-struct ElectricUpstream: ShapeUpstream {
+final class ElectricUpstream: ShapeUpstream {
     let baseURL: String
     let secret: String?
     let client: HTTPClient
     /// Above the upstream's long-poll hold, so live requests are not cut short.
     let deadline: Duration
+    /// The last health probe: when, and what it found.
+    private let lastProbe = Mutex<(ContinuousClock.Instant, String?)?>(nil)
+
+    init(baseURL: String, secret: String?, client: HTTPClient, deadline: Duration) {
+        (self.baseURL, self.secret, self.client, self.deadline) = (baseURL, secret, client, deadline)
+    }
 
     /// Response headers relayed from upstream (plus every `electric-*` one).
     static let relayed: Set<String> = ["etag", "cache-control", "retry-after", "content-type"]
@@ -79,6 +91,34 @@ struct ElectricUpstream: ShapeUpstream {
             fields.append(HTTPField(name: field, value: header.value))
         }
         return Response(status: HTTPResponse.Status(code: Int(response.status.code)), headers: fields, body: ResponseBody(asyncSequence: response.body))
+    }
+
+    /// Electric's `GET /v1/health` (qactl serve answers it too): 200 `active`
+    /// is ready; 202 `starting` or `waiting`, another status, or no answer within
+    /// a second is the reason `/healthz` gives. One probe a second at most,
+    /// however many clients and balancers ask `/healthz`.
+    func problem() async -> String? {
+        let now = ContinuousClock.now
+        if let (asked, answer) = lastProbe.withLock({ $0 }), now - asked < .seconds(1) { return answer }
+        let answer = await probe()
+        lastProbe.withLock { $0 = (now, answer) }
+        return answer
+    }
+
+    private func probe() async -> String? {
+        let url = baseURL.trimmingSuffix("/") + "/v1/health"
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: url), deadline: .now() + .seconds(1))
+            let body = try await response.body.collect(upTo: 4096)
+            let status = (try? JSONDecoder().decode([String: String].self, from: body))?["status"]
+            switch response.status.code {
+            case 200: return nil
+            case 202: return "the sync service at \(baseURL) is not ready yet (\(status ?? "starting"))"
+            default: return "the sync service at \(baseURL) answered its health check with \(response.status.code)"
+            }
+        } catch {
+            return "the sync service at \(baseURL) cannot be reached"
+        }
     }
 
     /// Percent-encodes everything but RFC 3986's unreserved characters (ASCII only).
