@@ -1,3 +1,4 @@
+import ChangeFeed
 import Foundation
 import Logging
 import PostgresNIO
@@ -70,6 +71,11 @@ public enum ReplicationSlots {
     }
 
     private static func withClient<T: Sendable>(_ url: String, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        do {
+            try await ReplicationSetup(url: url, applicationName: "qactl slots").checkConnection()
+        } catch let error as ChangeFeedError {
+            throw SlotsError(message: error.message)
+        }
         let client = PostgresClient(configuration: try PostgresURL(url).clientConfiguration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -77,4 +83,10 @@ public enum ReplicationSlots {
             return try await body(client)
         }
     }
+}
+
+/// The database could not be reached or refused the login: the reason, as libpq gives it.
+public struct SlotsError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

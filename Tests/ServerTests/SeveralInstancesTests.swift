@@ -123,6 +123,16 @@ import QACtlTestSupport
         #expect(try await Self.qactl(["slots", "drop", dead, "--database-url", url]).status == 1)
         try await first.stop()
         try await second.stop()
+
+        // A database that cannot be reached is one clear line at once, not a minute of retries.
+        try await blocking { try cluster.stop() }
+        for command in [["slots", "list"], ["slots", "drop", dead]] {
+            let unreachable = try await Self.qactl(command + ["--database-url", url])
+            #expect(unreachable.status == 1)
+            #expect(unreachable.errors.contains("Connection refused"), "\(unreachable.errors)")
+            // No pool's retries and their log lines: libpq's reason, then its hint.
+            #expect(unreachable.errors.split(separator: "\n").count <= 2, "\(unreachable.errors)")
+        }
     }
 
     /// Topology (b): one sync instance, API/gatekeeper instances in front of it

@@ -20,6 +20,13 @@ public struct ReplicationSetup: Sendable {
         self.applicationName = applicationName
     }
 
+    /// Connects once and disconnects: an unreachable server, a refused login or
+    /// a missing database is a clear error at once, where a connection pool
+    /// would go on retrying (a one-shot command checks first).
+    public func checkConnection() async throws {
+        try await withConnection { _ in }
+    }
+
     /// Makes publication `name` publish exactly `tables` (creating it, or
     /// replacing its table list when it differs). A `FOR ALL TABLES`
     /// publication already covers them and is left alone.
