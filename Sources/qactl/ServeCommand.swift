@@ -229,7 +229,9 @@ struct ServeCommand: AsyncParsableCommand {
                 } else {
                     emit("  console   \(base)/ (sign in with an auth token; --open-as NAME prints a sign-in link)")
                 }
-                emit("  connect   qactl chat --user NAME --server \(base) --data-dir \(configuration.dataDirectory)")
+                // The chat mints its auth token with the same key: it must look where this server keeps it.
+                let keys = data.directory.keysDirectory.map { " --keys-dir \($0)" } ?? ""
+                emit("  connect   qactl chat --user NAME --server \(base) --data-dir \(configuration.dataDirectory)\(keys)")
             }
         } catch {
             throw fail("serve: \(error)")

@@ -12,6 +12,15 @@ import QACtlTestSupport
         let first = try await ServeProcess.start(dataDirectory: root.path + "/a", arguments: ["--keys-dir", keys, "--answerer", "none"])
         let second = try await ServeProcess.start(dataDirectory: root.path + "/b", arguments: ["--keys-dir", keys, "--answerer", "none"])
         #expect(!FileManager.default.fileExists(atPath: root.path + "/a/keys"), "the data dir holds no keys of its own")
+        // The banner's connect line works as printed: the chat finds the key where the server keeps it.
+        try await eventually("the banner's connect line", timeout: .seconds(10)) { first.stdout.contains("  connect   qactl chat") }
+        let connect = try #require(first.stdout.split(separator: "\n").first { $0.contains("  connect   qactl chat") })
+        #expect(connect.hasSuffix(" --keys-dir \(keys)"), "\(connect)")
+        var arguments = connect.split(separator: " ").dropFirst(2).map(String.init)  // from "chat" on
+        arguments[arguments.firstIndex(of: "NAME")!] = "alice"
+        // Signed in and sent; with --answerer none the answer stays pending, so the wait times out (4), not a refusal (3).
+        let asked = try await SeveralInstancesTests.qactl(arguments + ["--ask", "Hello", "--timeout", "2s"])
+        #expect(asked.status == 4, "\(asked.status): \(asked.errors)")
 
         func mint() async throws -> String {
             let minted = try await SeveralInstancesTests.qactl(["token", "mint", "auth", "--sub", "alice", "--keys-dir", keys])
