@@ -189,6 +189,7 @@ let package = Package(
                 "TxidTail",
                 "ChatUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

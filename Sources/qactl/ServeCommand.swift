@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalSetup
 import Logging
+import NIOCore
 import PostgresStore
 import Server
 
@@ -233,8 +234,19 @@ struct ServeCommand: AsyncParsableCommand {
                 let keys = data.directory.keysDirectory.map { " --keys-dir \($0)" } ?? ""
                 emit("  connect   qactl chat --user NAME --server \(base) --data-dir \(configuration.dataDirectory)\(keys)")
             }
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+            throw fail("serve: cannot listen on \(listenText): \(Self.listenProblem(error.errnoCode))")
         } catch {
             throw fail("serve: \(error)")
+        }
+    }
+
+    /// Why binding failed, and what to do about it.
+    static func listenProblem(_ code: Int32) -> String {
+        switch code {
+        case EADDRINUSE: "the address is in use (another qactl serve, or another program, listens there); choose another with --listen HOST:PORT (port 0 picks a free one)"
+        case EACCES: "permission denied (ports below 1024 need privileges); choose another with --listen HOST:PORT"
+        default: "this machine has no such address; choose one of its own with --listen HOST:PORT (127.0.0.1, 0.0.0.0)"
         }
     }
 

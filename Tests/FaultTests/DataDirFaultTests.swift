@@ -48,6 +48,16 @@ import Testing
         #expect(second.stderr.contains("another qactl serve (pid"), "\(second.stderr)")
         // The first one is unharmed.
         #expect(try await HTTP.send(scene.server.baseURL + "/healthz").status == 200)
+
+        // Another data dir on the first one's address: the address is named, and what to do.
+        let elsewhere = TemporaryDirectory()
+        let port = try #require(scene.server.baseURL.split(separator: ":").last.map(String.init))
+        let taken = try CommandRunner.run(
+            TestServer.executable, ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", elsewhere.path], timeout: .seconds(30))
+        #expect(taken.status == 1)
+        #expect(taken.stderr.contains("cannot listen on 127.0.0.1:\(port): the address is in use"), "\(taken.stderr)")
+        #expect(taken.stderr.contains("--listen"))
+        #expect(try await HTTP.send(scene.server.baseURL + "/healthz").status == 200)
         try await scene.expectCleanStop()
     }
 
