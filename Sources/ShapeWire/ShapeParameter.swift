@@ -26,13 +26,16 @@ public enum ShapeParameter {
     public static let subsetMembers = ["where", "params", "limit", "offset", "order_by"]
     public static let subsetParameters = Set(subsetMembers.map { subsetPrefix + $0 })
 
-    /// Whether a request's query asks for a live long-poll (`live=true`; the last one counts).
+    /// Whether a request's query asks for a live long-poll (the last `live` counts).
     public static func asksLive(_ query: some BidirectionalCollection<(name: String, value: String)>) -> Bool {
-        query.last { $0.name == live }?.value == "true"
+        query.last { $0.name == live }.map { isLive($0.value) } ?? false
     }
 
+    /// As Electric: any `live` value but the literal `false` asks for a live request (`live=1`, a bare `live`).
+    public static func isLive(_ value: String) -> Bool { value != "false" }
+
     /// Whether a request asks for an SSE live answer (`live_sse`, or the older
-    /// `experimental_live_sse`, with `live=true`).
+    /// `experimental_live_sse`, with a live request).
     public static func asksEvents(_ query: some BidirectionalCollection<(name: String, value: String)>) -> Bool {
         asksLive(query) && query.contains { ($0.name == liveSSE || $0.name == experimentalLiveSSE) && $0.value != "false" }
     }

@@ -37,8 +37,7 @@ extension ShapeRequest {
         } else {
             reject(ShapeParameter.offset, "can't be blank")
         }
-        // As Electric: any value but the literal `false` asks for a live request (`live=1`, a bare `live`).
-        let live = values[ShapeParameter.live].map { $0 != "false" } ?? false
+        let live = values[ShapeParameter.live].map(ShapeParameter.isLive) ?? false
         var handle = values[ShapeParameter.handle].flatMap { $0.isEmpty ? nil : $0 }
         switch offset {
         case .offset(.beforeAll)?:

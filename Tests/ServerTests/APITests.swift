@@ -142,6 +142,15 @@ import Tokens
         #expect(resumed.status == 200)
         #expect(follow.offset == offset)
 
+        // `live=1` is a live request too (any value but `false`): held until the next change comes.
+        let (tip, handle, cursor) = (follow.offset, follow.handle, follow.cursor)
+        let held = Task { try await api.shape([("offset", tip), ("handle", handle), ("live", "1"), ("cursor", cursor)], token: fresh) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await api.post("/questions/send", json: ["conversationId": "c", "questionId": "q-live", "answerId": "a-live", "content": "Live?"], token: alice).status == 200)
+        let woken = try await held.value
+        #expect(woken.status == 200)
+        #expect(woken.changes.contains { ($0["value"] as? [String: Any])?["id"] as? String == "q-live" }, "\(woken.body)")
+
         // Each kind only where it belongs.
         #expect(try await api.shape([("offset", "-1")], token: alice).status == 401)
         #expect(try await api.post("/conversations", json: ["title": "x"], token: shapeToken).status == 401)
