@@ -23,6 +23,11 @@ struct HealthRoutes {
                 status: .serviceUnavailable, headers: [.cacheControl: "no-store", .retryAfter: "1"],
                 response: HealthReport(status: "unavailable", reason: reason))
         }
+        // Balancers often probe with HEAD: the same status, no body.
+        router.head("/healthz") { _, _ -> Response in
+            let ready = await degradedReason() == nil
+            return Response(status: ready ? .ok : .serviceUnavailable, headers: ready ? [.cacheControl: "no-store"] : [.cacheControl: "no-store", .retryAfter: "1"])
+        }
     }
 
     /// Why the server is not fully serving, the most basic cause first.

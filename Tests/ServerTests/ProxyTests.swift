@@ -43,6 +43,7 @@ import QACtlTestSupport
         let upstreamHealth = try await HTTP.send(upstream.baseURL + "/v1/health")
         #expect(upstreamHealth.status == 200 && upstreamHealth.body.contains(#""status":"active""#), "\(upstreamHealth.body)")
         #expect(try await HTTP.send(gatekeeper.baseURL + "/healthz").status == 200)
+        #expect(try await HTTP.send(gatekeeper.baseURL + "/healthz", method: .HEAD).status == 200)
         try await upstream.stop()
         try await eventually("the gatekeeper's health shows the upstream gone", timeout: .seconds(10)) {
             let health = try await HTTP.send(gatekeeper.baseURL + "/healthz")
@@ -124,6 +125,8 @@ import QACtlTestSupport
         // A balancer asking /healthz hears the same, with the reason.
         let health = try await HTTP.send(gatekeeper.baseURL + "/healthz")
         #expect(health.status == 503 && health.body.contains("http://127.0.0.1:9 cannot be reached"), "\(health.status) \(health.body)")
+        let probed = try await HTTP.send(gatekeeper.baseURL + "/healthz", method: .HEAD)
+        #expect(probed.status == 503 && probed.header("retry-after") == "1")
         try await gatekeeper.stop()
     }
 }

@@ -1,4 +1,3 @@
-import Synchronization
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
@@ -7,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import ShapeWire
 import SyncService
+import Synchronization
 
 /// Where the gatekeeper sends a shape request once it has rebuilt it from the
 /// shape token: the embedded sync service, or a real Electric over HTTP.
