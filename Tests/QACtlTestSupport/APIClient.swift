@@ -19,7 +19,9 @@ public struct ServerAPI: Sendable {
     public func post(_ path: String, _ body: String, token: String?, headers: [(String, String)] = []) async throws -> ServerAnswer {
         var all = headers + [("content-type", "application/json")]
         if let token { all.append(("authorization", "Bearer \(token)")) }
-        return try await HTTP.send(server.baseURL + path, method: .POST, headers: all, body: body)
+        // A connection the server closed as idle never delivered the request (RFC 9112 §9.3.1):
+        // sending it again is safe, and the API's writes carry client ids besides.
+        return try await HTTP.send(server.baseURL + path, method: .POST, headers: all, body: body, resendsOnStaleConnection: true)
     }
 
     public func post(_ path: String, json: [String: Any], token: String?, headers: [(String, String)] = []) async throws -> ServerAnswer {

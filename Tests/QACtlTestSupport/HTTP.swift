@@ -29,7 +29,12 @@ public struct ServerAnswer: Sendable {
 }
 
 public enum HTTP {
-    public static func send(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil, timeout: Duration = .seconds(40)) async throws -> ServerAnswer {
+    /// `resendsOnStaleConnection`: send again, once, when the pooled keep-alive connection
+    /// turns out closed by the server (an idle close); reads always are.
+    public static func send(
+        _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil, timeout: Duration = .seconds(40),
+        resendsOnStaleConnection: Bool = false
+    ) async throws -> ServerAnswer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -38,9 +43,10 @@ public enum HTTP {
         let response: HTTPClientResponse
         do {
             response = try await HTTPClient.shared.execute(request, timeout: deadline)
-        } catch where isStaleConnection(error) && (method == .GET || method == .HEAD) {
+        } catch where isStaleConnection(error) && (resendsOnStaleConnection || method == .GET || method == .HEAD) {
             // The shared pool may hand out a keep-alive connection that the server closed as it
-            // was taken (idle close, restart): a read is sent again once, as browsers do.
+            // was taken (idle close, restart): the request never reached it, and is sent again once,
+            // as browsers do.
             response = try await HTTPClient.shared.execute(request, timeout: deadline)
         }
         var buffer = try await response.body.collect(upTo: 256 << 20)
