@@ -1,6 +1,8 @@
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTPTypes
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,13 +13,20 @@ import Darwin
 
 /// Caps open client connections so that sockets (slow or idle clients, an
 /// attack) can never take the descriptors the database, the replication
-/// connection and the log files need. A connection over the cap is closed at
-/// once; the first refusal in a burst is logged.
+/// connection and the log files need. A connection over the cap has its
+/// request answered 503 with a jittered `retry-after` and is then closed, so
+/// clients back off rather than see a reset; beyond ``refusalLimit`` such
+/// connections at once, the surplus is closed without an answer. The first
+/// refusal in a burst is logged.
 final class ConnectionLimiter: Sendable {
     let limit: Int
+    /// Connections over the cap that may wait for their request's head to
+    /// be answered 503 (each holds a descriptor until then, at most the idle timeout).
+    static let refusalLimit = 64
     /// Whether each open connection's client is still there.
     let presences = ClientPresenceRegistry()
     private let open = Atomic<Int>(0)
+    private let refusing = Atomic<Int>(0)
     private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
     let logger: Logger
 
@@ -54,7 +63,7 @@ final class ConnectionLimiter: Sendable {
             return true
         }
         if warn {
-            logger.warning("connection limit reached: new connections are closed until some end", metadata: ["limit": "\(limit)"])
+            logger.warning("connection limit reached: new connections are answered 503 until some end", metadata: ["limit": "\(limit)"])
         }
         return false
     }
@@ -63,13 +72,43 @@ final class ConnectionLimiter: Sendable {
         open.wrappingSubtract(1, ordering: .relaxed)
     }
 
+    /// Counts a connection over the cap that will be answered 503; false when
+    /// too many already wait for that (it is then closed at once).
+    func beginRefusal() -> Bool {
+        let count = refusing.wrappingAdd(1, ordering: .relaxed).newValue
+        guard count > Self.refusalLimit else { return true }
+        refusing.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func endRefusal() {
+        refusing.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// The answer to a request on a connection over the cap.
+    func refusal() -> (HTTPResponse, ByteBuffer) {
+        var fields = HTTPFields()
+        let error = APIError.unavailable(
+            "the server has reached its limit of \(limit) open connections; try again shortly",
+            // Jittered, so that refused clients do not all come back at once.
+            retryAfter: Int.random(in: 1...3))
+        let (status, body) = error.encoded(into: &fields)
+        fields[.contentLength] = String(body.readableBytes)
+        fields[.connection] = "close"
+        return (HTTPResponse(status: status, headerFields: fields), body)
+    }
+
     /// The per-connection handler: admits on activation, releases on close.
     func handler() -> Handler { Handler(limiter: self) }
 
     final class Handler: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = NIOAny
+        typealias InboundIn = HTTPRequestPart
+        typealias OutboundOut = HTTPResponsePart
         let limiter: ConnectionLimiter
         private var admitted = false
+        /// Over the cap: the request is answered 503 here and goes no further.
+        private var refusing = false
+        private var answered = false
         private var presence: ClientPresence?
 
         init(limiter: ConnectionLimiter) {
@@ -92,10 +131,35 @@ final class ConnectionLimiter: Sendable {
             context.fireChannelActive()
         }
 
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard refusing else {
+                context.fireChannelRead(data)
+                return
+            }
+            guard case .head = unwrapInboundIn(data), !answered else { return }
+            answered = true
+            let (head, body) = limiter.refusal()
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(body)), promise: nil)
+            // Only our side is closed: closing both with the request's body
+            // unread could reset the connection before the client reads the
+            // answer. The client's close, or the idle timeout, ends it.
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(mode: .output, promise: nil) }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // A refused connection's garbage gets no answer: it is closed.
+            if refusing { context.close(promise: nil) } else { context.fireErrorCaught(error) }
+        }
+
         func channelInactive(context: ChannelHandlerContext) {
             if admitted {
                 admitted = false
                 limiter.release()
+            }
+            if refusing {
+                refusing = false
+                limiter.endRefusal()
             }
             presence?.markGone()
             limiter.presences.remove(context.channel)
@@ -104,7 +168,10 @@ final class ConnectionLimiter: Sendable {
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             // The client closed its side: nobody will read what a waiting request answers.
-            if case ChannelEvent.inputClosed = event { presence?.markGone() }
+            if case ChannelEvent.inputClosed = event {
+                presence?.markGone()
+                if refusing { context.close(promise: nil) }
+            }
             context.fireUserInboundEventTriggered(event)
         }
 
@@ -112,6 +179,8 @@ final class ConnectionLimiter: Sendable {
             if limiter.admit() {
                 admitted = true
                 presence = limiter.presences.register(context.channel)
+            } else if limiter.beginRefusal() {
+                refusing = true
             } else {
                 context.close(promise: nil)
             }

@@ -71,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("shape-chunk-bytes"), help: ArgumentHelp("Snapshot and log responses close at about this many bytes.", valueName: "bytes"))
     var shapeChunkBytes = 10 << 20
 
-    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Client connections open at once, at most (lowered to what the file descriptor limit leaves room for).", valueName: "n"))
+    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Client connections open at once, at most (lowered to what the file descriptor limit leaves room for). A request on a connection over it is answered 503 with retry-after.", valueName: "n"))
     var maxConnections = 4096
 
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed.", valueName: "duration"))

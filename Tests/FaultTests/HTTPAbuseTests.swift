@@ -19,10 +19,30 @@ import Testing
             slow.append(socket)
         }
         try await Task.sleep(for: .milliseconds(100))
+        // Over the limit, a request is answered 503 with a retry-after (so clients back off), then closed.
         let surplus = try RawSocket(port: server.port)
         surplus.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try await surplus.receive(timeout: .seconds(5)).closed, "a connection over the limit is closed at once")
+        let refused = try await surplus.receive(timeout: .seconds(5))
+        #expect(refused.closed, "a connection over the limit is closed after its answer")
+        #expect(refused.text.hasPrefix("HTTP/1.1 503"), "\(refused.text.prefix(200))")
+        #expect(refused.text.lowercased().contains("retry-after: "))
+        #expect(refused.text.contains(#""code":"unavailable""#) && refused.text.contains("limit of 20 open connections"))
+        let surplusPost = try RawSocket(port: server.port)
+        surplusPost.send("POST /conversations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"id\":\"a\"}")
+        let refusedPost = try await surplusPost.receive(timeout: .seconds(5))
+        #expect(refusedPost.text.hasPrefix("HTTP/1.1 503") && refusedPost.closed, "\(refusedPost.text.prefix(200))")
         try await eventually("the refusal is logged", timeout: .seconds(5)) { server.stderr.contains("connection limit reached") }
+
+        // Connections waiting to be refused are bounded too: past that, a new one is closed at once, unanswered.
+        var waiting: [RawSocket] = []
+        for _ in 0..<64 { waiting.append(try RawSocket(port: server.port)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let beyond = try RawSocket(port: server.port)
+        beyond.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        let dropped = try await beyond.receive(timeout: .seconds(5))
+        #expect(dropped.closed && dropped.text.isEmpty, "\(dropped.text.prefix(200))")
+        waiting.first?.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await waiting.first?.receive(timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 503") == true)
 
         // The idle timeout frees the slots: half a request line is not held for minutes.
         #expect(try await slow[0].receive(timeout: .seconds(15)).closed)
