@@ -71,6 +71,15 @@ import Testing
         long.send("GET /healthz?x=" + String(repeating: "a", count: 70_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try await long.receive(timeout: .seconds(2)).text.hasPrefix("HTTP/1.1 414"))
 
+        // Not HTTP at all (a TLS hello to the plain port), and a header name with a space: the API's JSON 400, then closed.
+        for garbage in ["\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}\u{00}\u{01}\u{fc}\u{03}\u{03}\r\n\r\n", "GET /healthz HTTP/1.1\r\nHo st: x\r\n\r\n"] {
+            let socket = try RawSocket(port: server.port)
+            socket.send(garbage)
+            let answer = try await socket.receive(timeout: .seconds(3))
+            #expect(answer.text.hasPrefix("HTTP/1.1 400") && answer.closed, "\(answer.text.prefix(200))")
+            #expect(answer.text.contains(#"{"error":{"code":"invalid_request","message":"the request is not valid HTTP/1.1: "#), "\(answer.text)")
+        }
+
         let alice = try await server.authToken("alice")
         let trickle = try RawSocket(port: server.port)
         trickle.send("POST /conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
