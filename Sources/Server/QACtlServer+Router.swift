@@ -83,7 +83,7 @@ func buildApplication(
     return Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [limiter.handler(), ParseErrorAnswer(), ConnectionHandlersInstaller(polls: livePolls, sends: sends, bodyTimeout: idleTimeout)],
+            additionalChannelHandlers: [limiter.handler(), ParseErrorAnswer(), ConnectionHandlersInstaller(polls: livePolls, sends: sends, bodyTimeout: RequestBodyDeadline.timeout(forIdle: idleTimeout))],
             idleTimeout: idleTimeout)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "qactl"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

@@ -64,6 +64,15 @@ final class RequestBodyDeadline: ChannelInboundHandler, RemovableChannelHandler 
     }
 }
 
+extension RequestBodyDeadline {
+    /// The body deadline for a server whose idle timeout is `idle`: a little
+    /// shorter, so that a body that stops arriving gets its 408 before the
+    /// idle timeout closes the connection without an answer.
+    static func timeout(forIdle idle: TimeAmount) -> TimeAmount {
+        idle - min(.seconds(1), .nanoseconds(idle.nanoseconds / 10))
+    }
+}
+
 /// The error a body stream ends with when its body was too slow to arrive.
 struct RequestBodyTimeout: Error, CustomStringConvertible {
     let seconds: Int

@@ -74,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: ArgumentHelp("Client connections open at once, at most (lowered to what the file descriptor limit leaves room for). A request on a connection over it is answered 503 with retry-after.", valueName: "n"))
     var maxConnections = 4096
 
-    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed.", valueName: "duration"))
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed. A request whose body has not arrived by then is answered 408 first.", valueName: "duration"))
     var idleTimeout = DurationArgument(.seconds(30))
 
     @Option(name: .customLong("max-snapshot-requests"), help: ArgumentHelp("Shape requests that create a shape or read its snapshot, at once; more are refused with 503 and retry-after.", valueName: "n"))

@@ -81,10 +81,30 @@ import Testing
         }
 
         let alice = try await server.authToken("alice")
-        let trickle = try RawSocket(port: server.port)
-        trickle.send("POST /conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
-        let trickled = try await trickle.receive(timeout: .seconds(5))
-        #expect(trickled.text.hasPrefix("HTTP/1.1 408") || trickled.closed, "\(trickled.text.prefix(80))")
+        func stalledBody(_ path: String) -> String {
+            "POST \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":"
+        }
+        // A body shorter than its length, through the router and through the send path: 408 before the idle timeout closes it.
+        for path in ["/conversations", "/questions/send"] {
+            let stalled = try RawSocket(port: server.port)
+            stalled.send(stalledBody(path))
+            let answer = try await stalled.receive(timeout: .seconds(5))
+            #expect(answer.text.hasPrefix("HTTP/1.1 408") && answer.text.contains("request_timeout"), "\(path): \(answer.text.prefix(80))")
+            // A client that leaves part-way through its body: nobody to answer, and not the server's fault.
+            let leaving = try RawSocket(port: server.port)
+            leaving.send(stalledBody(path))
+            try await Task.sleep(for: .milliseconds(200))
+            leaving.disconnect()
+        }
+        // A bad chunk in a body: the API's 400.
+        let badChunk = try RawSocket(port: server.port)
+        badChunk.send("POST /conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+        let badChunkAnswer = try await badChunk.receive(timeout: .seconds(3))
+        #expect(badChunkAnswer.text.hasPrefix("HTTP/1.1 400") && badChunkAnswer.text.contains("a chunk's size is not valid"), "\(badChunkAnswer.text)")
+        try await Task.sleep(for: .milliseconds(500))
+        let metrics = try await HTTP.send(server.baseURL + "/metrics").body
+        #expect(!metrics.contains(#"status="500""#), "no request above was the server's fault:\n\(metrics)")
+        #expect(!server.stderr.contains("unexpected error"))
         try await server.stop()
     }
 

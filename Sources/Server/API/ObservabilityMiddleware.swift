@@ -60,8 +60,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
             return try APIError(error).response(from: request, context: context)
         case let error as any HTTPResponseError:
             return try error.response(from: request, context: context)
-        case is CancellationError:
-            // A live poll whose client left: nobody reads this answer.
+        case is CancellationError, is ClientLeft:
+            // A live poll or a body whose client left: nobody reads this answer.
             return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
         default:
             return try APIError.unexpected(error, requestID: context.requestID, logger: logger).response(from: request, context: context)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import ShapeWire
 import Tokens
 
@@ -65,7 +66,8 @@ extension Request {
     private static let bodyDecoder = JSONDecoder()
 
     /// The whole body: 413 over `limit` bytes, 408 when it does not arrive
-    /// in time (a client trickling it; ``RequestBodyDeadline`` ends the stream).
+    /// in time (a client trickling it; ``RequestBodyDeadline`` ends the stream),
+    /// ``ClientLeft`` when the client closed the connection part-way through it.
     func collectBody(limit: Int) async throws -> ByteBuffer {
         do {
             return try await body.collect(upTo: limit)
@@ -73,6 +75,10 @@ extension Request {
             throw APIError(.payloadTooLarge, "the request body is larger than \(limit / 1024) KiB")
         } catch let timeout as RequestBodyTimeout {
             throw APIError(.requestTimeout, timeout.description)
+        } catch let error as HTTPParserError {
+            // The connection ended part-way through the body: nobody is left to answer.
+            if error == .invalidEOFState { throw ClientLeft() }
+            throw APIError(.invalidRequest, ParseErrorAnswer.describe(error))
         }
     }
 
