@@ -102,7 +102,7 @@ public struct QACtlServer: Sendable {
                 eventLoopGroup: HTTPClient.defaultEventLoopGroup,
                 configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(hold.components.seconds))))
             httpClient = client
-            upstream = ElectricUpstream(baseURL: electric, secret: configuration.electricSecret, client: client, deadline: hold)
+            upstream = ElectricUpstream(baseURL: electric, secret: configuration.electricSecret, client: client, deadline: hold, logger: logger)
         } else if let sync {
             upstream = EmbeddedUpstream(sync: sync)
         } else {

@@ -24,6 +24,12 @@ import Testing
         #expect([502, 503, 504].contains(answer.status), "\(answer.status) \(answer.body)")
         #expect(answer.json["error"] != nil, "a JSON error body: \(answer.body)")
         #expect(ContinuousClock.now - start < .seconds(30), "answered in bounded time")
+        if behaviour == .internalError {
+            // The gatekeeper's own 502: the upstream's internals stay in the server's log.
+            #expect(answer.status == 502 && answer.headers["cache-control"] == "no-store", "\(answer.status) \(answer.headers)")
+            #expect(!answer.body.contains("Postgrex"), "\(answer.body)")
+            #expect(server.stderr.contains("Postgrex"), "the upstream's answer is logged for the operator")
+        }
 
         // Writes do not depend on the upstream.
         let sent = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-1", "answerId": "a-1", "content": "hi"], token: alice)

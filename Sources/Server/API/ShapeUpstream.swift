@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
 import ShapeWire
@@ -36,11 +37,12 @@ final class ElectricUpstream: ShapeUpstream {
     let client: HTTPClient
     /// Above the upstream's long-poll hold, so live requests are not cut short.
     let deadline: Duration
+    let logger: Logger
     /// The last health probe: when, and what it found.
     private let lastProbe = Mutex<(ContinuousClock.Instant, String?)?>(nil)
 
-    init(baseURL: String, secret: String?, client: HTTPClient, deadline: Duration) {
-        (self.baseURL, self.secret, self.client, self.deadline) = (baseURL, secret, client, deadline)
+    init(baseURL: String, secret: String?, client: HTTPClient, deadline: Duration, logger: Logger) {
+        (self.baseURL, self.secret, self.client, self.deadline, self.logger) = (baseURL, secret, client, deadline, logger)
     }
 
     /// Response headers relayed from upstream (plus every `electric-*` one).
@@ -84,13 +86,23 @@ final class ElectricUpstream: ShapeUpstream {
             // would only make it fetch new tokens forever.
             throw APIError(.badGateway, "the sync service refused the gatekeeper's secret (check --electric-secret)", headers: [(.retryAfter, "5")])
         }
+        let code = Int(response.status.code)
+        if code >= 500, code != 503 {
+            // Its body may tell of its internals: the operator gets it, the client a 502.
+            // (A 503 is Electric's "over the limit, retry after", relayed as is.)
+            let said = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
+            logger.warning("the sync service failed a shape request", metadata: ["status": "\(code)", "answer": "\(said)"])
+            throw APIError(.badGateway, "the sync service failed (it answered \(code)); try again shortly", headers: [(.retryAfter, "1")])
+        }
         var fields = HTTPFields()
         for header in response.headers {
             let name = header.name.lowercased()
             guard name.hasPrefix("electric-") || Self.relayed.contains(name), let field = HTTPField.Name(name) else { continue }
             fields.append(HTTPField(name: field, value: header.value))
         }
-        return Response(status: HTTPResponse.Status(code: Int(response.status.code)), headers: fields, body: ResponseBody(asyncSequence: response.body))
+        // An error is never cached, whatever the upstream said.
+        if code >= 400 { fields[.cacheControl] = "no-store" }
+        return Response(status: HTTPResponse.Status(code: code), headers: fields, body: ResponseBody(asyncSequence: response.body))
     }
 
     /// Electric's `GET /v1/health` (qactl serve answers it too): 200 `active`

@@ -14,6 +14,8 @@ import Darwin
 final class BrokenUpstream: Sendable {
     enum Behaviour: String, Sendable, CaseIterable {
         case hang, reset, garbage
+        /// A 500 whose body tells of the upstream's internals.
+        case internalError
     }
 
     let port: Int
@@ -54,6 +56,11 @@ final class BrokenUpstream: Sendable {
                     close(client)
                 case .garbage:
                     let bytes = Array("\u{1}\u{2}NOT HTTP AT ALL\r\n\r\n{{{{".utf8)
+                    _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    close(client)
+                case .internalError:
+                    let body = #"{"message":"** (Postgrex.Error) FATAL 53300 internal detail"}"#
+                    let bytes = Array("HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n\(body)".utf8)
                     _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     close(client)
                 }
