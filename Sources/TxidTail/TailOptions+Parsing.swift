@@ -1,5 +1,6 @@
 import Foundation
 import LocalSetup
+import Tokens
 
 /// The values of `qactl tail-txid`'s options as given, before they are checked.
 /// Environment variables are read by ``TailOptions/init(_:environment:stdoutIsTerminal:)``.
@@ -82,6 +83,14 @@ extension TailOptions {
             source: source, from: from, awaitTxid: arguments.awaitTxid, timeout: arguments.timeout ?? Self.defaultTimeout, format: format)
     }
 
+    private static func checkedToken(_ token: String) throws(TailError) -> String {
+        do {
+            return try CompactJWT.commandLineAuthToken(token).jwt.text
+        } catch {
+            throw TailError(.usage, error.message)
+        }
+    }
+
     private static func shapeSource(_ arguments: TailArguments, env: (String) -> String?) throws(TailError) -> ShapeSource {
         let server = arguments.server ?? env("QACTL_SERVER") ?? defaultServer
         guard let components = URLComponents(string: server), ["http", "https"].contains(components.scheme ?? ""),
@@ -98,10 +107,10 @@ extension TailOptions {
             credentials = .user(user, dataDirectory: arguments.dataDirectory)
         case (nil, let token?):
             guard !token.isEmpty else { throw TailError(.usage, "--token must not be empty") }
-            credentials = .token(token)
+            credentials = .token(try Self.checkedToken(token))
         case (nil, nil):
             if let token = env("QACTL_TOKEN") {
-                credentials = .token(token)
+                credentials = .token(try Self.checkedToken(token))
             } else if let user = env("QACTL_USER") {
                 credentials = .user(user, dataDirectory: arguments.dataDirectory)
             } else {

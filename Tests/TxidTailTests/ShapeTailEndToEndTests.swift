@@ -127,7 +127,13 @@ struct ShapeTailEndToEndTests {
         let server = try await TestServer.start()
         _ = try await server.api("alice").createConversation(id: "c-1", title: "Private")
 
-        let badToken = try tail(server, ["--token", "not-a-jwt"])
+        // Not a JWT at all: a usage error found before anything is sent (as in `qactl chat`).
+        let garbage = try tail(server, ["--token", "not-a-jwt"])
+        #expect(try await garbage.exitStatus() == 2)
+        #expect(garbage.stderr.contains("--token: not a JWT"), "\(garbage.stderr)")
+
+        // A JWT the server did not sign: refused by the server.
+        let badToken = try tail(server, ["--token", forgedToken])
         #expect(try await badToken.exitStatus() == 3)
         #expect(badToken.stderr.contains("auth_refused"), "\(badToken.stderr)")
 
@@ -143,8 +149,17 @@ struct ShapeTailEndToEndTests {
         #expect(try await noKeys.exitStatus() == 1)
         #expect(noKeys.stderr.contains("keys_unavailable"), "\(noKeys.stderr)")
 
-        let unreachable = try ToolProcess.qactl(["tail-txid", "--token", "x.y.z", "--server", "http://127.0.0.1:9"])
+        let unreachable = try ToolProcess.qactl(["tail-txid", "--token", forgedToken, "--server", "http://127.0.0.1:9"])
         #expect(try await unreachable.exitStatus() == 1)
         #expect(unreachable.stderr.contains("cannot reach http://127.0.0.1:9"), "\(unreachable.stderr)")
     }
 }
+
+/// A well-formed auth token for alice that no server signed.
+private let forgedToken: String = {
+    func part(_ json: String) -> String {
+        Data(json.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+    return part(#"{"alg":"HS256","kid":"auth-forged","typ":"JWT"}"#) + "." + part(#"{"sub":"alice","aud":"qactl:api","exp":4102444800}"#) + ".c2lnbmF0dXJl"
+}()

@@ -23,16 +23,12 @@ final class ChatIdentity: Sendable {
     /// The identity from `--token` or `--user`; one actionable message when neither works.
     static func resolve(token: String?, user: String?, dataDirectory: String) async throws(ChatError) -> ChatIdentity {
         if let token {
-            let jwt: CompactJWT
             do {
-                jwt = try CompactJWT(token)
+                let (jwt, subject) = try CompactJWT.commandLineAuthToken(token)
+                return ChatIdentity(user: subject, origin: "--token", fixedToken: jwt.text, minter: nil)
             } catch {
-                throw ChatError(.usage, "--token: not a JWT (\(error.message)); mint one with `qactl token mint auth --sub NAME`")
+                throw ChatError(.usage, error.message)
             }
-            guard let subject = jwt.claims["sub"]?.stringValue, !subject.isEmpty else {
-                throw ChatError(.usage, "--token: the token names no user (no sub claim)")
-            }
-            return ChatIdentity(user: subject, origin: "--token", fixedToken: jwt.text, minter: nil)
         }
         guard let user else {
             throw ChatError(
