@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "Answering",
             dependencies: [
-                "ProcessSpawning",
+                "ProcessSpawning", "TransportFailures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "SyncService", "SyncModel", "AppModel", "SQLiteStore", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire", "LocalSetup",
+                "SyncService", "SyncModel", "AppModel", "SQLiteStore", "Tokens", "Answering", "PostgresStore", "ChangeFeed", "ShapeWire", "LocalSetup", "TransportFailures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -126,12 +126,22 @@ let package = Package(
         ),
         // qactl's release version: one number for the tool and the client library.
         .target(name: "QACtlVersion", swiftSettings: swiftSettings),
+        // How a failed HTTP exchange is worded, one way for every command and the server.
+        .target(
+            name: "TransportFailures",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Swift sync client (the QACtlSync product): shape stream, shape tokens, collections with optimistic
         // transactions, live queries, observable results, local replica. Nothing server-side or Linux-only.
         .target(
             name: "QACtlSync",
             dependencies: [
-                "ShapeWire", "QACtlVersion",
+                "ShapeWire", "QACtlVersion", "TransportFailures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -143,7 +153,7 @@ let package = Package(
         .target(
             name: "TxidTail",
             dependencies: [
-                "QACtlSync", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "SyncModel", "LocalSetup",
+                "QACtlSync", "Tokens", "ChangeFeed", "CLibPQ", "ShapeWire", "SyncModel", "LocalSetup", "TransportFailures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -153,7 +163,7 @@ let package = Package(
         .target(
             name: "ChatUI",
             dependencies: [
-                "QACtlSync", "Tokens", "ShapeWire", "LocalSetup",
+                "QACtlSync", "Tokens", "ShapeWire", "LocalSetup", "TransportFailures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TransportFailures
 import Synchronization
 
 extension OpenAIAnswerer {
@@ -147,7 +148,7 @@ extension OpenAIAnswerer {
             if Task.isCancelled { throw CancellationError() }
             // A response cut off in the middle of its chunked body surfaces as a parser error.
             let closed = error is HTTPParserError || (error as? HTTPClientError) == .remoteConnectionClosed
-            let cause = closed ? "the connection was closed" : Self.transportReason(error)
+            let cause = closed ? "the connection was closed" : TransportFailure.describe(error)
             throw AnswerFailure("the model's stream ended early (\(cause))")
         }
         if !done {

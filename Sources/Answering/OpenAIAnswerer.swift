@@ -2,14 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TransportFailures
 
 /// Streams answers from any OpenAI-compatible chat completions endpoint (llama.cpp server,
 /// Ollama, vLLM, hosted APIs): `POST {baseURL}/chat/completions` with `stream: true`, the
@@ -130,13 +123,7 @@ public struct OpenAIAnswerer: Answerer {
                 break
             }
         }
-        return "could not reach the model server at \(endpoint): \(Self.transportReason(error))"
-    }
-
-    /// "Connection refused" rather than "connection reset (error set): Connection refused (errno: 111)".
-    static func transportReason(_ error: any Error) -> String {
-        if let ioError = error as? IOError { return String(cString: strerror(ioError.errnoCode)) }
-        return "\(error)"
+        return "could not reach the model server at \(endpoint): \(TransportFailure.describe(error))"
     }
 
     /// A client configuration that suits this answerer: a refused connection fails at once

@@ -5,6 +5,7 @@ import NIOCore
 import ShapeWire
 import QACtlSync
 import Tokens
+import TransportFailures
 
 /// The API client, shape tokens and starting position of shape mode, with
 /// every failure turned into a ``TailError`` that says what to do.
@@ -72,7 +73,7 @@ struct ShapeAccess: Sendable {
             headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
             body = buffer.readString(length: buffer.readableBytes) ?? ""
         } catch {
-            throw TailError(.unreachable, "cannot reach \(source.server): \(error); is qactl serve running there?")
+            throw TailError(.unreachable, "cannot reach \(source.server) (\(TransportFailure.describe(error))); is qactl serve running there?")
         }
         switch status {
         case 200..<300:

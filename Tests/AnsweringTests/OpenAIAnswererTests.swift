@@ -172,7 +172,7 @@ struct OpenAIAnswererTests {
         try await channel.close()
         let result = await collect(answerer("http://127.0.0.1:\(port)/v1").answer(AnswerContext(question: "hi")))
         let failure = try #require(result.failure)
-        #expect(failure == "could not reach the model server at http://127.0.0.1:\(port)/v1/chat/completions: Connection refused")
+        #expect(failure == "could not reach the model server at http://127.0.0.1:\(port)/v1/chat/completions: connection refused")
     }
 
     @Test("no response within the request timeout fails")

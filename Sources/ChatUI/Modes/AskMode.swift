@@ -54,13 +54,16 @@ struct AskMode {
     private func waitForServer(until deadline: ContinuousClock.Instant) async throws {
         let probe = ConnectionProbe(server: settings.server)
         var told = false
-        while !(await probe.check()) {
+        while let problem = await probe.problem() {
             guard ContinuousClock.now < deadline else {
                 throw ChatError(
-                    .timedOut, "cannot reach \(settings.server) within \(Self.format(settings.timeout)) (is `qactl serve` running there?)")
+                    .timedOut, "cannot reach \(settings.server) within \(Self.format(settings.timeout)) (\(problem)); is `qactl serve` running there?")
             }
-            if !told && settings.json {
-                output.line(EventFormatter.json(.connection(.offline)))
+            if !told {
+                if settings.json { output.line(EventFormatter.json(.connection(.offline))) }
+                // Not silent for the whole wait: say why, and for how long.
+                LineWriter.standardError.line(
+                    "qactl: cannot reach \(settings.server) (\(problem)); waiting up to \(Self.format(settings.timeout)) (--timeout) for it to come back")
             }
             told = true
             try await Task.sleep(for: min(ConnectionProbe.offlineInterval, max(.zero, deadline - ContinuousClock.now)))

@@ -17,6 +17,7 @@ final class LineWriter: Sendable {
     }
 
     static let standardOutput = LineWriter(descriptor: STDOUT_FILENO)
+    static let standardError = LineWriter(descriptor: STDERR_FILENO)
 
     /// Writes `text` and a newline.
     func line(_ text: String) {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import TransportFailures
 import NIOCore
 
 /// Asks `GET /healthz` whether the server answers at all.
@@ -19,13 +20,16 @@ struct ConnectionProbe: Sendable {
     }
 
     /// Whether the server answered within a second and a half.
-    func check() async -> Bool {
+    func check() async -> Bool { await problem() == nil }
+
+    /// Why the server did not answer within a second and a half ("connection refused"), or nil when it did.
+    func problem() async -> String? {
         do {
             let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .milliseconds(1500))
             _ = try? await response.body.collect(upTo: 64 << 10)
-            return true
+            return nil
         } catch {
-            return false
+            return TransportFailure.describe(error)
         }
     }
 

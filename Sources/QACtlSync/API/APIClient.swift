@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
+import TransportFailures
 
 /// The qactl API's write routes and shape-token route, with the caller's auth token.
 ///
@@ -130,7 +131,7 @@ public struct APIClient: Sendable {
         } catch let error as CancellationError {
             throw error
         } catch {
-            throw APIError(code: "network_error", message: "POST \(path) to \(baseURL) failed: \(error)", status: 0)
+            throw APIError(code: "network_error", message: "POST \(path) to \(baseURL) failed: \(TransportFailure.describe(error))", status: 0)
         }
         guard (200..<300).contains(answer.status) else { throw APIError.from(answer) }
         do {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TransportFailures
 
 /// Reads the inspector's JSON from a running `qactl serve`, for `qactl inspect`.
 public struct InspectionClient: Sendable {
@@ -38,7 +39,7 @@ public struct InspectionClient: Sendable {
             status = response.status.code
             body = try await response.body.collect(upTo: 64 << 20)
         } catch {
-            throw Failure.unreachable("\(server): \(error)")
+            throw Failure.unreachable("\(server) (\(TransportFailure.describe(error)))")
         }
         let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any]
         let message = ((object?["error"] as? [String: Any])?["message"] as? String) ?? "the server answered \(status)"
