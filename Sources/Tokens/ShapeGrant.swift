@@ -24,6 +24,17 @@ public struct ShapeGrant: Sendable, Equatable, Codable {
         }
     }
 
+    /// The parameters ``rule(table:params:subject:)`` reads for `table` (nil: no such table).
+    /// The API ignores others; the operator's `token mint shape` refuses them, so a
+    /// misspelt one is not silently dropped.
+    public static func parameters(of table: String) -> [String]? {
+        switch table {
+        case "messages": ["conversationId"]
+        case "conversations": []
+        default: nil
+        }
+    }
+
     /// The shape of `table` for user `subject`, built from fixed `where` text and
     /// `$1` parameters only: values never become SQL text.
     ///

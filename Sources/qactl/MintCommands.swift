@@ -69,6 +69,10 @@ struct MintShapeCommand: AsyncParsableCommand {
         }
         guard !sub.isEmpty else { throw fail("--sub must not be empty", exit: ExitStatus.usage) }
         guard !ClaimText.hasControlCharacters(sub) else { throw fail("--sub must not contain control characters", exit: ExitStatus.usage) }
+        if let known = ShapeGrant.parameters(of: table), let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
+            let takes = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
+            throw fail("--param \(unknown): \(table) has no such parameter (\(takes))", exit: ExitStatus.usage)
+        }
         let shape: ShapeGrant
         do {
             shape = try ShapeGrant.rule(table: table, params: values, subject: sub)

@@ -147,6 +147,12 @@ struct TokenCommandTests {
         #expect(missing.stderr.contains("conversationId"))
         let unknown = try QACtlProcess.run(["token", "mint", "shape", "--sub", "bob", "--table", "secrets"] + dataArgs)
         #expect(unknown.status == 2)
+        // A misspelt parameter is not silently dropped (a conversations token would then grant more than meant).
+        let misspelt = try QACtlProcess.run(["token", "mint", "shape", "--sub", "bob", "--table", "messages", "--param", "conversationID=c-1"] + dataArgs)
+        #expect(misspelt.status == 2 && misspelt.stdout.isEmpty)
+        #expect(misspelt.stderr.contains("--param conversationID: messages has no such parameter (it takes conversationId)"), "\(misspelt.stderr)")
+        let none = try QACtlProcess.run(["token", "mint", "shape", "--sub", "bob", "--table", "conversations", "--param", "conversationId=c-1"] + dataArgs)
+        #expect(none.status == 2 && none.stderr.contains("(it takes none)"), "\(none.stderr)")
     }
 
     @Test func rotationKeepsOldTokensValidAndSignsNewOnesWithTheNewKey() throws {
