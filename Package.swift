@@ -164,6 +164,7 @@ let package = Package(
             name: "ChatUI",
             dependencies: [
                 "QACtlSync", "Tokens", "ShapeWire", "LocalSetup", "TransportFailures",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -114,6 +114,20 @@ import QACtlTestSupport
         #expect(noKeys.standardError.split(separator: "\n").count == 1)
     }
 
+    @Test func aSignalEndsTheWaitForTheAnswerWithAMessage() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "sleep 60"])
+        for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT"), (SIGHUP, "SIGHUP")] {
+            let result = try await ChatProcess.run(
+                ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--ask", "Slow?", "--timeout", "60s"],
+                signal: (.seconds(3), signal))
+            // Exit 1 with a message, as tail-txid does; not killed by the signal (143, 130) in silence.
+            #expect(result.status == 1, "\(result.standardError)")
+            #expect(result.standardError.contains("interrupted by \(name) before the answer completed"), "\(result.standardError)")
+        }
+        try await server.stop()
+    }
+
     @Test func anUnreachableServerTimesOutWithFourAndUsageErrorsTwo() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)

@@ -29,6 +29,22 @@ import QACtlTestSupport
         #expect(offline.lines.contains { $0.hasPrefix("* offline") })
     }
 
+    @Test func aSignalWhileWaitingForAnswersEndsTheWaitWithAMessage() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "sleep 60"])
+        let arguments = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--new", "Slow", "--timeout", "60s"]
+        for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            let start = ContinuousClock.now
+            let result = try await ChatProcess.run(arguments, input: "Will you take long?\n", signal: (.seconds(3), signal))
+            // Not the whole --timeout: the signal ends the wait at end of input.
+            #expect(ContinuousClock.now - start < .seconds(20))
+            #expect(result.status == 1, "\(result.standardError)")
+            #expect(result.standardError.contains("interrupted by \(name) while waiting for 1 answer"), "\(result.standardError)")
+            #expect(result.lines.contains { $0.hasPrefix("  ✓ confirmed in ") }, "the question went out: \(result.lines)")
+        }
+        try await server.stop()
+    }
+
     @Test func jsonLinesForAWholeSession() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path)

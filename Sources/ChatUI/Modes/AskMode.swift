@@ -1,4 +1,5 @@
 import Foundation
+import LocalSetup
 
 /// `qactl chat --ask TEXT`: sends one question, waits for its answer and
 /// prints it (text), or prints every state change of that exchange (`--json`).
@@ -14,8 +15,20 @@ struct AskMode {
         // No replica: a one-shot command wants the server's rows, and must not
         // contend with an interactive session of the same user for the file.
         let session = ChatSession(server: settings.server, identity: identity, replicaDirectory: nil, sendTimeout: settings.timeout)
+        // A signal ends the wait with a message and exit 1, as in tail-txid, rather than killing the process mid-line.
+        let signals = await SignalStream([.sigint, .sigterm, .sighup])
+        defer { signals.stop() }
         do {
-            try await exchange(session, deadline: deadline)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await exchange(session, deadline: deadline) }
+                group.addTask {
+                    for await signal in signals.signals {
+                        throw ChatError(.failure, "interrupted by \(signal) before the answer completed (a question already sent is still answered on the server)")
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
             await session.closeWithin()
         } catch {
             await session.closeWithin()
@@ -109,7 +122,8 @@ struct AskMode {
             watcher.cancel()
         }
         defer { timer.cancel() }
-        if let outcome = await watcher.value { return outcome }
+        // Cancelled (a signal): the watcher stops at once rather than at the deadline.
+        if let outcome = await withTaskCancellationHandler(operation: { await watcher.value }, onCancel: { watcher.cancel() }) { return outcome }
         return .timedOut("not complete")
     }
 

@@ -1,5 +1,6 @@
-import LocalSetup
 import Foundation
+import LocalSetup
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,9 @@ struct PlainMode {
     private enum Input {
         case line(String)
         case endOfInput
-        case signal(Int32)
+        case signal(UnixSignal)
+        /// The wait for answers after the end of input ended.
+        case drained(Result<Void, any Error>)
     }
 
     func run() async throws {
@@ -70,19 +73,52 @@ struct PlainMode {
                 continuation.yield(.endOfInput)
             },
             Task {
-                for await signal in signals.signals { continuation.yield(.signal(signal.rawValue)) }
+                for await signal in signals.signals { continuation.yield(.signal(signal)) }
             },
         ]
-        defer { for reader in readers { reader.cancel() } }
+        // The wait for answers runs beside the signal reader, so that a signal still ends it.
+        var draining: Task<Void, Never>?
+        defer {
+            for reader in readers { reader.cancel() }
+            draining?.cancel()
+        }
         for await input in inputs {
             switch input {
             case .line(let line):
-                guard let parsed = ChatInput.parse(line) else { continue }
+                guard draining == nil, let parsed = ChatInput.parse(line) else { continue }
                 if !(await session.handle(parsed)) { return }
             case .endOfInput:
-                return try await drain(session)
-            case .signal:
-                return
+                draining = Task {
+                    do {
+                        try await drain(session)
+                        continuation.yield(.drained(.success(())))
+                    } catch {
+                        continuation.yield(.drained(.failure(error)))
+                    }
+                }
+            case .drained(let result):
+                return try result.get()
+            case .signal(let signal):
+                guard draining != nil else { return }
+                let waiting = Self.unsettled(await session.state)
+                if waiting == 0 { return }
+                throw ChatError(
+                    .failure,
+                    "interrupted by \(signal) while waiting for \(waiting) answer\(waiting == 1 ? "" : "s"); the server goes on with \(waiting == 1 ? "it" : "them"), and queued questions stay in the outbox")
+            }
+        }
+    }
+
+    /// How many questions sent are not settled: not rolled back, and not
+    /// confirmed with their answer completed or failed.
+    private static func unsettled(_ state: ChatState) -> Int {
+        state.sends.count { send in
+            switch send.phase {
+            case .pending, .queued: return true
+            case .failed: return false
+            case .confirmed:
+                guard send.conversationID == state.conversation?.id else { return false }
+                return state.messages.first { $0.id == send.answerID }?.isInProgress ?? true
             }
         }
     }
@@ -93,16 +129,7 @@ struct PlainMode {
         let deadline = ContinuousClock.now + settings.timeout
         while true {
             let state = await session.state
-            let unsettled = state.sends.contains { send in
-                switch send.phase {
-                case .pending, .queued: return true
-                case .failed: return false
-                case .confirmed:
-                    guard send.conversationID == state.conversation?.id else { return false }
-                    return state.messages.first { $0.id == send.answerID }?.isInProgress ?? true
-                }
-            }
-            if !unsettled { return }
+            if Self.unsettled(state) == 0 { return }
             if ContinuousClock.now >= deadline {
                 let queued = state.sends.count { if case .queued = $0.phase { true } else { false } }
                 if queued > 0 {

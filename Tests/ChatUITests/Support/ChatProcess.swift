@@ -34,9 +34,11 @@ enum ChatProcess {
         return environment
     }
 
-    /// Runs the chat with `arguments`, `input` on stdin (nothing when nil), to completion.
+    /// Runs the chat with `arguments`, `input` on stdin (nothing when nil), to
+    /// completion; `signal`, when given, is sent once its delay has passed.
     static func run(
-        _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:], timeout: Duration = .seconds(60)
+        _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:], timeout: Duration = .seconds(60),
+        signal: (after: Duration, number: Int32)? = nil
     ) async throws -> Result {
         let command = Self.command
         let process = try SpawnedProcess(
@@ -47,8 +49,14 @@ enum ChatProcess {
             process.writeInput(Array(input.utf8))
             process.closeInput()
         }
-        let deadline = ContinuousClock.now + timeout
+        let start = ContinuousClock.now
+        let deadline = start + timeout
+        var signalled = signal == nil
         while process.isRunning {
+            if !signalled, let signal, ContinuousClock.now - start >= signal.after {
+                process.signal(signal.number)
+                signalled = true
+            }
             if ContinuousClock.now > deadline {
                 process.signal(SIGTERM)
                 throw TestFailure("qactl chat \(arguments.joined(separator: " ")) did not exit within \(timeout)")
