@@ -43,6 +43,30 @@ struct PostgresCatalog: Sendable {
         }
     }
 
+    /// Drops the `qactl_tail_…` publications this role may drop that were made
+    /// over a minute before `now` and have no slot of the same name: their tail
+    /// is gone (a running tail's temporary slot shares its publication's name;
+    /// a tail just starting has its publication for a moment before its slot).
+    /// Returns the names dropped.
+    func dropAbandonedPublications(now: Date) async throws -> [String] {
+        try await run { connection in
+            let candidates = try connection.query(
+                """
+                SELECT p.pubname FROM pg_publication p
+                WHERE p.pubname LIKE 'qactl\\_tail\\_%' AND pg_has_role(p.pubowner, 'USAGE')
+                  AND NOT EXISTS (SELECT 1 FROM pg_replication_slots s WHERE s.slot_name = p.pubname)
+                """
+            ).compactMap { $0.first ?? nil }
+            var dropped: [String] = []
+            for name in candidates {
+                // The name is checked to be one qactl made ([a-z0-9_]) before it is put in SQL.
+                guard let made = ReplicationTail.creationTime(ofName: name), now.timeIntervalSince(made) > 60 else { continue }
+                if (try? connection.query("DROP PUBLICATION IF EXISTS \(name)")) != nil { dropped.append(name) }
+            }
+            return dropped
+        }
+    }
+
     /// Primary-key columns of every user table, in key order, by the name
     /// the change feed gives tables (`table` in `public`, else `schema.table`).
     func primaryKeys() async throws -> [String: [String]] {

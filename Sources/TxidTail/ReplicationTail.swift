@@ -7,8 +7,11 @@ import Foundation
 ///
 /// The slot is `TEMPORARY`: PostgreSQL drops it when the connection closes,
 /// however the process ends. The publication is dropped on every way out that
-/// runs code (success, `--await`, timeout, errors, SIGINT/SIGTERM); only a
-/// SIGKILL leaves it behind (then `DROP PUBLICATION qactl_tail_…`).
+/// runs code (success, `--await`, timeout, errors, SIGINT/SIGTERM). One left
+/// by a tail that was killed (SIGKILL, a crash) is dropped by the next tail
+/// on the same database: its name carries its creation time, and a tail's
+/// slot has the same name, so one over a minute old without its slot has no
+/// tail left.
 struct ReplicationTail: Sendable {
     let url: String
     let options: TailOptions
@@ -22,6 +25,9 @@ struct ReplicationTail: Sendable {
             try await setup.checkServer()
         } catch {
             throw Self.tailError(error)
+        }
+        if let dropped = try? await catalog.dropAbandonedPublications(now: Date()), !dropped.isEmpty {
+            printer.note("dropped \(dropped.count == 1 ? "a publication" : "\(dropped.count) publications") left by a killed tail-txid: \(dropped.joined(separator: ", "))")
         }
         var connection: ReplicationConnection?
         let result: Result<TailOutcome, TailError>
@@ -138,10 +144,21 @@ struct ReplicationTail: Sendable {
         }
     }
 
-    /// `qactl_tail_` and 12 random hex digits: slot and publication names need `[a-z0-9_]+`.
-    static func uniqueName() -> String {
-        let digits = String(UInt64.random(in: 0..<(1 << 48)), radix: 16)
-        return "qactl_tail_" + String(repeating: "0", count: 12 - digits.count) + digits
+    /// `qactl_tail_`, the creation time (10 decimal digits of seconds since
+    /// 1970), `_` and 8 random hex digits: slot and publication names need `[a-z0-9_]+`.
+    static func uniqueName(now: Date = Date()) -> String {
+        let seconds = String(Int(now.timeIntervalSince1970))
+        let digits = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return "qactl_tail_" + String(repeating: "0", count: max(0, 10 - seconds.count)) + seconds + "_"
+            + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    /// When a name made by ``uniqueName(now:)`` was made; nil for any other name.
+    static func creationTime(ofName name: String) -> Date? {
+        let parts = name.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "qactl", parts[1] == "tail", parts[2].count == 10, parts[3].count == 8,
+              parts[3].allSatisfy({ $0.isHexDigit && !$0.isUppercase }), let seconds = Int(parts[2]) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
     /// The ``TailError`` for a failure of set-up, the catalog or the stream.

@@ -14,8 +14,9 @@ struct TailTxidCommand: AsyncParsableCommand {
             (null in --json).
 
             With --database-url it reads PostgreSQL's logical replication stream instead, \
-            through a temporary slot and a temporary publication (qactl_tail_<random>) that are \
-            gone when it exits, also on SIGINT, SIGTERM and errors. Lines then show the 32-bit \
+            through a temporary slot and a temporary publication (qactl_tail_<time>_<random>) \
+            that are gone when it exits, also on SIGINT, SIGTERM and errors; a publication left \
+            by a tail that was killed is dropped by the next one. Lines then show the 32-bit \
             xid, the commit LSN (decimal and X/Y), the tables, the primary keys and the delay \
             since the commit.
 

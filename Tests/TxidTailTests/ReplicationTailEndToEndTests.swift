@@ -126,6 +126,31 @@ struct ReplicationTailEndToEndTests {
         #expect(try await database.leftoversAfterExit() == (0, 0))
     }
 
+    @Test func aPublicationLeftByAKilledTailIsDroppedByTheNextOne() async throws {
+        let database = try await TestDatabase.create()
+        try await database.sql(Self.schema)
+        let killed = try tail(database, ["--json"])
+        try await killed.waitForLine { $0.contains(#""type":"ready""#) }
+        killed.send(SIGKILL)
+        _ = try await killed.exitStatus()
+        #expect(try await database.leftoversAfterExit() == (0, 1), "SIGKILL leaves the publication (the slot is temporary)")
+        // Stand-ins with names as a tail makes them: one from an hour ago, one just made (its tail may be starting).
+        let now = Int(Date().timeIntervalSince1970)
+        let (old, recent) = ("qactl_tail_\(now - 3600)_0badf00d", "qactl_tail_\(now)_0000beef")
+        try await database.sql("CREATE PUBLICATION \(old) FOR ALL TABLES; CREATE PUBLICATION \(recent) FOR ALL TABLES; CREATE PUBLICATION mine FOR ALL TABLES;")
+
+        let next = try tail(database, ["--json"])
+        try await next.waitForLine { $0.contains(#""type":"ready""#) }
+        let names = Set(try await database.sql("SELECT pubname FROM pg_publication ORDER BY 1").split(separator: "\n").map(String.init))
+        #expect(!names.contains(old), "an hour-old tail publication without its slot is dropped: \(names)")
+        #expect(names.contains(recent) && names.contains("mine"), "a minute-young one, and anything not a tail's, stay: \(names)")
+        #expect(next.stderr.contains("left by a killed tail-txid"), "\(next.stderr)")
+        next.send(SIGINT)
+        _ = try await next.exitStatus()
+        // The killed tail's own publication was made seconds ago: it goes on a later run, once over a minute old.
+        #expect(try await database.sql("SELECT count(*) FROM pg_publication WHERE pubname LIKE 'qactl\\_tail\\_%'") == "2")
+    }
+
     @Test func aClosedStdoutStopsTheTailAndCleansUp() async throws {
         let database = try await TestDatabase.create()
         try await database.sql(Self.schema)

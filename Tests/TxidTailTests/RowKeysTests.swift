@@ -54,8 +54,13 @@ struct RowKeysTests {
     }
 
     @Test func namesAndRedaction() {
-        let name = ReplicationTail.uniqueName()
-        #expect(name.wholeMatch(of: /qactl_tail_[0-9a-f]{12}/) != nil)
+        let made = Date(timeIntervalSince1970: 1_796_000_000)
+        let name = ReplicationTail.uniqueName(now: made)
+        #expect(name.wholeMatch(of: /qactl_tail_1796000000_[0-9a-f]{8}/) != nil, "\(name)")
+        #expect(ReplicationTail.creationTime(ofName: name) == made)
+        for other in ["qactl_tail_0123456789ab", "qactl_tail_1796000000_DEADBEEF", "qactl_tail_1796000000_beef", "qactl_1796000000_deadbeef", "qactl"] {
+            #expect(ReplicationTail.creationTime(ofName: other) == nil, "\(other)")
+        }
         #expect(DatabaseURL.redacted("postgres://app:secret@db:5432/app?sslmode=disable&password=x") == "postgres://app:***@db:5432/app?sslmode=disable&password=***")
         #expect(DatabaseURL.redacted("postgres://app@db/app") == "postgres://app@db/app")
     }
