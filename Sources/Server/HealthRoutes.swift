@@ -17,17 +17,19 @@ struct HealthRoutes {
     let upstream: any ShapeUpstream
 
     func register(on router: Router<APIRequestContext>) {
-        router.get("/healthz") { _, _ -> EditedResponse<HealthReport> in
-            guard let reason = await degradedReason() else { return HealthReport(status: "ok", reason: nil).uncached() }
-            return EditedResponse(
-                status: .serviceUnavailable, headers: [.cacheControl: "no-store", .retryAfter: "1"],
-                response: HealthReport(status: "unavailable", reason: reason))
-        }
-        // Balancers often probe with HEAD: the same status, no body.
-        router.head("/healthz") { _, _ -> Response in
-            let ready = await degradedReason() == nil
-            return Response(status: ready ? .ok : .serviceUnavailable, headers: ready ? [.cacheControl: "no-store"] : [.cacheControl: "no-store", .retryAfter: "1"])
-        }
+        router.get("/healthz") { request, context in try await answer(request, context, withBody: true) }
+        // Balancers often probe with HEAD: the same status and headers, no body.
+        router.head("/healthz") { request, context in try await answer(request, context, withBody: false) }
+    }
+
+    private func answer(_ request: Request, _ context: APIRequestContext, withBody: Bool) async throws -> Response {
+        let reason = await degradedReason()
+        let report = HealthReport(status: reason == nil ? "ok" : "unavailable", reason: reason)
+        var response = withBody ? try context.responseEncoder.encode(report, from: request, context: context) : Response(status: .ok)
+        response.status = reason == nil ? .ok : .serviceUnavailable
+        response.headers[.cacheControl] = "no-store"
+        if reason != nil { response.headers[.retryAfter] = "1" }
+        return response
     }
 
     /// Why the server is not fully serving, the most basic cause first.
