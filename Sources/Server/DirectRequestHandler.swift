@@ -141,7 +141,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// A send whose body does not arrive in time gets the router's 408, and the
     /// connection is closed (``QuestionSends/bodyTimedOut(_:seconds:since:)``).
     private func armBodyTimer(_ head: HTTPRequest, context: ChannelHandlerContext) {
-        let (start, seconds) = (ContinuousClock.now, Int(bodyTimeout.nanoseconds / 1_000_000_000))
+        let (start, seconds) = (ContinuousClock.now, RequestBodyDeadline.seconds(bodyTimeout))
         bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(in: bodyTimeout) { [self] in
             bodyTimer = nil
             guard case .reading = state, let sends else { return }

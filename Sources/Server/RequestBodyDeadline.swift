@@ -51,7 +51,7 @@ final class RequestBodyDeadline: ChannelInboundHandler, RemovableChannelHandler 
 
     private func arm(context: ChannelHandlerContext) {
         disarm()
-        let seconds = Int(timeout.nanoseconds / 1_000_000_000)
+        let seconds = Self.seconds(timeout)
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             timer = nil
             context.fireErrorCaught(RequestBodyTimeout(seconds: seconds))
@@ -69,7 +69,13 @@ extension RequestBodyDeadline {
     /// shorter, so that a body that stops arriving gets its 408 before the
     /// idle timeout closes the connection without an answer.
     static func timeout(forIdle idle: TimeAmount) -> TimeAmount {
-        idle - min(.seconds(1), .nanoseconds(idle.nanoseconds / 10))
+        // Both timers run on the connection's event loop in deadline order, so a little is enough.
+        idle - min(.milliseconds(100), .nanoseconds(idle.nanoseconds / 10))
+    }
+
+    /// `timeout` in whole seconds, rounded, for messages (the idle timeout it was cut from).
+    static func seconds(_ timeout: TimeAmount) -> Int {
+        Int((timeout.nanoseconds + 500_000_000) / 1_000_000_000)
     }
 }
 

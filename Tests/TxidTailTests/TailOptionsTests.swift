@@ -3,6 +3,10 @@ import TxidTail
 
 /// Checking the command line's values: modes, conflicts, environment, colour.
 struct TailOptionsTests {
+    /// Well-formed (tail-txid checks that before sending), signed by nobody.
+    static let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln"
+    static let environmentJWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJlbnYtdXNlciJ9.c2ln"
+
     private func options(_ edit: (inout TailArguments) -> Void, environment: [String: String] = [:], terminal: Bool = false) throws(TailError) -> TailOptions {
         var arguments = TailArguments(dataDirectory: "/data")
         edit(&arguments)
@@ -29,20 +33,20 @@ struct TailOptionsTests {
 
     @Test func conversationSelectsItsMessagesShape() throws {
         let parsed = try options {
-            $0.token = "jwt"
+            $0.token = Self.jwt
             $0.conversation = "c-1"
             $0.server = "http://example.test:9000/"
         }
         guard case .shape(let source) = parsed.source else { Issue.record("not shape mode"); return }
         #expect(source.server == "http://example.test:9000")
-        #expect(source.credentials == .token("jwt"))
+        #expect(source.credentials == .token(Self.jwt))
         #expect(source.tokenRequest.description == "messages(conversationId=c-1)")
     }
 
     @Test func environmentFillsInAndOptionsWin() throws {
-        let environment = ["QACTL_SERVER": "http://env.test", "QACTL_USER": "env-user", "QACTL_TOKEN": "env-token"]
+        let environment = ["QACTL_SERVER": "http://env.test", "QACTL_USER": "env-user", "QACTL_TOKEN": Self.environmentJWT]
         let fromEnvironment = try options({ _ in }, environment: environment)
-        #expect(fromEnvironment.source == .shape(ShapeSource(server: "http://env.test", credentials: .token("env-token"), target: .conversations)))
+        #expect(fromEnvironment.source == .shape(ShapeSource(server: "http://env.test", credentials: .token(Self.environmentJWT), target: .conversations)))
         let fromOptions = try options({ $0.user = "alice"; $0.server = "http://flag.test" }, environment: environment)
         #expect(fromOptions.source == .shape(ShapeSource(server: "http://flag.test", credentials: .user("alice", dataDirectory: "/data"), target: .conversations)))
     }
