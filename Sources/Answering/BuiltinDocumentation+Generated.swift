@@ -99,7 +99,8 @@ shapes), `--electric-url`/`--electric-secret` (`ELECTRIC_URL`, `ELECTRIC_SECRET`
 real Electric behind the gatekeeper), `--shape-token-ttl` (default `5m`),
 `--long-poll-timeout` (default `20s`), `--shape-chunk-bytes`, `--log-level`,
 `--log-format text|json`, `--idle-timeout` (default `30s`: a connection without a
-complete request, or a body that stops arriving, is closed), `--max-connections`
+complete request is closed; a request whose body has not arrived by then is answered
+`408` first), `--max-connections`
 (default 4096, lowered to what the file descriptor limit leaves room for),
 `--new-database` (consent to start afresh when the data dir's database is missing or
 empty), `--answerer builtin|openai|command|none` (`none`: answers stay `pending` for
@@ -143,6 +144,16 @@ $ curl -s -X POST localhost:8787/shapes/auth-token -H "authorization: Bearer $BO
     -d '{"table":"messages","params":{"conversationId":"c-1"}}'
 {"error":{"code":"forbidden","message":"No permission to access messages of this conversation"}}
 ```
+
+Every API error is `{"error":{"code","message"}}` with the codes of the API contract
+(`invalid_request` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404, `conflict`
+409, `payload_too_large` 413, `rate_limited` 429, `unavailable` 503, `internal` 500).
+Three statuses the contract does not name have codes of their own: `request_timeout`
+(408, a body that did not arrive within `--idle-timeout`), `uri_too_long` (414, a URL
+over 8 KiB) and `bad_gateway` (502, an Electric behind `--electric-url` that failed).
+A request that is not valid HTTP gets the same JSON `400` and the connection is closed;
+one on a connection over `--max-connections` gets `503` with a jittered `retry-after`.
+A client that leaves before its answer is counted in `/metrics` as `499`.
 
 `GET /healthz` answers `{"status":"ok"}`, or `503` with `retry-after: 1` and the
 reason: `the database does not answer`, `the data dir … is not writable`, `replication
@@ -304,7 +315,7 @@ against real processes and a throwaway PostgreSQL cluster.
 | a shape's log file (`shapes/<handle>.log`) cut short by a crash, damaged or deleted | a torn end is cut off and refilled from the change log, which is kept back to the last checkpoint of the shape logs; a damaged or missing file drops its shape, whose clients get `409` and refetch | `… is damaged at byte N` in the log |
 | data dir read-only, or its disk full | refuses to start on a read-only data dir; while running, writes that meet a full or read-only disk answer `503` with `retry-after` and nothing is half-written, answers wait | `/healthz` 503 `the data dir … is not writable` |
 | a second `qactl serve` on the same data dir | refused: two change feeds on one database would each claim its transactions | `another qactl serve (pid N) runs the sync service on the data dir …`, exit 1 |
-| slow, idle or surplus connections | a connection without a complete request for `--idle-timeout` is closed, a body that stops arriving gets `408`, connections over `--max-connections` are closed at once; a live poll whose client leaves is dropped at once | a `connection limit reached` log line; `/healthz` stays reachable |
+| slow, idle or surplus connections | a connection without a complete request for `--idle-timeout` is closed, a body that stops arriving gets `408`, a request on a connection over `--max-connections` is answered `503` with a jittered `retry-after` and the connection closed; a live poll whose client leaves is dropped at once | a `connection limit reached` log line; `/healthz` stays reachable |
 | a real Electric behind `--electric-url` that hangs, resets or answers garbage | the gatekeeper answers `502`/`503`/`504` with a JSON error in bounded time (the hold plus 15 s); writes are unaffected | the error in the log |
 
 ## qactl chat
@@ -784,8 +795,8 @@ Options:
 - `--answer-timeout <duration>`: Longest an openai or command answer may take. Default: 2m.
 - `--long-poll-timeout <duration>`: How long a live /v1/shape request waits for changes. Default: 20s.
 - `--shape-chunk-bytes <bytes>`: Snapshot and log responses close at about this many bytes. Default: 10485760.
-- `--max-connections <n>`: Client connections open at once, at most (lowered to what the file descriptor limit leaves room for). Default: 4096.
-- `--idle-timeout <duration>`: How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed. Default: 30s.
+- `--max-connections <n>`: Client connections open at once, at most (lowered to what the file descriptor limit leaves room for). A request on a connection over it is answered 503 with retry-after. Default: 4096.
+- `--idle-timeout <duration>`: How long a connection may sit without a complete request (between requests, or part-way through one) before it is closed. A request whose body has not arrived by then is answered 408 first. Default: 30s.
 - `--max-snapshot-requests <n>`: Shape requests that create a shape or read its snapshot, at once; more are refused with 503 and retry-after. Default: 300.
 - `--max-live-requests <n>`: Live shape requests (parked long-polls) at once; more are refused with 503 and retry-after. Default: 10000.
 - `--shape-ttl <duration>`: A shape nobody reads for this long is dropped (its clients refetch); the change log is compacted behind the remaining shapes. Default: 1d.
@@ -802,7 +813,7 @@ Options:
 
 Chat with the service from a terminal: live conversations, optimistic sends, streaming answers.
 
-On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with --json, it reads one line per question or command and prints one line (or JSON object) per change. --ask sends one question and prints its answer: exit 0 when it completes, 1 when it fails, 4 on --timeout, 3 when the server refuses the token. Conversations are kept in local replicas, so a restart shows them at once.
+On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with --json, it reads one line per question or command and prints one line (or JSON object) per change; at end of input it waits (up to --timeout) for its answers. --ask sends one question and prints its answer: exit 0 when it completes, 1 when it fails, 4 on --timeout, 3 when the server refuses the token. SIGINT or SIGTERM while an answer is awaited exits 1 with a message (the server still finishes it). Conversations are kept in local replicas, so a restart shows them at once.
 
 Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--new <title>] [--ask <text>] [--json] [--timeout <duration>] [--replica-dir <path>] [--data-dir <path>] [--keys-dir <path>]`
 
@@ -888,7 +899,7 @@ Options:
 
 Add a new signing key; older keys keep verifying.
 
-New tokens are signed with the new key at once; tokens signed with older keys stay valid until they expire, unless --keep drops those keys. A running qactl serve picks up new keys when restarted.
+New tokens are signed with the new key at once; tokens signed with older keys stay valid until they expire, unless --keep drops those keys. Running qactl serve processes (also those sharing a --keys-dir) pick up the new keys within about 2 s, without a restart.
 
 Usage: `qactl token rotate [<which>] [--keep <n>] [--data-dir <path>] [--keys-dir <path>]`
 
@@ -905,7 +916,7 @@ Print one line per transaction as it arrives: txid, offset, operation counts, ke
 
 Shape mode (the default) follows a shape through the gatekeeper of a running qactl serve: the user's conversations, or with --conversation one conversation's messages. The wire carries no commit time, so shape lines have no delay (null in --json).
 
-With --database-url it reads PostgreSQL's logical replication stream instead, through a temporary slot and a temporary publication (qactl_tail_<random>) that are gone when it exits, also on SIGINT, SIGTERM and errors. Lines then show the 32-bit xid, the commit LSN (decimal and X/Y), the tables, the primary keys and the delay since the commit.
+With --database-url it reads PostgreSQL's logical replication stream instead, through a temporary slot and a temporary publication (qactl_tail_<time>_<random>) that are gone when it exits, also on SIGINT, SIGTERM and errors; a publication left by a tail that was killed is dropped by the next one. Lines then show the 32-bit xid, the commit LSN (decimal and X/Y), the tables, the primary keys and the delay since the commit.
 
 --await TXID exits 0 once that transaction is seen, or is already visible (in the shape's snapshot, or committed before the slot existed), and 4 when --timeout passes first. SIGINT or SIGTERM ends a plain tail with 0, an unfinished --await with 1. Exit codes: 1 failure, 2 usage, 3 refused, 4 timed out.
 
