@@ -119,8 +119,8 @@ import QACtlTestSupport
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "sleep 60"])
         for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT"), (SIGHUP, "SIGHUP")] {
             let result = try await ChatProcess.run(
-                ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--ask", "Slow?", "--timeout", "60s"],
-                signal: (.seconds(3), signal))
+                ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--ask", "Slow?", "--timeout", "60s", "--json"],
+                signal: (#""event":"confirmed""#, signal))
             // Exit 1 with a message, as tail-txid does; not killed by the signal (143, 130) in silence.
             #expect(result.status == 1, "\(result.standardError)")
             #expect(result.standardError.contains("interrupted by \(name) before the answer completed"), "\(result.standardError)")

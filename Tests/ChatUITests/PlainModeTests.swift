@@ -35,12 +35,11 @@ import QACtlTestSupport
         let arguments = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--new", "Slow", "--timeout", "60s"]
         for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
             let start = ContinuousClock.now
-            let result = try await ChatProcess.run(arguments, input: "Will you take long?\n", signal: (.seconds(3), signal))
+            let result = try await ChatProcess.run(arguments, input: "Will you take long?\n", signal: ("✓ confirmed in ", signal))
             // Not the whole --timeout: the signal ends the wait at end of input.
             #expect(ContinuousClock.now - start < .seconds(20))
             #expect(result.status == 1, "\(result.standardError)")
             #expect(result.standardError.contains("interrupted by \(name) while waiting for 1 answer"), "\(result.standardError)")
-            #expect(result.lines.contains { $0.hasPrefix("  ✓ confirmed in ") }, "the question went out: \(result.lines)")
         }
         try await server.stop()
     }

@@ -35,10 +35,10 @@ enum ChatProcess {
     }
 
     /// Runs the chat with `arguments`, `input` on stdin (nothing when nil), to
-    /// completion; `signal`, when given, is sent once its delay has passed.
+    /// completion; `signal`, when given, is sent once stdout shows its text.
     static func run(
         _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:], timeout: Duration = .seconds(60),
-        signal: (after: Duration, number: Int32)? = nil
+        signal: (afterOutput: String, number: Int32)? = nil
     ) async throws -> Result {
         let command = Self.command
         let process = try SpawnedProcess(
@@ -49,11 +49,10 @@ enum ChatProcess {
             process.writeInput(Array(input.utf8))
             process.closeInput()
         }
-        let start = ContinuousClock.now
-        let deadline = start + timeout
+        let deadline = ContinuousClock.now + timeout
         var signalled = signal == nil
         while process.isRunning {
-            if !signalled, let signal, ContinuousClock.now - start >= signal.after {
+            if !signalled, let signal, printed.standardOutput.contains(signal.afterOutput) {
                 process.signal(signal.number)
                 signalled = true
             }
