@@ -64,7 +64,7 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
         case let error as APIError where error.status == 403:
             return ChatError(.refused, "\(doing): not allowed (\(error.message))")
         case let error as APIError where error.code == "network_error":
-            return ChatError(.failure, "\(doing): cannot reach \(server) (is `qactl serve` running there?)")
+            return ChatError(.failure, "\(doing): cannot reach \(server) (\(error.message)); is `qactl serve` running there?")
         case let error as APIError:
             return ChatError(.failure, "\(doing): \(error.message.isEmpty ? error.code : error.message) (\(error.code), HTTP \(error.status))")
         case let error as ShapeStreamError where error.kind == .unauthorized || error.kind == .forbidden:

@@ -92,9 +92,10 @@ actor ChatSession {
         // The HTTP client keeps retrying a refused connection until the request's
         // deadline; a short probe tells "down" in a second and a half instead.
         let probe = ConnectionProbe(server: server)
-        let up = await probe.check()
-        if !up && failFast {
-            throw ChatError(.failure, "cannot reach \(server) (is `qactl serve` running there?)")
+        let problem = await probe.problem()
+        let up = problem == nil
+        if let problem, failFast {
+            throw ChatError(.failure, "cannot reach \(server) (\(problem)); is `qactl serve` running there?")
         }
         reachable = up
         do {
