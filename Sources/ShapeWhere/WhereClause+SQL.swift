@@ -37,7 +37,8 @@ extension WhereClause {
     /// over such a part is dropped whole. What translates:
     ///
     /// - comparisons and `[NOT] IN` of a column with constants or another column of a
-    ///   comparable type. SQLite: text-compared columns except char(n) (stored padded).
+    ///   comparable type. SQLite: text-compared columns except char(n) (stored padded)
+    ///   and timestamps (compared by instant, not text).
     ///   Postgres: text, varchar, name and char(n) (with `COLLATE "C"` wherever the
     ///   collation could change the answer), uuid, numeric and bool columns; never
     ///   timestamptz, date, enums and other types, which Postgres compares by value,
@@ -146,8 +147,12 @@ private struct SQLTranslator {
     private func collation(_ type: WhereColumnType, _ op: ComparisonOperator, _ domain: WhereDomain) -> String? {
         switch (dialect, domain) {
         case (.sqlite, .text):
-            // char(n) is stored padded but compared without the padding.
-            guard type.kind != .text(.blankPadded) else { return nil }
+            // char(n) is stored padded but compared without the padding; a timestamp's
+            // text order is not its time order (`…T00:00:00Z` against `… 13:18:55+00`).
+            switch type.kind {
+            case .text(.blankPadded), .text(.timestamp): return nil
+            default: break
+            }
             // BINARY is byte order, as `matches` uses, whatever the column declares
             // (NOCASE would equate more and order differently).
             return op == .equal && !strict ? "" : " COLLATE BINARY"

@@ -95,8 +95,13 @@ public struct WhereClause: Sendable, Hashable {
             default:
                 continue
             }
-            // char(n) values are compared without their padding, but rows carry it.
-            guard let value = pair.1.text, pair.0.type.kind != .text(.blankPadded) else { continue }
+            // char(n) values are compared without their padding, but rows carry it; a
+            // timestamp equals rows written in other text (`…T00:00:00Z`, `… 00:00:00+00`).
+            guard let value = pair.1.text else { continue }
+            switch pair.0.type.kind {
+            case .text(.blankPadded), .text(.timestamp): continue
+            default: break
+            }
             let found = EqualityTerm(column: pair.0.name, value: value)
             if !terms.contains(found) { terms.append(found) }
         }

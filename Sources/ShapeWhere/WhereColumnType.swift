@@ -22,7 +22,10 @@ struct WhereColumnType: Sendable, Hashable {
         /// uuid: constants are checked and written in the canonical lower-case form, so
         /// text order is value order.
         case uuid
-        /// Anything else (timestamptz, date, enums, …): compared by its text as given.
+        /// timestamptz (`zoned`) and timestamp: compared by the instant they name
+        /// (``WhereTimestamp``), not by their text.
+        case timestamp(zoned: Bool)
+        /// Anything else (date, enums, …): compared by its text as given.
         case other
     }
 
@@ -56,8 +59,8 @@ struct WhereColumnType: Sendable, Hashable {
         case "bpchar", "character", "char": self.init(name: "bpchar", kind: .text(.blankPadded))
         case "name": self.init(name: "name", kind: .text(.string))
         case "uuid": self.init(name: "uuid", kind: .text(.uuid))
-        case "timestamp with time zone": self.init(name: "timestamptz", kind: .text(.other))
-        case "timestamp without time zone": self.init(name: "timestamp", kind: .text(.other))
+        case "timestamptz", "timestamp with time zone": self.init(name: "timestamptz", kind: .text(.timestamp(zoned: true)))
+        case "timestamp", "timestamp without time zone": self.init(name: "timestamp", kind: .text(.timestamp(zoned: false)))
         default:
             // Built-in names are lower case; anything else (an enum) keeps its case so
             // the quoted cast `$1::"Mood"` finds it.

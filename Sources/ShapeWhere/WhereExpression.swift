@@ -24,7 +24,7 @@ struct WhereConstant: Sendable {
         case .exact(let number): number.text
         case .float(let number): Self.floatText(number, single: type.kind == .float(single: true))
         case .bool(let flag): flag ? "true" : "false"
-        case .text(let string): string
+        case .text(let string), .instant(_, let string): string
         }
     }
 
@@ -35,7 +35,7 @@ struct WhereConstant: Sendable {
         switch value {
         case nil: return "NULL"
         case .bool(let flag): return flag ? "TRUE" : "FALSE"
-        case .text(let string): return WhereText.string(string)
+        case .text(let string), .instant(_, let string): return WhereText.string(string)
         case .integer(let number):
             return String(number)
         case .exact(let number):

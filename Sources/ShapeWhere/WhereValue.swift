@@ -6,6 +6,8 @@ enum WhereValue: Sendable {
     case float(Double)
     case bool(Bool)
     case text(String)
+    /// A timestamp: microseconds since 1970 (``WhereTimestamp``), and its text as given.
+    case instant(Int64, String)
 
     /// -1, 0 or 1; nil if the two are of different domains (which type checking rules out).
     func compare(_ other: WhereValue) -> Int? {
@@ -22,6 +24,8 @@ enum WhereValue: Sendable {
             return a == b ? 0 : (a ? 1 : -1)
         case let (.text(a), .text(b)):
             return Self.compareText(a, b)
+        case let (.instant(a, _), .instant(b, _)):
+            return a < b ? -1 : (a == b ? 0 : 1)
         default:
             return nil
         }
@@ -54,6 +58,9 @@ enum WhereValue: Sendable {
         case .bool:
             return bool(text).map(WhereValue.bool)
         case .text:
+            if case .text(.timestamp(let zoned)) = type.kind {
+                return WhereTimestamp.microseconds(text, zoned: zoned).map { .instant($0, text) }
+            }
             return .text(type.kind == .text(.blankPadded) ? trimmingTrailingBlanks(text) : text)
         }
     }
@@ -80,6 +87,8 @@ enum WhereValue: Sendable {
             return bool(text).map(WhereValue.bool)
         case .text(.uuid):
             return uuid(text).map(WhereValue.text)
+        case .text(.timestamp(let zoned)):
+            return WhereTimestamp.microseconds(text, zoned: zoned).map { .instant($0, text) }
         case .text(let flavor):
             // Postgres text cannot hold NUL.
             guard !text.unicodeScalars.contains("\0") else { return nil }

@@ -153,6 +153,35 @@ struct SubsetAnswer {
     }
 
     /// Every hostile subset is refused (400) or returns only the token's rows.
+    @Test func timestampsCompareByTheInstantTheyName() async throws {
+        let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--answerer", "none"])
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-1", token: alice)
+        for n in 1...2 {
+            _ = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-\(n)", "answerId": "a-\(n)", "content": "Q\(n)"], token: alice)
+        }
+        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        let open = [("offset", "now"), ("log", "changes_only")]
+        // As TanStack DB sends dates (ISO, `Z`), against rows stored as `2026-12-04 13:18:55.277987+00`.
+        func iso(_ offset: TimeInterval) -> String {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return formatter.string(from: Date().addingTimeInterval(offset))
+        }
+        func rows(_ clause: String, _ value: String) async throws -> Int {
+            let body = String(data: try JSONSerialization.data(withJSONObject: ["where": clause, "params": ["1": value]]), encoding: .utf8)!
+            return try SubsetAnswer(try await Self.postShape(api, open, body: body, token: token)).rows.count
+        }
+        #expect(try await rows("created_at > $1", iso(-3600)) == 4, "an hour ago, written as ISO")
+        #expect(try await rows("created_at < $1", iso(3600)) == 4)
+        #expect(try await rows("created_at > $1", iso(3600)) == 0)
+        #expect(try await rows("role = 'user' AND created_at > $1", "2000-01-01 12:00:00+14") == 2, "another zone")
+        let garbage = try await Self.postShape(api, open, body: #"{"where": "created_at > $1", "params": {"1": "garbage"}}"#, token: token)
+        #expect(garbage.status == 400 && garbage.body.contains("not a valid timestamptz"), "\(garbage.status) \(garbage.body)")
+        try await server.stop()
+    }
+
     @Test func hostileSubsetsThroughTheGatekeeper() async throws {
         let server = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--answerer", "none"])
         let api = ServerAPI(server: server)

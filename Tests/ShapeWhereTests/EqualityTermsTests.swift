@@ -24,7 +24,8 @@ struct EqualityTermsTests {
         #expect(try terms("n = '+0042'") == [EqualityTerm(column: "n", value: "42")])
         #expect(try terms("id = $1", ["{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}"])
             == [EqualityTerm(column: "id", value: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")])
-        #expect(try terms("mood = 'happy' AND created_at = '2024-01-01 00:00:00+00'").count == 2)
+        #expect(try terms("mood = 'happy' AND created_at = '2024-01-01 00:00:00+00'") == [EqualityTerm(column: "mood", value: "happy")],
+                "a timestamp equals rows written in other text, so it does not route")
     }
 
     @Test func noTermsUnderOrOrNot() throws {

@@ -23,13 +23,13 @@ struct SQLFilterTests {
         let sqlite = try #require(try filter(clause, [uuid], .sqlite))
         #expect(sqlite.sql == "\"title\" COLLATE BINARY <> ? AND ? < \"subtitle\" COLLATE BINARY AND \"id\" IN (?, ?) "
             + "AND \"body\" IS NOT NULL AND \"title\" COLLATE BINARY NOT IN (?) AND \"title\" LIKE ? ESCAPE '\\' "
-            + "AND \"created_at\" = ? AND \"title\" COLLATE BINARY >= \"body\"")
-        #expect(sqlite.bindings == ["a", "b", uuid, nil, "x", "a\\%%", "2024-01-01"])
+            + "AND \"title\" COLLATE BINARY >= \"body\"")
+        #expect(sqlite.bindings == ["a", "b", uuid, nil, "x", "a\\%%"])
         let postgres = try #require(try filter(clause, [uuid], .postgres))
         #expect(postgres.sql == "\"title\" COLLATE \"C\" <> $1::\"text\" AND $2::\"text\" < \"subtitle\" COLLATE \"C\" "
             + "AND \"id\" IN ($3::\"uuid\", $4::\"uuid\") AND \"body\" IS NOT NULL AND \"title\" COLLATE \"C\" NOT IN ($5::\"text\") "
             + "AND \"title\" COLLATE \"C\" LIKE $6::\"text\" AND \"title\" COLLATE \"C\" >= \"body\"")
-        #expect(postgres.bindings == Array(sqlite.bindings.dropLast()), "timestamptz is compared by value in Postgres")
+        #expect(postgres.bindings == sqlite.bindings, "timestamptz is compared by instant, not text: left to the evaluator")
     }
 
     @Test func numbersAndBooleansOnlyForPostgres() throws {
@@ -44,10 +44,10 @@ struct SQLFilterTests {
     @Test func untranslatablePartsAreDroppedFromAnd() throws {
         let sqlite = try filter("title = 'a' AND n = 1 AND title ILIKE 'x%'", [], .sqlite)
         #expect(sqlite == SQLFilter(sql: "\"title\" = ?", bindings: ["a"], exact: false), "a superset: rows still need checking")
-        #expect(try filter("created_at = '2024'", [], .postgres) == nil, "Postgres compares timestamps by value, not text")
+        #expect(try filter("created_at = '2024-01-01'", [], .postgres) == nil, "Postgres compares timestamps by value, not text")
         #expect(try filter("mood = 'sad'", [], .postgres) == nil, "an unknown enum label would fail the cast")
         #expect(try filter("created_at IS NULL AND mood IS NOT NULL", [], .postgres)?.sql == "\"created_at\" IS NULL AND \"mood\" IS NOT NULL")
-        #expect(try filter("created_at < '2024'", [], .sqlite)?.sql == "\"created_at\" COLLATE BINARY < ?")
+        #expect(try filter("created_at < '2024-01-01'", [], .sqlite) == nil, "a timestamp's text order is not its time order")
     }
 
     @Test func orNeedsEveryBranch() throws {
@@ -107,7 +107,7 @@ struct SQLFilterTests {
     func valuesNeverReachTheSQLText(value: String) throws {
         let clauses = [
             "title = $1", "title <> $1 AND subtitle < $1", "title IN ($1, 'safe') OR body = $1", "title LIKE $1 || 'x'",
-            "NOT (title >= $1)", "title NOT IN ($1)", "created_at = $1", "mood = $1",
+            "NOT (title >= $1)", "title NOT IN ($1)", "subtitle = $1", "mood = $1",
         ]
         for text in clauses {
             guard let clause = try? F.clause(text, [value]) else {
