@@ -92,8 +92,22 @@ private struct SQLTranslator {
     /// equality then gets `COLLATE "C"` too, in case the column's collation is
     /// nondeterministic.
     var strict = false
+    /// How many AND/OR/NOT/IS NULL levels are above. Deeper parts are not
+    /// translated (the prefilter widens; the evaluator still decides): SQLite's
+    /// parser overflows its stack at about 45 nested NOTs, well inside the
+    /// clause's own limit (``WhereClause/maximumDepth``).
+    var depth = 0
+    static let maximumDepth = 16
+
+    private var deeper: SQLTranslator {
+        var next = self
+        next.depth += 1
+        return next
+    }
 
     func translate(_ expression: WhereExpression) -> SQLFragment? {
+        guard depth <= Self.maximumDepth else { return nil }
+        let deeper = self.deeper
         switch expression {
         case .column(let column):
             guard dialect == .postgres, column.type.kind == .bool else { return nil }
@@ -103,17 +117,17 @@ private struct SQLTranslator {
         case .comparison(let op, let left, let right, let domain):
             return comparison(op, left, right, domain)
         case .and(let terms):
-            let parts = terms.compactMap(translate)
+            let parts = terms.compactMap(deeper.translate)
             guard !parts.isEmpty else { return nil }
             let exact = parts.count == terms.count && parts.allSatisfy(\.exact)
             return join(parts, with: " AND ", exact: exact)
         case .or(let terms):
-            let parts = terms.compactMap(translate)
+            let parts = terms.compactMap(deeper.translate)
             guard parts.count == terms.count else { return nil }
             return join(parts, with: " OR ", exact: parts.allSatisfy(\.exact))
         case .not(let inner):
             // NOT of a superset would be a subset, so only exact parts may be negated.
-            var negating = self
+            var negating = deeper
             negating.strict = true
             guard let part = negating.translate(inner), part.exact else { return nil }
             return SQLFragment(pieces: [.sql("NOT ")] + part.parenthesised, exact: true, compound: true)
@@ -123,7 +137,7 @@ private struct SQLTranslator {
                 return SQLFragment(pieces: [.sql(WhereText.identifier(column.name) + suffix)], exact: true)
             }
             // Whether a condition is unknown is no more monotonic than NOT.
-            var testing = self
+            var testing = deeper
             testing.strict = true
             guard let part = testing.translate(inner), part.exact else { return nil }
             return SQLFragment(pieces: [.sql("(")] + part.pieces + [.sql(")" + suffix)], exact: true)

@@ -50,6 +50,13 @@ struct SQLFilterTests {
         #expect(try filter("created_at < '2024-01-01'", [], .sqlite) == nil, "a timestamp's text order is not its time order")
     }
 
+    @Test func deepNestingIsLeftToTheEvaluator() throws {
+        // SQLite's parser overflows at about 45 nested NOTs; the clause allows 100 levels.
+        let deep = try F.clause(String(repeating: "NOT ", count: 80) + "title = 'a' AND subtitle = 'b'")
+        #expect(deep.sqlFilter(dialect: .sqlite) == SQLFilter(sql: "\"subtitle\" = ?", bindings: ["b"], exact: false))
+        #expect(try F.matches(String(repeating: "NOT ", count: 80) + "title = 'a'", ["title": "a"]))
+    }
+
     @Test func orNeedsEveryBranch() throws {
         #expect(try filter("title = 'a' OR n = 1", [], .sqlite) == nil)
         let both = try filter("title = 'a' OR (subtitle = 'b' AND body IS NULL)", [], .sqlite)
