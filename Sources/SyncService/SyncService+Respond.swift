@@ -310,7 +310,7 @@ extension SyncService {
                 return snapshotChunk(Int(offset.op) + 1, of: snapshot, requestOffset: offset.description, cache: .catchUp, state)
             }
             if request.liveSSE && !state.startsShape {
-                guard let answer = streamEvents(shape, from: offset, request: request, reply: reply) else {
+                guard let answer = streamEvents(shape, from: offset, request: request, reply: reply, presence: call.presence) else {
                     let error = ShapeRequestError.offsetOutOfBounds
                     return .answer(reply.invalid([error.field: [error.message]]))
                 }

@@ -19,7 +19,9 @@ extension SyncService {
     /// `: keep-alive` comment after each `sseKeepAlive` of silence. Nil when
     /// `offset` is ahead of the shape. The live slot this request took is
     /// given back when the stream ends.
-    nonisolated func streamEvents(_ shape: Shape, from offset: Offset, request: ShapeRequest, reply: ShapeReply) -> ShapeAnswer? {
+    nonisolated func streamEvents(
+        _ shape: Shape, from offset: Offset, request: ShapeRequest, reply: ShapeReply, presence: (any ClientPresenceSignal)?
+    ) -> ShapeAnswer? {
         let start = Self.readPosition(offset)
         guard isWithinBounds(start, of: shape) else { return nil }
         var reply = reply
@@ -34,7 +36,7 @@ extension SyncService {
             var lastSent = ContinuousClock.now
             streaming: while !Task.isCancelled, ContinuousClock.now < deadline {
                 let wait = min(keepAlive - (ContinuousClock.now - lastSent), deadline - ContinuousClock.now)
-                switch await self.nextEvents(shape, after: position, wait: max(wait, .milliseconds(1))) {
+                switch await self.nextEvents(shape, after: position, wait: max(wait, .milliseconds(1)), presence: presence) {
                 case .events(let text, let after):
                     continuation.yield(text)
                     position = after
@@ -51,18 +53,26 @@ extension SyncService {
             continuation.finish()
             self.releaseLiveSlot()
         }
-        // A client that leaves stops the producer (and frees its waiter) at once.
-        continuation.onTermination = { _ in producer.cancel() }
+        // A client that leaves stops the producer (and frees its waiter and
+        // live slot) at once: when the connection closes, not only when a
+        // keep-alive write to it fails, which could take two keep-alives.
+        let departure = presence?.whenGone { producer.cancel() }
+        if presence != nil && departure == nil { producer.cancel() }
+        continuation.onTermination = { _ in
+            producer.cancel()
+            if let departure { presence?.withdraw(departure) }
+        }
         var answer = reply.eventStream(offset: offset, cacheSeconds: max(1, Int(hold.components.seconds) - 1))
         answer.events = events
         return answer
     }
 
     /// The entries after `position` as SSE events, waiting up to `wait` for some.
-    nonisolated func nextEvents(_ shape: Shape, after position: Offset, wait: Duration) async -> EventBatch {
+    nonisolated func nextEvents(_ shape: Shape, after position: Offset, wait: Duration, presence: (any ClientPresenceSignal)?) async -> EventBatch {
         guard shape.isReady, !isShuttingDown, !Task.isCancelled else { return .ended }
         if !shape.hasEntries(after: position) {
-            await shape.waitForChange(after: position, timeout: wait, timer: timer)
+            await shape.waitForChange(after: position, timeout: wait, timer: timer, presence: presence)
+            guard !Task.isCancelled else { return .ended }
             guard !shape.isRetired, !isShuttingDown else { return .ended }
             guard shape.hasEntries(after: position) else { return .idle }
         }
