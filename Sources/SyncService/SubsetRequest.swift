@@ -38,7 +38,12 @@ struct SubsetRequest: Sendable {
         }
         func count(_ name: String, minimum: Int) -> Int? {
             guard let text = values[name] else { return nil }
-            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), number >= minimum else {
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                fail(name, "must be a whole number (up to \(Int.max)), found \(text.prefix(40))")
+                return nil
+            }
+            guard number >= minimum else {
+                // Electric's wording.
                 fail(name, minimum == 0 ? "must be greater than or equal to 0" : "must be greater than 0")
                 return nil
             }

@@ -239,6 +239,13 @@ struct SubsetAnswer {
         #expect(garbage.body.contains("JSON object"))
         let huge = try await Self.postShape(api, open, body: "{\"where\": \"" + String(repeating: long, count: 7) + "\"}", token: token)
         #expect(huge.status == 413)
+        // A limit that is not a whole number says so (not "must be greater than 0").
+        for limit in ["1.5", "1e30", "99999999999999999999"] {
+            let odd = try await Self.postShape(api, open, body: "{\"order_by\": \"title\", \"limit\": \(limit)}", token: token)
+            #expect(odd.status == 400 && odd.body.contains("must be a whole number"), "\(limit): \(odd.body)")
+        }
+        let zero = try await Self.postShape(api, open, body: #"{"order_by": "title", "limit": 0}"#, token: token)
+        #expect(zero.status == 400 && zero.body.contains("must be greater than 0"), "\(zero.body)")
         #expect(try await api.shape(open, token: token).status == 200, "the server is still there")
         try await server.stop()
     }
