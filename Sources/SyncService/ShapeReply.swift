@@ -166,10 +166,19 @@ struct ShapeReply {
         if let schema { headers.append((name: ShapeHeader.schema, value: schema)) }
         if let cursor { headers.append((name: ShapeHeader.cursor, value: cursor)) }
         if upToDate { headers.append((name: ShapeHeader.upToDate, value: "")) }
-        if let ifNoneMatch, !etag.isEmpty,
-            ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+        if let ifNoneMatch, !etag.isEmpty, Self.matches(ifNoneMatch, etag) {
             return ShapeAnswer(status: 304, headers: corsHeaders + headers, body: "")
         }
         return json(200, head ? "" : body, headers)
+    }
+
+    /// If-None-Match's weak comparison (RFC 9110 §13.1.2): `W/"x"` matches `"x"`
+    /// (proxies that compress weaken tags). `*` is not honoured: a live answer
+    /// carries new rows, and a 304 for it would lose them.
+    static func matches(_ ifNoneMatch: String, _ etag: String) -> Bool {
+        ifNoneMatch.split(separator: ",").contains { candidate in
+            let tag = candidate.trimmingCharacters(in: .whitespaces)
+            return (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == etag
+        }
     }
 }
