@@ -20,6 +20,15 @@ import QACtlTestSupport
         #expect(lines.contains { $0.hasPrefix("* your conversations") })
         #expect(lines.contains { $0.hasPrefix("! unknown command /frobnicate") })
         #expect(!result.standardOutput.contains("\u{1B}"), "no escape sequences on a pipe")
+        // The replica holds conversation text and queued questions: its owner's alone.
+        let replicas = dir.path + "/replicas"
+        #expect(try FileManager.default.attributesOfItem(atPath: replicas)[.posixPermissions] as? Int == 0o700)
+        let files = try FileManager.default.contentsOfDirectory(atPath: replicas)
+        #expect(!files.isEmpty)
+        for file in files {
+            let mode = try FileManager.default.attributesOfItem(atPath: replicas + "/" + file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
+        }
 
         // A restart with the server down shows the conversation from the local replica.
         try await server.stop()

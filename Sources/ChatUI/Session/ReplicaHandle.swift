@@ -22,11 +22,11 @@ final class ReplicaHandle: Sendable {
 
     /// The replica for `identity` in `directory`, or nil and the reason to tell the user.
     static func acquire(directory: String, identity: ReplicaIdentity) -> (handle: ReplicaHandle?, problem: String?) {
-        let expanded = (directory as NSString).expandingTildeInPath
+        let expanded: String
         do {
-            try FileManager.default.createDirectory(atPath: expanded, withIntermediateDirectories: true)
+            expanded = try LocalReplica.prepareDirectory(directory)
         } catch {
-            return (nil, "no local replica: cannot create \(expanded): \(error.localizedDescription)")
+            return (nil, "no local replica: \(error)")
         }
         let lockPath = (expanded as NSString).appendingPathComponent(identity.fileName + ".lock")
         let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)

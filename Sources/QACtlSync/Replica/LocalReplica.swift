@@ -31,13 +31,20 @@ public final class LocalReplica: Sendable {
 
     /// The replica for `identity` in `directory` (created if needed).
     public static func open(directory: String, identity: ReplicaIdentity) throws -> LocalReplica {
+        let expanded = try prepareDirectory(directory)
+        return try LocalReplica(path: (expanded as NSString).appendingPathComponent(identity.fileName), identity: identity)
+    }
+
+    /// Creates `directory` (`~` expanded) for replicas if needed, readable by its
+    /// owner alone: it holds conversations and queued questions. Returns its path.
+    public static func prepareDirectory(_ directory: String) throws -> String {
         let expanded = (directory as NSString).expandingTildeInPath
         do {
-            try FileManager.default.createDirectory(atPath: expanded, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: expanded, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw ReplicaError("cannot create replica directory \(expanded): \(error)")
+            throw ReplicaError("cannot create replica directory \(expanded): \(error.localizedDescription)")
         }
-        return try LocalReplica(path: (expanded as NSString).appendingPathComponent(identity.fileName), identity: identity)
+        return expanded
     }
 
     /// The replica at `path`; a file holding another identity's rows is emptied.
@@ -45,6 +52,13 @@ public final class LocalReplica: Sendable {
         self.path = path
         self.identity = identity
         do {
+            // 0600 before SQLite creates it (its journal and WAL take the same mode);
+            // an older replica made readable by everyone is narrowed.
+            if FileManager.default.fileExists(atPath: path) {
+                try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            } else {
+                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
             database = try DatabaseQueue(path: path)
             try Self.migrator.migrate(database)
             try database.write { db in
