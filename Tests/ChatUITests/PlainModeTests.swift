@@ -38,6 +38,26 @@ import QACtlTestSupport
         #expect(offline.lines.contains { $0.hasPrefix("* offline") })
     }
 
+    @Test func anEmptyPipeOnAFreshReplicaShowsTheWholeConversation() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo Fine."])
+        let seeded = try await ChatProcess.run(["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--new", "Seeded"], input: "Hello there\n")
+        let conversation = try #require(seeded.lines.first?.split(separator: "(").last?.dropLast(), "\(seeded.lines)")
+        // Each run with an empty replica dir and no input: the same lines, history included, every time.
+        var outputs: [[String]] = []
+        for _ in 0..<3 {
+            let replicas = TemporaryDirectory()
+            let result = try await ChatProcess.run(
+                ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--replica-dir", replicas.path, "--conversation", String(conversation)],
+                input: "")
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.lines.contains("alice> Hello there") && result.lines.contains("qactl> Fine."), "\(result.lines)")
+            outputs.append(result.lines.filter { !$0.hasPrefix("* ") })
+        }
+        #expect(Set(outputs.map { $0.joined(separator: "\n") }).count == 1, "\(outputs)")
+        try await server.stop()
+    }
+
     @Test func aSignalWhileWaitingForAnswersEndsTheWaitWithAMessage() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "sleep 60"])

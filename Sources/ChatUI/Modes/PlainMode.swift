@@ -12,7 +12,8 @@ import Darwin
 /// reads questions and commands a line at a time, prints each change as it
 /// happens (a line of text, or a JSON object).
 ///
-/// At end of input it waits (up to `--timeout`) for its questions' answers, so
+/// At end of input it waits (up to `--timeout`) for the conversation to sync and
+/// for its questions' answers, so
 /// `echo "How do shapes work?" | qactl chat --user alice` prints the answer.
 struct PlainMode {
     let settings: ChatSettings
@@ -127,6 +128,9 @@ struct PlainMode {
     /// with its answer completed or failed.
     private func drain(_ session: ChatSession) async throws {
         let deadline = ContinuousClock.now + settings.timeout
+        // What the server has is shown before exiting, so piped output does not
+        // depend on how soon the input ended (offline, the replica is all there is).
+        if !(await session.isOffline) { try await session.waitUntilSynced(deadline: deadline) }
         while true {
             let state = await session.state
             if Self.unsettled(state) == 0 { return }
