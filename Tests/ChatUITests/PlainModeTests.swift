@@ -58,6 +58,31 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func aDamagedReplicaIsMovedAsideAndStartedAfresh() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo Noted."])
+        let arguments = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path]
+        let first = try await ChatProcess.run(arguments + ["--new", "Kept"], input: "One\n")
+        #expect(first.status == 0, "\(first.standardError)")
+        let replicas = dir.path + "/replicas"
+        let files = try FileManager.default.contentsOfDirectory(atPath: replicas).filter { $0.hasSuffix(".sqlite") }
+        #expect(!files.isEmpty, "\(files)")
+        for file in files {
+            try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: replicas + "/" + file))
+        }
+        let second = try await ChatProcess.run(arguments, input: "")
+        let said = second.standardOutput + second.standardError
+        #expect(second.status == 0, "\(said)")
+        #expect(said.contains("is damaged") && said.contains("moved it to"), "\(said)")
+        #expect(!said.contains("holds the outbox"), "no other chat is running: \(said)")
+        #expect(said.contains("alice> One"), "synced afresh: \(said)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: replicas)
+        #expect(kept.contains { $0.contains(".damaged-") }, "\(kept)")
+        let third = try await ChatProcess.run(arguments, input: "")
+        #expect(!(third.standardOutput + third.standardError).contains("damaged"), "the fresh replica is used from then on")
+        try await server.stop()
+    }
+
     @Test func aSignalWhileWaitingForAnswersEndsTheWaitWithAMessage() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "sleep 60"])

@@ -65,7 +65,7 @@ extension ChatSession {
         await closeConversation()
         state.conversation = info
         state.messages = []
-        let (collection, replica) = makeCollection(ShapeTokenRequest(table: "messages", params: ["conversationId": info.id]))
+        let (collection, replica, _) = makeCollection(ShapeTokenRequest(table: "messages", params: ["conversationId": info.id]))
         messages = collection
         messagesReplica = replica
         messagesStatus = .loading

@@ -108,14 +108,16 @@ actor ChatSession {
         } catch {
             throw ChatError.from(error, doing: "connecting to \(server)", server: server)
         }
-        let (collection, replica) = makeCollection(request)
+        let (collection, replica, heldElsewhere) = makeCollection(request)
         conversations = collection
         conversationsReplica = replica
         // The conversations replica is one per user and server: its lock makes its holder the outbox's only sender.
         if let replica {
             await startOutbox(replica.replica)
-        } else if replicaDirectory != nil {
+        } else if heldElsewhere {
             notice(Self.notOwnerReason(user: identity.user, server: server))
+        } else if replicaDirectory != nil {
+            notice("without a local replica there is no outbox: questions typed here are sent directly, never queued")
         }
         // Saved rows first, so a restart can pick the conversation without the network.
         await collection.loadReplica()
@@ -132,18 +134,20 @@ actor ChatSession {
     }
 
     /// A collection for one gatekeeper shape, with its replica when one can be had.
-    func makeCollection(_ request: ShapeTokenRequest) -> (SyncCollection, ReplicaHandle?) {
+    func makeCollection(_ request: ShapeTokenRequest) -> (SyncCollection, ReplicaHandle?, heldElsewhere: Bool) {
         var configuration = ShapeStreamConfiguration.gatekeeper(
             baseURL: server, table: request.table, params: request.params, tokens: tokens)
         configuration.backoff = backoff
         var handle: ReplicaHandle?
+        var heldElsewhere = false
         if let replicaDirectory {
             let acquired = ReplicaHandle.acquire(
                 directory: replicaDirectory, identity: ReplicaIdentity(server: server, user: identity.user, request: request))
             handle = acquired.handle
+            heldElsewhere = acquired.heldElsewhere
             if let problem = acquired.problem { notice(problem) }
         }
-        return (SyncCollection(id: request.description, shape: configuration, replica: handle?.replica), handle)
+        return (SyncCollection(id: request.description, shape: configuration, replica: handle?.replica), handle, heldElsewhere)
     }
 
     private func applyConversations(_ snapshot: CollectionSnapshot) {

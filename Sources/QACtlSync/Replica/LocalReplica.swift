@@ -75,6 +75,8 @@ public final class LocalReplica: Sendable {
             }
         } catch let error as ReplicaError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            throw ReplicaError("replica \(path) is damaged: \(error.message ?? "\(error)")", isDamaged: true)
         } catch {
             throw ReplicaError("cannot open replica \(path): \(error)")
         }
@@ -190,9 +192,13 @@ public final class LocalReplica: Sendable {
 public struct ReplicaError: SyncClientError, Equatable {
     /// Which file and what failed.
     public let message: String
+    /// The file is not a readable SQLite database (truncated, overwritten):
+    /// opening it again will not help; move it aside and start afresh.
+    public let isDamaged: Bool
     public var code: String { "replica_unavailable" }
 
-    init(_ message: String) {
+    init(_ message: String, isDamaged: Bool = false) {
         self.message = message
+        self.isDamaged = isDamaged
     }
 }
