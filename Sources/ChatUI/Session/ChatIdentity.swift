@@ -41,11 +41,12 @@ final class ChatIdentity: Sendable {
         } catch .noSigningKey(let keysDirectory) {
             throw ChatError(
                 .refused,
-                "--user \(user): no signing key in \(keysDirectory); run `qactl serve --data-dir \(dataDirectory)` once (it creates the keys), pass the server's --data-dir, or use --token JWT")
+                "--user \(user): no signing key in \(keysDirectory); run `qactl serve --data-dir \(dataDirectory)` once (it creates the keys), pass the server's --data-dir (or --keys-dir), or use --token JWT")
         } catch {
             throw ChatError(.failure, "--user \(user): \(error)")
         }
-        let identity = ChatIdentity(user: user, origin: "--user \(user) (keys in \(dataDirectory))", fixedToken: nil, minter: minter)
+        let keys = DataDirectory(dataDirectory).keyStore.keysDirectory
+        let identity = ChatIdentity(user: user, origin: "--user \(user) (keys in \(keys))", fixedToken: nil, minter: minter)
         do {
             _ = try await identity.token()
         } catch {
@@ -65,6 +66,6 @@ final class ChatIdentity: Sendable {
     var refusalAdvice: String {
         fixedToken != nil
             ? "the server refused --token; mint a fresh one with `qactl token mint auth --sub \(user)` using the server's data dir"
-            : "the server refused the token minted for \(origin); pass the server's --data-dir (or set QACTL_DATA_DIR), or use --token"
+            : "the server refused the token minted for \(origin); use the server's keys (its --data-dir, or the --keys-dir it shares), or use --token"
     }
 }
