@@ -39,6 +39,25 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func askSendsQuestionsQueuedEarlierFirst() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await api.conversation("c-order", token: alice)
+        try await server.stop()
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--conversation", "c-order"]
+        let offline = try await ChatProcess.run(login + ["--timeout", "1s"], input: "typed first\n")
+        #expect(offline.standardError.contains("1 question still queued"), "\(offline.standardError)")
+
+        try await server.restart()
+        let asked = try await ChatProcess.run(login + ["--ask", "typed second", "--timeout", "60s"])
+        #expect(asked.status == 0, "\(asked.standardError)")
+        #expect(asked.standardOutput.contains("typed second"), "the echo answer: \(asked.standardOutput)")
+        #expect(try await userMessages(api: api, token: alice, conversation: "c-order") == ["typed first", "typed second"])
+        try await server.stop()
+    }
+
     @Test func aSecondChatOfTheSameUserSaysItDoesNotHoldTheOutboxAndNothingIsSentTwice() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)

@@ -12,9 +12,9 @@ struct AskMode {
 
     func run() async throws {
         let deadline = ContinuousClock.now + settings.timeout
-        // No replica: a one-shot command wants the server's rows, and must not
-        // contend with an interactive session of the same user for the file.
-        let session = ChatSession(server: settings.server, identity: identity, replicaDirectory: nil, sendTimeout: settings.timeout)
+        // The replica, for its outbox: questions queued earlier go out before this
+        // one, in the order typed. (When another chat holds it, this one sends directly.)
+        let session = ChatSession(server: settings.server, identity: identity, replicaDirectory: settings.replicaDirectory, sendTimeout: settings.timeout)
         // A signal ends the wait with a message and exit 1, as in tail-txid, rather than killing the process mid-line.
         let signals = await SignalStream([.sigint, .sigterm, .sighup])
         defer { signals.stop() }
