@@ -50,6 +50,13 @@ import QACtlTestSupport
 
         // The replica now holds all four rows.
         #expect(try LocalReplica.open(directory: cache.path, identity: identity).load()?.rows.count == 4)
+        // And knows that txid synced: a write repeated after a restart (an outbox entry
+        // delivered again, answered with its original txid) confirms before any request.
+        let third = alice.messages("c-1", replica: try LocalReplica.open(directory: cache.path, identity: identity))
+        #expect(await third.loadReplica() == 4)
+        let start = ContinuousClock.now
+        try await third.awaitTxId(txid, timeout: .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(1))
         // Another user's replica is another file, and empty.
         let bobs = try LocalReplica.open(directory: cache.path, identity: ReplicaIdentity(server: server.baseURL, user: "bob", shape: identity.shape))
         #expect(try bobs.load() == nil)

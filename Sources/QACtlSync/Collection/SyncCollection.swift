@@ -106,6 +106,7 @@ public actor SyncCollection {
         do {
             guard let saved = try replica.load() else { return 0 }
             resumePosition = saved.position
+            tracker.restore(saved.seenTxids)
             emit(state.load(saved.rows))
             return saved.rows.count
         } catch {

@@ -24,13 +24,22 @@ struct TxIdTracker {
             recent.append((batchCount, txid))
         }
         if recent.count > 1000 { recent.removeFirst(recent.count - 1000) }
-        if order.count > Self.capacity {
-            let dropped = order.prefix(order.count - Self.capacity)
-            seen.subtract(dropped)
-            order.removeFirst(dropped.count)
-        }
+        forgetOldest()
         snapshots.append(contentsOf: batch.snapshots)
         if snapshots.count > Self.snapshotCapacity { snapshots.removeFirst(snapshots.count - Self.snapshotCapacity) }
+    }
+
+    /// Takes in txids a replica saved from earlier runs (oldest first), as seen.
+    mutating func restore(_ txids: [UInt64]) {
+        for txid in txids.suffix(Self.capacity) where seen.insert(txid).inserted { order.append(txid) }
+        forgetOldest()
+    }
+
+    private mutating func forgetOldest() {
+        guard order.count > Self.capacity else { return }
+        let dropped = order.prefix(order.count - Self.capacity)
+        seen.subtract(dropped)
+        order.removeFirst(dropped.count)
     }
 
     /// Txids first seen in batches recorded after `batchCount` was `since`, in arrival order.

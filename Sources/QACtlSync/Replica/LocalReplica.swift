@@ -20,6 +20,9 @@ public final class LocalReplica: Sendable {
         public let rows: [String: Row]
         /// Where to resume the stream.
         public let position: ShapePosition
+        /// Txids the saved rows have synced, oldest first (the newest ``TxIdTracker``'s
+        /// capacity of them): a write repeated after a restart confirms at once.
+        public var seenTxids: [UInt64] = []
     }
 
     /// The SQLite file.
@@ -68,6 +71,7 @@ public final class LocalReplica: Sendable {
                     // Another user's (or server's) queued writes must never be sent as this one's.
                     try db.execute(sql: "DELETE FROM outbox_entries")
                     try db.execute(sql: "DELETE FROM outbox_dead_letters")
+                    try db.execute(sql: "DELETE FROM replica_txids")
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO replica_state(id, identity, handle, shape_offset, schema) VALUES (1, ?, NULL, NULL, NULL)",
                         arguments: [identity.canonical])
@@ -106,6 +110,11 @@ public final class LocalReplica: Sendable {
                     error_code TEXT NOT NULL, error_message TEXT NOT NULL, error_status INTEGER NOT NULL, failed_at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v3-seen-txids") { db in
+            // A queued write delivered again after a restart gets its original txid
+            // back; if the rows already synced it, only this says so.
+            try db.execute(sql: "CREATE TABLE replica_txids(seq INTEGER PRIMARY KEY AUTOINCREMENT, txid INTEGER NOT NULL)")
+        }
         return migrator
     }
 
@@ -122,7 +131,9 @@ public final class LocalReplica: Sendable {
                 while let stored = try cursor.next() {
                     rows[stored["key"]] = try Self.decode(stored["value"])
                 }
-                return Saved(rows: rows, position: ShapePosition(handle: handle, offset: offset, schema: state["schema"]))
+                var saved = Saved(rows: rows, position: ShapePosition(handle: handle, offset: offset, schema: state["schema"]))
+                saved.seenTxids = try Int64.fetchAll(db, sql: "SELECT txid FROM replica_txids ORDER BY seq").map { UInt64(bitPattern: $0) }
+                return saved
             }
         } catch {
             throw ReplicaError("cannot read replica \(path): \(error)")
@@ -162,6 +173,14 @@ public final class LocalReplica: Sendable {
                     case .delete:
                         try db.execute(sql: "DELETE FROM replica_rows WHERE key = ?", arguments: [key])
                     }
+                }
+                var txids = Set<UInt64>()
+                for txid in batch.changes.flatMap(\.txids) where txids.insert(txid).inserted {
+                    try db.cachedStatement(sql: "INSERT INTO replica_txids(txid) VALUES (?)").execute(arguments: [Int64(bitPattern: txid)])
+                }
+                if !txids.isEmpty {
+                    try db.execute(
+                        sql: "DELETE FROM replica_txids WHERE seq <= (SELECT max(seq) FROM replica_txids) - ?", arguments: [TxIdTracker.capacity])
                 }
                 try db.execute(
                     sql: "UPDATE replica_state SET handle = ?, shape_offset = ?, schema = ? WHERE id = 1",
