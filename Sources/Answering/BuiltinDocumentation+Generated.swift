@@ -372,7 +372,9 @@ Sources: README.md § qactl
 
 `--ask TEXT` sends one question and prints the answer: exit 0 when it completes, 1
 when it fails, 4 after `--timeout` (default 2m; a server that is down gets that long to
-come back), 3 when the token is refused. With
+come back, and chat says at once why it cannot reach it), 3 when the token is refused,
+1 with a message on SIGINT or SIGTERM. Questions queued earlier in the outbox go out
+before it. With
 `--json`, one object per state change:
 
 ```console
