@@ -10,14 +10,20 @@ import QACtlTestSupport
     /// Answers repeat the question, so each answer names what it answers.
     static let echo = ["--answerer", "command", "--answer-command", "cat"]
 
-    @Test func fiftyQuestionsQueuedOfflineArriveOnceEachAndInOrderAfterARestart() async throws {
+    /// A server (stopped) whose user alice has conversation `id`, and the chat arguments for it.
+    static func offlineConversation(_ id: String) async throws -> (TemporaryDirectory, TestServer, ServerAPI, String, [String]) {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
         let api = ServerAPI(server: server)
         let alice = try await api.authToken("alice")
-        try await api.conversation("c-offline", token: alice)
+        try await api.conversation(id, token: alice)
         try await server.stop()
-        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--conversation", "c-offline"]
+        return (dir, server, api, alice, ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--conversation", id])
+    }
+
+    @Test func fiftyQuestionsQueuedOfflineArriveOnceEachAndInOrderAfterARestart() async throws {
+        let (dir, server, api, alice, login) = try await Self.offlineConversation("c-offline")
+        defer { withExtendedLifetime(dir) {} }  // the server's data dir, until the end
         let questions = (1...50).map { String(format: "question %02d", $0) }
 
         let offline = try await ChatProcess.run(login + ["--timeout", "2s"], input: questions.joined(separator: "\n") + "\n/outbox\n")
@@ -40,13 +46,8 @@ import QACtlTestSupport
     }
 
     @Test func askSendsQuestionsQueuedEarlierFirst() async throws {
-        let dir = TemporaryDirectory()
-        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
-        let api = ServerAPI(server: server)
-        let alice = try await api.authToken("alice")
-        try await api.conversation("c-order", token: alice)
-        try await server.stop()
-        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--conversation", "c-order"]
+        let (dir, server, api, alice, login) = try await Self.offlineConversation("c-order")
+        defer { withExtendedLifetime(dir) {} }  // the server's data dir, until the end
         let offline = try await ChatProcess.run(login + ["--timeout", "1s"], input: "typed first\n")
         #expect(offline.standardError.contains("1 question still queued"), "\(offline.standardError)")
 
@@ -59,13 +60,8 @@ import QACtlTestSupport
     }
 
     @Test func aSecondChatOfTheSameUserSaysItDoesNotHoldTheOutboxAndNothingIsSentTwice() async throws {
-        let dir = TemporaryDirectory()
-        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
-        let api = ServerAPI(server: server)
-        let alice = try await api.authToken("alice")
-        try await api.conversation("c-two", token: alice)
-        try await server.stop()
-        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--conversation", "c-two"]
+        let (dir, server, api, alice, login) = try await Self.offlineConversation("c-two")
+        defer { withExtendedLifetime(dir) {} }  // the server's data dir, until the end
 
         let first = try LiveChat(login + ["--timeout", "60s"])
         first.type("from the first chat")
