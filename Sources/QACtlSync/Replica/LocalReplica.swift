@@ -20,8 +20,8 @@ public final class LocalReplica: Sendable {
         public let rows: [String: Row]
         /// Where to resume the stream.
         public let position: ShapePosition
-        /// Txids the saved rows have synced, oldest first (the newest ``TxIdTracker``'s
-        /// capacity of them): a write repeated after a restart confirms at once.
+        /// Txids the saved rows have synced, oldest first (the newest 10,000 of
+        /// them): a write repeated after a restart confirms at once.
         public var seenTxids: [UInt64] = []
     }
 
