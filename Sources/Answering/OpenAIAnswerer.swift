@@ -111,14 +111,11 @@ public struct OpenAIAnswerer: Answerer {
         if let failure = error as? AnswerFailure { return failure.reason }
         if let clientError = error as? HTTPClientError {
             switch clientError {
+            // What the shared wording cannot know: the endpoint and this answerer's timeout.
             case .invalidURL, .emptyHost, .emptyScheme:
                 return "the model server URL \(endpoint) is not valid"
-            case .connectTimeout:
-                return "could not connect to the model server at \(endpoint): connection timed out"
             case .deadlineExceeded, .readTimeout:
                 return "the model server did not answer within \(Wording.duration(requestTimeout))"
-            case .remoteConnectionClosed:
-                return "the model server closed the connection"
             default:
                 break
             }

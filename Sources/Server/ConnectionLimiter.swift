@@ -87,15 +87,11 @@ final class ConnectionLimiter: Sendable {
 
     /// The answer to a request on a connection over the cap.
     func refusal() -> (HTTPResponse, ByteBuffer) {
-        var fields = HTTPFields()
-        let error = APIError.unavailable(
+        APIError.unavailable(
             "the server has reached its limit of \(limit) open connections; try again shortly",
             // Jittered, so that refused clients do not all come back at once.
-            retryAfter: Int.random(in: 1...3))
-        let (status, body) = error.encoded(into: &fields)
-        fields[.contentLength] = String(body.readableBytes)
-        fields[.connection] = "close"
-        return (HTTPResponse(status: status, headerFields: fields), body)
+            retryAfter: Int.random(in: 1...3)
+        ).closingResponse()
     }
 
     /// The per-connection handler: admits on activation, releases on close.

@@ -30,11 +30,8 @@ final class ParseErrorAnswer: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         pending = nil
-        var fields = HTTPFields()
-        let (status, body) = APIError(.invalidRequest, Self.describe(error)).encoded(into: &fields)
-        fields[.contentLength] = String(body.readableBytes)
-        fields[.connection] = "close"
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
+        let (answer, body) = APIError(.invalidRequest, Self.describe(error)).closingResponse()
+        context.write(wrapOutboundOut(.head(answer)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: promise)
     }
 

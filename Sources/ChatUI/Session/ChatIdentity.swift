@@ -35,9 +35,10 @@ final class ChatIdentity: Sendable {
                 .usage,
                 "chat needs an identity: pass --user NAME (mints a token with the signing key in \(dataDirectory), where `qactl serve` keeps it) or --token JWT (from `qactl token mint auth --sub NAME`)")
         }
+        let data = DataDirectory(dataDirectory)
         let minter: LocalUserTokens
         do {
-            minter = try LocalUserTokens(user: user, dataDirectory: DataDirectory(dataDirectory))
+            minter = try LocalUserTokens(user: user, dataDirectory: data)
         } catch .noSigningKey(let keysDirectory) {
             throw ChatError(
                 .refused,
@@ -45,8 +46,7 @@ final class ChatIdentity: Sendable {
         } catch {
             throw ChatError(.failure, "--user \(user): \(error)")
         }
-        let keys = DataDirectory(dataDirectory).keyStore.keysDirectory
-        let identity = ChatIdentity(user: user, origin: "--user \(user) (keys in \(keys))", fixedToken: nil, minter: minter)
+        let identity = ChatIdentity(user: user, origin: "--user \(user) (keys in \(data.keyStore.keysDirectory))", fixedToken: nil, minter: minter)
         do {
             _ = try await identity.token()
         } catch {

@@ -110,6 +110,17 @@ struct APIError: Error, HTTPResponseError {
         return (status, ByteBuffer(bytes: data))
     }
 
+    /// This error as a whole answer written outside the router (a refused
+    /// connection, a request that is not HTTP): its length set and the
+    /// connection closed after it.
+    func closingResponse() -> (HTTPResponse, ByteBuffer) {
+        var fields = HTTPFields()
+        let (status, body) = encoded(into: &fields)
+        fields[.contentLength] = String(body.readableBytes)
+        fields[.connection] = "close"
+        return (HTTPResponse(status: status, headerFields: fields), body)
+    }
+
     /// What a request that failed unexpectedly is answered: 503 while the
     /// database is unavailable, else 500 naming the request; logged either way.
     static func unexpected(_ error: any Error, requestID: String, logger: Logger) -> APIError {
