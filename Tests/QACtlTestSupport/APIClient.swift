@@ -50,6 +50,19 @@ public struct ServerAPI: Sendable {
         return id
     }
 
+    /// Conversation `id` with `questions` questions sent (`q-1`/`a-1`, … saying `Q1`, …);
+    /// returns a shape token for its messages.
+    public func conversationWithQuestions(_ id: String, _ questions: Int, token: String) async throws -> String {
+        try await conversation(id, token: token)
+        for n in 1...questions {
+            _ = try await post("/questions/send", json: ["conversationId": id, "questionId": "q-\(n)", "answerId": "a-\(n)", "content": "Q\(n)"], token: token)
+        }
+        guard let shape = try await shapeToken(table: "messages", params: ["conversationId": id], token: token).1 else {
+            throw TestFailure("no shape token for the messages of \(id)")
+        }
+        return shape
+    }
+
     /// A shape token for `table` (with `params`), or the refusal.
     public func shapeToken(table: String, params: [String: String]? = nil, token: String) async throws -> (ServerAnswer, String?) {
         var body: [String: Any] = ["table": table]

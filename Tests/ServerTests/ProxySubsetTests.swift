@@ -13,11 +13,7 @@ import QACtlTestSupport
             dataDirectory: dir.path, arguments: ["--electric-url", upstream.baseURL, "--electric-secret", "upstream-secret", "--answerer", "none"])
         let api = ServerAPI(server: gatekeeper)
         let alice = try await api.authToken("alice")
-        try await api.conversation("c-1", token: alice)
-        for n in 1...3 {
-            _ = try await api.post("/questions/send", json: ["conversationId": "c-1", "questionId": "q-\(n)", "answerId": "a-\(n)", "content": "Q\(n)"], token: alice)
-        }
-        let token = try #require(try await api.shapeToken(table: "messages", params: ["conversationId": "c-1"], token: alice).1)
+        let token = try await api.conversationWithQuestions("c-1", 3, token: alice)
         let open = [("offset", "now"), ("log", "changes_only")]
         // POST: relayed as a POST whose body holds only the subset.
         let body = #"{"where": "role = $1", "params": {"1": "user"}, "order_by": "created_at DESC", "limit": 2, "table": "conversations"}"#
