@@ -36,7 +36,7 @@ extension SyncService {
             var lastSent = ContinuousClock.now
             streaming: while !Task.isCancelled, ContinuousClock.now < deadline {
                 let wait = min(keepAlive - (ContinuousClock.now - lastSent), deadline - ContinuousClock.now)
-                switch await self.nextEvents(shape, after: position, wait: max(wait, .milliseconds(1)), presence: presence) {
+                switch await self.nextEvents(shape, after: position, wait: max(wait, .milliseconds(1))) {
                 case .events(let text, let after):
                     continuation.yield(text)
                     position = after
@@ -53,9 +53,9 @@ extension SyncService {
             continuation.finish()
             self.releaseLiveSlot()
         }
-        // A client that leaves stops the producer (and frees its waiter and
-        // live slot) at once: when the connection closes, not only when a
-        // keep-alive write to it fails, which could take two keep-alives.
+        // A client that leaves stops the producer at once (cancelling it wakes
+        // its waiter and frees the live slot): when the connection closes, not
+        // only when a keep-alive write to it fails, which could take two keep-alives.
         let departure = presence?.whenGone { producer.cancel() }
         if presence != nil && departure == nil { producer.cancel() }
         continuation.onTermination = { _ in
@@ -68,10 +68,10 @@ extension SyncService {
     }
 
     /// The entries after `position` as SSE events, waiting up to `wait` for some.
-    nonisolated func nextEvents(_ shape: Shape, after position: Offset, wait: Duration, presence: (any ClientPresenceSignal)?) async -> EventBatch {
+    nonisolated func nextEvents(_ shape: Shape, after position: Offset, wait: Duration) async -> EventBatch {
         guard shape.isReady, !isShuttingDown, !Task.isCancelled else { return .ended }
         if !shape.hasEntries(after: position) {
-            await shape.waitForChange(after: position, timeout: wait, timer: timer, presence: presence)
+            await shape.waitForChange(after: position, timeout: wait, timer: timer)
             guard !Task.isCancelled else { return .ended }
             guard !shape.isRetired, !isShuttingDown else { return .ended }
             guard shape.hasEntries(after: position) else { return .idle }
