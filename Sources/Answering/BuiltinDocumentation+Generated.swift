@@ -344,9 +344,11 @@ Offline, questions are not lost: each one is stored in an outbox in the local re
 before it is sent, shown as `queued` while the server cannot be reached, kept when chat
 quits, and sent in the order typed once the server is back (the next time chat runs, if
 need be), each exactly once: the server answers a repeat with the original txid. A
-question the server refuses (403, 409, …) is rolled back and kept as refused; `/outbox`
-lists the queued and refused ones, `/outbox clear` forgets the refused. One chat per user
-and server holds the outbox; a second one says so and sends its questions directly.
+conversation started offline (`--new`, `/new`) is queued the same way, ahead of the
+questions typed in it, and shows in `/list` at once. A write the server refuses (403,
+409, …) is rolled back and kept as refused; `/outbox` lists the queued and refused ones,
+`/outbox clear` forgets the refused. One chat per user and server holds the outbox; a
+second one says so and sends its questions (and creates its conversations) directly.
 
 Without a terminal it reads one question or command per line and prints a line per
 change:

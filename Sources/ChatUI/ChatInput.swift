@@ -12,7 +12,7 @@ enum ChatInput: Sendable, Equatable {
     case list
     /// `/switch ID`
     case switchTo(String)
-    /// `/outbox`: queued and refused questions; `/outbox clear` forgets the refused ones.
+    /// `/outbox`: queued and refused writes (questions, new conversations); `/outbox clear` forgets the refused ones.
     case outbox(clear: Bool)
     /// `/help`
     case help
@@ -45,7 +45,7 @@ enum ChatInput: Sendable, Equatable {
             switch argument.lowercased() {
             case "": return .outbox(clear: false)
             case "clear": return .outbox(clear: true)
-            default: return .invalid("usage: /outbox lists queued and refused questions; /outbox clear forgets the refused ones")
+            default: return .invalid("usage: /outbox lists queued and refused writes; /outbox clear forgets the refused ones")
             }
         case "quit", "exit", "q":
             return .quit

@@ -80,6 +80,67 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func conversationsStartedOfflineAreCreatedWithTheirQuestionsOnceTheServerIsBack() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        try await server.stop()
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path]
+
+        // Offline: a conversation from --new, a question in it, a second one from /new with its own question.
+        let offline = try await ChatProcess.run(
+            login + ["--new", "Planned offline", "--timeout", "2s"], input: "first question\n/new Second thoughts\nsecond question\n/outbox\n")
+        #expect(offline.status == 4, "\(offline.standardError)")
+        #expect(offline.standardError.contains("the new conversation and 1 question still queued"), "\(offline.standardError)")
+        #expect(offline.lines.contains("* outbox: 4 queued, 0 refused"), "\(offline.lines)")
+        #expect(offline.lines.contains { $0.contains("new conversation “Second thoughts”") }, "\(offline.lines)")
+        let ids = offline.lines.compactMap { line -> (String, String)? in
+            for title in ["Planned offline", "Second thoughts"] where line.hasPrefix("* conversation “\(title)” (") {
+                return (title, String(line.dropFirst("* conversation “\(title)” (".count).dropLast()))
+            }
+            return nil
+        }
+        let conversation = Dictionary(ids, uniquingKeysWith: { first, _ in first })
+        let first = try #require(conversation["Planned offline"]), second = try #require(conversation["Second thoughts"])
+
+        // Back: the next chat opens the newest (still queued) conversation and sends everything in order.
+        try await server.restart()
+        let back = try await ChatProcess.run(login + ["--timeout", "60s"], input: "", timeout: .seconds(90))
+        #expect(back.status == 0, "\(back.standardError)")
+        #expect(back.lines.first == "* conversation “Second thoughts” (\(second))", "\(back.lines)")
+        let after = try await ChatProcess.run(login + ["--conversation", first], input: "/list\n/outbox\n")
+        #expect(after.status == 0, "\(after.standardError)")
+        #expect(after.lines.contains("* outbox: 0 queued, 0 refused"), "\(after.lines)")
+        #expect(after.lines.contains { $0.contains("\(first)  Planned offline") }, "\(after.lines)")
+
+        // The server has each conversation once, as alice's, with its question once.
+        #expect(try await userMessages(api: api, token: alice, conversation: first) == ["first question"])
+        #expect(try await userMessages(api: api, token: alice, conversation: second) == ["second question"])
+        let repeated = try await api.post("/conversations", json: ["id": first, "title": "Planned offline"], token: alice)
+        #expect(repeated.status == 201, "a repeat of the creation: \(repeated.body)")
+        let bob = try await api.authToken("bob")
+        #expect(try await api.shapeToken(table: "messages", params: ["conversationId": first], token: bob).0.status == 403)
+        try await server.stop()
+    }
+
+    @Test func aConversationTheServerRefusesIsReportedOnceAndListedAsRefused() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--new", "Fine"]
+        // The server refuses a title with a NUL character; chat cannot know that rule.
+        let chat = try await ChatProcess.run(login, input: "/new bad\u{0}title\n/outbox\n/list\n")
+        #expect(chat.status == 0, "\(chat.standardError)")
+        let errors = chat.lines.filter { $0.hasPrefix("! ") }
+        #expect(errors.count == 1, "one report of the refusal: \(chat.lines)")
+        #expect(errors.first?.contains("title must not contain NUL characters") == true, "\(chat.lines)")
+        #expect(chat.lines.contains("* outbox: 0 queued, 1 refused"), "\(chat.lines)")
+        let list = try #require(chat.lines.firstIndex { $0.hasPrefix("* your conversations") })
+        #expect(chat.lines[(list + 1)...].contains { $0.contains("  Fine  ") && $0.hasSuffix("← open") }, "\(chat.lines)")
+        #expect(!chat.lines[(list + 1)...].contains { $0.contains("bad") }, "the refused conversation left the list: \(chat.lines)")
+        try await server.stop()
+    }
+
     @Test func askWaitsForAServerThatComesBackWithinTheTimeout() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo Back."])

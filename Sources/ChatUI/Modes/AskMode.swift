@@ -59,6 +59,11 @@ struct AskMode {
         case .rolledBack(let error):
             throw error
         case .timedOut(let status):
+            if case .queued? = await session.state.sends.last(where: { $0.questionID == send.questionID })?.phase {
+                throw ChatError(
+                    .timedOut,
+                    "no answer within \(Self.format(settings.timeout)): the question is still queued (the server cannot be reached); it stays in the outbox and goes out the next time qactl chat runs")
+            }
             throw ChatError(.timedOut, "no complete answer within \(Self.format(settings.timeout)) (the answer is \(status))")
         }
     }

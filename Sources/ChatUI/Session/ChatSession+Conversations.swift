@@ -1,5 +1,6 @@
 import Foundation
 import QACtlSync
+import ShapeWire
 
 /// Choosing, creating and following conversations.
 extension ChatSession {
@@ -10,7 +11,7 @@ extension ChatSession {
         switch choice {
         case .existing(let id):
             // Known to be offline: no need to wait out a token request; the stream reports a refusal later.
-            if !isOffline { try await checkAccess(to: id) }
+            if !isOffline && !creationIsQueued(id) { try await checkAccess(to: id) }
             await openConversation(state.conversations.first { $0.id == id } ?? ConversationInfo(id: id, title: id))
         case .new(let title):
             await openConversation(try await createConversation(title: title))
@@ -49,13 +50,110 @@ extension ChatSession {
         }
     }
 
-    /// `POST /conversations` with a fresh client id.
+    /// `POST /conversations` with a fresh client id. With an outbox the
+    /// creation is queued like a question: it shows at once, questions typed
+    /// in it go out after it, and it is created when the server can be
+    /// reached, so a conversation started offline loses nothing. Online, the
+    /// server's answer is awaited a while, so that a refusal still stops here.
     func createConversation(title: String) async throws -> ConversationInfo {
+        let id = Self.newID()
+        guard let outbox, let conversations else {
+            do {
+                let created = try await api.createConversation(id: id, title: title)
+                return ConversationInfo(row: created.conversation) ?? ConversationInfo(id: created.conversation["id"] ?? id, title: title)
+            } catch {
+                throw ChatError.from(error, doing: "creating a conversation", server: server)
+            }
+        }
+        let row = Self.optimisticConversation(id: id, title: title, user: identity.user)
         do {
-            let created = try await api.createConversation(id: Self.newID(), title: title)
-            return ConversationInfo(row: created.conversation) ?? ConversationInfo(id: created.conversation["id"] ?? "?", title: title)
+            try outbox.replica.enqueue(
+                operation: Self.createOperation, key: id, payload: ["title": title], collection: conversations.id, rows: [row])
         } catch {
-            throw ChatError.from(error, doing: "creating a conversation", server: server)
+            throw ChatError(.failure, "creating a conversation: the outbox cannot be written: \(error)")
+        }
+        try await followCreation(id: id, title: title, row: row, through: outbox, into: conversations)
+        // The new conversation has no queued questions to show first: sending may start now.
+        await outbox.start()
+        await outbox.wake()
+        if !isOffline {
+            // A refusal now is told by the caller, not by followCreation too (whichever hears first).
+            refusalsToldByCaller.insert(id)
+            do {
+                _ = try await Self.firstOf(.seconds(5)) { try await outbox.delivery(of: id) }
+            } catch let refused as OutboxRefusedError {
+                throw ChatError.from(refused.error, doing: "creating a conversation", server: server)
+            } catch {
+                // Not answered in time: it stays queued, and the conversation opens as it is.
+            }
+            refusalsToldByCaller.remove(id)
+        }
+        return ConversationInfo(row: row) ?? ConversationInfo(id: id, title: title)
+    }
+
+    /// The conversation row as the server will write it.
+    static func optimisticConversation(id: String, title: String, user: String, now: Date = Date()) -> Row {
+        [
+            "id": id, "user_id": user, "title": title,
+            "created_at": PostgresText.timestamp(now), "updated_at": PostgresText.timestamp(now),
+        ]
+    }
+
+    /// Shows a queued conversation in the list until its creation syncs back;
+    /// a refused one is taken out again, with a notice.
+    func followCreation(id: String, title: String, row: Row, through sender: OutboxSender, into conversations: SyncCollection) async throws {
+        let transaction = conversations.queuedTransaction(timeout: sendTimeout) { try await sender.delivery(of: id) }
+        try await transaction.mutate { draft in try draft.insert(row) }
+        publish()
+        Task {
+            do {
+                try await transaction.commit()
+            } catch let refused as OutboxRefusedError {
+                self.creationRefused(id: id, title: title, refused.error)
+            } catch {
+                // Closing, or the row did not sync back in time: the outbox or the next sync settles it.
+            }
+        }
+    }
+
+    private func creationRefused(id: String, title: String, _ error: APIError) {
+        if state.conversation?.id == id {
+            failure = "the server refused to create this conversation: \(error.message)"
+        }
+        guard refusalsToldByCaller.remove(id) == nil else { return publish() }
+        notice("not created: the server refused the conversation “\(Self.excerpt(title))” (\(error.message))", error: true)
+    }
+
+    /// Shows the conversations whose creation is still queued (from an earlier run), before any network.
+    func showQueuedConversations() async {
+        guard let outbox, let conversations else { return }
+        do {
+            for entry in try outbox.replica.outboxEntries() where entry.operation == Self.createOperation {
+                guard let row = entry.rows.first else { continue }
+                try await followCreation(id: entry.key, title: entry.payload["title"] ?? entry.key, row: row, through: outbox, into: conversations)
+            }
+        } catch {
+            notice("cannot show the queued conversations: \(error)", error: true)
+        }
+    }
+
+    /// Whether `id`'s creation waits in the outbox: its shape cannot be had before the server has it.
+    func creationIsQueued(_ id: String) -> Bool {
+        guard let outbox, let queued = try? outbox.replica.outboxEntries() else { return false }
+        return queued.contains { $0.key == id && $0.operation == Self.createOperation }
+    }
+
+    /// `work`'s result, or nil once `limit` has passed (it is cancelled then).
+    static func firstOf<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 
@@ -75,14 +173,34 @@ extension ChatSession {
         messagesTask = Task { [weak self] in
             for await snapshot in stream { await self?.applyMessages(snapshot, conversation: info.id, from: collection) }
         }
-        await collection.start()
+        if let outbox, creationIsQueued(info.id) {
+            // The server does not know it yet: its shape is asked for once the creation is delivered.
+            messagesStatus = .ready
+            creationWait = Task { [weak self] in
+                guard (try? await outbox.delivery(of: info.id)) != nil, !Task.isCancelled else { return }
+                await self?.startMessages(collection)
+            }
+        } else {
+            await collection.start()
+        }
         await outbox?.start()
+        publish()
+    }
+
+    /// Starts syncing `collection` if it is still the open conversation's.
+    private func startMessages(_ collection: SyncCollection) async {
+        guard messages === collection else { return }
+        creationWait = nil
+        messagesStatus = .loading
+        await collection.start()
         publish()
     }
 
     func closeConversation() async {
         messagesTask?.cancel()
         messagesTask = nil
+        creationWait?.cancel()
+        creationWait = nil
         if let messages { await Self.stop(messages) }
         messages = nil
         if let open = state.conversation?.id { forgetQueued(of: open) }
@@ -100,7 +218,8 @@ extension ChatSession {
             // The await let other work in: make sure this is still the open conversation.
             guard state.conversation?.id == conversation else { return }
         }
-        messagesStatus = snapshot.status
+        // Not started, its creation still queued: nothing to sync yet, and nothing missing.
+        messagesStatus = snapshot.status == .idle && creationWait != nil ? .ready : snapshot.status
         failure = stopped
         state.messages = ChatMessage.ordered(snapshot.rows, optimistic: snapshot.optimisticKeys)
         settleSends(in: state.messages)

@@ -9,12 +9,17 @@ import QACtlSync
 extension ChatSession {
     /// The operation name stored with each queued question.
     static let sendOperation = "questions/send"
+    /// The operation name stored with each queued conversation creation.
+    static let createOperation = "conversations/create"
 
     /// Prepares sending `replica`'s outbox and following what becomes of each write.
     func startOutbox(_ replica: LocalReplica) async {
         let api = self.api
         let sender = OutboxSender(replica: replica) { entry in
-            try await api.sendQuestion(
+            if entry.operation == Self.createOperation {
+                return try await api.createConversation(id: entry.key, title: entry.payload["title"] ?? "").txid
+            }
+            return try await api.sendQuestion(
                 conversationId: entry.payload["conversationId"] ?? "", questionId: entry.key,
                 answerId: entry.payload["answerId"] ?? "", content: entry.payload["content"] ?? "")
         }
@@ -66,18 +71,18 @@ extension ChatSession {
         do {
             if clear {
                 let cleared = try outbox.replica.clearDeadLetters()
-                return "forgot \(cleared) refused question\(cleared == 1 ? "" : "s")"
+                return "forgot \(cleared) refused write\(cleared == 1 ? "" : "s")"
             }
             let queued = try outbox.replica.outboxEntries()
             let refused = try outbox.replica.deadLetters()
             var lines = ["outbox: \(queued.count) queued, \(refused.count) refused"]
             for entry in queued {
                 let tried = entry.attempts == 0 ? "not tried yet" : "tried \(entry.attempts)×, last: \(Self.queueReason(entry.lastError ?? ""))"
-                lines.append("  queued   \(entry.key.prefix(8))  “\(Self.excerpt(entry.payload["content"] ?? ""))”  (\(tried))")
+                lines.append("  queued   \(entry.key.prefix(8))  \(Self.describe(entry))  (\(tried))")
             }
             for letter in refused {
                 lines.append(
-                    "  refused  \(letter.entry.key.prefix(8))  “\(Self.excerpt(letter.entry.payload["content"] ?? ""))”  (\(letter.error.code): \(letter.error.message))")
+                    "  refused  \(letter.entry.key.prefix(8))  \(Self.describe(letter.entry))  (\(letter.error.code): \(letter.error.message))")
             }
             if !refused.isEmpty { lines.append("/outbox clear forgets the refused ones") }
             return lines.joined(separator: "\n")
@@ -125,14 +130,22 @@ extension ChatSession {
             updateSend(key, .queued(reason: Self.queueReason(error)))
             publish()
         case .deadLettered(let letter):
-            // A question of this session gets its notice from its rollback.
-            guard !state.sends.contains(where: { $0.questionID == letter.entry.key }) else { return }
+            // A question of this session gets its notice from its rollback, a conversation from its own (creationRefused).
+            guard !state.sends.contains(where: { $0.questionID == letter.entry.key }),
+                letter.entry.operation != Self.createOperation
+            else { return }
             notice(
-                "not sent: the server refused “\(Self.excerpt(letter.entry.payload["content"] ?? ""))” (\(letter.error.message)); /outbox lists it",
+                "not sent: the server refused \(Self.describe(letter.entry)) (\(letter.error.message)); /outbox lists it",
                 error: true)
         case .storageFailed(let error, _):
             notice("the outbox cannot be read or written: \(error)", error: true)
         }
+    }
+
+    /// What a queued write is, in a few words: a question's start, or the conversation it creates.
+    static func describe(_ entry: OutboxEntry) -> String {
+        if entry.operation == createOperation { return "new conversation “\(excerpt(entry.payload["title"] ?? ""))”" }
+        return "“\(excerpt(entry.payload["content"] ?? ""))”"
     }
 
     /// A short reason for the queue from an attempt's error text.

@@ -36,6 +36,10 @@ actor ChatSession {
     var messagesReplica: ReplicaHandle?
     var messagesStatus: CollectionStatus = .idle
     var messagesTask: Task<Void, Never>?
+    /// Waits for the open conversation's queued creation before its sync starts.
+    var creationWait: Task<Void, Never>?
+    /// Creations refused while ``createConversation(title:)`` waited for them: it reports those.
+    var refusalsToldByCaller: Set<String> = []
     /// The open conversation's sends whose txid is awaited, by question id.
     var inFlight: [String: SendProgress] = [:]
     /// Sends the queued questions; nil when another chat holds the outbox (or there is no replica).
@@ -125,6 +129,7 @@ actor ChatSession {
         background.append(Task { [weak self] in
             for await snapshot in stream { await self?.applyConversations(snapshot) }
         })
+        await showQueuedConversations()
         await collection.start()
         if monitor {
             let report: @Sendable (Bool) async -> Void = { [weak self] reachable in await self?.setReachable(reachable) }
