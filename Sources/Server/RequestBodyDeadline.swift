@@ -75,7 +75,8 @@ extension RequestBodyDeadline {
 
     /// `timeout` in whole seconds, rounded, for messages (the idle timeout it was cut from).
     static func seconds(_ timeout: TimeAmount) -> Int {
-        Int((timeout.nanoseconds + 500_000_000) / 1_000_000_000)
+        let (whole, rest) = timeout.nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return Int(whole) + (rest >= 500_000_000 ? 1 : 0)
     }
 }
 

@@ -109,7 +109,8 @@ extension SyncService {
         if call.method == .options { return .answer(reply.preflight()) }
         if !trusted {
             let given = call.query.last { $0.name == ShapeParameter.secret || $0.name == ShapeParameter.apiSecret }?.value
-            guard let secret = configuration.secret, let given, constantTimeEquals(given, secret) else {
+            // An empty secret guards nothing: no secret at all, every outside caller refused.
+            guard let secret = configuration.secret, !secret.isEmpty, let given, constantTimeEquals(given, secret) else {
                 return .answer(reply.unauthorized())
             }
         }

@@ -6,8 +6,19 @@ public enum DurationText {
         ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
     ]
 
-    /// Parses `5m`, `1h30m`, `250ms`, `2d`. A bare number is seconds. Nil when malformed or negative.
+    /// The longest duration ``parse(_:)`` accepts: 100 years. Nothing here needs
+    /// more, and every deadline, clock and token date holds it (a token's `exp`
+    /// must be before the year 10000; NIO's deadlines count nanoseconds in 64 bits).
+    public static let maximum: Duration = .seconds(100 * 365 * 86_400)
+
+    /// Parses `5m`, `1h30m`, `250ms`, `2d`. A bare number is seconds. Nil when
+    /// malformed, negative or longer than ``maximum``.
     public static func parse(_ text: String) -> Duration? {
+        guard let duration = parseUnbounded(text), duration <= maximum else { return nil }
+        return duration
+    }
+
+    private static func parseUnbounded(_ text: String) -> Duration? {
         let text = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !text.isEmpty else { return nil }
         if let seconds = Int64(text), seconds >= 0 { return .seconds(seconds) }

@@ -43,6 +43,10 @@ struct ChatCommand: AsyncParsableCommand {
 
     @OptionGroup var data: DataDirectoryOptions
 
+    func validate() throws {
+        if replicaDirectory?.isEmpty == true { throw ValidationError("--replica-dir must not be empty (leave it out for <data-dir>/replicas)") }
+    }
+
     func run() async throws {
         var options = ChatOptions(dataDirectory: data.resolved)
         options.server = identity.server

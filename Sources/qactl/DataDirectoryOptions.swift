@@ -23,6 +23,12 @@ struct DataDirectoryOptions: ParsableArguments {
     )
     var keysDirectory: String?
 
+    func validate() throws {
+        // An empty path would mean the current directory, or the root: never what was meant.
+        if dataDirectory?.isEmpty == true { throw ValidationError("--data-dir must not be empty (leave it out for the default)") }
+        if keysDirectory?.isEmpty == true { throw ValidationError("--keys-dir must not be empty (leave it out for the data dir's keys/)") }
+    }
+
     var directory: DataDirectory {
         // The flag stands for QACTL_KEYS_DIR in this process, so the parts that
         // open the data dir on their own (chat's and tail-txid's token minting) agree.
