@@ -189,6 +189,44 @@ extension ConsoleBrowser {
             }
         }
 
+        @Test func aFirstQuestionWithAnEmojiWhereTheTitleIsCutStartsItsConversation() async throws {
+            try await ConsoleFixture.with(serveArguments: ["--answerer", "none"]) { fixture in
+                let token = try await fixture.api.authToken("dora")
+                let browser = try await fixture.openBrowser()
+                try await browser.navigate(fixture.server.baseURL + "/#token=" + token)
+                try await browser.waitFor("live", "return document.querySelector('#status').dataset.state === 'live'")
+                // The title is the question's first 60 characters; the emoji is the 60th (two UTF-16 units).
+                let question = String(repeating: "a", count: 59) + "😀 and more"
+                try await browser.run("const q = document.querySelector('#question'); q.value = arguments[0]; q.focus();", [question])
+                try await browser.type("#question", "\u{E007}")
+                try await browser.waitFor("the question confirmed", "return document.querySelector('#messages .message.user')?.dataset.state === 'confirmed'")
+                let title = try await browser.waitFor("the conversation listed", """
+                    return document.querySelector('#conversations button')?.textContent || null;
+                    """) as? String
+                #expect(title?.hasPrefix(String(repeating: "a", count: 59) + "😀") == true, "\(title ?? "none")")
+                #expect(try await browser.run("return document.querySelector('#send-error').hidden") as? Bool == true)
+            }
+        }
+
+        @Test func aWriteRefusedForAnExpiredAuthTokenSignsOut() async throws {
+            try await ConsoleFixture.with(serveArguments: ["--answerer", "none"]) { fixture in
+                // Valid for about 8 s more, counting the server's 30 s leeway for clock skew.
+                let authority = try await fixture.api.authority
+                let issued = Date().addingTimeInterval(-TimeInterval(authority.leeway.components.seconds))
+                let token = try await authority.mintAuth(subject: "erin", lifetime: .seconds(8), now: issued).token
+                let browser = try await fixture.openBrowser()
+                try await browser.navigate(fixture.server.baseURL + "/#token=" + token)
+                try await browser.waitFor("live", "return document.querySelector('#status').dataset.state === 'live'")
+                try await Task.sleep(for: .seconds(9))
+                try await browser.type("#question", "Still there?\u{E007}")
+                let message = try await browser.waitFor("the sign-in form again", """
+                    return !document.querySelector('#sign-in').hidden && document.querySelector('#sign-in-error').textContent;
+                    """) as? String
+                #expect(message?.hasPrefix("Signed out: ") == true && message?.contains("expired") == true, "\(message ?? "")")
+                #expect(try await browser.run("return document.querySelector('#app').hidden") as? Bool == true)
+            }
+        }
+
         @Test func aTokenTheServerRefusesIsNotSignedIn() async throws {
             try await ConsoleFixture.with { fixture in
                 let browser = try await fixture.openBrowser()

@@ -220,7 +220,10 @@ import Tokens
         #expect(try await api.post("/questions/send", json: reused, token: alice).status == 409, "answer id a-1 is taken")
 
         let invalid: [(String, String)] = [
-            ("{", "not a JSON object"), ("[]", "not a JSON object"), ("", "empty"),
+            ("{", "not valid JSON"), ("[]", "not a JSON object"), ("", "empty"),
+            // Half an emoji (a client that cut a string between its two UTF-16 units) is named as such.
+            (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9","content":"cut \ud83d"}"#, "\\ud83d is half of a UTF-16 surrogate pair"),
+            (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9","content":"\ude00 cut"}"#, "\\ude00 is half of a UTF-16 surrogate pair"),
             (#"{"conversationId":"c-1","questionId":"q-9","answerId":"a-9"}"#, "content"),
             (#"{"conversationId":"c-1","questionId":"q 9","answerId":"a-9","content":"x"}"#, "questionId"),
             (#"{"conversationId":"c-1","questionId":"","answerId":"a-9","content":"x"}"#, "questionId"),

@@ -131,6 +131,8 @@ class ConsoleApp {
       return this.showSignIn(`Signed out: ${detail.reason}`);
     }
     if (status === "refused") return this.showError(new Error(detail?.reason ?? "refused"));
+    // "The server cannot be reached" is over once a stream is live again.
+    if (status === "live" && this.errorIsOffline) this.showError(null);
     // The open conversation's stream speaks for the page once there is one.
     if (which === "conversations" && this.messagesStream) return;
     const element = $("#status");
@@ -141,9 +143,15 @@ class ConsoleApp {
   }
 
   showError(error) {
+    // The auth token expired or was revoked: every write would fail the same way.
+    if (error?.status === 401) {
+      this.signOut();
+      return this.showSignIn(`Signed out: ${error.message}`);
+    }
     const element = $("#send-error");
     element.textContent = error ? error.message : "";
     element.hidden = !error;
+    this.errorIsOffline = error?.code === "offline";
   }
 
   renderConversations() {
@@ -257,7 +265,7 @@ class ConsoleApp {
     let creating = null;
     if (!conversationID) {
       conversationID = newID();
-      creating = this.createConversation(content.slice(0, 60), conversationID);
+      creating = this.createConversation(titleFrom(content), conversationID);
     }
     const messages = this.messages;
     const questionID = newID();
@@ -289,6 +297,12 @@ class ConsoleApp {
       this.showError(error);
     }
   }
+}
+
+/** A new conversation's title: the question's first 60 characters, never half of one (an emoji is two UTF-16 units). */
+function titleFrom(content) {
+  const characters = Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(content), (part) => part.segment);
+  return characters.slice(0, 60).join("");
 }
 
 new ConsoleApp().start();
