@@ -113,7 +113,7 @@ end
 complete -c 'qactl' -f
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" version' -l 'version' -d 'Show the version.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_flags_or_options "qactl" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'serve' -d 'Run the service: API, shape-token gatekeeper and sync service on an embedded SQLite store.'
+complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'serve' -d 'Run the service: API, shape-token gatekeeper and sync service, on an embedded SQLite store or PostgreSQL.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'chat' -d 'Chat with the service from a terminal: live conversations, optimistic sends, streaming answers.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'token' -d 'Issue, inspect and rotate qactl\'s tokens.'
 complete -c 'qactl' -n '__qactl_should_offer_completions_for_positional "qactl" -eq 1' -fa 'tail-txid' -d 'Print one line per transaction as it arrives: txid, offset, operation counts, keys.'

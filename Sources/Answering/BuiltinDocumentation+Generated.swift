@@ -774,7 +774,7 @@ Subcommands: `qactl serve`, `qactl chat`, `qactl token`, `qactl tail-txid`, `qac
 
 ## qactl serve
 
-Run the service: API, shape-token gatekeeper and sync service on an embedded SQLite store.
+Run the service: API, shape-token gatekeeper and sync service, on an embedded SQLite store or PostgreSQL.
 
 With no options it stores everything in the data dir (a SQLite file and the signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts down cleanly on SIGINT and SIGTERM: live polls are answered and nothing is left half-written.
 

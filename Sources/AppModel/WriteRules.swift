@@ -49,7 +49,10 @@ public enum WriteRules {
     /// is a conflict. `row` is the earlier result as it is now.
     public static func repeatOf<Row: Sendable>(_ request: Request, earlier: EarlierRequest, row: Row?) -> WriteOutcome<Row> {
         let sameRequest = earlier.fingerprint == request.fingerprint || (request.legacyFingerprint.map { $0 == earlier.fingerprint } ?? false)
-        guard earlier.user == request.user, sameRequest else {
+        guard earlier.user == request.user else {
+            return .conflict("\(request.kind) id \(request.id) is taken (another user sent it); use a new id")
+        }
+        guard sameRequest else {
             return .conflict("\(request.kind) \(request.id) was already sent with different content")
         }
         guard let row else { return .conflict("\(request.kind) \(request.id) was sent before but is gone") }

@@ -76,7 +76,11 @@ public enum ReplicationSlots {
         } catch let error as ChangeFeedError {
             throw SlotsError(message: error.message)
         }
-        let client = PostgresClient(configuration: try PostgresURL(url).clientConfiguration(), backgroundLogger: logger)
+        // A one-shot command's failures are thrown and reported; PostgresNIO's own
+        // warnings (a lease that raced run()'s start) would only be noise on stderr.
+        var quiet = logger
+        quiet.logLevel = .error
+        let client = PostgresClient(configuration: try PostgresURL(url).clientConfiguration(), backgroundLogger: quiet)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -97,6 +97,9 @@ public struct KeyStore: Sendable {
         guard stat(path, &info) == 0 else {
             throw KeyStoreError(path: path, "cannot be read (\(String(cString: strerror(errno))))")
         }
+        if isDirectory && info.st_mode & S_IFMT != S_IFDIR {
+            throw KeyStoreError(path: path, "is not a directory; the keys directory must be one (or a path where one can be made)")
+        }
         let mode = info.st_mode & 0o777
         if mode & 0o077 != 0 {
             let wanted = isDirectory ? "700" : "600"

@@ -133,7 +133,8 @@ public struct TokenAuthority: Sendable {
 
         let claimed = jwt.claimedKind
         if signedByOtherKind || (claimed != nil && claimed != kind) {
-            throw TokenError(.wrongKind, "this is \(signedByOtherKind ? otherKind.displayName : (claimed ?? otherKind).displayName), but \(kind == .auth ? "an" : "a") \(kind.displayName) is required")
+            let given = signedByOtherKind ? otherKind : (claimed ?? otherKind)
+            throw TokenError(.wrongKind, "this is \(given.withArticle), but \(kind.withArticle) is required")
         }
         guard jwt.audiences.contains(kind.audience) else {
             throw TokenError(.wrongAudience, "the audience is \(jwt.claims["aud"]?.jsonText ?? "missing"), expected \"\(kind.audience)\"")

@@ -30,4 +30,7 @@ public enum TokenKind: String, Sendable, CaseIterable, Codable {
 
     /// Human name, as in "auth token".
     public var displayName: String { "\(rawValue) token" }
+
+    /// "an auth token", "a shape token".
+    public var withArticle: String { "\(self == .auth ? "an" : "a") \(displayName)" }
 }

@@ -68,7 +68,10 @@ public struct TokenReport: Sendable {
         }
         switch verification {
         case nil: break
-        case .success: lines.append("Verdict  valid")
+        case .success:
+            // Valid although past its exp: within the leeway servers allow for clock skew.
+            let late = jwt.expiresAt.map { $0 < now } ?? false
+            lines.append(late ? "Verdict  valid (past its exp, within the leeway allowed for clock skew)" : "Verdict  valid")
         case .failure(let error): lines.append("Verdict  \(Self.verdict(error.reason)): \(error.message)")
         }
         return lines.joined(separator: "\n")

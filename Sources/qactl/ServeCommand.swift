@@ -9,7 +9,7 @@ import Server
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service: API, shape-token gatekeeper and sync service on an embedded SQLite store.",
+        abstract: "Run the service: API, shape-token gatekeeper and sync service, on an embedded SQLite store or PostgreSQL.",
         discussion: """
             With no options it stores everything in the data dir (a SQLite file and the \
             signing keys, created on first run) and listens on 127.0.0.1:8787. It shuts \
@@ -115,7 +115,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard answerLease.duration >= .seconds(1) else { throw ValidationError("--answer-lease must be at least 1s") }
         guard shapeChunkBytes >= 1 else { throw ValidationError("--shape-chunk-bytes must be at least 1") }
         guard (1...256).contains(answerConcurrency) else { throw ValidationError("--answer-concurrency must be 1 to 256") }
-        if let openAs, openAs.isEmpty || openAs.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if openAs?.isEmpty == true { throw ValidationError("--open-as needs a user name (it must not be empty)") }
+        if let openAs, openAs.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw ValidationError("--open-as needs a user name without control characters")
         }
         guard maxSnapshotRequests >= 1, maxLiveRequests >= 1, maxShapes >= 1 else {

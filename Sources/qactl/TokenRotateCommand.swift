@@ -35,7 +35,7 @@ struct TokenRotateCommand: AsyncParsableCommand {
         for kind in kinds {
             do {
                 let set = try data.keyStore.rotate(kind, keep: keep)
-                emit("\(kind.rawValue): now signing with \(set.signingKey?.kid ?? "?") (\(set.keys.count) key\(set.keys.count == 1 ? "" : "s") verify)")
+                emit("\(kind.rawValue): now signing with \(set.signingKey?.kid ?? "?") (\(set.keys.count == 1 ? "1 key verifies" : "\(set.keys.count) keys verify"))")
             } catch {
                 throw fail(error.description)
             }

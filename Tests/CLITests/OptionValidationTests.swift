@@ -18,13 +18,24 @@ import Testing
         ["token", "mint", "auth", "--sub", "alice", "--data-dir", ""],
         ["token", "mint", "auth", "--sub", "alice", "--keys-dir", ""],
         ["chat", "--user", "alice", "--replica-dir", ""],
+        ["serve", "--listen", "127.0.0.1:0", "--open-as", ""],
     ])
-    func anEmptyPathIsRefusedRatherThanTakenAsTheRoot(_ arguments: [String]) throws {
+    func anEmptyPathOrNameIsRefusedRatherThanTakenAsTheRootOrNobody(_ arguments: [String]) throws {
         let rootKeysBefore = FileManager.default.fileExists(atPath: "/keys")
         let run = try QACtlProcess.run(arguments, timeout: .seconds(30))
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("must not be empty"), "\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: "/keys") == rootKeysBefore, "no keys were made in /")
+    }
+
+    @Test func aKeysDirThatIsAFileIsCalledThatNotAPermissionProblem() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.path + "/not-a-directory"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644]))
+        let run = try QACtlProcess.run(["token", "mint", "auth", "--sub", "alice", "--keys-dir", file])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("\(file): is not a directory"), "\(run.stderr)")
+        #expect(!run.stderr.contains("chmod"), "no advice that would not help: \(run.stderr)")
     }
 
     @Test func durationsOverAHundredYearsAreRefusedAndAHundredYearsWorks() async throws {

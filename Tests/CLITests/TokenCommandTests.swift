@@ -73,6 +73,13 @@ struct TokenCommandTests {
         #expect(result.status == 3)
         #expect(result.stdout.contains("unknown key"))
 
+        // Past its exp by 5 s: within the servers' clock-skew leeway, so valid, and said so.
+        var late = claims
+        late["exp"] = Int(Date().timeIntervalSince1970) - 5
+        result = try decode(resign(header: header, claims: late, secret: keys.secret))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Verdict  valid (past its exp, within the leeway allowed for clock skew)"), "\(result.stdout)")
+
         // Re-signed with another data dir's key (same kid).
         let other = TemporaryDirectory()
         let foreign = try KeyStore(dataDirectory: other.path).loadOrCreate(.auth).keys[0]

@@ -21,7 +21,7 @@ extension ConsoleBrowser {
                 try await inspector.navigate(base + "/inspect")
                 try await inspector.waitFor("the sign-in form", "return !document.querySelector('#sign-in').hidden")
                 try await inspector.type("#secret-input", "guess\u{E007}")
-                try await inspector.waitFor("the refusal", "return document.querySelector('#sign-in-error').textContent.includes('sync secret')")
+                try await inspector.waitFor("the refusal", "return document.querySelector('#sign-in-error').textContent.includes(\"not this server's sync secret\")")
                 try await inspector.run("document.querySelector('#secret-input').value = ''")
                 try await inspector.type("#secret-input", "op-secret\u{E007}")
                 try await inspector.waitFor("both of carol's shapes", """
@@ -72,7 +72,7 @@ extension ConsoleBrowser {
                 #expect(nobody.stdout.contains("\"conversations\":0"), "\(nobody.stdout)")
                 let refused = try runQACtl(["inspect", "--server", base, "--secret", "guess"])
                 #expect(refused.status == 3)
-                #expect(refused.stderr.contains("sync secret"), "\(refused.stderr)")
+                #expect(refused.stderr.contains("not this server's sync secret"), "a wrong secret is called wrong: \(refused.stderr)")
                 let unknown = try runQACtl(["inspect", "everything", "--server", base, "--secret", "op-secret"])
                 #expect(unknown.status == 2)
             }

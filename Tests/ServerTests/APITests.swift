@@ -188,7 +188,10 @@ import Tokens
         let again = try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: alice)
         #expect(first.status == 201 && again.status == 201)
         #expect(first.json["txid"] as? Int == again.json["txid"] as? Int)
-        #expect(try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: bob).status == 409)
+        // Another user's id: refused for what it is, whatever the title (the same one here).
+        let taken = try await api.post("/conversations", json: ["id": "c-1", "title": "T"], token: bob)
+        #expect(taken.status == 409)
+        #expect((taken.json["error"] as? [String: Any])?["message"] as? String == "conversation id c-1 is taken (another user sent it); use a new id")
         // The same id with another title is another request: refused, nothing changed.
         let retitled = try await api.post("/conversations", json: ["id": "c-1", "title": "Other"], token: alice)
         #expect(retitled.status == 409)
@@ -205,7 +208,8 @@ import Tokens
         var changed = question
         changed["content"] = "Why not?"
         #expect(try await api.post("/questions/send", json: changed, token: alice).status == 409)
-        #expect(try await api.post("/questions/send", json: question, token: bob).status == 409)
+        let takenQuestion = try await api.post("/questions/send", json: question, token: bob)
+        #expect(takenQuestion.status == 409, "\(takenQuestion.body)")
         // One id for both messages is a malformed request, not a conflict: 400 naming the field.
         let sameIDs = try await api.post(
             "/questions/send", json: ["conversationId": "c-1", "questionId": "same-1", "answerId": "same-1", "content": "x"], token: alice)

@@ -11,8 +11,11 @@ struct InspectorAuthMiddleware: RouterMiddleware {
             throw APIError(.forbidden, "The inspector is off: start qactl serve with --sync-secret and send that secret as a bearer token")
         }
         let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), Self.constantTimeEquals(String(header.dropFirst("Bearer ".count)), secret) else {
+        guard header.hasPrefix("Bearer ") else {
             throw APIError.unauthorized("The inspector needs the sync secret: send Authorization: Bearer <secret>")
+        }
+        guard Self.constantTimeEquals(String(header.dropFirst("Bearer ".count)), secret) else {
+            throw APIError.unauthorized("That is not this server's sync secret (its --sync-secret)")
         }
         return try await next(request, context)
     }
