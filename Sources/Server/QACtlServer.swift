@@ -52,7 +52,7 @@ public struct QACtlServer: Sendable {
         if let problem = data.writabilityProblem() {
             throw DataDirectoryError(description: problem + "; qactl keeps its database, keys and shapes there")
         }
-        let keys = try LiveTokenAuthority(store: data.keyStore)
+        let keys = try LiveTokenAuthority(store: data.keyStore) { [logger] problem in logger.error("\(problem)") }
         let store: any AppStore
         let source: (any ShapeSource)?
         var sqlite: SQLiteDatabase?

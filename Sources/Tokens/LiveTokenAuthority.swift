@@ -5,23 +5,28 @@ import Synchronization
 /// (on this machine, or in a keys directory several instances share), every
 /// running server signs with the new key and verifies with all the kept ones,
 /// without a restart. The files are looked at, at most every `interval`, when
-/// a token is minted or verified; a file that cannot be read keeps the keys
-/// already loaded.
+/// a token is minted or verified; a file that cannot be read (damaged, or
+/// readable by others) keeps the keys already loaded, and `problem` is told
+/// why, once for each state of the files.
 public final class LiveTokenAuthority: Sendable {
     private struct State {
         var authority: TokenAuthority
         var stamp: [String]
+        /// The files' stamp when they last failed to load: told once.
+        var failedStamp: [String]?
         var checked: ContinuousClock.Instant
     }
 
     private let store: KeyStore
     private let interval: Duration
+    private let problem: @Sendable (String) -> Void
     private let state: Mutex<State>
 
     /// Loads (or creates) the store's keys.
-    public init(store: KeyStore, interval: Duration = .seconds(2)) throws(KeyStoreError) {
+    public init(store: KeyStore, interval: Duration = .seconds(2), problem: @escaping @Sendable (String) -> Void = { _ in }) throws(KeyStoreError) {
         self.store = store
         self.interval = interval
+        self.problem = problem
         let authority = try TokenAuthority(store: store)
         state = Mutex(State(authority: authority, stamp: Self.stamp(store), checked: .now))
     }
@@ -37,21 +42,32 @@ public final class LiveTokenAuthority: Sendable {
         guard due else { return authority }
         let stamp = Self.stamp(store)
         guard stamp != state.withLock({ $0.stamp }) else { return authority }
-        guard let reloaded = try? TokenAuthority(store: store) else { return authority }
+        let reloaded: TokenAuthority
+        do {
+            reloaded = try TokenAuthority(store: store)
+        } catch {
+            let isNew = state.withLock { state in
+                defer { state.failedStamp = stamp }
+                return state.failedStamp != stamp
+            }
+            if isNew { problem("the key files changed but cannot be used, so the keys loaded before stay in use: \(error)") }
+            return authority
+        }
         state.withLock {
             $0.authority = reloaded
             $0.stamp = stamp
+            $0.failedStamp = nil
         }
         return reloaded
     }
 
-    /// Modification time, size and inode of each key file: a rotation
-    /// writes a new file in place of the old.
+    /// Modification time, size, inode and mode of each key file: a rotation
+    /// writes a new file in place of the old; a chmod may make one unusable.
     private static func stamp(_ store: KeyStore) -> [String] {
         TokenKind.allCases.map { kind in
             var info = stat()
             guard stat(store.path(for: kind), &info) == 0 else { return "-" }
-            return "\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+            return "\(info.st_ino):\(info.st_size):\(info.st_mode):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
         }
     }
 }

@@ -52,4 +52,35 @@ import QACtlTestSupport
         try await first.stop()
         try await second.stop()
     }
+
+    @Test func keyFilesDamagedOrOpenedUpUnderARunningServerAreLoggedAndTheLoadedKeysStay() async throws {
+        let server = try await ServeProcess.start(dataDirectory: root.path + "/c", arguments: ["--answerer", "none"])
+        let api = ServerAPI(server: server)
+        let alice = try await api.authToken("alice")
+        let keyFile = root.path + "/c/keys/auth.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: keyFile))
+
+        // Readable by others: refused as at start-up, said once in the log, and the keys loaded before go on verifying.
+        #expect(chmod(keyFile, 0o644) == 0)
+        try await eventually("the log to name the opened-up file", timeout: .seconds(10)) {
+            _ = try await api.post("/conversations", json: ["title": "Still in"], token: alice)
+            return server.stderr.contains("\(keyFile): is accessible by group or others")
+        }
+        #expect(try await api.post("/conversations", json: ["title": "Still in"], token: alice).status == 201)
+        try await Task.sleep(for: .seconds(3))
+        _ = try await api.post("/conversations", json: ["title": "Again"], token: alice)
+        #expect(server.stderr.components(separatedBy: "is accessible by group or others").count == 2, "told once: \(server.stderr)")
+
+        // Damaged: the same.
+        #expect(chmod(keyFile, 0o600) == 0)
+        try Data("{\"garbage".utf8).write(to: URL(fileURLWithPath: keyFile))
+        try await eventually("the log to name the damaged file", timeout: .seconds(10)) {
+            _ = try await api.post("/conversations", json: ["title": "Still in"], token: alice)
+            return server.stderr.contains("the key files changed but cannot be used") && server.stderr.contains("\(keyFile): ")
+                && server.stderr.components(separatedBy: "cannot be used").count == 3
+        }
+        #expect(try await api.post("/conversations", json: ["title": "Still in"], token: alice).status == 201)
+        try original.write(to: URL(fileURLWithPath: keyFile))
+        try await server.stop()
+    }
 }
