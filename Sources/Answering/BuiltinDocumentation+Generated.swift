@@ -351,7 +351,9 @@ questions typed in it, and shows in `/list` at once. A write the server refuses 
 second one says so and sends its questions (and creates its conversations) directly.
 
 Without a terminal it reads one question or command per line and prints a line per
-change:
+change; at end of input it waits (up to `--timeout`) for its answers and for everything
+queued in the outbox to go out (exit 4, saying what is still queued, if the server does
+not answer in time):
 
 ```console
 $ echo "What is a shape token?" | qactl chat --user alice
@@ -817,7 +819,7 @@ Options:
 
 Chat with the service from a terminal: live conversations, optimistic sends, streaming answers.
 
-On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with --json, it reads one line per question or command and prints one line (or JSON object) per change; at end of input it waits (up to --timeout) for its answers. --ask sends one question and prints its answer: exit 0 when it completes, 1 when it fails, 4 on --timeout, 3 when the server refuses the token. SIGINT or SIGTERM while an answer is awaited exits 1 with a message (the server still finishes it). Conversations are kept in local replicas, so a restart shows them at once.
+On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with --json, it reads one line per question or command and prints one line (or JSON object) per change; at end of input it waits (up to --timeout) for its answers and for the outbox to be sent. --ask sends one question and prints its answer: exit 0 when it completes, 1 when it fails, 4 on --timeout, 3 when the server refuses the token. SIGINT or SIGTERM while an answer is awaited exits 1 with a message (the server still finishes it). Conversations are kept in local replicas, so a restart shows them at once.
 
 Usage: `qactl chat [--server <url>] [--user <name>] [--token <jwt>] [--conversation <id>] [--new <title>] [--ask <text>] [--json] [--timeout <duration>] [--replica-dir <path>] [--data-dir <path>] [--keys-dir <path>]`
 

@@ -11,7 +11,7 @@ struct ChatCommand: AsyncParsableCommand {
             On a terminal it runs full-screen (commands /new TITLE, /list, /switch ID, /quit; \
             PgUp/PgDn scroll; Ctrl-C quits). When stdin or stdout is not a terminal, or with \
             --json, it reads one line per question or command and prints one line (or JSON \
-            object) per change; at end of input it waits (up to --timeout) for its answers. \
+            object) per change; at end of input it waits (up to --timeout) for its answers and for the outbox to be sent. \
             --ask sends one question and prints its answer: exit 0 when it completes, 1 when \
             it fails, 4 on --timeout, 3 when the server refuses the token. SIGINT or SIGTERM \
             while an answer is awaited exits 1 with a message (the server still finishes it). \

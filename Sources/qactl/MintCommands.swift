@@ -65,7 +65,9 @@ struct MintShapeCommand: AsyncParsableCommand {
             guard let equals = param.firstIndex(of: "="), equals != param.startIndex else {
                 throw fail("--param \(param): expected name=value", exit: ExitStatus.usage)
             }
-            values[String(param[..<equals])] = String(param[param.index(after: equals)...])
+            let name = String(param[..<equals])
+            guard values[name] == nil else { throw fail("--param \(name) is given twice; a shape takes one value for each", exit: ExitStatus.usage) }
+            values[name] = String(param[param.index(after: equals)...])
         }
         guard !sub.isEmpty else { throw fail("--sub must not be empty", exit: ExitStatus.usage) }
         guard !ClaimText.hasControlCharacters(sub) else { throw fail("--sub must not contain control characters", exit: ExitStatus.usage) }

@@ -160,6 +160,11 @@ struct TokenCommandTests {
         #expect(misspelt.stderr.contains("--param conversationID: messages has no such parameter (it takes conversationId)"), "\(misspelt.stderr)")
         let none = try QACtlProcess.run(["token", "mint", "shape", "--sub", "bob", "--table", "conversations", "--param", "conversationId=c-1"] + dataArgs)
         #expect(none.status == 2 && none.stderr.contains("(it takes none)"), "\(none.stderr)")
+        // Two values for one parameter: not the last one silently.
+        let twice = try QACtlProcess.run(
+            ["token", "mint", "shape", "--sub", "bob", "--table", "messages", "--param", "conversationId=c-1", "--param", "conversationId=c-2"] + dataArgs)
+        #expect(twice.status == 2 && twice.stdout.isEmpty)
+        #expect(twice.stderr.contains("--param conversationId is given twice"), "\(twice.stderr)")
     }
 
     @Test func rotationKeepsOldTokensValidAndSignsNewOnesWithTheNewKey() throws {

@@ -92,7 +92,7 @@ import QACtlTestSupport
         let offline = try await ChatProcess.run(
             login + ["--new", "Planned offline", "--timeout", "2s"], input: "first question\n/new Second thoughts\nsecond question\n/outbox\n")
         #expect(offline.status == 4, "\(offline.standardError)")
-        #expect(offline.standardError.contains("the new conversation and 1 question still queued"), "\(offline.standardError)")
+        #expect(offline.standardError.contains("2 new conversations and 2 questions still queued"), "\(offline.standardError)")
         #expect(offline.lines.contains("* outbox: 4 queued, 0 refused"), "\(offline.lines)")
         #expect(offline.lines.contains { $0.contains("new conversation “Second thoughts”") }, "\(offline.lines)")
         let ids = offline.lines.compactMap { line -> (String, String)? in
@@ -104,7 +104,7 @@ import QACtlTestSupport
         let conversation = Dictionary(ids, uniquingKeysWith: { first, _ in first })
         let first = try #require(conversation["Planned offline"]), second = try #require(conversation["Second thoughts"])
 
-        // Back: the next chat opens the newest (still queued) conversation and sends everything in order.
+        // Back: the next chat opens the newest (still queued) conversation and, before it ends, sends everything in order.
         try await server.restart()
         let back = try await ChatProcess.run(login + ["--timeout", "60s"], input: "", timeout: .seconds(90))
         #expect(back.status == 0, "\(back.standardError)")

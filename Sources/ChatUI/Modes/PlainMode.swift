@@ -133,19 +133,19 @@ struct PlainMode {
         if !(await session.isOffline) { try await session.waitUntilSynced(deadline: deadline) }
         while true {
             let state = await session.state
-            // A conversation started offline is settled once the server has it.
-            let creationQueued = await session.creationIsQueued(state.conversation?.id ?? "")
-            if Self.unsettled(state) == 0 && !creationQueued { return }
+            // Every queued write goes out before the end, not only this conversation's:
+            // conversations started offline, and questions in ones not open.
+            let queued = await session.queuedWrites()
+            if Self.unsettled(state) == 0 && queued == (0, 0) { return }
             if ContinuousClock.now >= deadline {
-                let questions = state.sends.count { if case .queued = $0.phase { true } else { false } }
-                if questions > 0 || creationQueued {
+                if queued != (0, 0) {
                     let what = [
-                        creationQueued ? "the new conversation" : nil,
-                        questions > 0 ? "\(questions) question\(questions == 1 ? "" : "s")" : nil,
+                        queued.conversations > 0 ? "\(queued.conversations) new conversation\(queued.conversations == 1 ? "" : "s")" : nil,
+                        queued.questions > 0 ? "\(queued.questions) question\(queued.questions == 1 ? "" : "s")" : nil,
                     ].compactMap { $0 }.joined(separator: " and ")
                     throw ChatError(
                         .timedOut,
-                        "end of input: \(what) still queued after \(AskMode.format(settings.timeout)) (the server does not answer); queued writes stay in the outbox and go out the next time qactl chat runs")
+                        "end of input: \(what) still queued after \(AskMode.format(settings.timeout)) (the server does not answer); they stay in the outbox and go out the next time qactl chat runs")
                 }
                 throw ChatError(.timedOut, "end of input: answers still incomplete after \(AskMode.format(settings.timeout))")
             }

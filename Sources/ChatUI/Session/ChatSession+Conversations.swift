@@ -16,6 +16,7 @@ extension ChatSession {
         case .new(let title):
             await openConversation(try await createConversation(title: title))
         case .mostRecent:
+            await catchUpConversations()
             let deadline = timeout.map { ContinuousClock.now + $0 }
             while state.conversations.isEmpty && conversationsStatus != .ready {
                 if conversationsStatus == .error, let error = await conversations?.lastError {
@@ -135,6 +136,13 @@ extension ChatSession {
         } catch {
             notice("cannot show the queued conversations: \(error)", error: true)
         }
+    }
+
+    /// What waits in the outbox, any conversation's: new conversations and questions (none without an outbox).
+    func queuedWrites() -> (conversations: Int, questions: Int) {
+        guard let outbox, let entries = try? outbox.replica.outboxEntries() else { return (0, 0) }
+        let conversations = entries.count { $0.operation == Self.createOperation }
+        return (conversations, entries.count - conversations)
     }
 
     /// Whether `id`'s creation waits in the outbox: its shape cannot be had before the server has it.

@@ -157,7 +157,18 @@ actor ChatSession {
 
     private func applyConversations(_ snapshot: CollectionSnapshot) {
         conversationsStatus = snapshot.status
-        state.conversations = snapshot.rows.values.compactMap(ConversationInfo.init(row:)).sorted {
+        showConversations(snapshot.rows)
+    }
+
+    /// The conversations as the collection has them now, without waiting for its
+    /// stream to deliver the latest snapshot (queued ones were just laid over it).
+    func catchUpConversations() async {
+        guard let conversations else { return }
+        showConversations(await conversations.rows)
+    }
+
+    private func showConversations(_ rows: [String: Row]) {
+        state.conversations = rows.values.compactMap(ConversationInfo.init(row:)).sorted {
             ($0.updatedAt ?? .distantPast, $0.id) > ($1.updatedAt ?? .distantPast, $1.id)
         }
         if let open = state.conversation, let fresh = state.conversations.first(where: { $0.id == open.id }) {
