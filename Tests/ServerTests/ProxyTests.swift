@@ -13,7 +13,8 @@ import QACtlTestSupport
         let upstream = try await ServeProcess.start(dataDirectory: dir.path, arguments: ["--sync-secret", "upstream-secret"])
         let gatekeeper = try await ServeProcess.start(
             dataDirectory: dir.path, arguments: ["--electric-url", upstream.baseURL, "--electric-secret", "upstream-secret"])
-        #expect(gatekeeper.stdout.contains("→ Electric at \(upstream.baseURL)"))
+        // The banner's lines after "listening on" may still be on their way.
+        try await eventually("the banner to name the upstream", timeout: .seconds(10)) { gatekeeper.stdout.contains("→ Electric at \(upstream.baseURL)") }
         let api = ServerAPI(server: gatekeeper)
         let alice = try await api.authToken("alice")
         try await api.conversation("c-1", token: alice)
