@@ -28,6 +28,18 @@ struct ConsoleRouteTests {
                     if path == "/console/app.js" { etag = response.headers[.eTag] }
                 }
             }
+            // HEAD: the same status and headers, no body.
+            for path in ["/", "/inspect", "/console/app.js"] {
+                try await client.execute(uri: path, method: .head) { response in
+                    #expect(response.status == .ok, "HEAD \(path)")
+                    #expect(response.body.readableBytes == 0, "HEAD \(path)")
+                    #expect(response.headers[.contentSecurityPolicy] != nil && response.headers[.eTag] != nil, "HEAD \(path)")
+                    #expect(Int(response.headers[.contentLength] ?? "") ?? 0 > 100, "HEAD \(path): \(response.headers)")
+                }
+            }
+            try await client.execute(uri: "/console/nothing.js", method: .head) { response in
+                #expect(response.status == .notFound)
+            }
             let tag = try #require(etag)
             try await client.execute(uri: "/console/app.js", method: .get, headers: [.ifNoneMatch: tag]) { response in
                 #expect(response.status == .notModified)

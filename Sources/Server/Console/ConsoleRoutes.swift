@@ -12,9 +12,20 @@ struct ConsoleRoutes {
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     func register(on router: some RouterMethods<APIRequestContext>) {
-        router.get("/") { request, _ in Self.serve("index.html", request) }
-        router.get("/console/:name") { request, context in
-            Self.serve(context.parameters.get("name") ?? "", request)
+        Self.page("/", on: router) { _ in "index.html" }
+        Self.page("/console/:name", on: router) { context in context.parameters.get("name") ?? "" }
+    }
+
+    /// GET and HEAD of a console file (HEAD: a link checker's or a balancer's probe, the same headers without the body).
+    static func page(
+        _ path: RouterPath, on router: some RouterMethods<APIRequestContext>, _ name: @escaping @Sendable (APIRequestContext) -> String
+    ) {
+        router.get(path) { request, context in serve(name(context), request) }
+        router.head(path) { request, context in
+            let full = serve(name(context), request)
+            var headers = full.headers
+            if let length = full.body.contentLength { headers[.contentLength] = String(length) }
+            return Response(status: full.status, headers: headers)
         }
     }
 

@@ -26,7 +26,7 @@ struct InspectionRoutes {
     static let recentLogEntries = 50
 
     func register(on router: Router<APIRequestContext>) {
-        router.get("/inspect") { request, _ in ConsoleRoutes.serve("inspect.html", request) }
+        ConsoleRoutes.page("/inspect", on: router) { _ in "inspect.html" }
         let api = router.group("/inspect/api").add(middleware: InspectorAuthMiddleware(secret: secret))
         api.get("overview") { _, _ in try await Self.json(overview()) }
         api.get("shapes") { _, _ in try await Self.json(shapes()) }
