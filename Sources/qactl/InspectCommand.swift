@@ -39,6 +39,9 @@ struct InspectCommand: AsyncParsableCommand {
         }
         if chosen == .shape && (argument ?? "").isEmpty { throw fail("inspect: the shape view needs a handle (see qactl inspect shapes)", exit: .usage) }
         if chosen == .asUser && (argument ?? "").isEmpty { throw fail("inspect: the as-user view needs a user id", exit: .usage) }
+        if let argument, chosen != .shape && chosen != .asUser {
+            throw fail("inspect: the \(view) view takes no argument (\(argument)); only shape and as-user do", exit: .usage)
+        }
         guard let key = Setting.value(secret, "QACTL_SYNC_SECRET") else {
             throw fail("inspect: needs the server's sync secret (--secret or QACTL_SYNC_SECRET)", exit: .usage)
         }

@@ -75,6 +75,8 @@ extension ConsoleBrowser {
                 #expect(refused.stderr.contains("not this server's sync secret"), "a wrong secret is called wrong: \(refused.stderr)")
                 let unknown = try runQACtl(["inspect", "everything", "--server", base, "--secret", "op-secret"])
                 #expect(unknown.status == 2)
+                let extra = try runQACtl(["inspect", "overview", "extra", "--server", base, "--secret", "op-secret"])
+                #expect(extra.status == 2 && extra.stderr.contains("the overview view takes no argument (extra)"), "\(extra.stderr)")
             }
         }
 
