@@ -95,7 +95,7 @@ qactl serve: listening on http://127.0.0.1:8787
 Options (each also from the environment): `--listen HOST:PORT` (`QACTL_LISTEN`),
 `--data-dir` (`QACTL_DATA_DIR`), `--sync-secret` (`QACTL_SYNC_SECRET`; without it
 `/v1/shape` refuses every outside caller and only the in-process gatekeeper reads
-shapes), `--electric-url`/`--electric-secret` (`ELECTRIC_URL`, `ELECTRIC_SECRET`: put a
+shapes; an empty one is refused, as is an empty path), `--electric-url`/`--electric-secret` (`ELECTRIC_URL`, `ELECTRIC_SECRET`: put a
 real Electric behind the gatekeeper), `--shape-token-ttl` (default `5m`),
 `--long-poll-timeout` (default `20s`), `--shape-chunk-bytes`, `--log-level`,
 `--log-format text|json`, `--idle-timeout` (default `30s`: a connection without a
@@ -111,7 +111,9 @@ Electric's admission control does (over the limit: 503, `retry-after` 5–10 s,
 `{"code":"concurrent_request_limit_exceeded",…}`); a shape nobody reads for
 `--shape-ttl` (default `24h`), or beyond `--max-shapes` (default 50,000, least
 recently read first), is dropped and its clients get 409 and refetch; the change log
-is compacted behind the oldest position a remaining shape replays from. SIGINT/SIGTERM shut it down cleanly: waiting live polls are answered, shapes
+is compacted behind the oldest position a remaining shape replays from. Durations, here and in every command, are written `250ms`, `30s`, `5m`, `12h`, `7d` or
+combined (`1h30m`); a bare number is seconds; at most 100 years.
+SIGINT/SIGTERM shut it down cleanly: waiting live polls are answered, shapes
 are saved, nothing is half-written. Shapes survive a restart: a client that comes back
 with its handle and offset continues where it was. One server runs the sync service
 on a data dir at a time (`serve.lock`); a gatekeeper with `--electric-url` may share it.
