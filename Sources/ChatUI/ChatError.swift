@@ -63,6 +63,9 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
             return ChatError(.refused, "\(doing): the server refused the auth token (\(error.message)); mint a new one with --user NAME or `qactl token mint auth`")
         case let error as APIError where error.status == 403:
             return ChatError(.refused, "\(doing): not allowed (\(error.message))")
+        case let error as APIError where error.code == ChatSession.conversationRefused:
+            // Refused by chat itself, not by an HTTP answer: no status to show.
+            return ChatError(.failure, "\(doing): \(error.message)")
         case let error as APIError where error.code == "network_error":
             return ChatError(.failure, "\(doing): cannot reach \(server) (\(error.message)); is `qactl serve` running there?")
         case let error as APIError:

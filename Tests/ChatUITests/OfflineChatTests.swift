@@ -141,6 +141,27 @@ import QACtlTestSupport
         try await server.stop()
     }
 
+    @Test func aConversationRefusedOnceTheServerIsBackTakesItsQueuedQuestionsWithIt() async throws {
+        let dir = TemporaryDirectory()
+        let server = try await TestServer.start(dataDirectory: dir.path, arguments: Self.echo)
+        try await server.stop()
+        let login = ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path]
+        // Offline: a title the server will refuse (chat cannot know the NUL rule), and a question in it.
+        let offline = try await ChatProcess.run(login + ["--new", "Fine", "--timeout", "1s"], input: "/new bad\u{0}title\nquestion in bad\n")
+        #expect(offline.status == 4, "\(offline.standardError)")
+
+        try await server.restart()
+        let back = try await ChatProcess.run(login + ["--timeout", "30s"], input: "/outbox\n", timeout: .seconds(60))
+        let errors = back.lines.filter { $0.hasPrefix("! ") }
+        #expect(errors.count { $0.contains("the server refused the conversation “badtitle”") } == 1, "reported once: \(back.lines)")
+        #expect(errors.contains { $0.contains("its conversation “badtitle” was refused") && $0.contains("question in bad") }, "\(back.lines)")
+        #expect(!errors.contains { $0.contains("not allowed") || $0.contains("HTTP") }, "not a permission error: \(back.lines)")
+        #expect(!back.lines.contains { $0.hasPrefix("* conversation") && $0.contains("error") }, "\(back.lines)")
+        let outbox = try await ChatProcess.run(login, input: "/outbox\n")
+        #expect(outbox.lines.contains("* outbox: 0 queued, 2 refused"), "\(outbox.lines)")
+        try await server.stop()
+    }
+
     @Test func askWaitsForAServerThatComesBackWithinTheTimeout() async throws {
         let dir = TemporaryDirectory()
         let server = try await TestServer.start(dataDirectory: dir.path, arguments: ["--answerer", "command", "--answer-command", "echo Back."])

@@ -118,9 +118,7 @@ extension ChatSession {
     }
 
     private func creationRefused(id: String, title: String, _ error: APIError) {
-        if state.conversation?.id == id {
-            failure = "the server refused to create this conversation: \(error.message)"
-        }
+        // A notice, not a sync failure: nothing is wrong with the connection.
         guard refusalsToldByCaller.remove(id) == nil else { return publish() }
         notice("not created: the server refused the conversation “\(Self.excerpt(title))” (\(error.message))", error: true)
     }

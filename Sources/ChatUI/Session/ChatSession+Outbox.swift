@@ -11,6 +11,8 @@ extension ChatSession {
     static let sendOperation = "questions/send"
     /// The operation name stored with each queued conversation creation.
     static let createOperation = "conversations/create"
+    /// The refusal of a question whose conversation's creation was refused.
+    static let conversationRefused = "conversation_refused"
 
     /// Prepares sending `replica`'s outbox and following what becomes of each write.
     func startOutbox(_ replica: LocalReplica) async {
@@ -18,6 +20,14 @@ extension ChatSession {
         let sender = OutboxSender(replica: replica) { entry in
             if entry.operation == Self.createOperation {
                 return try await api.createConversation(id: entry.key, title: entry.payload["title"] ?? "").txid
+            }
+            // A question whose conversation the server refused to create can never go in: refused
+            // here with that reason (the server would only say the conversation is not the user's).
+            let conversation = entry.payload["conversationId"] ?? ""
+            if let refused = try replica.deadLetters().first(where: { $0.entry.key == conversation && $0.entry.operation == Self.createOperation }) {
+                throw APIError(
+                    code: Self.conversationRefused,
+                    message: "its conversation “\(Self.excerpt(refused.entry.payload["title"] ?? ""))” was refused (\(refused.error.message))", status: 409)
             }
             return try await api.sendQuestion(
                 conversationId: entry.payload["conversationId"] ?? "", questionId: entry.key,
