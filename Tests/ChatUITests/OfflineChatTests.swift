@@ -69,6 +69,13 @@ import QACtlTestSupport
         let second = try await ChatProcess.run(login + ["--timeout", "1s"], input: "/outbox\n")
         #expect(second.standardOutput.contains("another qactl chat of alice on \(server.baseURL) holds the outbox"), "\(second.standardOutput)")
         #expect(second.lines.contains { $0.hasPrefix("* no outbox here") }, "\(second.lines)")
+        // Offline and without the outbox, a new conversation cannot wait anywhere: said at once, with the way out.
+        let started = ContinuousClock.now
+        let third = try await ChatProcess.run(
+            ["--server", server.baseURL, "--user", "alice", "--data-dir", dir.path, "--new", "Elsewhere", "--timeout", "30s"], input: "lost?\n")
+        #expect(third.status == 1, "\(third.standardError)")
+        #expect(third.standardError.contains("holds the outbox, so nothing can be queued here: use that chat"), "\(third.standardError)")
+        #expect(ContinuousClock.now - started < .seconds(10), "not after the request's 15 s timeout")
 
         try await server.restart()
         try await eventually("the first chat's question confirmed", timeout: .seconds(40)) { first.output.contains("✓ confirmed") }

@@ -23,7 +23,7 @@ extension ChatSession {
                     throw ChatError.from(error, doing: "reading your conversations", server: server)
                 }
                 if let deadline, ContinuousClock.now >= deadline {
-                    throw ChatError(.timedOut, "your conversations did not sync from \(server) in time")
+                    throw ChatError(.timedOut, "your conversations did not sync from \(server) in time\(cannotQueueHere)")
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -59,9 +59,15 @@ extension ChatSession {
     func createConversation(title: String) async throws -> ConversationInfo {
         let id = Self.newID()
         guard let outbox, let conversations else {
+            // Known to be offline, with nowhere to queue: say so now, not after the request's timeout.
+            if isOffline && outboxHeldElsewhere {
+                throw ChatError(.failure, "creating a conversation: cannot reach \(server)\(cannotQueueHere)")
+            }
             do {
                 let created = try await api.createConversation(id: id, title: title)
                 return ConversationInfo(row: created.conversation) ?? ConversationInfo(id: created.conversation["id"] ?? id, title: title)
+            } catch let error as APIError where error.code == "network_error" {
+                throw ChatError(.failure, ChatError.from(error, doing: "creating a conversation", server: server).message + cannotQueueHere)
             } catch {
                 throw ChatError.from(error, doing: "creating a conversation", server: server)
             }
@@ -90,6 +96,12 @@ extension ChatSession {
             refusalsToldByCaller.remove(id)
         }
         return ConversationInfo(row: row) ?? ConversationInfo(id: id, title: title)
+    }
+
+    /// Why an offline chat without the outbox could not wait the server out ("" when it has the outbox).
+    var cannotQueueHere: String {
+        guard outboxHeldElsewhere else { return "" }
+        return "; another qactl chat of \(identity.user) holds the outbox, so nothing can be queued here: use that chat, or try again once the server is back"
     }
 
     /// The conversation row as the server will write it.

@@ -45,6 +45,8 @@ actor ChatSession {
     /// Sends the queued questions; nil when another chat holds the outbox (or there is no replica).
     var outbox: OutboxSender?
     var outboxTask: Task<Void, Never>?
+    /// Another chat of this user and server holds the outbox: offline, nothing can be queued here.
+    var outboxHeldElsewhere = false
     private var background: [Task<Void, Never>] = []
     /// A failure that stopped the open conversation's sync.
     var failure: String?
@@ -119,6 +121,7 @@ actor ChatSession {
         if let replica {
             await startOutbox(replica.replica)
         } else if heldElsewhere {
+            outboxHeldElsewhere = true
             notice(Self.notOwnerReason(user: identity.user, server: server))
         } else if replicaDirectory != nil {
             notice("without a local replica there is no outbox: questions typed here are sent directly, never queued")
