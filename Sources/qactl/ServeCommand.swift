@@ -108,8 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         // An empty secret would be matched by `secret=` (a script's unset variable): every row to anyone.
-        if syncSecret?.isEmpty == true {
-            throw ValidationError("--sync-secret must not be empty (leave it out and /v1/shape refuses every outside caller)")
+        if let syncSecret, syncSecret.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--sync-secret must not be empty or blank (leave it out and /v1/shape refuses every outside caller)")
         }
         guard sseTimeout.duration >= .seconds(1) else { throw ValidationError("--sse-timeout must be at least 1s") }
         guard answerLease.duration >= .seconds(1) else { throw ValidationError("--answer-lease must be at least 1s") }

@@ -32,6 +32,15 @@ struct TokenRotateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let kinds: [TokenKind] = which == .all ? TokenKind.allCases : [which == .auth ? .auth : .shape]
+        // Every file read first: a damaged one stops the command before any key changes,
+        // so running it again after the repair does not rotate the others twice.
+        for kind in kinds {
+            do {
+                _ = try data.keyStore.load(kind)
+            } catch {
+                throw fail("\(error.description); no key was rotated")
+            }
+        }
         for kind in kinds {
             do {
                 let set = try data.keyStore.rotate(kind, keep: keep)

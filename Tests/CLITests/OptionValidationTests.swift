@@ -5,11 +5,12 @@ import Testing
 /// Option values that look harmless but are not: each is refused as a usage
 /// error (exit 2) before anything is created or served, or works as written.
 @Suite struct OptionValidationTests {
-    @Test func anEmptySyncSecretIsRefusedRatherThanMatchedByAnEmptySecretParameter() throws {
+    @Test(arguments: ["", "  "])
+    func anEmptySyncSecretIsRefusedRatherThanMatchedByAnEmptySecretParameter(_ secret: String) throws {
         let dir = TemporaryDirectory()
-        let serve = try QACtlProcess.run(["serve", "--data-dir", dir.path, "--listen", "127.0.0.1:0", "--sync-secret", ""], timeout: .seconds(30))
+        let serve = try QACtlProcess.run(["serve", "--data-dir", dir.path, "--listen", "127.0.0.1:0", "--sync-secret", secret], timeout: .seconds(30))
         #expect(serve.status == 2, "\(serve.stderr)")
-        #expect(serve.stderr.contains("--sync-secret must not be empty"), "\(serve.stderr)")
+        #expect(serve.stderr.contains("--sync-secret must not be empty or blank"), "\(serve.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/qactl.sqlite"), "nothing was created")
     }
 

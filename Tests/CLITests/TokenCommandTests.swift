@@ -195,6 +195,18 @@ struct TokenCommandTests {
         #expect(result.stdout.isEmpty)
     }
 
+    @Test func rotatingAllWithOneKeyFileDamagedRotatesNothing() throws {
+        _ = try mintAuth()
+        let auth = dir.path + "/keys/auth.json", shape = dir.path + "/keys/shape.json"
+        let authBefore = try Data(contentsOf: URL(fileURLWithPath: auth))
+        try Data("{garbage".utf8).write(to: URL(fileURLWithPath: shape))
+        let result = try QACtlProcess.run(["token", "rotate"] + dataArgs)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(shape) && result.stderr.contains("no key was rotated"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty, "\(result.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: auth)) == authBefore, "the auth keys are as they were")
+    }
+
     @Test func dataDirComesFromTheEnvironment() throws {
         let result = try QACtlProcess.run(["token", "mint", "auth", "--sub", "carol"], environment: ["QACTL_DATA_DIR": dir.path])
         #expect(result.status == 0)
