@@ -224,6 +224,7 @@ extension ConsoleBrowser {
                     """) as? String
                 #expect(message?.hasPrefix("Signed out: ") == true && message?.contains("expired") == true, "\(message ?? "")")
                 #expect(try await browser.run("return document.querySelector('#app').hidden") as? Bool == true)
+                #expect(try await browser.run("return document.querySelector('#status').textContent") as? String == "", "no longer 'live'")
             }
         }
 

@@ -249,6 +249,9 @@ import Tokens
         #expect(tooLarge.status == 413)
         #expect((tooLarge.json["error"] as? [String: Any])?["code"] as? String == "payload_too_large")
         #expect(try await api.post("/conversations", json: ["title": String(repeating: "t", count: 201)], token: alice).status == 400)
+        // One character of 30,000 combining marks: within 200 characters, not within 4 KiB.
+        let heavy = try await api.post("/conversations", json: ["title": "e" + String(repeating: "\u{301}", count: 30_000)], token: alice)
+        #expect(heavy.status == 400 && heavy.body.contains("title must be 1 to 4096 bytes"), "\(heavy.body.prefix(200))")
 
         // Nothing of the refused requests was written.
         let store = try TestData(server: server).store

@@ -15,7 +15,9 @@ struct WriteRoutes {
             let user = try context.requireIdentity().subject
             let body = try await request.decodeJSON(as: CreateConversationRequest.self)
             let id = try body.id.map { try Field.id($0, "id") } ?? UUID().uuidString.lowercased()
-            let title = try Field.text(body.title, "title", characters: 1...200)
+            // 200 characters, as the contract says; and at most 4 KiB, so that characters
+            // built of endless combining marks cannot make a title of tens of kilobytes.
+            let title = try Field.text(body.title, "title", bytes: 1...4096, characters: 1...200)
             switch try await store.createConversation(id: id, user: user, title: title) {
             case .created(let row, let txid), .repeated(let row, let txid):
                 return ConversationCreated(conversation: row, txid: txid).uncached(.created)

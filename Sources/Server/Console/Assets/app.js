@@ -118,6 +118,9 @@ class ConsoleApp {
   signOut() {
     this.conversationsStream?.stop();
     this.messagesStream?.stop();
+    const status = $("#status");
+    status.dataset.state = "";
+    status.textContent = "";
     storeToken(null);
     this.current = null;
     this.view.clear();
