@@ -99,3 +99,45 @@ public enum JSONText {
         "{" + members.map { quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 }
+
+extension JSONText {
+    /// Why a request body that did not parse is not JSON, in words for a 400:
+    /// Foundation says only "not valid JSON", and half a surrogate pair (a
+    /// client that cut a string between an emoji's two UTF-16 units) deserves its own.
+    public static func invalidBodyReason(_ body: some Collection<UInt8>) -> String {
+        guard let escape = unpairedSurrogateEscape(in: body) else { return "the request body is not valid JSON" }
+        return "the request body is not valid JSON: \(escape) is half of a UTF-16 surrogate pair, not a character"
+    }
+
+    /// The first `\uXXXX` escape in `bytes` that is a surrogate without its other half, as written.
+    public static func unpairedSurrogateEscape(in bytes: some Collection<UInt8>) -> String? {
+        let bytes = Array(bytes)
+        /// The code unit of the `\uXXXX` escape at `index`, if there is one.
+        func unit(at index: Int) -> UInt16? {
+            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+            return UInt16(String(decoding: bytes[(index + 2)..<(index + 6)], as: UTF8.self), radix: 16)
+        }
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            guard let code = unit(at: index) else {
+                index += 2  // another escape: its character is not the start of one
+                continue
+            }
+            let written = String(decoding: bytes[index..<(index + 6)], as: UTF8.self)
+            switch code {
+            case 0xD800...0xDBFF:
+                guard let low = unit(at: index + 6), (0xDC00...0xDFFF).contains(low) else { return written }
+                index += 12
+            case 0xDC00...0xDFFF:
+                return written
+            default:
+                index += 6
+            }
+        }
+        return nil
+    }
+}

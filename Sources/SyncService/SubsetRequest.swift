@@ -139,9 +139,8 @@ public enum SubsetBody {
         }
         if body.isEmpty { return .success([]) }
         guard body.count <= maximumBytes else { return invalid("the request body is larger than \(maximumBytes / 1024) KiB") }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)), case .object(var object) = value else {
-            return invalid("the request body must be a JSON object")
-        }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return invalid(JSONText.invalidBodyReason(body)) }
+        guard case .object(var object) = value else { return invalid("the request body must be a JSON object") }
         // Electric also accepts the members nested as {"subset": {...}}.
         if case .object(let nested)? = object["subset"] { object.merge(nested) { _, inner in inner } }
         var query: ShapeRequest.Query = []

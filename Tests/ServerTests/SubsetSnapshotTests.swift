@@ -230,10 +230,14 @@ struct SubsetAnswer {
             {"table": "messages", "secret": "guess", "subset": {"where": "true OR user_id = 'bob'"}, "params": {}}
             """, token: token))
         #expect(posted.ids == ["c-alice"])
-        // A body that is not a JSON object, or too large.
+        // A body that is not JSON, not an object, half an emoji, or too large: each says which.
         let garbage = try await Self.postShape(api, open, body: "{\"where\": ", token: token)
         #expect(garbage.status == 400)
-        #expect(garbage.body.contains("JSON object"))
+        #expect(garbage.body.contains("the request body is not valid JSON"), "\(garbage.body)")
+        let array = try await Self.postShape(api, open, body: "[1]", token: token)
+        #expect(array.status == 400 && array.body.contains("the request body must be a JSON object"), "\(array.body)")
+        let halfEmoji = try await Self.postShape(api, open, body: #"{"where": "title = '\ud83d'"}"#, token: token)
+        #expect(halfEmoji.status == 400 && halfEmoji.body.contains("is half of a UTF-16 surrogate pair"), "\(halfEmoji.body)")
         let huge = try await Self.postShape(api, open, body: "{\"where\": \"" + String(repeating: long, count: 7) + "\"}", token: token)
         #expect(huge.status == 413)
         // A limit that is not a whole number says so (not "must be greater than 0").

@@ -57,12 +57,7 @@ extension Request {
                  .valueNotFound(_, let context) where context.codingPath.isEmpty:
                 throw APIError(.invalidRequest, "the request body is not a JSON object")
             case .dataCorrupted(let context) where context.codingPath.isEmpty:
-                // Foundation says only "not valid JSON"; half a surrogate pair (a client that cut a
-                // string between an emoji's two UTF-16 units) deserves its own words.
-                if let escape = Self.unpairedSurrogateEscape(in: buffer.readableBytesView) {
-                    throw APIError(.invalidRequest, "the request body is not valid JSON: \(escape) is half of a UTF-16 surrogate pair, not a character")
-                }
-                throw APIError(.invalidRequest, "the request body is not valid JSON")
+                throw APIError(.invalidRequest, JSONText.invalidBodyReason(buffer.readableBytesView))
             default:
                 throw APIError(.invalidRequest, Self.describe(error))
             }
@@ -70,38 +65,6 @@ extension Request {
     }
 
     private static let bodyDecoder = JSONDecoder()
-
-    /// The first `\uXXXX` escape in `bytes` that is a surrogate without its other half, as written.
-    static func unpairedSurrogateEscape(in bytes: some Collection<UInt8>) -> String? {
-        let bytes = Array(bytes)
-        /// The code unit of the `\uXXXX` escape at `index`, if there is one.
-        func unit(at index: Int) -> UInt16? {
-            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
-            return UInt16(String(decoding: bytes[(index + 2)..<(index + 6)], as: UTF8.self), radix: 16)
-        }
-        var index = 0
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "\\") else {
-                index += 1
-                continue
-            }
-            guard let code = unit(at: index) else {
-                index += 2  // another escape: its character is not the start of one
-                continue
-            }
-            let written = String(decoding: bytes[index..<(index + 6)], as: UTF8.self)
-            switch code {
-            case 0xD800...0xDBFF:
-                guard let low = unit(at: index + 6), (0xDC00...0xDFFF).contains(low) else { return written }
-                index += 12
-            case 0xDC00...0xDFFF:
-                return written
-            default:
-                index += 6
-            }
-        }
-        return nil
-    }
 
     /// The whole body: 413 over `limit` bytes, 408 when it does not arrive
     /// in time (a client trickling it; ``RequestBodyDeadline`` ends the stream),
