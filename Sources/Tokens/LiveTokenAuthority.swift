@@ -41,7 +41,13 @@ public final class LiveTokenAuthority: Sendable {
         }
         guard due else { return authority }
         let stamp = Self.stamp(store)
-        guard stamp != state.withLock({ $0.stamp }) else { return authority }
+        let unchanged = state.withLock { state -> Bool in
+            guard stamp == state.stamp else { return false }
+            // Back as loaded (a chmod undone): the same failure again later is news again.
+            state.failedStamp = nil
+            return true
+        }
+        guard !unchanged else { return authority }
         let reloaded: TokenAuthority
         do {
             reloaded = try TokenAuthority(store: store)

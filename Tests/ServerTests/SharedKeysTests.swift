@@ -70,6 +70,15 @@ import QACtlTestSupport
         try await Task.sleep(for: .seconds(3))
         _ = try await api.post("/conversations", json: ["title": "Again"], token: alice)
         #expect(server.stderr.components(separatedBy: "is accessible by group or others").count == 2, "told once: \(server.stderr)")
+        // Put right, then opened up again: told again.
+        #expect(chmod(keyFile, 0o600) == 0)
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await api.post("/conversations", json: ["title": "Fine again"], token: alice).status == 201)
+        #expect(chmod(keyFile, 0o644) == 0)
+        try await eventually("the log to name the file again", timeout: .seconds(10)) {
+            _ = try await api.post("/conversations", json: ["title": "Still in"], token: alice)
+            return server.stderr.components(separatedBy: "is accessible by group or others").count == 3
+        }
 
         // Damaged: the same.
         #expect(chmod(keyFile, 0o600) == 0)
@@ -77,7 +86,7 @@ import QACtlTestSupport
         try await eventually("the log to name the damaged file", timeout: .seconds(10)) {
             _ = try await api.post("/conversations", json: ["title": "Still in"], token: alice)
             return server.stderr.contains("the key files changed but cannot be used") && server.stderr.contains("\(keyFile): ")
-                && server.stderr.components(separatedBy: "cannot be used").count == 3
+                && server.stderr.components(separatedBy: "cannot be used").count == 4
         }
         #expect(try await api.post("/conversations", json: ["title": "Still in"], token: alice).status == 201)
         try original.write(to: URL(fileURLWithPath: keyFile))
