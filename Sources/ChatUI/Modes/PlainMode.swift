@@ -135,9 +135,10 @@ struct PlainMode {
             let state = await session.state
             // Every queued write goes out before the end, not only this conversation's:
             // conversations started offline, and questions in ones not open.
-            let queued = await session.queuedWrites()
-            if Self.unsettled(state) == 0 && queued == (0, 0) { return }
+            // The outbox is read only once nothing on screen is pending, or at the deadline.
+            if Self.unsettled(state) == 0, await session.queuedWrites() == (0, 0) { return }
             if ContinuousClock.now >= deadline {
+                let queued = await session.queuedWrites()
                 if queued != (0, 0) {
                     let what = [
                         queued.conversations > 0 ? "\(queued.conversations) new conversation\(queued.conversations == 1 ? "" : "s")" : nil,

@@ -24,7 +24,7 @@ extension ChatSession {
             // A question whose conversation the server refused to create can never go in: refused
             // here with that reason (the server would only say the conversation is not the user's).
             let conversation = entry.payload["conversationId"] ?? ""
-            if let refused = try replica.deadLetters().first(where: { $0.entry.key == conversation && $0.entry.operation == Self.createOperation }) {
+            if let refused = try replica.deadLetter(key: conversation), refused.entry.operation == Self.createOperation {
                 throw APIError(
                     code: Self.conversationRefused,
                     message: "its conversation “\(Self.excerpt(refused.entry.payload["title"] ?? ""))” was refused (\(refused.error.message))", status: 409)

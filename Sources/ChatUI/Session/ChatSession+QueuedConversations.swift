@@ -94,8 +94,8 @@ extension ChatSession {
 
     /// Whether `id`'s creation waits in the outbox: its shape cannot be had before the server has it.
     func creationIsQueued(_ id: String) -> Bool {
-        guard let outbox, let queued = try? outbox.replica.outboxEntries() else { return false }
-        return queued.contains { $0.key == id && $0.operation == Self.createOperation }
+        guard let outbox, let entry = try? outbox.replica.queuedEntry(key: id) else { return false }
+        return entry.operation == Self.createOperation
     }
 
     /// `work`'s result, or nil once `limit` has passed (it is cancelled then).

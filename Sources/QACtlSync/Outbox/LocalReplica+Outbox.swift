@@ -91,13 +91,13 @@ extension LocalReplica {
         }
     }
 
-    /// The dead letter with `key`, if any.
-    func deadLetter(key: String) throws -> DeadLetter? {
+    /// The dead letter with `key`, if any (one lookup, not the whole list).
+    public func deadLetter(key: String) throws -> DeadLetter? {
         try outboxRead("read the dead letters") { db in try Self.deadLetter(db, key: key) }
     }
 
-    /// The queued entry with `key`, if any.
-    func queuedEntry(key: String) throws -> OutboxEntry? {
+    /// The queued entry with `key`, if any (one lookup, not the whole queue).
+    public func queuedEntry(key: String) throws -> OutboxEntry? {
         try outboxRead("read the outbox") { db in try Self.entry(db, key: key) }
     }
 
